@@ -1,0 +1,10 @@
+"""The auth plugin of TaskFlow (registered under the lcore_taskflow.plugins entry point)."""
+
+from __future__ import annotations
+
+from . import __version__
+
+
+class AuthPlugin:
+    name = "auth"
+    version = __version__

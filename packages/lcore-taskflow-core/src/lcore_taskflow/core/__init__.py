@@ -1,0 +1,17 @@
+"""lcore-taskflow-core: the TaskFlow kernel and its core APIs for Lcore apps.
+
+Nothing happens at import time; build an app with :func:`create_app` or
+install :class:`TaskFlow` into an existing Lcore app.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .errors import ApiError  # noqa: E402
+from .events import Event  # noqa: E402
+from .kernel import TaskFlow, create_app  # noqa: E402
+from .plugins import ENTRY_POINT_GROUP, hookimpl  # noqa: E402
+
+__all__ = ["ApiError", "ENTRY_POINT_GROUP", "Event", "TaskFlow", "__version__",
+           "create_app", "hookimpl"]

@@ -1,0 +1,1 @@
+"""Core's HTTP APIs, each built per kernel as an Lcore sub-app."""

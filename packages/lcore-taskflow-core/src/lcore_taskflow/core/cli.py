@@ -1,0 +1,215 @@
+"""The ``taskflow`` command line.
+
+``serve``, ``plugins``, ``routes``, ``db upgrade``, ``db seed``,
+``create-admin``, and whatever sub-commands plugins add through
+``taskflow_cli_commands``.  Configuration comes from the same sources as the
+server: ``--env-file`` (default ``./.env``) and ``APP_*`` variables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from lcore import hash_password
+
+from . import __version__, config, plugins
+from .errors import ApiError
+from .kernel import TaskFlow, create_app
+from .plugin import CorePlugin
+from .validation import EMAIL_RE, USERNAME_RE
+
+
+def _table(rows: list[Sequence[str]], headers: Sequence[str]) -> str:
+    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    lines = [fmt.format(*headers), fmt.format(*("-" * w for w in widths))]
+    return "\n".join(lines + [fmt.format(*map(str, row)) for row in rows]).rstrip()
+
+
+def _inventory(env_file: str):
+    """A plugin manager with core and every installed plugin, nothing assembled."""
+    sources = config.gather_sources({}, env_file, os.environ)
+
+    def listed(key: str) -> list[str]:
+        return config.coerce(sources[key][0], list[str]) if key in sources else []
+
+    enabled, disabled = listed("plugins_enabled"), listed("plugins_disabled")
+    pm = plugins.new_manager()
+    core = CorePlugin()
+    pm.register(core, name="core")
+    rows = [plugins.PluginInfo("core", __version__, "builtin", core)]
+    for name, version, source, load in plugins.discover():
+        plugin = plugins.instantiate(load())
+        pm.register(plugin, name=name)
+        info = plugins.PluginInfo(name, version, source, plugin)
+        info.enabled = plugins.selected(name, enabled, disabled)
+        rows.append(info)
+    return pm, rows
+
+
+def progress_bar(label: str):
+    """A ``progress(done, total)`` callable that redraws one line on stderr."""
+    def progress(done: int, total: int) -> None:
+        width = 30
+        filled = int(width * done / total) if total else width
+        sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+    return progress
+
+
+# ------------------------------------------------------------ commands
+def cmd_serve(kernel: TaskFlow, args) -> int:
+    try:
+        import waitress
+    except ImportError:
+        print("taskflow serve needs waitress: pip install 'lcore-taskflow-core[server]'",
+              file=sys.stderr)
+        return 2
+
+    cfg = kernel.config
+    host, port = args.host or cfg.host, args.port or cfg.port
+    threads = args.threads or cfg.threads
+    print(f"TaskFlow {__version__} serving on http://{host}:{port}/ "
+          f"(waitress, {threads} threads; plugins: "
+          f"{', '.join(i.name for i in kernel.infos)})", flush=True)
+    try:
+        waitress.serve(kernel.app, host=host, port=port, threads=threads, ident="TaskFlow",
+                       clear_untrusted_proxy_headers=True, _quiet=True)
+    finally:
+        kernel.close()
+    return 0
+
+
+def cmd_plugins(args, rows, pm) -> int:
+    table = [(i.name, i.version, i.source, "yes" if getattr(i, "enabled", True) else "no",
+              ", ".join(h.removeprefix("taskflow_") for h in i.hooks(pm))) for i in rows]
+    print(_table(table, ("name", "version", "source", "enabled", "hooks")))
+    return 0
+
+
+def cmd_routes(kernel: TaskFlow, args) -> int:
+    rows = sorted((r.rule, r.method, r.name or "") for r in kernel.app.routes)
+    print(_table([(m, rule, name) for rule, m, name in rows], ("method", "rule", "name")))
+    return 0
+
+
+def cmd_db_upgrade(kernel: TaskFlow, args) -> int:
+    # The kernel applied everything while assembling; report the state.
+    with kernel.database() as db:
+        rows = db.fetchall("SELECT namespace, version, name FROM taskflow_migrations"
+                           " ORDER BY namespace, version")
+    print(_table([(r["namespace"], f"{r['version']:04d}", r["name"]) for r in rows],
+                 ("namespace", "version", "name")))
+    print(f"database {kernel.config.db_path} is up to date")
+    return 0
+
+
+def cmd_db_seed(kernel: TaskFlow, args) -> int:
+    sizes = {"users": args.users, "projects": args.projects, "tasks": args.tasks,
+             "comments": args.comments}
+    with kernel.database() as db:
+        with db.transaction():
+            kernel.hook.taskflow_seed(db=db, kernel=kernel,
+                                      options={**sizes, "progress": progress_bar("tasks")})
+        counts = {t: db.count(t) for t in ("users", "projects", "tasks", "comments")}
+    print("seeded: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    return 0
+
+
+def cmd_create_admin(kernel: TaskFlow, args) -> int:
+    password = args.password or os.environ.get("TASKFLOW_ADMIN_PASSWORD")
+    if not password:
+        password = getpass.getpass("Password for the new admin: ")
+    problems = []
+    if not USERNAME_RE.match(args.username):
+        problems.append("username: 3-32 letters, digits, '.', '_' or '-'")
+    if not EMAIL_RE.match(args.email):
+        problems.append("email: not a valid address")
+    if len(password) < 8:
+        problems.append("password: at least 8 characters")
+    if problems:
+        print("error: " + "; ".join(problems), file=sys.stderr)
+        return 2
+    with kernel.database() as db:
+        if db.fetchone("SELECT id FROM users WHERE username = ? OR email = ?",
+                       (args.username, args.email)):
+            print(f"error: user {args.username!r} or email {args.email!r} exists",
+                  file=sys.stderr)
+            return 1
+        with db.transaction():
+            user_id = db.insert("users", {
+                "username": args.username, "email": args.email, "role": "admin",
+                "password_hash": hash_password(
+                    password, iterations=kernel.config.password_iterations)})
+    print(f"created admin {args.username} (id {user_id})")
+    return 0
+
+
+def build_parser(pm) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="taskflow", description="TaskFlow for Lcore")
+    parser.add_argument("--version", action="version", version=f"taskflow {__version__}")
+    parser.add_argument("--env-file", default=".env", help="the .env file (default ./.env)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the server (waitress, multi-threaded)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--threads", type=int)
+    serve.set_defaults(handler=cmd_serve)
+
+    sub.add_parser("plugins", help="installed plugins, versions and hooks").set_defaults(
+        handler=None, inventory=True)
+    sub.add_parser("routes", help="every route of the assembled app").set_defaults(
+        handler=cmd_routes)
+
+    db = sub.add_parser("db", help="database maintenance").add_subparsers(
+        dest="db_command", required=True)
+    db.add_parser("upgrade", help="apply pending migrations").set_defaults(
+        handler=cmd_db_upgrade)
+    seed = db.add_parser("seed", help="insert demo data, or bulk rows for benchmarks")
+    for name in ("users", "projects", "tasks", "comments"):
+        seed.add_argument(f"--{name}", type=int, default=0, metavar="N")
+    seed.set_defaults(handler=cmd_db_seed)
+
+    admin = sub.add_parser("create-admin", help="create an admin user")
+    admin.add_argument("--username", required=True)
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--password", help="or TASKFLOW_ADMIN_PASSWORD, or a prompt")
+    admin.set_defaults(handler=cmd_create_admin)
+
+    pm.hook.taskflow_cli_commands(subparsers=sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    env_file = ".env"
+    if "--env-file" in argv[:-1]:
+        env_file = argv[argv.index("--env-file") + 1]
+    pm, rows = _inventory(env_file)
+    args = build_parser(pm).parse_args(argv)
+    if getattr(args, "inventory", False):
+        return cmd_plugins(args, rows, pm)
+    logging.basicConfig(level=os.environ.get("APP_LOG_LEVEL", "INFO").upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        app = create_app(dotenv=args.env_file)
+    except (config.ConfigError, ApiError) as exc:
+        print(f"taskflow: {exc}", file=sys.stderr)
+        return 2
+    kernel = app.taskflow
+    try:
+        return args.handler(kernel, args) or 0
+    finally:
+        kernel.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,203 @@
+"""Configuration: defaults < ``.env`` file < ``APP_*`` environment, validated.
+
+Every plugin contributes a dataclass of flat fields (``taskflow_config_schema``).
+Values from the sources arrive as strings and are coerced to each field's type;
+a value that does not fit stops start-up with a :class:`ConfigError` naming the
+key, the expected type and where the value came from.
+
+Lcore's own ``ConfigDict.validate_config`` maps a field ``smtp_host`` to the
+key ``smtp.host``, so it validates nothing on keys that ``load_env('APP_')``
+produced, and ``ConfigDict.load_dotenv`` writes into ``os.environ`` (shared by
+every app in the process).  This module therefore does both jobs itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import typing
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+ENV_PREFIX = "APP_"
+DEFAULT_SECRET = "change-me-in-production"
+SECRET_MARKERS = ("secret", "password", "token_key")
+REDACTED = "***"
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used; the message names each bad key."""
+
+
+@dataclasses.dataclass
+class CoreConfig:
+    """Keys of the kernel itself (the seed's ``AppConfigSchema``)."""
+
+    app_name: str = "TaskFlow API"
+    debug: bool = False
+    secret_key: str = DEFAULT_SECRET
+    host: str = "127.0.0.1"
+    port: int = 8080
+    threads: int = 8
+    db_path: str = "./taskflow.db"
+    db_busy_timeout: float = 10.0
+    seed_on_empty: bool = True
+    cors_origins: list[str] = dataclasses.field(default_factory=lambda: ["*"])
+    hsts: bool = False
+    rate_limit_default: int = 100
+    rate_limit_window: int = 60
+    max_upload_size: int = 10_485_760
+    upload_dir: str = "./uploads"
+    password_iterations: int = 600_000
+    plugins_disabled: list[str] = dataclasses.field(default_factory=list)
+    plugins_enabled: list[str] = dataclasses.field(default_factory=list)
+    trace_hooks: bool = False
+    api_version: str = "1.0.0"
+    log_level: str = "INFO"
+
+    def validate(self) -> list[str]:
+        errors = []
+        if not 0 < self.port < 65536:
+            errors.append(f"port: expected 1-65535, got {self.port}")
+        if self.max_upload_size <= 0:
+            errors.append("max_upload_size: must be positive")
+        if self.password_iterations < 1000:
+            errors.append("password_iterations: must be at least 1000")
+        if not self.debug and self.secret_key == DEFAULT_SECRET:
+            errors.append(
+                "secret_key: the default secret key is refused outside debug mode; "
+                "set APP_SECRET_KEY to a long random string"
+            )
+        if len(self.secret_key) < 16 and not self.debug:
+            errors.append("secret_key: must be at least 16 characters")
+        return errors
+
+
+def read_dotenv(path: str | os.PathLike | None) -> dict[str, str]:
+    """Parse a ``.env`` file into a dict without touching ``os.environ``."""
+    if not path or not os.path.isfile(path):
+        return {}
+    values = {}
+    with open(path, encoding="utf-8") as fh:
+        for raw in fh:
+            line = raw.strip()
+            if not line or line.startswith("#") or "=" not in line:
+                continue
+            key, _, value = line.partition("=")
+            key, value = key.strip().removeprefix("export "), value.strip()
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+                value = value[1:-1]
+            values[key.strip()] = value
+    return values
+
+
+def _prefixed(source: Mapping[str, str], origin: str) -> dict[str, tuple[Any, str]]:
+    out = {}
+    for key, value in source.items():
+        if key.startswith(ENV_PREFIX):
+            out[key[len(ENV_PREFIX):].lower()] = (value, f"{origin} {key}")
+    return out
+
+
+def gather_sources(
+    overrides: Mapping[str, Any] | None,
+    dotenv: str | os.PathLike | None,
+    environ: Mapping[str, str] | None,
+) -> dict[str, tuple[Any, str]]:
+    """Merge the sources, later ones winning, remembering where each came from."""
+    merged: dict[str, tuple[Any, str]] = {}
+    for key, value in (overrides or {}).items():
+        merged[key] = (value, f"setting {key!r}")
+    merged.update(_prefixed(read_dotenv(dotenv), f"{os.fspath(dotenv or '')}:"))
+    if environ is not None:
+        merged.update(_prefixed(environ, "environment"))
+    return merged
+
+
+def _type_name(tp: Any) -> str:
+    return "list of strings" if typing.get_origin(tp) is list else getattr(tp, "__name__", str(tp))
+
+
+def coerce(value: Any, tp: Any) -> Any:
+    """Convert ``value`` (often a string from the environment) to ``tp``."""
+    if typing.get_origin(tp) is list:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, Iterable):
+            return [str(v) for v in value]
+        raise ValueError
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off", ""):
+            return False
+        raise ValueError
+    if tp is int:
+        if isinstance(value, bool):
+            raise ValueError
+        return int(str(value).strip().replace("_", ""))
+    if tp is float:
+        return float(value)
+    if tp is str:
+        if not isinstance(value, (str, int, float)):
+            raise ValueError
+        return str(value)
+    return value
+
+
+class Settings(dict):
+    """The validated configuration: a dict with attribute access."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def redacted(self) -> dict[str, Any]:
+        """A copy safe to show: every secret-looking value becomes ``***``."""
+        return {k: (REDACTED if is_secret(k) and v else v) for k, v in self.items()}
+
+
+def is_secret(key: str) -> bool:
+    return any(marker in key for marker in SECRET_MARKERS)
+
+
+def build_settings(
+    schemas: Iterable[tuple[str, type]], sources: Mapping[str, tuple[Any, str]]
+) -> Settings:
+    """Validate ``sources`` against the fields of every schema."""
+    settings, errors, owners = Settings(), [], {}
+    for owner, schema in schemas:
+        values, hints = {}, typing.get_type_hints(schema)
+        for field in dataclasses.fields(schema):
+            if field.name in owners and owners[field.name] != owner:
+                errors.append(
+                    f"{field.name}: declared by both {owners[field.name]} and {owner}"
+                )
+                continue
+            owners[field.name] = owner
+            if field.name not in sources:
+                continue
+            raw, origin = sources[field.name]
+            try:
+                values[field.name] = coerce(raw, hints[field.name])
+            except (TypeError, ValueError):
+                errors.append(
+                    f"{field.name}: expected {_type_name(hints[field.name])}, got {raw!r} (from {origin})"
+                )
+        try:
+            instance = schema(**values)
+        except (TypeError, ValueError) as exc:  # a schema's own __post_init__
+            errors.append(f"{owner}: {exc}")
+            continue
+        validate = getattr(instance, "validate", None)
+        if callable(validate):
+            errors.extend(validate() or [])
+        settings.update(dataclasses.asdict(instance))
+    if errors:
+        raise ConfigError("Invalid configuration:\n  " + "\n  ".join(errors))
+    return settings

@@ -1,0 +1,79 @@
+"""``CorePlugin``: the kernel's own features, registered through the same hooks."""
+
+from __future__ import annotations
+
+import uuid
+
+from . import __version__, activity, migrations
+from .api.projects import build_projects_app
+from .api.users import build_users_app
+from .cache import AppCache
+from .config import CoreConfig
+from .db import Database
+from .middleware import AuditLogHook, standard_stack
+from .plugins import hookimpl
+from .routeplugins import APIVersionPlugin, RequestCounterPlugin
+from .seed import seed_bulk, seed_demo
+from .system import build_system_app
+
+
+class CorePlugin:
+    """Users, projects, tasks, comments, attachments, dashboard, system routes."""
+
+    name = "core"
+    version = __version__
+
+    def __init__(self):
+        self.counter = RequestCounterPlugin()
+        self.audit: AuditLogHook | None = None
+
+    @hookimpl
+    def taskflow_config_schema(self):
+        return CoreConfig
+
+    @hookimpl
+    def taskflow_migrations(self):
+        return ("core", migrations.DIRECTORY)
+
+    @hookimpl
+    def taskflow_mounts(self, kernel):
+        return [
+            ("/api/users/", build_users_app(kernel)),
+            ("/api/projects/", build_projects_app(kernel)),
+            ("/", build_system_app(kernel, self)),
+        ]
+
+    @hookimpl
+    def taskflow_middleware(self, kernel):
+        stack = standard_stack(kernel.config)
+        self.audit = next(mw for mw in stack if isinstance(mw, AuditLogHook))
+        return stack
+
+    @hookimpl
+    def taskflow_route_plugins(self, kernel):
+        return [APIVersionPlugin(kernel.config.api_version), self.counter]
+
+    @hookimpl
+    def taskflow_dependencies(self, kernel):
+        return [
+            ("cache", AppCache, "singleton"),
+            ("db", lambda: Database(kernel.pool), "scoped"),
+            ("trace_id", lambda: str(uuid.uuid4()), "transient"),
+        ]
+
+    @hookimpl
+    def taskflow_startup(self, kernel):
+        if kernel.config.debug:
+            kernel.app.enable_docs()
+
+    @hookimpl
+    def taskflow_event(self, event, kernel):
+        activity.record(kernel, event)
+
+    @hookimpl
+    def taskflow_seed(self, db, kernel, options):
+        sizes = {k: v for k, v in options.items() if k != "progress" and v}
+        if not db.count("users"):
+            seed_demo(db, kernel.config.password_iterations)
+        if sizes:
+            seed_bulk(db, sizes, options["progress"])
