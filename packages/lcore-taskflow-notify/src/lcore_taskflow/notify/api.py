@@ -1,0 +1,185 @@
+"""``/api/notifications/``: send, notify an assignee, batch, history, retry (SPEC §4)."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from lcore import Lcore, request
+from lcore_taskflow.core.errors import ApiError
+from lcore_taskflow.core.ratelimit import rate_limited
+from lcore_taskflow.core.validation import Fields, json_body, pagination, query_choice
+
+from .mailer import InvalidEmail, check_address, check_subject, one_line
+from .outbox import STATUSES, Email, Outbox, tally
+
+MAX_BODY = 100_000
+MAX_BATCH = 100
+ASSIGNMENT_QUERY = (
+    "SELECT t.id, t.title, t.description, t.status, t.priority, t.due_date, t.project_id,"
+    " u.id AS assignee_id, u.email AS assignee_email, u.username AS assignee_name,"
+    " p.name AS project_name"
+    " FROM tasks t JOIN users u ON u.id = t.assignee_id JOIN projects p ON p.id = t.project_id"
+    " WHERE t.id = ?")
+
+
+def assignment_email(task: dict[str, Any], assigned_by: str | None = None) -> Email:
+    """The seed's HTML assignment email; user data escaped, the subject one line."""
+    e = {k: html.escape(str(v)) for k, v in task.items() if v is not None}
+    rows = "".join(
+        f"<tr><th align='left'>{label}</th><td>{e[key]}</td></tr>"
+        for label, key in (("Project", "project_name"), ("Status", "status"),
+                           ("Priority", "priority"), ("Due", "due_date")) if key in e)
+    by = f"<p>Assigned by {html.escape(assigned_by)}.</p>" if assigned_by else ""
+    body = (f"<h2>New Task Assignment</h2><p>Hi {e['assignee_name']},</p>"
+            f"<p>You have been assigned the task <strong>{e['title']}</strong>"
+            f" (#{e['id']}).</p><table>{rows}</table>"
+            f"<p>{e.get('description', '')}</p>{by}")
+    return Email(task["assignee_email"], f"[TaskFlow] You've been assigned: "
+                 f"{one_line(task['title'])}", body, html=True, user_id=task["assignee_id"])
+
+
+def _message_fields(data: dict[str, Any], fields: Fields) -> None:
+    """Validate ``subject``, ``body`` and ``html`` into ``fields``."""
+    subject = data.get("subject")
+    if isinstance(subject, str):
+        try:
+            check_subject(subject)
+        except InvalidEmail as exc:
+            fields.add_error("subject", exc.message)
+    fields.text("subject", required=True, max_len=255)
+    fields.text("body", required=True, max_len=MAX_BODY)
+    fields.boolean("html")
+
+
+def _email_fields(data: dict[str, Any]) -> dict[str, Any]:
+    fields = Fields(data)
+    fields.email("to", required=True)
+    _message_fields(data, fields)
+    values = fields.result()
+    try:  # Fields strips whitespace; check the raw value for CR/LF too
+        check_address(data["to"].strip("\t "))
+    except InvalidEmail as exc:
+        raise ApiError(422, "Validation failed", fields={"to": exc.message}) from None
+    return values
+
+
+def _batch_recipients(db, data: dict[str, Any], fields: Fields) -> list[tuple[str, int | None]]:
+    """``[(address, user_id)]`` from ``user_ids`` or ``recipients`` (exactly one)."""
+    if ("user_ids" in data) == ("recipients" in data):
+        fields.add_error("user_ids", "give either user_ids or recipients")
+        return []
+    key = "user_ids" if "user_ids" in data else "recipients"
+    items = data[key]
+    if not isinstance(items, list) or not items:
+        fields.add_error(key, f"{key} must be a non-empty list")
+        return []
+    if len(items) > MAX_BATCH:
+        fields.add_error(key, f"at most {MAX_BATCH} recipients per batch")
+        return []
+    if key == "recipients":
+        bad = [str(a) for a in items if not _valid_address(a)]
+        if bad:
+            fields.add_error(key, "invalid email address: " + ", ".join(bad[:10]))
+        return [(a, None) for a in dict.fromkeys(items)] if not bad else []
+    if any(isinstance(i, bool) or not isinstance(i, int) for i in items):
+        fields.add_error(key, "user_ids must be integers")
+        return []
+    ids = list(dict.fromkeys(items))
+    rows = db.fetchall(f"SELECT id, email FROM users WHERE id IN ({', '.join('?' for _ in ids)})",
+                       ids)
+    found = {r["id"]: r["email"] for r in rows}
+    missing = [str(i) for i in ids if i not in found]
+    if missing:
+        fields.add_error(key, "unknown user ids: " + ", ".join(missing))
+        return []
+    return [(found[i], i) for i in ids]
+
+
+def _valid_address(address: Any) -> bool:
+    try:
+        check_address(address)
+    except InvalidEmail:
+        return False
+    return True
+
+
+def build_notifications_app(kernel: Any, outbox: Outbox, workers: int) -> Lcore:
+    """The sub-app mounted at ``/api/notifications/``."""
+    app = Lcore()
+
+    @app.post("/email", name="send_email")
+    @rate_limited(10, per=60)
+    def send_email():
+        """Send one email now (admin); answers with the outcome."""
+        kernel.require("notifications:send")
+        values = _email_fields(json_body())
+        return outbox.send(Email(values["to"], values["subject"], values["body"],
+                                 values.get("html", False)))
+
+    @app.post("/task-assigned/<task_id:int>", name="notify_assignment")
+    @rate_limited(20, per=60)
+    def notify_assignment(task_id):
+        """Email a task's assignee about the assignment (any user)."""
+        user = kernel.current_user()
+        with kernel.database() as db:
+            task = db.fetchone(ASSIGNMENT_QUERY, (task_id,))
+        if task is None:
+            raise ApiError(404, "Task not found or has no assignee")
+        return outbox.send(assignment_email(task, user.get("username")))
+
+    @app.post("/batch", name="batch_notify")
+    @rate_limited(10, per=60)
+    async def batch_notify():
+        """Email many users at once, concurrently (admin)."""
+        kernel.require("notifications:batch")
+        data = json_body()
+        fields = Fields(data)
+        with kernel.database() as db:
+            targets = _batch_recipients(db, data, fields)
+        _message_fields(data, fields)
+        values = fields.result()
+        emails = [Email(to, values["subject"], values["body"], values.get("html", False), uid)
+                  for to, uid in targets]
+        try:
+            ids = outbox.record(emails)
+        except InvalidEmail as exc:
+            raise ApiError(422, "Validation failed", fields={exc.field: exc.message}) from None
+        results = await outbox.deliver_concurrently(ids, workers)
+        return {"results": results, **tally(results), "total": len(results)}
+
+    @app.get("/history", name="notification_history")
+    def history():
+        """Notifications, newest first: every one for admins, a member's own otherwise."""
+        user = kernel.current_user()
+        status = query_choice("status", STATUSES)
+        page, limit, offset = pagination()
+        see_all = kernel.allowed(user, "notifications:history_all")
+        rows, total = outbox.history(None if see_all else user["id"], status, limit, offset)
+        return {"notifications": rows, "total": total, "page": page, "limit": limit,
+                "scope": "all" if see_all else "own"}
+
+    @app.post("/retry", name="retry_notifications")
+    def retry_all():
+        """Send failed notifications again (admin); body ``{ids?: [...]}``."""
+        kernel.require("notifications:send")
+        ids = None
+        if request.content_length:
+            data = json_body()
+            ids = data.get("ids")
+            if ids is not None and (not isinstance(ids, list) or any(
+                    isinstance(i, bool) or not isinstance(i, int) for i in ids)):
+                raise ApiError(422, "Validation failed", fields={"ids": "must be a list of ids"})
+        results = outbox.retry(ids, limit=MAX_BATCH)
+        return {"results": results, **tally(results), "retried": len(results)}
+
+    @app.post("/<notification_id:int>/retry", name="retry_notification")
+    def retry_one(notification_id):
+        """Send one failed notification again (admin)."""
+        kernel.require("notifications:send")
+        result = outbox.deliver(notification_id, retry=True)
+        if result is None:
+            raise ApiError(404, f"Notification {notification_id} not found")
+        return result
+
+    return app

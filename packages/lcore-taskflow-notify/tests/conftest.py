@@ -1,0 +1,82 @@
+"""Fixtures: real SMTP servers (aiosmtpd) on free loopback ports, and notify apps."""
+
+from __future__ import annotations
+
+import ssl
+
+import pytest
+import trustme
+from lcore_taskflow.core.testing import Client, HeaderIdentity, make_app
+from lcore_taskflow.notify import NotifyPlugin
+from notify_testutil import HOST, SmtpServer, authenticator
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # TestClient requests come from 0.0.0.0 (Lcore warns that rate limits then share one
+    # bucket); the async batch route makes Lcore warn about async handlers under WSGI.
+    config.addinivalue_line("filterwarnings", "ignore:rate_limit:RuntimeWarning")
+    config.addinivalue_line("filterwarnings", "ignore:.*is async def.*:UserWarning")
+    # auth_server allows AUTH without TLS on purpose (to test plain AUTH); aiosmtpd warns.
+    config.addinivalue_line("filterwarnings", "ignore:Requiring AUTH while not:UserWarning")
+
+
+@pytest.fixture
+def smtp_server():
+    server = SmtpServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def auth_server():
+    """A server that requires AUTH (without TLS, so plain sessions may log in)."""
+    server = SmtpServer(authenticator=authenticator, auth_require_tls=False, auth_required=True)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def tls_ca():
+    return trustme.CA()
+
+
+@pytest.fixture
+def tls_server(tls_ca, tmp_path):
+    """A server that offers and requires STARTTLS with a certificate from a test CA."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls_ca.issue_cert(HOST, "localhost").configure_cert(context)
+    server = SmtpServer(tls_context=context, require_starttls=True)
+    server.ca_file = str(tmp_path / "test-ca.pem")
+    tls_ca.cert_pem.write_to_path(server.ca_file)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def make_notify_app(tmp_path):
+    """``make(**config)`` -> an app with core + HeaderIdentity + notify; closed afterwards."""
+    apps = []
+
+    def make(**config):
+        app = make_app(tmp_path / f"app{len(apps)}", plugins=[HeaderIdentity(), NotifyPlugin()],
+                       **config)
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        app.taskflow.close()
+
+
+@pytest.fixture
+def admin_of():
+    return lambda app: Client(app).as_user("admin")
+
+
+@pytest.fixture
+def outbox_rows():
+    """``outbox_rows(app)`` -> every notification row, oldest first."""
+    def rows(app) -> list[dict]:
+        with app.taskflow.database() as db:
+            return db.fetchall("SELECT * FROM notifications ORDER BY id")
+    return rows
