@@ -1,3 +1,12 @@
-"""lcore-taskflow-auth."""
+"""lcore-taskflow-auth: signed tokens, session cookies, HTTP Basic and RBAC for Lcore apps.
+
+``AuthPlugin`` is the TaskFlow plugin (entry point ``auth``); ``TaskFlowAuth``
+installs it into any Lcore app with ``app.install(TaskFlowAuth(config))``.
+"""
 
 __version__ = "0.1.0"
+
+from .extension import TaskFlowAuth
+from .plugin import AuthPlugin
+
+__all__ = ["AuthPlugin", "TaskFlowAuth", "__version__"]

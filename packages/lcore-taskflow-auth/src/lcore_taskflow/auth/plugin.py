@@ -1,10 +1,49 @@
-"""The auth plugin of TaskFlow (registered under the lcore_taskflow.plugins entry point)."""
+"""The auth plugin of TaskFlow (registered under the ``lcore_taskflow.plugins`` entry point)."""
 
 from __future__ import annotations
 
-from . import __version__
+from typing import Any
+
+from lcore_taskflow.core import hookimpl
+
+from . import __version__, identity, policy
+from .config import AuthConfig
+from .middleware import AdminGuardHook, TokenAuthMiddleware
+from .routeplugin import AuthRulesPlugin
+from .routes import build_auth_app
 
 
 class AuthPlugin:
+    """Signed tokens, session cookie, HTTP Basic, ``/auth/`` routes and the RBAC policy.
+
+    Implements ``taskflow_config_schema``, ``taskflow_mounts``,
+    ``taskflow_middleware``, ``taskflow_route_plugins``, ``taskflow_identify``
+    and ``taskflow_authorize``.
+    """
+
     name = "auth"
     version = __version__
+
+    @hookimpl
+    def taskflow_config_schema(self):
+        return AuthConfig
+
+    @hookimpl
+    def taskflow_mounts(self, kernel):
+        return [("/auth/", build_auth_app(kernel))]
+
+    @hookimpl
+    def taskflow_middleware(self, kernel):
+        return [TokenAuthMiddleware(kernel), AdminGuardHook(kernel)]
+
+    @hookimpl
+    def taskflow_route_plugins(self, kernel):
+        return [AuthRulesPlugin(kernel)]
+
+    @hookimpl
+    def taskflow_identify(self, request, kernel) -> dict[str, Any] | None:
+        return identity.identify(request, kernel)
+
+    @hookimpl
+    def taskflow_authorize(self, user, action, resource, kernel) -> bool:
+        return policy.decide(user, action, resource)

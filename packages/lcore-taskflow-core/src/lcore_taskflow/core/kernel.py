@@ -11,8 +11,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from lcore import Lcore, PluginError, SecurityHeadersMiddleware, ctx, request, response
@@ -201,6 +201,8 @@ class TaskFlow:
 
     def mount(self, prefix: str, subapp: Lcore) -> None:
         """Mount ``subapp`` (``"/"`` merges its routes at the root)."""
+        for route in subapp.routes:
+            _plain_callback_lookup(route)
         if prefix == "/":
             for route in subapp.routes:
                 self.app.add_route(route)
@@ -226,7 +228,8 @@ class TaskFlow:
         host = [p for p in plugins_ if p is not self]
         names = {getattr(p, "name", None) for p in host} - {None}
         for sub in self._subapps:
-            own = [p for p in sub.plugins if p not in host and getattr(p, "name", None) not in names]
+            own = [p for p in sub.plugins
+                   if p not in host and getattr(p, "name", None) not in names]
             merged = host + own
             if merged != sub.plugins:
                 sub.plugins[:] = merged
@@ -264,12 +267,11 @@ class TaskFlow:
 
     def seed_if_empty(self, **options: Any) -> bool:
         """Run ``taskflow_seed`` when the database holds no users yet."""
-        with self.database() as db:
-            with db.transaction():
-                if db.count("users"):
-                    return False
-                options.setdefault("progress", lambda done, total: None)
-                self.hook.taskflow_seed(db=db, kernel=self, options=options)
+        with self.database() as db, db.transaction():
+            if db.count("users"):
+                return False
+            options.setdefault("progress", lambda done, total: None)
+            self.hook.taskflow_seed(db=db, kernel=self, options=options)
         log.warning("seeded demo data (users admin, alice, bob with their well-known "
                     "passwords): change or deactivate them before real use")
         return True
@@ -332,6 +334,23 @@ class TaskFlow:
     # ------------------------------------------------------ introspection
     def plugin_list(self) -> list[dict[str, str]]:
         return [{"name": i.name, "version": i.version} for i in self.infos]
+
+
+def _plain_callback_lookup(route) -> None:
+    """Make ``route.get_undecorated_callback()`` terminate for nested handlers.
+
+    Lcore's version follows closures to find the undecorated function and
+    loops forever on a handler whose closure holds no callable (our handlers
+    close over the kernel), which hangs ``/docs`` and ``show_routes()``.
+    Following ``__wrapped__`` alone is enough for functools-wrapped handlers.
+    """
+    def undecorated():
+        callback = route.callback
+        while getattr(callback, "__wrapped__", None) not in (None, callback):
+            callback = callback.__wrapped__
+        return callback
+
+    route.get_undecorated_callback = undecorated
 
 
 def create_app(config: Mapping[str, Any] | None = None, *, plugins: Iterable[Any] = (),

@@ -54,6 +54,22 @@ def build_system_app(kernel, core) -> Lcore:
     return app
 
 
+def _describe(route) -> dict:
+    """A route for ``/debug/routes``.
+
+    Not Lcore's ``show_routes()``: its ``get_undecorated_callback`` loops
+    forever on a nested handler whose closure holds no callable.
+    """
+    callback = route.callback
+    while hasattr(callback, "__wrapped__"):
+        callback = callback.__wrapped__
+    return {
+        "method": route.method, "rule": route.rule, "name": route.name or "",
+        "callback": f"{callback.__module__}:{callback.__qualname__}",
+        "plugins": [getattr(p, "name", type(p).__name__) for p in route.all_plugins()],
+    }
+
+
 def _debug_routes(app: Lcore, kernel, core) -> None:
     host = kernel.app
 
@@ -63,9 +79,7 @@ def _debug_routes(app: Lcore, kernel, core) -> None:
     @app.get("/debug/routes", name="debug_routes")
     def debug_routes():
         guard()
-        return {"routes": [{"method": r["method"], "rule": r["rule"], "name": r["name"],
-                            "callback": r["callback"], "plugins": r["plugins"]}
-                           for r in host.show_routes()]}
+        return {"routes": [_describe(r) for r in host.routes]}
 
     @app.get("/debug/middleware", name="debug_middleware")
     def debug_middleware():

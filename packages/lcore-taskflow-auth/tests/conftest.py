@@ -1,0 +1,63 @@
+"""Fixtures: core + auth assembled on a fresh SQLite file per test (no other plugin)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from auth_testutil import PASSWORDS, ROOMY, EventRecorder, token_of
+from lcore_taskflow.auth import AuthPlugin
+from lcore_taskflow.core.testing import Client, make_app
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # TestClient requests come from no address: Lcore warns that they share one bucket.
+    config.addinivalue_line("filterwarnings", "ignore:rate_limit:RuntimeWarning")
+    # core's async dashboard route triggers Lcore's WSGI warning.
+    config.addinivalue_line("filterwarnings", "ignore:.*is async def.*:UserWarning")
+
+
+@pytest.fixture
+def build(tmp_path) -> Callable:
+    """``build(*plugins, **config)``: a core+auth app; closed after the test."""
+    apps = []
+
+    def factory(*extra_plugins, **config):
+        app = make_app(tmp_path, plugins=[AuthPlugin(), *extra_plugins], **{**ROOMY, **config})
+        apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        app.taskflow.close()
+
+
+@pytest.fixture
+def recorder() -> EventRecorder:
+    return EventRecorder()
+
+
+@pytest.fixture
+def app(build, recorder):
+    return build(recorder)
+
+
+@pytest.fixture
+def kernel(app):
+    return app.taskflow
+
+
+@pytest.fixture
+def client(app) -> Client:
+    return Client(app)
+
+
+@pytest.fixture
+def ids(kernel) -> dict[str, int]:
+    with kernel.database() as db:
+        return {r["username"]: r["id"] for r in db.fetchall("SELECT id, username FROM users")}
+
+
+@pytest.fixture
+def tokens(client) -> dict[str, str]:
+    return {name: token_of(client, name) for name in PASSWORDS}
