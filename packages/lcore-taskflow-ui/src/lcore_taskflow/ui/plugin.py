@@ -2,9 +2,40 @@
 
 from __future__ import annotations
 
+from lcore import HTTP_CODES
+from lcore_taskflow.core import hookimpl
+
 from . import __version__
+from .pages import build_ui_app, render
+
+HTML_ERRORS = {
+    404: "The page you asked for does not exist.",
+    500: "Something went wrong. Please try again later.",
+}
+
+
+def wants_json(request) -> bool:
+    """True when the client's Accept header asks for JSON (the seed's negotiation)."""
+    accept = (request.get_header("Accept") or "").lower()
+    return "application/json" in accept or "+json" in accept
 
 
 class UIPlugin:
+    """Welcome page, single-page Kanban frontend and HTML error pages."""
+
     name = "ui"
     version = __version__
+
+    @hookimpl
+    def taskflow_mounts(self, kernel):
+        return [("/", build_ui_app(kernel))]
+
+    @hookimpl
+    def taskflow_render_error(self, status, message, request, kernel):
+        """An HTML page for 404 and 500, unless the client asks for JSON."""
+        if status not in HTML_ERRORS or wants_json(request):
+            return None
+        # A 500's message never leaves the server; a 404 names what is missing.
+        return render("error", status_code=status, status_text=HTTP_CODES.get(status, "Error"),
+                      message=message if status == 404 else HTML_ERRORS[500],
+                      hint=HTML_ERRORS[status], path=request.path)

@@ -1,0 +1,145 @@
+"""The ui's routes: the welcome page, the single-page app and its static files.
+
+Templates are rendered with an explicit lookup path (never by changing
+Lcore's global ``TEMPLATE_PATH``), so a host app's own templates named
+``error`` or ``welcome`` neither shadow nor are shadowed by these.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+import lcore
+from lcore import HTTPError, Lcore, request, response, static_file, template
+from lcore_taskflow.core import ApiError
+
+from . import __version__
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TEMPLATE_DIR = os.path.join(HERE, "templates")
+STATIC_DIR = os.path.join(HERE, "static")
+# One list object for the life of the process: Lcore caches compiled
+# templates under id(lookup).
+TEMPLATE_LOOKUP = [TEMPLATE_DIR]
+
+# No inline script, no inline style, no event-handler attributes, nothing
+# from another origin: user text that slipped into the markup could not run.
+CSP = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: blob:",
+    "connect-src 'self'",
+    "font-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'self'",
+])
+
+METHOD_ORDER = {"GET": 0, "POST": 1, "PUT": 2, "PATCH": 3, "DELETE": 4}
+PARAM = re.compile(r"<(\w+)(?::[^>]*)?>")
+
+
+def render(name: str, **values: Any) -> str:
+    """Render one of the package's templates as an HTML page with the ui's CSP."""
+    response.content_type = "text/html; charset=UTF-8"
+    response.set_header("Content-Security-Policy", CSP)
+    response.set_header("Cache-Control", "no-store")
+    return template(name, template_lookup=TEMPLATE_LOOKUP, **values)
+
+
+def group_name(rule: str) -> str:
+    """The endpoint group of a route: its first path segment (``api/<x>`` under /api)."""
+    parts = [p for p in rule.split("/") if p]
+    if not parts:
+        return "home"
+    if parts[0] == "api" and len(parts) > 1 and "<" not in parts[1]:
+        return f"api/{parts[1]}"
+    return parts[0] if "<" not in parts[0] else "other"
+
+
+def _summary(callback: Any) -> str:
+    doc = (getattr(callback, "__doc__", None) or "").strip()
+    return doc.splitlines()[0].replace("``", "") if doc else ""
+
+
+def endpoint_groups(app: Lcore) -> list[dict[str, Any]]:
+    """The routes actually mounted on ``app``, grouped by first path segment.
+
+    Built at request time from ``app.routes``, so plugins added late (a
+    foreign app's ``app.install``) or disabled by configuration are shown as
+    they are, never from a hand-kept list.
+    """
+    groups: dict[str, list[dict[str, str]]] = {}
+    seen = set()
+    for route in app.routes:
+        path = PARAM.sub(r"<\1>", route.rule)
+        key = (route.method, path)
+        if key in seen:
+            continue
+        seen.add(key)
+        groups.setdefault(group_name(route.rule), []).append(
+            {"method": route.method, "path": path, "desc": _summary(route.callback)})
+    ordered = sorted(groups.items(), key=lambda kv: "" if kv[0] == "home" else kv[0])
+    return [{"name": "/" + name if name != "home" else "/",
+             "endpoints": sorted(eps, key=lambda e: (e["path"], METHOD_ORDER.get(e["method"], 9)))}
+            for name, eps in ordered]
+
+
+def plugin_rows(kernel) -> list[dict[str, str]]:
+    """The installed TaskFlow plugins with their versions and a one-line description."""
+    return [{"name": info.name, "version": str(info.version),
+             "desc": _summary(type(info.plugin))} for info in kernel.infos]
+
+
+def serve_static(path: str) -> bytes:
+    """A file of the static folder, as bytes with its headers on ``response``.
+
+    ``static_file`` answers with an ``HTTPResponse`` that carries its own
+    headers; Lcore's ``CompressionMiddleware`` gzips such a result but keeps
+    only the global response's headers, so the browser would get the CSS and
+    JavaScript as ``text/html`` and refuse it (``nosniff``).  Copying the
+    headers onto ``response`` and returning the bytes keeps them.
+    """
+    result = static_file(path, root=STATIC_DIR, headers={"Cache-Control": "public, max-age=300"})
+    if isinstance(result, HTTPError):
+        raise ApiError(404, f"Static file not found: {path}")
+    result.apply(response)
+    body = result.body
+    if hasattr(body, "read"):
+        try:
+            return body.read()
+        finally:
+            body.close()
+    return body or b""
+
+
+def build_ui_app(kernel) -> Lcore:
+    """The ui's routes, merged at the root of the host app."""
+    app = Lcore()
+
+    @app.get("/", name="ui_welcome", skip_versioning=True)
+    def welcome():
+        """Welcome page: installed plugins, endpoint groups, link to the frontend."""
+        cfg = kernel.config
+        return render("welcome", title=cfg.app_name,
+                      description="Project management API built with the Lcore framework",
+                      version=__version__, lcore_version=getattr(lcore, "__version__", "?"),
+                      plugins=plugin_rows(kernel), endpoint_groups=endpoint_groups(kernel.app),
+                      host=request.urlparts.hostname or cfg.host,
+                      port=request.urlparts.port or cfg.port)
+
+    @app.get("/frontend", name="ui_frontend", skip_versioning=True)
+    def frontend():
+        """The single-page TaskFlow app (login, dashboard, Kanban board, team, ...)."""
+        return render("frontend", title=kernel.config.app_name, version=__version__)
+
+    @app.get("/static/<path:path>", name="ui_static", skip_versioning=True)
+    def static(path):
+        """The frontend's CSS and JavaScript (never anything outside the static folder)."""
+        return serve_static(path)
+
+    return app

@@ -1,0 +1,20 @@
+<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Error {{status_code}}</title>
+<link rel="stylesheet" href="/static/taskflow.css">
+</head>
+<body class="page page-error">
+<div class="error-card" data-testid="error-page">
+  <h1 class="error-code">{{status_code}}</h1>
+  <h2>{{status_text}}</h2>
+  <p class="error-message">{{message}}</p>
+  % if message != hint:
+  <p class="muted">{{hint}}</p>
+  % end
+  <p><a class="btn btn-primary" href="/">Back to Home</a> <a class="btn" href="/frontend">Open the app</a></p>
+</div>
+</body>
+</html>
