@@ -8,10 +8,17 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .errors import ApiError  # noqa: E402
-from .events import Event  # noqa: E402
-from .kernel import TaskFlow, create_app  # noqa: E402
-from .plugins import ENTRY_POINT_GROUP, hookimpl  # noqa: E402
+from .errors import ApiError
+from .events import Event
+from .kernel import TaskFlow, create_app
+from .plugins import ENTRY_POINT_GROUP, hookimpl
 
-__all__ = ["ApiError", "ENTRY_POINT_GROUP", "Event", "TaskFlow", "__version__",
-           "create_app", "hookimpl"]
+__all__ = [
+           "ENTRY_POINT_GROUP",
+           "ApiError",
+           "Event",
+           "TaskFlow",
+           "__version__",
+           "create_app",
+           "hookimpl",
+]

@@ -186,9 +186,8 @@ def build_settings(
             try:
                 values[field.name] = coerce(raw, hints[field.name])
             except (TypeError, ValueError):
-                errors.append(
-                    f"{field.name}: expected {_type_name(hints[field.name])}, got {raw!r} (from {origin})"
-                )
+                expected = _type_name(hints[field.name])
+                errors.append(f"{field.name}: expected {expected}, got {raw!r} (from {origin})")
         try:
             instance = schema(**values)
         except (TypeError, ValueError) as exc:  # a schema's own __post_init__

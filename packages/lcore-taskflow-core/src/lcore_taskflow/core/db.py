@@ -15,6 +15,7 @@ half-way through.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import sqlite3
 import threading
@@ -83,6 +84,16 @@ class ConnectionPool:
         for conn in idle:
             conn.close()
 
+    def check(self) -> None:
+        """Raise ``OperationalError`` when the database file has gone away.
+
+        Pooled connections keep an unlinked file open and answer queries
+        happily (writing to a ghost), so readiness checks the path itself.
+        """
+        if self.path != ":memory:" and not self.path.startswith("file:") \
+                and not os.path.isfile(self.path):
+            raise OperationalError(f"database file {self.path} is missing")
+
     def enable_wal(self) -> None:
         """Switch the file to write-ahead logging (persistent, once per file)."""
         conn = self._connect()
@@ -134,7 +145,8 @@ class Database:
         )
         return cur.lastrowid
 
-    def update(self, table: str, row_id: int, data: Mapping[str, Any], *, stamp: bool = True) -> int:
+    def update(self, table: str, row_id: int, data: Mapping[str, Any], *,
+               stamp: bool = True) -> int:
         data = dict(data)
         if stamp:
             data["updated_at"] = time.time()
@@ -151,6 +163,11 @@ class Database:
     def count(self, table: str, where: str = "", params: Sequence[Any] = ()) -> int:
         sql = f"SELECT COUNT(*) AS n FROM {_ident(table)}"
         return self.scalar(sql + (f" WHERE {where}" if where else ""), params)
+
+    def ping(self) -> None:
+        """Fail unless the database is reachable (readiness for ``/health``)."""
+        self._pool.check()
+        self.scalar("SELECT COUNT(*) FROM sqlite_master")
 
     def table_exists(self, table: str) -> bool:
         return self.fetchone(

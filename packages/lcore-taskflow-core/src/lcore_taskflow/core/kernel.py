@@ -15,7 +15,15 @@ from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from lcore import Lcore, PluginError, SecurityHeadersMiddleware, ctx, request, response
+from lcore import (
+    CORSMiddleware,
+    Lcore,
+    PluginError,
+    SecurityHeadersMiddleware,
+    ctx,
+    request,
+    response,
+)
 
 from . import config as cfg
 from . import migrations, plugins
@@ -63,6 +71,7 @@ class TaskFlow:
         self._schemas: list[tuple[str, type]] = []
         self._subapps: list[Lcore] = []
         self._security: SecurityHeadersMiddleware | None = None
+        self._cors: CORSMiddleware | None = None
         self._closed = False
         self._executor: ThreadPoolExecutor | None = None
 
@@ -144,7 +153,7 @@ class TaskFlow:
     def _discover_plugins(self, core_settings) -> list[plugins.PluginInfo | None]:
         enabled, disabled = core_settings.plugins_enabled, core_settings.plugins_disabled
         found = plugins.discover()
-        known = {name for name, *_ in found}
+        known = {name for name, *_ in found} | {"core"}  # core is built in
         for name in set(enabled) | set(disabled):
             if name not in known:
                 log.warning("plugin %r named in the configuration is not installed", name)
@@ -191,6 +200,8 @@ class TaskFlow:
             for mw in stack or ():
                 if isinstance(mw, SecurityHeadersMiddleware):
                     self._security = mw
+                elif isinstance(mw, CORSMiddleware):
+                    self._cors = mw
                 app.use(mw)
         for route_plugins in self._only(info, "taskflow_route_plugins")(kernel=self):
             for rp in route_plugins or ():
@@ -329,7 +340,8 @@ class TaskFlow:
         return event
 
     def _after_request(self) -> None:
-        stamp_missing_headers(request, response, self._security)
+        stamp_missing_headers(request, response, self._security,
+                              api_version=self.config.get("api_version"), cors=self._cors)
 
     # ------------------------------------------------------ introspection
     def plugin_list(self) -> list[dict[str, str]]:

@@ -15,6 +15,7 @@ import threading
 import time
 import uuid
 from collections import deque
+from types import SimpleNamespace
 
 from lcore import (
     BodyLimitMiddleware,
@@ -86,6 +87,34 @@ class AuditLogHook(MiddlewareHook):
             return list(self.entries)[-limit:][::-1]
 
 
+class ResponseSafeCompression(CompressionMiddleware):
+    """Lcore's gzip middleware, minus its one trap: it leaves whole responses alone.
+
+    Lcore's version treats an ``HTTPResponse`` result (every error answer,
+    a redirect, a ``static_file`` download) as a plain iterable body: the
+    status and headers are lost, so with ``Accept-Encoding: gzip`` a 404
+    went out as ``200 text/html``.  Those answers pass through unchanged.
+    """
+
+    def __call__(self, ctx, next_handler):
+        def inner(ctx_):
+            result = next_handler(ctx_)
+            if isinstance(result, HTTPResponse):
+                raise _Passthrough(result)
+            return result
+
+        try:
+            return super().__call__(ctx, inner)
+        except _Passthrough as skip:
+            return skip.response
+
+
+class _Passthrough(Exception):
+    def __init__(self, response: HTTPResponse):
+        super().__init__()
+        self.response = response
+
+
 def standard_stack(config) -> list[Middleware]:
     """Core's part of the stack, configured from the validated settings."""
     origins = config.cors_origins or ["*"]
@@ -106,11 +135,13 @@ def standard_stack(config) -> list[Middleware]:
         ),
         SecurityHeadersMiddleware(hsts=config.hsts, hsts_max_age=31536000),
         AuditLogHook(),
-        CompressionMiddleware(min_size=256, level=6),
+        ResponseSafeCompression(min_size=256, level=6),
     ]
 
 
-def stamp_missing_headers(request, response, security: SecurityHeadersMiddleware | None) -> None:
+def stamp_missing_headers(request, response, security: SecurityHeadersMiddleware | None,
+                          *, api_version: str | None = None,
+                          cors: CORSMiddleware | None = None) -> None:
     """Give answers decided before routing the headers of every response.
 
     Lcore runs post-phase middleware only around a matched route; an answer
@@ -124,3 +155,11 @@ def stamp_missing_headers(request, response, security: SecurityHeadersMiddleware
     response.set_header("X-Response-Time", "0.00ms")
     for key, value in (security.headers.items() if security else ()):
         response.set_header(key, value)
+    if api_version and not response.get_header("X-API-Version"):
+        response.set_header("X-API-Version", api_version)
+    origin = request.get_header("Origin")
+    if (cors is not None and not response.get_header("Access-Control-Allow-Origin")
+            and cors._origin_allowed(origin)):
+        # A 413 from the body limit never reached the CORS middleware; without
+        # these headers a browser could not read the error.
+        cors._set_cors_headers(SimpleNamespace(response=response), origin)

@@ -21,7 +21,7 @@ def build_system_app(kernel, core) -> Lcore:
         body = {"status": "ok", "database": "ok", "plugins": kernel.plugin_list(),
                 "version": __version__}
         try:
-            ctx.db.scalar("SELECT 1")
+            ctx.db.ping()
         except Exception as exc:  # any engine failure means "not ready"
             log.error("health check: database unreachable: %s", exc)
             response.status = 503

@@ -169,7 +169,8 @@ def query_int(name: str, default: int, *, minimum: int = 1, maximum: int | None 
     try:
         value = int(raw)
     except ValueError:
-        raise ApiError(400, f"{name} must be an integer", fields={name: "must be an integer"}) from None
+        message = "must be an integer"
+        raise ApiError(400, f"{name} {message}", fields={name: message}) from None
     if value < minimum or (maximum is not None and value > maximum):
         bound = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
         raise ApiError(400, f"{name} must be {bound}", fields={name: f"must be {bound}"})

@@ -37,6 +37,19 @@ def remove_files(kernel, names) -> None:
             log.warning("could not remove attachment %s: %s", path, exc)
 
 
+def stored_name(task_id: int, filename: str) -> str:
+    """A unique name for an upload, short enough for any filesystem.
+
+    ``filename`` is Lcore's sanitised one; it is shortened (keeping its
+    extension) so that the name plus the ``.part`` of the temporary file stays
+    well under the usual 255-byte limit instead of failing with a 500.
+    """
+    base, ext = os.path.splitext(filename)
+    if len(ext) > 16:
+        base, ext = base + ext, ""
+    return f"task_{task_id}_{uuid.uuid4().hex[:8]}_{base[:150]}{ext}"
+
+
 def _read_upload():
     try:
         return request.files.get("file")
@@ -67,7 +80,7 @@ def add_attachment_routes(app, kernel) -> None:
         if upload is None:
             raise ApiError(400, 'No file provided (multipart field name: "file")')
         root = upload_dir(kernel)
-        name = f"task_{tid}_{uuid.uuid4().hex[:8]}_{upload.filename}"[:255]
+        name = stored_name(tid, upload.filename)
         final = os.path.join(root, name)
         partial = final + ".part"
         upload.save(partial, overwrite=True)

@@ -66,7 +66,7 @@ def _count_tasks(db, project: dict, status, priority, assignee) -> int:
     return db.count("tasks", " AND ".join(where), params)
 
 
-def add_task_routes(app, kernel) -> None:  # noqa: C901 - one route per nested function
+def add_task_routes(app, kernel) -> None:
 
     @app.get("/<pid:int>/tasks", name="list_tasks")
     def list_tasks(pid):

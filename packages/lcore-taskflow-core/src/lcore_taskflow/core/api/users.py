@@ -94,7 +94,8 @@ def build_users_app(kernel) -> Lcore:
             raise ApiError(400, "q is required", fields={"q": "q is required"})
         if len(q) > 100:
             raise ApiError(400, "q must be at most 100 characters")
-        pattern = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
         users = ctx.db.fetchall(
             f"SELECT {PUBLIC_COLUMNS} FROM users WHERE lower(username) LIKE ? ESCAPE '\\'"
             " OR lower(email) LIKE ? ESCAPE '\\' ORDER BY id LIMIT 100", (pattern, pattern))

@@ -1,0 +1,115 @@
+"""The ``taskflow`` command line, run as a real subprocess on temp paths."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+
+@pytest.fixture
+def cli(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("APP_")}
+    env.update({
+        "APP_DB_PATH": str(tmp_path / "cli.db"),
+        "APP_UPLOAD_DIR": str(tmp_path / "uploads"),
+        "APP_SECRET_KEY": "cli-test-secret-key-0123456789",
+        "APP_PASSWORD_ITERATIONS": "1000",
+        # core only: the feature packages installed beside it are not under test here
+        "APP_PLUGINS_ENABLED": "core",
+    })
+
+    def run(*args: str, extra_env: dict | None = None, timeout: float = 60):
+        proc = subprocess.run(
+            [sys.executable, "-m", "lcore_taskflow.core.cli", *args],
+            cwd=tmp_path, env={**env, **(extra_env or {})}, capture_output=True, text=True,
+            timeout=timeout)
+        return proc
+
+    run.db = tmp_path / "cli.db"
+    return run
+
+
+def query(path, sql):
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def test_plugins_lists_core(cli):
+    proc = cli("plugins")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].split()[:5] == ["name", "version", "source", "enabled", "hooks"]
+    core = next(line for line in lines if line.startswith("core "))
+    assert "0.1.0" in core and "builtin" in core and "yes" in core
+    assert "mounts" in core and "migrations" in core and "event" in core
+
+
+def test_routes(cli):
+    proc = cli("routes")
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    for rule in ("/health", "/api/users/", "/api/users/<id:int>", "/old-api",
+                 "/api/projects/<pid:int>/tasks", "/api/projects/dashboard/overview"):
+        assert rule in out, rule
+    assert "/debug/routes" not in out  # debug routes only exist with debug on
+
+
+def test_db_upgrade(cli):
+    proc = cli("db", "upgrade")
+    assert proc.returncode == 0, proc.stderr
+    assert "core" in proc.stdout and "0001" in proc.stdout and "initial" in proc.stdout
+    assert "up to date" in proc.stdout
+    assert query(cli.db, "SELECT namespace, version FROM taskflow_migrations") == [("core", 1)]
+    again = cli("db", "upgrade")
+    assert again.returncode == 0
+    assert query(cli.db, "SELECT COUNT(*) FROM taskflow_migrations") == [(1,)]
+
+
+def test_db_seed_with_progress(cli):
+    proc = cli("db", "seed", "--projects", "3", "--tasks", "2000")
+    assert proc.returncode == 0, proc.stderr
+    assert "2000/2000" in proc.stderr and "[" in proc.stderr  # the progress bar
+    assert "seeded:" in proc.stdout and "2003 tasks" in proc.stdout
+    assert query(cli.db, "SELECT COUNT(*) FROM tasks") == [(2003,)]
+    assert query(cli.db, "SELECT COUNT(*) FROM projects") == [(5,)]
+    assert query(cli.db, "SELECT SUM(task_count) FROM projects") == [(2003,)]
+
+
+def test_create_admin(cli):
+    proc = cli("create-admin", "--username", "root2", "--email", "root2@example.test",
+               "--password", "long-enough-pw")
+    assert proc.returncode == 0, proc.stderr
+    assert "created admin root2" in proc.stdout
+    rows = query(cli.db, "SELECT role, password_hash FROM users WHERE username = 'root2'")
+    assert rows[0][0] == "admin" and "long-enough-pw" not in rows[0][1]
+    dup = cli("create-admin", "--username", "root2", "--email", "other@example.test",
+              "--password", "long-enough-pw")
+    assert dup.returncode == 1 and "exists" in dup.stderr
+    bad = cli("create-admin", "--username", "x", "--email", "nope", "--password", "short")
+    assert bad.returncode == 2
+    assert "username" in bad.stderr and "email" in bad.stderr and "password" in bad.stderr
+    env_pw = cli("create-admin", "--username", "root3", "--email", "root3@example.test",
+                 extra_env={"TASKFLOW_ADMIN_PASSWORD": "from-the-env-1"})
+    assert env_pw.returncode == 0, env_pw.stderr
+
+
+def test_bad_port_exits_non_zero_with_message(cli):
+    proc = cli("routes", extra_env={"APP_PORT": "abc"})
+    assert proc.returncode != 0
+    assert "port" in proc.stderr and "int" in proc.stderr and "APP_PORT" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_env_file_option(cli, tmp_path):
+    env_file = tmp_path / "custom.env"
+    env_file.write_text("APP_THREADS=lots\n")
+    proc = cli("--env-file", str(env_file), "db", "upgrade")
+    assert proc.returncode != 0
+    assert "threads" in proc.stderr and str(env_file) in proc.stderr

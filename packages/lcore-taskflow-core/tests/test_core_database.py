@@ -1,0 +1,233 @@
+"""The database layer: concurrency, transactions, maintained counts, query plans."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+
+import pytest
+from lcore_taskflow.core.db import ConnectionPool, Database
+from lcore_taskflow.core.seed import seed_bulk
+from lcore_taskflow.core.testing import Client
+
+THREADS, PER_THREAD = 8, 50
+
+
+def run_threads(target, n=THREADS):
+    errors: list[BaseException] = []
+
+    def guarded(i):
+        try:
+            target(i)
+        except BaseException as exc:  # collected and re-raised in the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=guarded, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors[:3]
+
+
+def test_concurrent_writers_through_the_app(app, kernel):
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def writer(i):
+        client = Client(app).as_user("alice")
+        for j in range(PER_THREAD):
+            resp = client.post("/api/projects/1/tasks", json={"title": f"t{i}-{j}",
+                                                              "status": "todo"})
+            with lock:
+                statuses.append(resp.status)
+            assert resp.status == 201, resp
+
+    run_threads(writer)
+    assert statuses.count(201) == THREADS * PER_THREAD
+    with kernel.database() as db:
+        assert db.count("tasks", "title LIKE 't%-%'") == THREADS * PER_THREAD
+        assert db.scalar("SELECT task_count FROM projects WHERE id = 1") == \
+            2 + THREADS * PER_THREAD
+        assert db.count("activity", "type = 'task.created'") == THREADS * PER_THREAD
+
+
+def test_concurrent_writers_through_database(tmp_path):
+    pool = ConnectionPool(str(tmp_path / "c.db"), busy_timeout=10.0)
+    pool.enable_wal()
+    with _db(pool) as db:
+        db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, who INTEGER, n INTEGER)")
+
+    def writer(i):
+        db = Database(pool)
+        try:
+            for _ in range(PER_THREAD):
+                with db.transaction():
+                    current = db.scalar("SELECT COUNT(*) FROM t WHERE who = ?", (i,))
+                    db.execute("INSERT INTO t (who, n) VALUES (?, ?)", (i, current))
+        finally:
+            db.close()
+
+    run_threads(writer)
+    with _db(pool) as db:
+        assert db.count("t") == THREADS * PER_THREAD
+        # read-then-write inside BEGIN IMMEDIATE never loses an update
+        for i in range(THREADS):
+            ns = [r["n"] for r in db.fetchall("SELECT n FROM t WHERE who = ? ORDER BY id", (i,))]
+            assert ns == list(range(PER_THREAD))
+    pool.close()
+
+
+class _db:
+    def __init__(self, pool):
+        self.db = Database(pool)
+
+    def __enter__(self):
+        return self.db
+
+    def __exit__(self, *exc):
+        self.db.close()
+
+
+def test_transaction_rollback_leaves_nothing(kernel):
+    with kernel.database() as db:
+        before = db.count("tasks")
+        with pytest.raises(RuntimeError), db.transaction():
+            db.insert("tasks", {"title": "ghost", "project_id": 1, "creator_id": 1})
+            db.update("projects", 1, {"name": "renamed"})
+            raise RuntimeError("abort")
+        assert db.count("tasks") == before
+        assert db.scalar("SELECT name FROM projects WHERE id = 1") == "Website Redesign"
+        assert db.scalar("SELECT task_count FROM projects WHERE id = 1") == 2
+        assert not db.conn.in_transaction
+
+
+def test_nested_transaction_is_a_savepoint(kernel):
+    with kernel.database() as db:
+        with db.transaction():
+            db.insert("tasks", {"title": "outer", "project_id": 1, "creator_id": 1})
+            with pytest.raises(ValueError), db.transaction():
+                db.insert("tasks", {"title": "inner", "project_id": 1, "creator_id": 1})
+                raise ValueError
+        assert db.count("tasks", "title = 'outer'") == 1
+        assert db.count("tasks", "title = 'inner'") == 0
+
+
+def test_constraint_failure_in_transaction_rolls_back(kernel):
+    with kernel.database() as db:
+        with pytest.raises(sqlite3.IntegrityError), db.transaction():
+            db.insert("comments", {"task_id": 1, "user_id": 1, "body": "ok"})
+            db.insert("comments", {"task_id": 999, "user_id": 1, "body": "bad fk"})
+        assert db.count("comments") == 0
+
+
+def test_identifiers_are_checked(kernel):
+    with kernel.database() as db:
+        with pytest.raises(ValueError):
+            db.count("tasks; DROP TABLE users")
+        with pytest.raises(ValueError):
+            db.update("tasks", 1, {"title = 'x', status": "done"})
+
+
+def real_counts(db):
+    projects = {}
+    for p in db.fetchall("SELECT id, task_count, todo_count, in_progress_count, done_count"
+                         " FROM projects"):
+        real = db.fetchone(
+            "SELECT COUNT(*) AS task_count, COALESCE(SUM(status = 'todo'), 0) AS todo_count,"
+            " COALESCE(SUM(status = 'in_progress'), 0) AS in_progress_count,"
+            " COALESCE(SUM(status = 'done'), 0) AS done_count FROM tasks WHERE project_id = ?",
+            (p["id"],))
+        projects[p["id"]] = (p, {"id": p["id"], **real})
+    tasks = db.fetchall("SELECT t.id, t.comment_count,"
+                        " (SELECT COUNT(*) FROM comments c WHERE c.task_id = t.id) AS real"
+                        " FROM tasks t")
+    return projects, tasks
+
+
+def assert_counts_consistent(kernel):
+    with kernel.database() as db:
+        projects, tasks = real_counts(db)
+    for maintained, real in projects.values():
+        assert maintained == real
+    for t in tasks:
+        assert t["comment_count"] == t["real"], t
+
+
+def test_maintained_counts_follow_every_change(admin, alice, kernel):
+    pid = admin.post("/api/projects/", json={"name": "Counted"}).json["id"]
+    ids = [alice.post(f"/api/projects/{pid}/tasks", json={"title": f"c{i}",
+                                                          "status": s}).json["id"]
+           for i, s in enumerate(["todo", "todo", "in_progress", "done", "done"])]
+    assert_counts_consistent(kernel)
+    alice.patch(f"/api/projects/{pid}/tasks/{ids[0]}", json={"status": "done"})
+    alice.put(f"/api/projects/{pid}/tasks/{ids[3]}", json={"status": "in_progress"})
+    alice.patch(f"/api/projects/{pid}/tasks/{ids[1]}", json={"title": "renamed only"})
+    for _ in range(3):
+        alice.post(f"/api/projects/{pid}/tasks/{ids[2]}/comments", json={"body": "c"})
+    assert_counts_consistent(kernel)
+    with kernel.database() as db, db.transaction():  # a move between projects
+        db.update("tasks", ids[4], {"project_id": 1, "status": "todo"})
+    admin.delete(f"/api/projects/{pid}/tasks/{ids[2]}")
+    assert_counts_consistent(kernel)
+    counts = admin.get(f"/api/projects/{pid}").json["task_counts"]
+    assert counts == {"total": 3, "todo": 1, "in_progress": 1, "done": 1}
+    admin.delete(f"/api/projects/{pid}")
+    assert_counts_consistent(kernel)
+    assert admin.get("/api/projects/1").json["task_counts"]["total"] == 3
+
+
+FULL_SCAN = re.compile(r"\bSCAN (tasks|t)\b(?! USING)")
+
+
+@pytest.fixture
+def big_app(app, kernel):
+    with kernel.database() as db, db.transaction():
+        seed_bulk(db, {"projects": 3, "tasks": 20_000}, lambda done, total: None)
+        db.execute("ANALYZE")
+    return app
+
+
+def traced_selects(kernel, calls):
+    """Run ``calls`` while recording every SQL statement the app executes."""
+    seen: list[str] = []
+    acquire = kernel.pool.acquire
+
+    def traced():
+        conn = acquire()
+        conn.set_trace_callback(seen.append)
+        return conn
+
+    kernel.pool.acquire = traced
+    kernel.pool.close()  # idle connections would bypass the tracing acquire
+    try:
+        calls()
+    finally:
+        kernel.pool.acquire = acquire
+    return [s for s in seen if s.lstrip().upper().startswith("SELECT") and "tasks" in s]
+
+
+def test_task_list_and_dashboard_use_indexes(big_app, kernel, ids):
+    client = Client(big_app).as_user("alice")
+
+    def calls():
+        for query in ({}, {"status": "todo"}, {"priority": "high"},
+                      {"assignee_id": ids["bob"]}, {"status": "done", "priority": "low"},
+                      {"page": 50, "limit": 100}):
+            resp = client.get("/api/projects/3/tasks", query=query)
+            assert resp.status == 200 and resp.json["total"] > 0, resp
+        assert client.get("/api/projects/dashboard/overview").status == 200
+        assert client.get("/api/projects/3/tasks/4000").status in (200, 404)
+
+    statements = traced_selects(kernel, calls)
+    assert len(statements) >= 8, statements
+    with kernel.database() as db:
+        for sql in statements:
+            plan = [r["detail"] for r in db.fetchall("EXPLAIN QUERY PLAN " + sql)]
+            assert not any(FULL_SCAN.search(line) for line in plan), (sql, plan)
+        # the check itself can fail: an unindexed filter is a full scan
+        plan = db.fetchall("EXPLAIN QUERY PLAN SELECT id FROM tasks t WHERE t.title = 'x'")
+        assert FULL_SCAN.search(plan[0]["detail"])
+    totals = client.get("/api/projects/dashboard/overview").json["totals"]
+    assert totals["tasks"] == 20_003 and totals["projects"] == 5
