@@ -66,10 +66,11 @@ def test_db_upgrade(cli):
     assert proc.returncode == 0, proc.stderr
     assert "core" in proc.stdout and "0001" in proc.stdout and "initial" in proc.stdout
     assert "up to date" in proc.stdout
-    assert query(cli.db, "SELECT namespace, version FROM taskflow_migrations") == [("core", 1)]
+    assert query(cli.db, "SELECT namespace, version FROM taskflow_migrations") == [
+        ("core", 1), ("core", 2)]
     again = cli("db", "upgrade")
     assert again.returncode == 0
-    assert query(cli.db, "SELECT COUNT(*) FROM taskflow_migrations") == [(1,)]
+    assert query(cli.db, "SELECT COUNT(*) FROM taskflow_migrations") == [(2,)]
 
 
 def test_db_seed_with_progress(cli):

@@ -55,7 +55,8 @@ def make(tmp_path, mig_dir):
 
 def test_core_migration_recorded(tmp_path):
     app = make_app(tmp_path)
-    assert ledger(app.taskflow, "core") == [("core", 1, "initial")]
+    assert ledger(app.taskflow, "core") == [
+        ("core", 1, "initial"), ("core", 2, "task_assignee_index")]
     assert {"users", "projects", "tasks", "comments", "activity"} <= tables(app.taskflow)
     app.taskflow.close()
 

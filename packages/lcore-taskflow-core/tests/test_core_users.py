@@ -143,3 +143,12 @@ def test_no_response_leaks_password_material(admin, alice, ids):
     for resp in responses:
         assert resp.status < 300, resp
         no_secrets(resp)
+
+
+def test_admin_cannot_demote_or_deactivate_self(admin, ids):
+    me = ids["admin"]
+    for body in ({"role": "member"}, {"is_active": False}):
+        r = admin.patch(f"/api/users/{me}", json=body)
+        assert r.status == 409, r
+        assert "your own account" in r.json["error"]
+    assert admin.get(f"/api/users/{me}").json["role"] == "admin"

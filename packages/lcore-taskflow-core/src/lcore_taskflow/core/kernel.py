@@ -183,9 +183,15 @@ class TaskFlow:
         first = self.pool is None
         if first:
             self._open_database()
-        self.migrate([info for info in batch])
-        if first and self.config.seed_on_empty:
-            self.seed_if_empty()
+        try:
+            self.migrate(batch)
+            if first and self.config.seed_on_empty:
+                self.seed_if_empty()
+        except Exception:
+            if first:  # a failed start-up must not leak the pool or its threads
+                self.pool.close()
+                self._executor.shutdown(wait=False)
+            raise
         for info in batch:
             self._contribute(info)
         for info in batch:

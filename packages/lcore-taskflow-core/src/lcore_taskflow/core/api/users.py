@@ -138,7 +138,7 @@ def build_users_app(kernel) -> Lcore:
     @rate_limited(50, per=60)
     def patch_user(id):
         """Change some of username, email, role, is_active (admin)."""
-        kernel.require("users:patch", id)
+        actor = kernel.require("users:patch", id)
         data = json_body()
         allowed = ("username", "email", "role", "is_active")
         if not any(k in data for k in allowed):
@@ -149,6 +149,10 @@ def build_users_app(kernel) -> Lcore:
         f.choice("role", ROLES)
         f.boolean("is_active")
         values = f.result()
+        if actor["id"] == id and (values.get("role") == "member"
+                                  or values.get("is_active") is False):
+            raise ApiError(409, "You cannot demote or deactivate your own account; "
+                                "ask another admin")
         if "is_active" in values:
             values["is_active"] = int(values["is_active"])
         _apply_update(ctx.db, id, values)
