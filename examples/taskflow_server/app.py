@@ -1,0 +1,64 @@
+"""The full TaskFlow server: every installed TaskFlow plugin, assembled by discovery.
+
+Importing this module builds the WSGI application ``app`` (what gunicorn,
+waitress-serve or any WSGI server loads as ``examples.taskflow_server.app:app``
+or ``app:app``); running it as a script serves ``app`` with waitress, the
+multi-threaded production server, on ``APP_HOST``:``APP_PORT``.
+
+Configuration: defaults < ``.env`` < ``APP_*`` environment variables.  The
+``.env`` file is ``$TASKFLOW_ENV_FILE`` when set, else ``./.env`` in the working
+directory when it exists, else the ``.env`` next to this file.  Every key is
+documented in ``.env.example`` beside this file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from lcore_taskflow.core import create_app
+from lcore_taskflow.core.cli import cmd_serve
+from lcore_taskflow.core.config import ConfigError
+
+HERE = Path(__file__).resolve().parent
+
+
+def env_file() -> str:
+    """The ``.env`` to read: explicit, then the working directory's, then ours."""
+    explicit = os.environ.get("TASKFLOW_ENV_FILE")
+    if explicit:
+        return explicit
+    local = Path.cwd() / ".env"
+    return str(local if local.is_file() else HERE / ".env")
+
+
+def build() -> object:
+    """The assembled app; a bad configuration ends the process with its message."""
+    try:
+        return create_app(dotenv=env_file())
+    except ConfigError as exc:
+        # A WSGI server importing this module shows the message and stops;
+        # a traceback would only bury the key that needs fixing.
+        sys.exit(f"taskflow: {exc}")
+
+
+app = build()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve ``app`` with waitress; flags override APP_HOST/APP_PORT/APP_THREADS."""
+    parser = argparse.ArgumentParser(description="Serve the full TaskFlow server (waitress)")
+    parser.add_argument("--host", help="default: APP_HOST (127.0.0.1)")
+    parser.add_argument("--port", type=int, help="default: APP_PORT (8080)")
+    parser.add_argument("--threads", type=int, help="default: APP_THREADS (8)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=str(app.taskflow.config.log_level).upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return cmd_serve(app.taskflow, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
