@@ -205,6 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"taskflow: {exc}", file=sys.stderr)
         return 2
     kernel = app.taskflow
+    logging.getLogger().setLevel(kernel.config.log_level.upper())
     try:
         return args.handler(kernel, args) or 0
     finally:

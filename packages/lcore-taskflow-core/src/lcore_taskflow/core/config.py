@@ -21,7 +21,7 @@ from typing import Any
 
 ENV_PREFIX = "APP_"
 DEFAULT_SECRET = "change-me-in-production"
-SECRET_MARKERS = ("secret", "password", "token_key")
+SECRET_SUFFIXES = ("secret", "secret_key", "secret_keys", "password", "passwords")
 REDACTED = "***"
 
 
@@ -163,7 +163,8 @@ class Settings(dict):
 
 
 def is_secret(key: str) -> bool:
-    return any(marker in key for marker in SECRET_MARKERS)
+    """``secret_key``, ``previous_secret_keys``, ``smtp_password``; not ``password_iterations``."""
+    return key.endswith(SECRET_SUFFIXES)
 
 
 def build_settings(
