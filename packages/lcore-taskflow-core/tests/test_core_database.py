@@ -153,13 +153,24 @@ def assert_counts_consistent(kernel):
         assert maintained == real
     for t in tasks:
         assert t["comment_count"] == t["real"], t
+    with kernel.database() as db:
+        maintained = {r["due_date"]: r["open_count"] for r in db.fetchall(
+            "SELECT due_date, open_count FROM task_due_counts WHERE open_count != 0")}
+        real = {r["due_date"]: r["n"] for r in db.fetchall(
+            "SELECT due_date, COUNT(*) AS n FROM tasks WHERE status != 'done'"
+            " AND due_date IS NOT NULL GROUP BY due_date")}
+    assert maintained == real
 
 
 def test_maintained_counts_follow_every_change(admin, alice, kernel):
     pid = admin.post("/api/projects/", json={"name": "Counted"}).json["id"]
-    ids = [alice.post(f"/api/projects/{pid}/tasks", json={"title": f"c{i}",
-                                                          "status": s}).json["id"]
+    ids = [alice.post(f"/api/projects/{pid}/tasks", json={"title": f"c{i}", "status": s,
+                                                          "due_date": f"2020-01-0{i % 2 + 1}"}
+                      ).json["id"]
            for i, s in enumerate(["todo", "todo", "in_progress", "done", "done"])]
+    assert_counts_consistent(kernel)
+    alice.patch(f"/api/projects/{pid}/tasks/{ids[1]}", json={"due_date": "2020-02-01"})
+    alice.patch(f"/api/projects/{pid}/tasks/{ids[2]}", json={"due_date": None})
     assert_counts_consistent(kernel)
     alice.patch(f"/api/projects/{pid}/tasks/{ids[0]}", json={"status": "done"})
     alice.put(f"/api/projects/{pid}/tasks/{ids[3]}", json={"status": "in_progress"})

@@ -20,14 +20,17 @@ PUBLIC_PATHS = ("/auth/", "/health", "/docs", "/", "/static/", "/debug/", "/old-
 PROTECTED_PREFIXES = ("/api/", "/admin/")
 
 
-def _matches(path: str, prefixes: Iterable[str]) -> bool:
-    """Seed semantics: an entry matches exactly, or as a prefix when it ends in ``/``."""
-    for entry in prefixes:
-        if path == entry or path == entry.rstrip("/"):
-            return True
-        if len(entry) > 1 and entry.endswith("/") and path.startswith(entry):
-            return True
-    return False
+def path_matcher(entries: Iterable[str]):
+    """A predicate with the seed's semantics, precomputed (it runs on every request):
+    an entry matches exactly, or as a prefix when it ends in ``/``."""
+    entries = tuple(entries)
+    exact = frozenset(entries) | {e.rstrip("/") for e in entries}
+    prefixes = tuple(e for e in entries if len(e) > 1 and e.endswith("/"))
+
+    def matches(path: str) -> bool:
+        return path in exact or path.startswith(prefixes)
+
+    return matches
 
 
 class TokenAuthMiddleware(Middleware):
@@ -49,10 +52,11 @@ class TokenAuthMiddleware(Middleware):
         self.kernel = kernel
         self.skip_paths = tuple(skip_paths)
         self.protected = tuple(protected)
+        self._public, self._protected = path_matcher(self.skip_paths), path_matcher(protected)
 
     def __call__(self, ctx, next_handler):
         path = ctx.request.path
-        if _matches(path, self.skip_paths) or not _matches(path, self.protected):
+        if self._public(path) or not self._protected(path):
             return next_handler(ctx)
         token = bearer_token(ctx.request.get_header("Authorization"))
         if token is None:
@@ -76,9 +80,10 @@ class AdminGuardHook(MiddlewareHook):
     def __init__(self, kernel, prefixes: Iterable[str] = ("/admin/",)):
         self.kernel = kernel
         self.prefixes = tuple(prefixes)
+        self._guarded = path_matcher(self.prefixes)
 
     def pre(self, ctx):
-        if not _matches(ctx.request.path, self.prefixes):
+        if not self._guarded(ctx.request.path):
             return None
         user = ctx.user
         if not user:

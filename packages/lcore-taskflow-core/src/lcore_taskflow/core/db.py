@@ -15,6 +15,7 @@ half-way through.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import sqlite3
@@ -28,6 +29,7 @@ IntegrityError = sqlite3.IntegrityError
 OperationalError = sqlite3.OperationalError
 
 
+@functools.lru_cache(maxsize=512)
 def _ident(name: str) -> str:
     if not _IDENT.match(name):
         raise ValueError(f"not an SQL identifier: {name!r}")

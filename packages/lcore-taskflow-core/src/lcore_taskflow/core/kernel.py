@@ -73,6 +73,7 @@ class TaskFlow:
         self._security: SecurityHeadersMiddleware | None = None
         self._cors: CORSMiddleware | None = None
         self._closed = False
+        self._callers: list[tuple[str, Any]] | None = None
         self._executor: ThreadPoolExecutor | None = None
 
     # ------------------------------------------------------------ install
@@ -146,6 +147,7 @@ class TaskFlow:
             log.debug("plugin %s is already registered", name)
             return None
         self.pm.register(plugin, name=name)
+        self._callers = None
         info = plugins.PluginInfo(name, version or plugins.plugin_version(plugin), source, plugin)
         self.infos.append(info)
         return info
@@ -264,12 +266,30 @@ class TaskFlow:
 
     @contextlib.contextmanager
     def database(self) -> Iterator[Database]:
-        """A database handle for work outside a request (CLI, workers, events)."""
+        """A database handle: the request's own ``ctx.db`` inside a request of
+        this app, else a pooled connection (CLI, workers, executor threads).
+
+        Reusing the request's connection matters: a second connection would
+        find its page cache invalidated by the write the request just made.
+        """
+        db = self._request_db()
+        if db is not None:
+            yield db
+            return
         db = Database(self.pool)
         try:
             yield db
         finally:
             db.close()
+
+    def _request_db(self) -> Database | None:
+        try:
+            if ctx.app is not self.app:
+                return None
+            scoped = ctx.state.get("_di_scoped")  # Lcore's per-request DI scope
+        except RuntimeError:  # no request bound to this thread
+            return None
+        return scoped.get("db") if scoped else None
 
     def migrate(self, batch: list[plugins.PluginInfo] | None = None) -> list[migrations.Migration]:
         """Apply the pending migrations of ``batch`` (default: every plugin)."""
@@ -335,15 +355,22 @@ class TaskFlow:
         does not keep the others from hearing about the event.
         """
         event = Event(type, actor, data, project_id, task_id)
-        for impl in reversed(self.hook.taskflow_event.get_hookimpls()):
-            caller = self.pm.subset_hook_caller(
-                "taskflow_event",
-                remove_plugins=[i.plugin for i in self.infos if i.plugin is not impl.plugin])
+        for name, caller in self._event_callers():
             try:
                 caller(event=event, kernel=self)
             except Exception:
-                log.exception("plugin %s failed on event %s", impl.plugin_name, type)
+                log.exception("plugin %s failed on event %s", name, type)
         return event
+
+    def _event_callers(self) -> list[tuple[str, Any]]:
+        """One ``taskflow_event`` caller per implementing plugin (cached per registry)."""
+        if self._callers is None:
+            self._callers = [
+                (impl.plugin_name, self.pm.subset_hook_caller(
+                    "taskflow_event",
+                    remove_plugins=[i.plugin for i in self.infos if i.plugin is not impl.plugin]))
+                for impl in reversed(self.hook.taskflow_event.get_hookimpls())]
+        return self._callers
 
     def _after_request(self) -> None:
         stamp_missing_headers(request, response, self._security,

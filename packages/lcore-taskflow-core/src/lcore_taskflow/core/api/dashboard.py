@@ -1,8 +1,9 @@
 """``/dashboard/overview`` and ``/dashboard/activity``.
 
 The overview reads only maintained counts (``projects.task_count`` and
-friends) and the partial index of open tasks with a due date, so its cost
-does not grow with the number of tasks.  Its queries run concurrently, each
+friends, ``task_due_counts`` for the overdue total) and the first rows of the
+partial index of open tasks with a due date, so its cost does not grow with
+the number of tasks.  Its queries run concurrently, each
 on its own pooled connection, gathered with ``asyncio.gather`` like the seed.
 """
 
@@ -35,7 +36,8 @@ def _totals(db):
     row = db.fetchone("SELECT COUNT(*) AS projects, COALESCE(SUM(task_count), 0) AS tasks"
                       " FROM projects")
     row["users"] = db.count("users")
-    row["overdue"] = db.scalar(f"SELECT COUNT(*) FROM tasks t WHERE {OPEN_AND_DUE}")
+    row["overdue"] = db.scalar("SELECT COALESCE(SUM(open_count), 0) FROM task_due_counts"
+                               " WHERE due_date < date('now')")
     return row
 
 
