@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import shutil
+import sys
 
 import pytest
 from core_testutil import assert_error
@@ -218,4 +220,34 @@ def test_skip_versioning_route_option(tmp_path):
     app = make_app(tmp_path, plugins=[Raw()])
     resp = Client(app).get("/raw/plain")
     assert resp.json["plain"] is True and "_api_version" not in resp.json
+    app.taskflow.close()
+
+
+def _get_from(app, path, remote, forwarded, user="admin"):
+    """A request from ``remote`` carrying ``X-Forwarded-For: forwarded``."""
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": "",
+               "SERVER_NAME": "localhost", "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1",
+               "wsgi.input": io.BytesIO(), "wsgi.errors": sys.stderr,
+               "wsgi.url_scheme": "http", "REMOTE_ADDR": remote,
+               "HTTP_X_FORWARDED_FOR": forwarded, "HTTP_X_TEST_USER": user,
+               "HTTP_ACCEPT": "application/json"}
+    status = []
+    b"".join(app(environ, lambda s, h, e=None: status.append(s)))
+    return int(status[0].split()[0])
+
+
+def test_trusted_proxy_gives_each_client_its_own_rate_limit(tmp_path):
+    app = make_app(tmp_path, plugins=[HeaderIdentity()], rate_limit_default=2,
+                   trusted_proxies=["10.0.0.1"])
+    codes = [_get_from(app, "/api/users/", "10.0.0.1", "198.51.100.7") for _ in range(3)]
+    assert codes == [200, 200, 429]
+    assert _get_from(app, "/api/users/", "10.0.0.1", "198.51.100.8") == 200
+    app.taskflow.close()
+
+
+def test_untrusted_peer_cannot_spoof_forwarded_for(tmp_path):
+    app = make_app(tmp_path, plugins=[HeaderIdentity()], rate_limit_default=2,
+                   trusted_proxies=["10.0.0.1"])
+    codes = [_get_from(app, "/api/users/", "203.0.113.9", f"198.51.100.{i}") for i in range(3)]
+    assert codes == [200, 200, 429]  # one bucket: the peer's own address
     app.taskflow.close()

@@ -44,6 +44,7 @@ class CoreConfig:
     seed_on_empty: bool = True
     cors_origins: list[str] = dataclasses.field(default_factory=lambda: ["*"])
     hsts: bool = False
+    trusted_proxies: list[str] = dataclasses.field(default_factory=list)
     rate_limit_default: int = 100
     rate_limit_window: int = 60
     max_upload_size: int = 10_485_760

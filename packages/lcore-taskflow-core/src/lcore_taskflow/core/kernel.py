@@ -32,6 +32,7 @@ from .errors import ApiError, ErrorShield, install_error_handlers, route_misses_
 from .events import Event
 from .lifecycle import install_lifecycle_hooks
 from .middleware import stamp_missing_headers
+from .ratelimit import quiet_loopback_warning
 
 log = logging.getLogger("lcore_taskflow")
 
@@ -94,6 +95,7 @@ class TaskFlow:
         if self._discover:
             batch += self._discover_plugins(core_settings)
         self._shield = app.install(ErrorShield())
+        quiet_loopback_warning()
         route_misses_through_pipeline(app)
         install_error_handlers(app, self)
         app.add_hook("app_reset", self._share_host_plugins)

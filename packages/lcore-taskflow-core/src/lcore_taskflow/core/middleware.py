@@ -24,6 +24,7 @@ from lcore import (
     HTTPResponse,
     Middleware,
     MiddlewareHook,
+    ProxyFixMiddleware,
     RequestIDMiddleware,
     RequestLoggerMiddleware,
     SecurityHeadersMiddleware,
@@ -119,7 +120,12 @@ def standard_stack(config) -> list[Middleware]:
     """Core's part of the stack, configured from the validated settings."""
     origins = config.cors_origins or ["*"]
     wildcard = "*" in origins
+    # Behind a reverse proxy, trust its X-Forwarded-For so rate limits and logs
+    # see the real client instead of the proxy's address.
+    proxy = ([ProxyFixMiddleware(trusted_proxies=config.trusted_proxies)]
+             if config.trusted_proxies else [])
     return [
+        *proxy,
         BodyLimitMiddleware(max_size=config.max_upload_size),
         RequestIDMiddleware(),
         RequestLoggerMiddleware(logger=logging.getLogger("lcore_taskflow.http")),

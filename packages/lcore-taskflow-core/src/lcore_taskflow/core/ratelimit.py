@@ -14,6 +14,18 @@ from collections.abc import Callable
 from lcore import rate_limit
 
 
+def quiet_loopback_warning() -> None:
+    """Silence Lcore's per-request warning about loopback clients.
+
+    Lcore assumes a loopback client means an unconfigured reverse proxy and
+    warns on the first rate-limited request.  TaskFlow configures the proxy
+    case explicitly (``APP_TRUSTED_PROXIES`` installs ``ProxyFixMiddleware``),
+    and local clients are real clients, so the warning is only noise.
+    """
+    warnings.filterwarnings("ignore", message="rate_limit: resolved remote_addr",
+                            category=RuntimeWarning)
+
+
 def rate_limited(limit: int, per: int = 60, backend=None) -> Callable:
     """Allow ``limit`` requests per ``per`` seconds per client address (429 past it)."""
     with warnings.catch_warnings():
