@@ -11,29 +11,13 @@ when there is none yet) and registers a :class:`UIPlugin` in it, which adds
 
 from __future__ import annotations
 
-from typing import Any
-
-from lcore_taskflow.core import TaskFlow
+from lcore_taskflow.core.extension import Extension
 
 from .plugin import UIPlugin
 
 
-class TaskFlowUI:
-    """Install with ``app.install(TaskFlowUI(**kernel_options))``."""
+class TaskFlowUI(Extension):
+    """Install with ``app.install(TaskFlowUI(config, **kernel_options))``."""
 
     name = "taskflow_ui"
-    api = 2
-
-    def __init__(self, config: dict[str, Any] | None = None, **options: Any):
-        self.options = {**options, **({"config": config} if config is not None else {})}
-        self.plugin = UIPlugin()
-        self.kernel: TaskFlow | None = None
-
-    def setup(self, app: Any) -> None:
-        """Register the ui plugin in the app's kernel (creating the kernel if needed)."""
-        self.kernel = TaskFlow.of(app, **self.options)
-        self.kernel.add(self.plugin)
-
-    def apply(self, callback: Any, route: Any) -> Any:
-        """Routes are not wrapped: the ui only contributes routes and an error renderer."""
-        return callback
+    plugin_class = UIPlugin
