@@ -109,6 +109,7 @@ SECTIONS = {
     "test_packaging.py": "Packaging",
     "test_example.py": "Example server: configuration, debug docs",
     "test_foreign_app.py": "Foreign Lcore app (core + auth installed the Lcore way)",
+    "test_smtp.py": "Real SMTP server (aiosmtpd): every notify endpoint, task assignment",
 }
 
 

@@ -169,7 +169,7 @@ class Database:
     def ping(self) -> None:
         """Fail unless the database is reachable (readiness for ``/health``)."""
         self._pool.check()
-        self.scalar("SELECT COUNT(*) FROM sqlite_master")
+        self.scalar("SELECT 1")
 
     def table_exists(self, table: str) -> bool:
         return self.fetchone(
