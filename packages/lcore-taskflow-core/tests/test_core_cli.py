@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
+import signal
+import socket
 import sqlite3
 import subprocess
 import sys
+import time
+import urllib.request
 
 import pytest
 from lcore_taskflow.core.migrations import DIRECTORY, discover
@@ -31,6 +36,7 @@ def cli(tmp_path):
         return proc
 
     run.db = tmp_path / "cli.db"
+    run.env, run.cwd = env, tmp_path
     return run
 
 
@@ -116,3 +122,28 @@ def test_env_file_option(cli, tmp_path):
     proc = cli("--env-file", str(env_file), "db", "upgrade")
     assert proc.returncode != 0
     assert "threads" in proc.stderr and str(env_file) in proc.stderr
+
+
+def test_serve_answers_and_stops_cleanly_on_sigterm(cli):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "lcore_taskflow.core.cli", "serve",
+                             "--port", str(port)], cwd=cli.cwd, env=cli.env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline, health = time.monotonic() + 30, None
+        while time.monotonic() < deadline and health is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:
+                    health = json.load(r)
+            except OSError:
+                time.sleep(0.2)
+        assert health and health["status"] == "ok", proc.stdout
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, out
+    assert "serving on http://127.0.0.1:" in out and "TaskFlow stopped" in out, out

@@ -12,6 +12,7 @@ import argparse
 import getpass
 import logging
 import os
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -79,12 +80,25 @@ def cmd_serve(kernel: TaskFlow, args) -> int:
     print(f"TaskFlow {__version__} serving on http://{host}:{port}/ "
           f"(waitress, {threads} threads; plugins: "
           f"{', '.join(i.name for i in kernel.infos)})", flush=True)
+    # SIGTERM (systemd, docker, gunicorn-less supervisors) ends the process
+    # without unwinding; turn it into SystemExit so the plugins shut down
+    # cleanly (notify drains its queued sends).
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    server = waitress.create_server(kernel.app, host=host, port=port, threads=threads,
+                                    ident="TaskFlow", clear_untrusted_proxy_headers=True)
     try:
-        waitress.serve(kernel.app, host=host, port=port, threads=threads, ident="TaskFlow",
-                       clear_untrusted_proxy_headers=True, _quiet=True)
+        server.run()
+    except (KeyboardInterrupt, SystemExit):
+        pass
     finally:
+        server.close()
         kernel.close()
+        logging.getLogger("lcore_taskflow").info("TaskFlow stopped")
     return 0
+
+
+def _exit_on_sigterm(signum, frame) -> None:
+    raise SystemExit(0)
 
 
 def cmd_plugins(args, rows, pm) -> int:
