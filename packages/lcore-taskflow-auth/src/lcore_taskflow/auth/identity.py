@@ -9,9 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from lcore import ctx
-from lcore_taskflow.core.db import Database
-
 from .tokens import bearer_token, issue_token, verify_token
 
 COOKIE_NAME = "session_user"
@@ -24,25 +21,15 @@ def secrets_of(kernel) -> list[str]:
     return [config.secret_key, *config.get("previous_secret_keys", [])]
 
 
-def _fetch(db: Database, sql: str, params: tuple) -> dict[str, Any] | None:
-    return db.fetchone(sql, params)
-
-
 def active_user(kernel, user_id: int) -> dict[str, Any] | None:
     """The active user ``user_id`` (``id, username, email, role``) or ``None``.
 
-    Uses the request's scoped connection when there is one, so identifying a
-    request costs no extra pool round-trip.
+    Inside a request this reads through the request's own connection
+    (``kernel.database()`` hands out ``ctx.db``), so the handler reuses it.
     """
-    sql = f"SELECT {USER_COLUMNS} FROM users WHERE id = ? AND is_active = 1"
-    try:
-        db = ctx.db
-    except (AttributeError, RuntimeError, LookupError):  # outside a request
-        db = None
-    if isinstance(db, Database):
-        return _fetch(db, sql, (user_id,))
-    with kernel.database() as fresh:
-        return _fetch(fresh, sql, (user_id,))
+    with kernel.database() as db:
+        return db.fetchone(f"SELECT {USER_COLUMNS} FROM users WHERE id = ? AND is_active = 1",
+                           (user_id,))
 
 
 def user_from_token(kernel, token: str | None) -> dict[str, Any] | None:

@@ -9,8 +9,10 @@ does the same for a fresh Lcore app with entry-point discovery.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import logging
 import os
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -75,6 +77,7 @@ class TaskFlow:
         self._cors: CORSMiddleware | None = None
         self._closed = False
         self._callers: list[tuple[str, Any]] | None = None
+        self._serving = threading.local()
         self._executor: ThreadPoolExecutor | None = None
 
     # ------------------------------------------------------------ install
@@ -99,6 +102,8 @@ class TaskFlow:
         route_misses_through_pipeline(app)
         install_error_handlers(app, self)
         app.add_hook("app_reset", self._share_host_plugins)
+        app.add_hook("on_request_start", self._track_request(True))
+        app.add_hook("on_response_send", self._track_request(False))
         install_lifecycle_hooks(app, also_after_request=self._after_request)
         self._assemble([info for info in batch if info is not None])
 
@@ -285,13 +290,18 @@ class TaskFlow:
             db.close()
 
     def _request_db(self) -> Database | None:
-        try:
-            if ctx.app is not self.app:
-                return None
-            scoped = ctx.state.get("_di_scoped")  # Lcore's per-request DI scope
-        except RuntimeError:  # no request bound to this thread
-            return None
-        return scoped.get("db") if scoped else None
+        """``ctx.db`` while this thread serves a request of this app, else ``None``.
+
+        Lcore leaves ``ctx`` bound to a thread's last request after it ends,
+        so liveness is tracked here, from ``on_request_start`` to
+        ``on_response_send`` (the DI scope closes ``ctx.db`` after both).
+        """
+        return ctx.db if getattr(self._serving, "live", False) else None
+
+    def _track_request(self, live: bool):
+        def mark(*_):
+            self._serving.live = live
+        return mark
 
     def migrate(self, batch: list[plugins.PluginInfo] | None = None) -> list[migrations.Migration]:
         """Apply the pending migrations of ``batch`` (default: every plugin)."""
@@ -389,15 +399,10 @@ def _plain_callback_lookup(route) -> None:
     Lcore's version follows closures to find the undecorated function and
     loops forever on a handler whose closure holds no callable (our handlers
     close over the kernel), which hangs ``/docs`` and ``show_routes()``.
-    Following ``__wrapped__`` alone is enough for functools-wrapped handlers.
+    Following ``__wrapped__`` (``inspect.unwrap``) is enough for
+    functools-wrapped handlers.
     """
-    def undecorated():
-        callback = route.callback
-        while getattr(callback, "__wrapped__", None) not in (None, callback):
-            callback = callback.__wrapped__
-        return callback
-
-    route.get_undecorated_callback = undecorated
+    route.get_undecorated_callback = lambda: inspect.unwrap(route.callback)
 
 
 def create_app(config: Mapping[str, Any] | None = None, *, plugins: Iterable[Any] = (),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 
 from lcore import Lcore, ctx, redirect, response
@@ -58,11 +59,10 @@ def _describe(route) -> dict:
     """A route for ``/debug/routes``.
 
     Not Lcore's ``show_routes()``: its ``get_undecorated_callback`` loops
-    forever on a nested handler whose closure holds no callable.
+    forever on a nested handler whose closure holds no callable (the kernel
+    patches that only on the routes it mounts; the host may have others).
     """
-    callback = route.callback
-    while hasattr(callback, "__wrapped__"):
-        callback = callback.__wrapped__
+    callback = inspect.unwrap(route.callback)
     return {
         "method": route.method, "rule": route.rule, "name": route.name or "",
         "callback": f"{callback.__module__}:{callback.__qualname__}",

@@ -69,12 +69,11 @@ def create_user(kernel, values: dict, actor: dict | None, event: str) -> dict:
 
 def build_users_app(kernel) -> Lcore:
     app = Lcore()
-    # The seed's default limit: the listing and search routes use it.
-    default_limit = rate_limited(kernel.config.rate_limit_default,
-                                 per=kernel.config.rate_limit_window)
+    # The seed's default limit, used by the listing and the search (a bucket each).
+    limit, window = kernel.config.rate_limit_default, kernel.config.rate_limit_window
 
     @app.get("/", name="list_users")
-    @default_limit
+    @rate_limited(limit, per=window)
     def list_users():
         """List team members, optionally by role, a page at a time."""
         kernel.current_user()
@@ -89,7 +88,7 @@ def build_users_app(kernel) -> Lcore:
                 "page": page, "limit": limit}
 
     @app.get("/search", name="search_users")
-    @rate_limited(kernel.config.rate_limit_default, per=kernel.config.rate_limit_window)
+    @rate_limited(limit, per=window)
     def search_users():
         """Users whose username or email contains ``q`` (case-insensitive)."""
         kernel.current_user()
