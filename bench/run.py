@@ -338,7 +338,7 @@ def load() -> str:
 def sql_drift() -> list[str]:
     """Names of copied SQL constants that no longer match core's (a stale baseline)."""
     try:
-        from lcore_taskflow.core.api import dashboard, tasks
+        from lcore_taskflow.core._api import dashboard, tasks
     except ImportError:
         return ["lcore_taskflow.core not importable: drift not checked"]
     sys.path.insert(0, str(HERE))

@@ -20,8 +20,8 @@ import sys
 from pathlib import Path
 
 from lcore_taskflow.core import create_app
-from lcore_taskflow.core.cli import cmd_serve
-from lcore_taskflow.core.config import ConfigError
+from lcore_taskflow.core._cli import cmd_serve
+from lcore_taskflow.core._config import ConfigError
 
 HERE = Path(__file__).resolve().parent
 

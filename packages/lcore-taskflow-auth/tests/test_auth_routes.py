@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from auth_testutil import basic, bearer, from_address, login, session_cookie, token_of
-from lcore_taskflow.auth import routes
-from lcore_taskflow.auth.tokens import verify_token
+from lcore_taskflow.auth import _routes as routes
+from lcore_taskflow.auth._tokens import verify_token
 from lcore_taskflow.core.testing import Client
 
 
@@ -105,7 +105,7 @@ def test_login_rate_limit_per_client(build):
 def test_login_rate_limit_defaults_to_5_per_300s(build):
     config = build().taskflow.config
     assert (config.login_rate_limit, config.login_rate_window) == (1000, 300)  # tests widen it
-    from lcore_taskflow.auth.config import AuthConfig
+    from lcore_taskflow.auth._config import AuthConfig
     assert (AuthConfig().login_rate_limit, AuthConfig().login_rate_window) == (5, 300)
 
 

@@ -18,7 +18,7 @@ from auth_testutil import bearer, login, session_cookie, token_of
 from lcore import Lcore, ctx
 from lcore_taskflow.auth import TaskFlowAuth
 from lcore_taskflow.core import TaskFlow
-from lcore_taskflow.core.config import ConfigError
+from lcore_taskflow.core._config import ConfigError
 from lcore_taskflow.core.testing import FAST_CONFIG, Client
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "foreign_app" / "app.py"

@@ -6,7 +6,7 @@ import time
 
 import pytest
 from auth_testutil import bearer, login, session_cookie, token_of
-from lcore_taskflow.auth.tokens import issue_token, verify_token
+from lcore_taskflow.auth._tokens import issue_token, verify_token
 from lcore_taskflow.core.testing import Client
 
 OLD = "old-secret-key-0123456789abcdef!"

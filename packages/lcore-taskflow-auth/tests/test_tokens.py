@@ -9,7 +9,7 @@ import json
 import time
 
 import pytest
-from lcore_taskflow.auth.tokens import bearer_token, issue_token, verify_token
+from lcore_taskflow.auth._tokens import bearer_token, issue_token, verify_token
 
 SECRET = "current-secret-0123456789abcdef"
 OLD = "previous-secret-0123456789abcdef"

@@ -13,7 +13,7 @@ import time
 import urllib.request
 
 import pytest
-from lcore_taskflow.core.migrations import DIRECTORY, discover
+from lcore_taskflow.core._migrate import DIRECTORY, discover
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def cli(tmp_path):
 
     def run(*args: str, extra_env: dict | None = None, timeout: float = 60):
         proc = subprocess.run(
-            [sys.executable, "-m", "lcore_taskflow.core.cli", *args],
+            [sys.executable, "-m", "lcore_taskflow.core._cli", *args],
             cwd=tmp_path, env={**env, **(extra_env or {})}, capture_output=True, text=True,
             timeout=timeout)
         return proc
@@ -128,7 +128,7 @@ def test_serve_answers_and_stops_cleanly_on_sigterm(cli):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "lcore_taskflow.core.cli", "serve",
+    proc = subprocess.Popen([sys.executable, "-m", "lcore_taskflow.core._cli", "serve",
                              "--port", str(port)], cwd=cli.cwd, env=cli.env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 from core_testutil import assert_error
 from lcore_taskflow.core import create_app, hookimpl
-from lcore_taskflow.core.config import REDACTED, ConfigError
+from lcore_taskflow.core._config import REDACTED, ConfigError
 from lcore_taskflow.core.testing import Client, HeaderIdentity
 
 SECRET = "a-very-long-test-secret-key-42"

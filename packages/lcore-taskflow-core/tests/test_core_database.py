@@ -7,8 +7,8 @@ import sqlite3
 import threading
 
 import pytest
-from lcore_taskflow.core.db import ConnectionPool, Database
-from lcore_taskflow.core.seed import seed_bulk
+from lcore_taskflow.core._db import ConnectionPool, Database
+from lcore_taskflow.core._seed import seed_bulk
 from lcore_taskflow.core.testing import Client
 
 THREADS, PER_THREAD = 8, 50

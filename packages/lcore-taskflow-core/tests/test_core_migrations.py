@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from lcore_taskflow.core import hookimpl
-from lcore_taskflow.core.migrations import DIRECTORY, MigrationError, discover
+from lcore_taskflow.core._migrate import DIRECTORY, MigrationError, discover
 from lcore_taskflow.core.testing import make_app
 
 

@@ -9,7 +9,7 @@ import pytest
 from core_testutil import EventRecorder, assert_error
 from lcore import Lcore, Middleware, ctx
 from lcore_taskflow.core import TaskFlow, create_app, hookimpl
-from lcore_taskflow.core.plugins import selected
+from lcore_taskflow.core._plugins import selected
 from lcore_taskflow.core.testing import FAST_CONFIG, Client, HeaderIdentity, make_app
 
 DUMMY_MODULE = textwrap.dedent('''

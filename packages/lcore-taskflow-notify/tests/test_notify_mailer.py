@@ -6,7 +6,7 @@ import smtplib
 import ssl
 
 import pytest
-from lcore_taskflow.notify.mailer import (
+from lcore_taskflow.notify._mailer import (
     EmailService,
     InvalidEmail,
     SmtpSettings,

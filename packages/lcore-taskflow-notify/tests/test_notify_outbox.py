@@ -142,7 +142,7 @@ def test_send_test_command(make_notify_app, smtp_server, capsys):
     ({"notify_workers": 0}, "notify_workers"),
 ])
 def test_bad_configuration_stops_start_up(tmp_path, config, key):
-    from lcore_taskflow.core.config import ConfigError
+    from lcore_taskflow.core._config import ConfigError
     from lcore_taskflow.core.testing import make_app
 
     with pytest.raises(ConfigError, match=key):

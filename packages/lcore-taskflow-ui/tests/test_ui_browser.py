@@ -79,7 +79,7 @@ def _running_server(home: Path, **extra_env: str):
         "APP_LOGIN_RATE_LIMIT": "100", "APP_THREADS": "4", **extra_env,
     })
     log_path = home / "server.log"
-    cmd = [sys.executable, "-m", "lcore_taskflow.core.cli", "--env-file", str(home / "none.env"),
+    cmd = [sys.executable, "-m", "lcore_taskflow.core._cli", "--env-file", str(home / "none.env"),
            "serve", "--host", "127.0.0.1", "--port", str(port)]
     with open(log_path, "w") as log:
         proc = subprocess.Popen(cmd, cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -12,7 +12,7 @@ from lcore import Lcore
 from lcore_taskflow.core import hookimpl
 from lcore_taskflow.core.testing import FAST_CONFIG, Client, make_app
 from lcore_taskflow.ui import TaskFlowUI, UIPlugin
-from lcore_taskflow.ui.pages import CSP, STATIC_DIR, TEMPLATE_DIR, endpoint_groups, group_name
+from lcore_taskflow.ui._pages import CSP, STATIC_DIR, TEMPLATE_DIR, endpoint_groups, group_name
 
 HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 JSON = {"Accept": "application/json"}

@@ -6,7 +6,7 @@ installs it into any Lcore app with ``app.install(TaskFlowAuth(config))``.
 
 __version__ = "0.1.0"
 
-from .extension import TaskFlowAuth
-from .plugin import AuthPlugin
+from ._extension import TaskFlowAuth
+from ._plugin import AuthPlugin
 
 __all__ = ["AuthPlugin", "TaskFlowAuth", "__version__"]

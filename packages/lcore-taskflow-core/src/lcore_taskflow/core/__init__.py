@@ -8,10 +8,10 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .errors import ApiError
+from ._errors import ApiError
+from ._kernel import TaskFlow, create_app
+from ._plugins import ENTRY_POINT_GROUP, hookimpl
 from .events import Event
-from .kernel import TaskFlow, create_app
-from .plugins import ENTRY_POINT_GROUP, hookimpl
 
 __all__ = [
            "ENTRY_POINT_GROUP",

@@ -8,7 +8,7 @@ feature packages do.
 
 All hooks share the prefix ``taskflow_``.  Each receives only the arguments it
 names; pluggy lets an implementation accept any subset of them.  ``kernel`` is
-always the :class:`lcore_taskflow.core.kernel.TaskFlow` instance that owns the
+always the :class:`lcore_taskflow.core._kernel.TaskFlow` instance that owns the
 plugin manager; ``kernel.app`` is the Lcore application it is installed in and
 ``kernel.config`` the validated configuration.
 
@@ -170,7 +170,7 @@ def taskflow_event(event, kernel):
 def taskflow_seed(db, kernel, options):
     """Insert demo data into a database that has just been created empty.
 
-    ``db`` is a :class:`lcore_taskflow.core.db.Database` inside an open
+    ``db`` is a :class:`lcore_taskflow.core._db.Database` inside an open
     transaction.  ``options`` is a dict of bulk-seed sizes from
     ``taskflow db seed`` (``projects``, ``tasks``, ...) or empty for the
     default demo data, plus ``progress``, a callable ``progress(done, total)``.

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .install import TaskFlowNotify
-from .mailer import EmailService, InvalidEmail, SmtpSettings
-from .outbox import Email, Outbox
-from .plugin import NotifyConfig, NotifyPlugin
+from ._extension import TaskFlowNotify
+from ._mailer import EmailService, InvalidEmail, SmtpSettings
+from ._outbox import Email, Outbox
+from ._plugin import NotifyConfig, NotifyPlugin
 
 __all__ = ["Email", "EmailService", "InvalidEmail", "NotifyConfig", "NotifyPlugin", "Outbox",
            "SmtpSettings", "TaskFlowNotify", "__version__"]

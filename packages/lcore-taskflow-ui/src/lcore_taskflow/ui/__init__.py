@@ -9,7 +9,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .install import TaskFlowUI
-from .plugin import UIPlugin
+from ._extension import TaskFlowUI
+from ._plugin import UIPlugin
 
 __all__ = ["TaskFlowUI", "UIPlugin", "__version__"]

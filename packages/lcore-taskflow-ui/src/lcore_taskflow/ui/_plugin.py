@@ -6,7 +6,7 @@ from lcore import HTTP_CODES
 from lcore_taskflow.core import hookimpl
 
 from . import __version__
-from .pages import build_ui_app, render
+from ._pages import build_ui_app, render
 
 HTML_ERRORS = {
     404: "The page you asked for does not exist.",

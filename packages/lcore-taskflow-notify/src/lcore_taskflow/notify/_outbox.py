@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .mailer import SIMULATED_NOTE, EmailService, SmtpSettings, describe_error
+from ._mailer import SIMULATED_NOTE, EmailService, SmtpSettings, describe_error
 
 log = logging.getLogger("lcore_taskflow.notify")
 
@@ -76,7 +76,7 @@ class Outbox:
         """Insert ``emails`` as ``pending`` rows in one transaction; return their ids.
 
         Each message is built first, so an invalid address or subject raises
-        :class:`~lcore_taskflow.notify.mailer.InvalidEmail` before anything
+        :class:`~lcore_taskflow.notify._mailer.InvalidEmail` before anything
         is stored.
         """
         service = self.service()

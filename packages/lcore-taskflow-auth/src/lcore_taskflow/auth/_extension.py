@@ -11,16 +11,16 @@
 
 from __future__ import annotations
 
-from lcore_taskflow.core.extension import Extension
+from lcore_taskflow.core._extension import Extension
 
-from .plugin import AuthPlugin
+from ._plugin import AuthPlugin
 
 
 class TaskFlowAuth(Extension):
     """An Lcore plugin that adds the TaskFlow kernel (if missing) and the auth plugin.
 
     ``config`` (``secret_key``, ``db_path``, ``token_ttl``, ...) is used when
-    this installs the kernel; see :class:`lcore_taskflow.core.extension.Extension`.
+    this installs the kernel; see :class:`lcore_taskflow.core._extension.Extension`.
     """
 
     name = "taskflow_auth"

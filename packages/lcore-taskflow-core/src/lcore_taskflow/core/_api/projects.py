@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from lcore import Lcore, ctx, response
 
-from ..errors import ApiError
-from ..validation import Fields, json_body, pagination, query_choice
+from .._errors import ApiError
+from .._validation import Fields, json_body, pagination, query_choice
 from . import attachments, dashboard, tasks
 
 PROJECT_STATUSES = ("active", "on_hold", "completed", "archived")

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
-from .kernel import TaskFlow
+from ._kernel import TaskFlow
 
 log = logging.getLogger("lcore_taskflow")
 

@@ -9,8 +9,8 @@ import uuid
 
 from lcore import HTTPError, ctx, request, static_file
 
-from ..errors import ApiError
-from ..ratelimit import rate_limited
+from .._errors import ApiError
+from .._ratelimit import rate_limited
 
 log = logging.getLogger("lcore_taskflow")
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$")

@@ -17,10 +17,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..db import Database, split_statements
+from ._db import Database, split_statements
 
 FILE_RE = re.compile(r"^(\d{4})_([A-Za-z0-9_]+)\.sql$")
-DIRECTORY = Path(__file__).parent
+DIRECTORY = Path(__file__).parent / "migrations"
 
 LEDGER = """
 CREATE TABLE IF NOT EXISTS taskflow_migrations (

@@ -14,7 +14,7 @@ from typing import Any
 
 from lcore import HTTPError, request
 
-from .errors import ApiError
+from ._errors import ApiError
 
 EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import uuid
 
-from . import __version__, activity, migrations
-from .api.projects import build_projects_app
-from .api.users import build_users_app
-from .cache import AppCache
-from .config import CoreConfig
-from .db import Database
-from .middleware import AuditLogHook, standard_stack
-from .plugins import hookimpl
-from .routeplugins import APIVersionPlugin, RequestCounterPlugin
-from .seed import seed_bulk, seed_demo
-from .system import build_system_app
+from . import __version__
+from . import _activity as activity
+from . import _migrate as migrations
+from ._api.projects import build_projects_app
+from ._api.system import build_system_app
+from ._api.users import build_users_app
+from ._cache import AppCache
+from ._config import CoreConfig
+from ._db import Database
+from ._middleware import AuditLogHook, standard_stack
+from ._plugins import hookimpl
+from ._routeplugins import APIVersionPlugin, RequestCounterPlugin
+from ._seed import seed_bulk, seed_demo
 
 
 class CorePlugin:

@@ -27,14 +27,15 @@ from lcore import (
     response,
 )
 
-from . import config as cfg
-from . import migrations, plugins
-from .db import ConnectionPool, Database
-from .errors import ApiError, ErrorShield, install_error_handlers, route_misses_through_pipeline
+from . import _config as cfg
+from . import _migrate as migrations
+from . import _plugins as plugins
+from ._db import ConnectionPool, Database
+from ._errors import ApiError, ErrorShield, install_error_handlers, route_misses_through_pipeline
+from ._lifecycle import install_lifecycle_hooks
+from ._middleware import stamp_missing_headers
+from ._ratelimit import quiet_loopback_warning
 from .events import Event
-from .lifecycle import install_lifecycle_hooks
-from .middleware import stamp_missing_headers
-from .ratelimit import quiet_loopback_warning
 
 log = logging.getLogger("lcore_taskflow")
 
@@ -90,7 +91,7 @@ class TaskFlow:
         self.pm = plugins.new_manager(trace=core_settings.trace_hooks)
         self.hook = self.pm.hook
         self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="taskflow-q")
-        from .plugin import CorePlugin
+        from ._plugin import CorePlugin
 
         batch = [self._register(CorePlugin(), "core", "builtin")]
         for plugin in self._explicit:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from lcore import ctx, request, response
 
 from .. import events
-from ..errors import ApiError
-from ..validation import Fields, json_body, pagination, query_choice, query_int
+from .._errors import ApiError
+from .._validation import Fields, json_body, pagination, query_choice, query_int
 from . import attachments
 
 STATUSES = ("todo", "in_progress", "done")

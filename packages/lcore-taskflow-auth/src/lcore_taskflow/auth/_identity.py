@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .tokens import bearer_token, issue_token, verify_token
+from ._tokens import bearer_token, issue_token, verify_token
 
 COOKIE_NAME = "session_user"
 USER_COLUMNS = "id, username, email, role"

@@ -18,11 +18,13 @@ from collections.abc import Sequence
 
 from lcore import hash_password
 
-from . import __version__, config, plugins
-from .errors import ApiError
-from .kernel import TaskFlow, create_app
-from .plugin import CorePlugin
-from .validation import EMAIL_RE, USERNAME_RE
+from . import __version__
+from . import _config as config
+from . import _plugins as plugins
+from ._errors import ApiError
+from ._kernel import TaskFlow, create_app
+from ._plugin import CorePlugin
+from ._validation import EMAIL_RE, USERNAME_RE
 
 
 def _table(rows: list[Sequence[str]], headers: Sequence[str]) -> str:

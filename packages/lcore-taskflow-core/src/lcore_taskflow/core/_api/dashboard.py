@@ -13,7 +13,7 @@ import asyncio
 
 from lcore import ctx
 
-from ..validation import query_int
+from .._validation import query_int
 
 DASHBOARD_PROJECTS = 100
 OVERDUE_LISTED = 50

@@ -6,11 +6,13 @@ from typing import Any
 
 from lcore_taskflow.core import hookimpl
 
-from . import __version__, identity, policy
-from .config import AuthConfig
-from .middleware import AdminGuardHook, TokenAuthMiddleware
-from .routeplugin import AuthRulesPlugin
-from .routes import build_auth_app
+from . import __version__
+from . import _identity as identity
+from . import _policy as policy
+from ._config import AuthConfig
+from ._middleware import AdminGuardHook, TokenAuthMiddleware
+from ._routeplugin import AuthRulesPlugin
+from ._routes import build_auth_app
 
 
 class AuthPlugin:

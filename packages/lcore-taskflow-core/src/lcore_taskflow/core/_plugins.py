@@ -1,6 +1,6 @@
 """The plugin manager of one kernel: discovery, selection, tracing, introspection.
 
-Each :class:`~lcore_taskflow.core.kernel.TaskFlow` owns its own
+Each :class:`~lcore_taskflow.core._kernel.TaskFlow` owns its own
 :class:`pluggy.PluginManager`; nothing here is module-level state, so two
 apps (or two tests) in one process never share plugins.
 """

@@ -6,12 +6,12 @@ import html
 from typing import Any
 
 from lcore import Lcore, request
-from lcore_taskflow.core.errors import ApiError
-from lcore_taskflow.core.ratelimit import rate_limited
-from lcore_taskflow.core.validation import Fields, json_body, pagination, query_choice
+from lcore_taskflow.core._errors import ApiError
+from lcore_taskflow.core._ratelimit import rate_limited
+from lcore_taskflow.core._validation import Fields, json_body, pagination, query_choice
 
-from .mailer import InvalidEmail, check_address, check_subject, one_line
-from .outbox import STATUSES, Email, Outbox, tally
+from ._mailer import InvalidEmail, check_address, check_subject, one_line
+from ._outbox import STATUSES, Email, Outbox, tally
 
 MAX_BODY = 100_000
 MAX_BATCH = 100

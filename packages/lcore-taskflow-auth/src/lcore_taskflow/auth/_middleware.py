@@ -1,6 +1,6 @@
 """``TokenAuthMiddleware`` (order 6) and ``AdminGuardHook`` (order 7) of the seed.
 
-Both *return* an :class:`~lcore_taskflow.core.errors.ApiError` to refuse a
+Both *return* an :class:`~lcore_taskflow.core._errors.ApiError` to refuse a
 request: the kernel renders it as the usual JSON error, and the outer
 middleware (request id, CORS, security headers, timing) still see the answer.
 """
@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from lcore import Middleware, MiddlewareHook
-from lcore_taskflow.core.errors import ApiError
+from lcore_taskflow.core._errors import ApiError
 
-from .identity import user_from_token
-from .tokens import bearer_token
+from ._identity import user_from_token
+from ._tokens import bearer_token
 
 PUBLIC_PATHS = ("/auth/", "/health", "/docs", "/", "/static/", "/debug/", "/old-api",
                 "/frontend")

@@ -11,9 +11,9 @@ when there is none yet) and registers a :class:`UIPlugin` in it, which adds
 
 from __future__ import annotations
 
-from lcore_taskflow.core.extension import Extension
+from lcore_taskflow.core._extension import Extension
 
-from .plugin import UIPlugin
+from ._plugin import UIPlugin
 
 
 class TaskFlowUI(Extension):

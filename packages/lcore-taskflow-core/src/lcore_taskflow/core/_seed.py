@@ -10,7 +10,7 @@ from typing import Any
 
 from lcore import hash_password
 
-from .db import Database
+from ._db import Database
 
 DEMO_USERS = [
     ("admin", "admin@taskflow.local", "admin123", "admin"),

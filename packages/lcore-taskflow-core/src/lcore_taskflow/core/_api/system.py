@@ -7,7 +7,7 @@ import logging
 
 from lcore import Lcore, ctx, redirect, response
 
-from . import __version__
+from .. import __version__
 
 log = logging.getLogger("lcore_taskflow")
 

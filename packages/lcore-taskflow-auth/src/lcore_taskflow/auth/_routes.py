@@ -6,12 +6,12 @@ from typing import Any
 
 from lcore import Lcore, auth_basic, ctx, hash_password, response, verify_password
 from lcore_taskflow.core import events
-from lcore_taskflow.core.api.users import create_user
-from lcore_taskflow.core.errors import ApiError
-from lcore_taskflow.core.ratelimit import rate_limited
-from lcore_taskflow.core.validation import Fields, json_body
+from lcore_taskflow.core._api.users import create_user
+from lcore_taskflow.core._errors import ApiError
+from lcore_taskflow.core._ratelimit import rate_limited
+from lcore_taskflow.core._validation import Fields, json_body
 
-from .identity import COOKIE_NAME, new_token
+from ._identity import COOKIE_NAME, new_token
 
 MAX_PASSWORD_LENGTH = 1024
 LOGIN_COLUMNS = "id, username, email, role, is_active, password_hash"

@@ -15,8 +15,8 @@ from urllib.parse import urlencode
 
 from lcore import Lcore, TestClient
 
-from .kernel import create_app
-from .plugins import hookimpl
+from .._kernel import create_app
+from .._plugins import hookimpl
 
 FAST_CONFIG = {
     "debug": False,

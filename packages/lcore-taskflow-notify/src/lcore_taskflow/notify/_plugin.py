@@ -12,9 +12,9 @@ from lcore_taskflow.core import hookimpl
 from lcore_taskflow.core.events import TASK_ASSIGNED, Event
 
 from . import __version__
-from .api import ASSIGNMENT_QUERY, assignment_email, build_notifications_app
-from .mailer import InvalidEmail, check_address
-from .outbox import MIGRATIONS, Email, Outbox, Worker
+from ._api import ASSIGNMENT_QUERY, assignment_email, build_notifications_app
+from ._mailer import InvalidEmail, check_address
+from ._outbox import MIGRATIONS, Email, Outbox, Worker
 
 log = logging.getLogger("lcore_taskflow.notify")
 
@@ -140,7 +140,7 @@ class NotifyPlugin:
 
     def cmd_retry(self, kernel: Any, args: Any) -> int:
         """``taskflow notify retry``: resend failed rows with a progress bar."""
-        from lcore_taskflow.core.cli import progress_bar
+        from lcore_taskflow.core._cli import progress_bar
 
         outbox = self._outbox(kernel)
         results = outbox.retry(args.ids, stale_after=args.stale_after, limit=args.limit,

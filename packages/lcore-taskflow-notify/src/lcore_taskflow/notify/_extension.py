@@ -11,9 +11,9 @@ mounts ``/api/notifications/`` and starts the background sender.
 
 from __future__ import annotations
 
-from lcore_taskflow.core.extension import Extension
+from lcore_taskflow.core._extension import Extension
 
-from .plugin import NotifyPlugin
+from ._plugin import NotifyPlugin
 
 
 class TaskFlowNotify(Extension):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from lcore import Lcore, ctx, hash_password, request, response
 
 from .. import events
-from ..db import IntegrityError
-from ..errors import ApiError
-from ..ratelimit import rate_limited
-from ..validation import Fields, json_body, pagination, query_choice
+from .._db import IntegrityError
+from .._errors import ApiError
+from .._ratelimit import rate_limited
+from .._validation import Fields, json_body, pagination, query_choice
 
 ROLES = ("admin", "member")
 PUBLIC_COLUMNS = "id, username, email, role, is_active, avatar, created_at, updated_at"

@@ -34,7 +34,7 @@ from email.utils import formatdate, make_msgid
 from html.parser import HTMLParser
 from typing import Any
 
-from lcore_taskflow.core.validation import EMAIL_RE
+from lcore_taskflow.core._validation import EMAIL_RE
 
 MAX_SUBJECT = 255
 SIMULATED_NOTE = "SMTP not configured (APP_SMTP_HOST is empty) - email simulated."
