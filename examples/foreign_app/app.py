@@ -1,10 +1,19 @@
 """A foreign Lcore app that adds TaskFlow auth to its own routes.
 
 Only core and auth are used, installed the Lcore way (``app.install``), with
-no entry-point discovery.  ``GET /hello`` is public, ``GET /me`` needs any
-signed-in user, ``GET /reports`` needs an admin.  Sign in with
-``POST /auth/login`` and send the token as ``Authorization: Bearer <token>``
-(or let the ``session_user`` cookie do it).
+no entry-point discovery.  The app keeps everything of its own: its error
+handlers answer its routes in its own JSON shape, its ``/api/status`` stays
+public although it lives under ``/api/``, and its JSON bodies are exactly
+what its handlers return.  TaskFlow adds ``/auth/*``, ``/api/users/``,
+``/api/projects/`` and ``/health`` (answered TaskFlow's way) and protects
+the routes that ask for it with ``auth=``:
+
+* ``GET /hello`` and ``GET /api/status``: public;
+* ``GET /me``: any signed-in user (bearer token or the session cookie);
+* ``GET /reports``: admins only.
+
+Sign in with ``POST /auth/login``; send the token as
+``Authorization: Bearer <token>``.
 
 Run: ``APP_SECRET_KEY=... python examples/foreign_app/app.py`` (waitress on
 ``APP_HOST``:``APP_PORT``, default 127.0.0.1:8081), or serve the module-level
@@ -13,11 +22,12 @@ WSGI ``app`` with gunicorn/waitress.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import secrets
 
-from lcore import Lcore, ctx
+from lcore import Lcore, ctx, response
 from lcore_taskflow.auth import TaskFlowAuth
 from lcore_taskflow.core import TaskFlow
 
@@ -26,7 +36,8 @@ log = logging.getLogger("foreign_app")
 
 def _settings() -> dict:
     """Defaults of this example; ``.env`` and ``APP_*`` variables override them."""
-    settings = {"port": 8081, "db_path": "./foreign_app.db"}
+    # A demo: its empty database gets the demo users (admin/admin123, ...).
+    settings = {"port": 8081, "db_path": "./foreign_app.db", "seed_demo": True}
     if not os.environ.get("APP_SECRET_KEY"):
         # Fine for a demo; tokens die with the process and differ between workers.
         log.warning("APP_SECRET_KEY is not set: using a random secret for this process")
@@ -34,18 +45,32 @@ def _settings() -> dict:
     return settings
 
 
+def host_error(err) -> str:
+    """The host's own error shape; TaskFlow leaves it in charge of the host's routes."""
+    response.content_type = "application/json"
+    return json.dumps({"ok": False, "code": err.status_code, "reason": err.body})
+
+
 def build_app() -> Lcore:
-    """The app: its own routes, protected by route options."""
+    """The app: its own routes and error handlers, protected by route options."""
     app = Lcore()
+    for code in (401, 403, 404, 405, 500):
+        app.error(code, host_error)
+
     app.install(TaskFlow(_settings()))  # core: config, database, users
-    app.install(TaskFlowAuth())  # auth: tokens, cookie, /auth/*, auth= rules
+    app.install(TaskFlowAuth())  # auth: tokens, cookie, /auth/*, identity for auth=
 
     @app.get("/hello")
     def hello():
         """Public."""
         return {"message": "Hello from a foreign Lcore app"}
 
-    @app.get("/me", auth=True)
+    @app.get("/api/status", auth=False)
+    def status():
+        """Public, although under /api/ (TaskFlow protects only what asks for it)."""
+        return {"ok": True}
+
+    @app.get("/me", auth=True, auth_via=("bearer", "cookie"))
     def me():
         """Any signed-in user."""
         user = ctx.user

@@ -26,7 +26,7 @@ SECRET = "foreign-secret-key-0123456789abcdef"
 
 
 def settings(tmp_path, **extra):
-    return {**FAST_CONFIG, "db_path": str(tmp_path / "foreign.db"),
+    return {**FAST_CONFIG, "db_path": str(tmp_path / "foreign.db"), "seed_demo": True,
             "upload_dir": str(tmp_path / "up"), "login_rate_limit": 1000, **extra}
 
 
@@ -34,6 +34,12 @@ def settings(tmp_path, **extra):
 def foreign(tmp_path):
     """A plain Lcore app with its own routes and ``TaskFlowAuth`` installed."""
     app = Lcore()
+
+    @app.error(401)
+    @app.error(403)
+    def host_error(err):
+        return f"host says {err.status_code}: {err.body}"
+
     app.install(TaskFlowAuth(settings(tmp_path), environ={}, dotenv=None))
 
     @app.get("/open")
@@ -44,7 +50,7 @@ def foreign(tmp_path):
     def closed_false():
         return {"open": True}
 
-    @app.get("/mine", auth=True)
+    @app.get("/mine", auth=True, auth_via=("bearer", "cookie"))
     def mine():
         return {"user": ctx.user["username"]}
 
@@ -82,9 +88,14 @@ def test_route_option_accepts_the_session_cookie(foreign):
     assert res.status == 200 and res.json["user"] == "bob"
 
 
-def test_refusals_are_json_errors(foreign):
+def test_refusals_on_host_routes_stay_with_the_hosts_error_handler(foreign):
     res = Client(foreign).get("/boss")
-    assert res.json == {"error": "Authentication required", "status": 401}
+    assert res.status == 401
+    assert res.text == "host says 401: Authentication required (Authorization: Bearer <token>)"
+    member = Client(foreign).get("/boss", headers=bearer(token_of(Client(foreign), "bob")))
+    assert member.status == 403 and member.text == "host says 403: Admin access required"
+    # TaskFlow's own routes still answer TaskFlow's JSON
+    assert Client(foreign).get("/api/users/").json["status"] == 401
 
 
 def test_route_option_on_the_host_of_an_assembled_app(build):

@@ -24,8 +24,10 @@ def test_format_is_base64url_json_dot_hex_hmac_sha256():
     token = issue_token(USER, SECRET, ttl=3600, now=1_000_000)
     payload_b64, signature = token.rsplit(".", 1)
     payload = json.loads(base64.urlsafe_b64decode(payload_b64))
+    jti = payload.pop("jti")
+    assert isinstance(jti, str) and len(jti) >= 16  # a random id, so logout can revoke it
     assert payload == {"sub": 7, "username": "carol", "role": "member",
-                       "iat": 1_000_000, "exp": 1_003_600}
+                       "iat": 1_000_000, "exp": 1_003_600, "gen": 0}
     expected = hmac.new(SECRET.encode(), payload_b64.encode(), hashlib.sha256).hexdigest()
     assert signature == expected
 

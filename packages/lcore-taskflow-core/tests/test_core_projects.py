@@ -24,7 +24,11 @@ def test_list_projects(alice, admin):
     admin.put("/api/projects/2", json={"name": "Mobile App", "status": "archived"})
     archived = alice.get("/api/projects/", query={"status": "archived"}).json
     assert archived["total"] == 1 and archived["projects"][0]["id"] == 2
-    assert alice.get("/api/projects/", query={"limit": 1, "page": 2}).json["projects"][0]["id"] == 2
+    default = alice.get("/api/projects/").json  # archived projects are hidden by default
+    assert default["total"] == 1 and [p["id"] for p in default["projects"]] == [1]
+    everything = alice.get("/api/projects/", query={"include_archived": 1, "limit": 1,
+                                                    "page": 2}).json
+    assert everything["total"] == 2 and everything["projects"][0]["id"] == 2
     for query in ({"page": 0}, {"limit": 0}, {"limit": 101}, {"page": "one"},
                   {"status": "nope"}):
         assert_error(alice.get("/api/projects/", query=query), 400)
@@ -112,7 +116,10 @@ def test_create_task_and_events(alice, ids, recorder):
     [assigned] = recorder.of("task.assigned")
     assert created.task_id == assigned.task_id == resp.json["id"]
     assert created.project_id == 1 and created.actor["username"] == "alice"
-    assert assigned.data["task"]["assignee_id"] == ids["bob"]
+    assert assigned.task["assignee_id"] == ids["bob"]
+    assert assigned.assignee == {"id": ids["bob"], "username": "bob",
+                                 "email": "bob@taskflow.local"}
+    assert assigned.project == {"id": 1, "name": "Website Redesign"}
     plain = alice.post("/api/projects/1/tasks", json={"title": "no assignee"})
     assert plain.status == 201 and len(recorder.of("task.assigned")) == 1
     defaults = alice.get(f"/api/projects/1/tasks/{plain.json['id']}").json
@@ -160,8 +167,8 @@ def test_update_task_and_events(alice, ids, recorder, method):
     task = alice.get("/api/projects/1/tasks/2").json
     assert task["status"] == "done" and task["due_date"] is None
     [updated] = recorder.of("task.updated")
-    assert updated.data["changes"]["status"] == ["todo", "done"]
-    assert updated.data["changes"]["assignee_id"] == [ids["bob"], ids["alice"]]
+    assert updated.changes["status"] == ["todo", "done"]
+    assert updated.changes["assignee_id"] == [ids["bob"], ids["alice"]]
     assert [e.task_id for e in recorder.of("task.assigned")] == [2]
     # no change -> no event
     send("/api/projects/1/tasks/2", json={"status": "done"})
@@ -191,7 +198,7 @@ def test_comments(alice, bob, recorder):
     assert [c["body"] for c in body["comments"]] == ["<b>hi</b>", "second"]
     assert body["total"] == 2
     [event] = recorder.of("comment.added")[:1]
-    assert event.data["comment"]["body"] == "<b>hi</b>" and event.task_id == 1
+    assert event.comment["body"] == "<b>hi</b>" and event.task_id == 1
     assert_error(alice.post("/api/projects/1/tasks/1/comments", json={"body": ""}), 422,
                  fields=("body",))
     assert_error(alice.post("/api/projects/1/tasks/1/comments", json={}), 422, fields=("body",))
@@ -322,11 +329,11 @@ def test_activity_after_each_kind_of_event(admin, alice, ids):
     assert summaries[0] == "alice commented on 'Feed me'"
     assert summaries[1] == "alice assigned 'Feed me' to alice"
     assert summaries[2] == "alice updated assignee_id, priority of 'Feed me'"
-    assert summaries[3] == "alice moved 'Feed me' to done"
+    assert summaries[3] == "alice moved 'Feed me' to Done"
     assert summaries[5] == "alice created task 'Feed me'"
     assert summaries[6] == "admin added carol to the team"
     assert feed[0]["actor"] == "alice" and feed[0]["project_id"] == 1 and feed[0]["task_id"] == tid
-    assert set(feed[0]) == {"type", "actor", "project_id", "task_id", "summary", "created_at"}
+    assert set(feed[0]) == {"id", "type", "actor", "project_id", "task_id", "summary", "created_at"}
     times = [a["created_at"] for a in feed]
     assert times == sorted(times, reverse=True)
     limited = alice.get("/api/projects/dashboard/activity", query={"limit": 2}).json["activity"]

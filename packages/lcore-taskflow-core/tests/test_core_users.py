@@ -59,8 +59,8 @@ def test_create_user(admin, alice, recorder, kernel):
         stored = db.scalar("SELECT password_hash FROM users WHERE id = ?", (body["id"],))
     assert stored and NEW["password"] not in stored
     [event] = recorder.of("user.created")
-    assert event.data["user"]["username"] == "carol" and event.actor["username"] == "admin"
-    assert "password_hash" not in event.data["user"]
+    assert event.user["username"] == "carol" and event.actor["username"] == "admin"
+    assert "password_hash" not in event.user
     assert_error(alice.post("/api/users/", json={**NEW, "username": "dave",
                                                  "email": "d@example.test"}), 403)
 
@@ -76,7 +76,7 @@ def test_create_user_conflicts_and_validation(admin):
     body = assert_error(admin.post("/api/users/", json={
         "username": "a", "email": "not-an-email", "password": "short", "role": "root"}), 422,
         fields=("username", "email", "password", "role"))
-    assert "8" in body["fields"]["password"]
+    assert "at least 10 characters" in body["fields"]["password"]
     assert_error(admin.post("/api/users/", json={}), 422, fields=("username", "email",
                                                                   "password"))
     assert_error(admin.post("/api/users/", json={**NEW, "username": 12}), 422,

@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from lcore_taskflow.core._extension import Extension
+from lcore_taskflow.core import Extension
 
 from ._plugin import AuthPlugin
 
@@ -20,7 +20,7 @@ class TaskFlowAuth(Extension):
     """An Lcore plugin that adds the TaskFlow kernel (if missing) and the auth plugin.
 
     ``config`` (``secret_key``, ``db_path``, ``token_ttl``, ...) is used when
-    this installs the kernel; see :class:`lcore_taskflow.core._extension.Extension`.
+    this installs the kernel; see :class:`lcore_taskflow.core.Extension`.
     """
 
     name = "taskflow_auth"

@@ -1,18 +1,27 @@
-"""Who is making a request: bearer token or signed ``session_user`` cookie.
+"""Who is making a request: the credentials a route accepts, checked against core.
 
-Every answer is checked against the database, so a token or cookie of a user
-who was deactivated or deleted after it was issued identifies nobody, and a
-role change takes effect on the next request.
+A route accepts the credential kinds it declares (``auth_via``; TaskFlow's
+API takes only ``bearer``).  Each kind is checked here and the user it names
+is looked up through ``kernel.users.session`` — one query that also says
+whether the user is still active and the token not revoked, so a
+deactivated user, a changed password or a logout take effect at once, on
+every server.
+
+The session cookie is accepted on a state-changing request (POST, PUT,
+PATCH, DELETE) only when the request proves it is not a cross-site forgery:
+it carries ``X-Requested-With`` (a header no cross-site form can set) or an
+``Origin`` equal to the server's own.  The cookie is also ``SameSite=Lax``.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from ._tokens import bearer_token, issue_token, verify_token
 
 COOKIE_NAME = "session_user"
-USER_COLUMNS = "id, username, email, role"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def secrets_of(kernel) -> list[str]:
@@ -21,23 +30,16 @@ def secrets_of(kernel) -> list[str]:
     return [config.secret_key, *config.get("previous_secret_keys", [])]
 
 
-def active_user(kernel, user_id: int) -> dict[str, Any] | None:
-    """The active user ``user_id`` (``id, username, email, role``) or ``None``.
-
-    Inside a request this reads through the request's own connection
-    (``kernel.database()`` hands out ``ctx.db``), so the handler reuses it.
-    """
-    with kernel.database() as db:
-        return db.fetchone(f"SELECT {USER_COLUMNS} FROM users WHERE id = ? AND is_active = 1",
-                           (user_id,))
+def token_payload(kernel, token: str | None) -> dict[str, Any] | None:
+    return verify_token(token, secrets_of(kernel))
 
 
 def user_from_token(kernel, token: str | None) -> dict[str, Any] | None:
-    """The active user a valid token names, else ``None`` (never raises on bad input)."""
-    payload = verify_token(token, secrets_of(kernel))
+    """The active user a valid, unrevoked token names, else ``None`` (never raises)."""
+    payload = token_payload(kernel, token)
     if payload is None:
         return None
-    return active_user(kernel, payload["sub"])
+    return kernel.users.session(payload["sub"], payload.get("gen", 0), payload.get("jti"))
 
 
 def new_token(kernel, user: dict[str, Any]) -> str:
@@ -59,9 +61,56 @@ def cookie_token(request, kernel) -> str | None:
     return None
 
 
-def identify(request, kernel) -> dict[str, Any] | None:
-    """A bearer token when one is sent (it alone decides), else the session cookie."""
-    token = bearer_token(request.get_header("Authorization"))
-    if token:
-        return user_from_token(kernel, token)
-    return user_from_token(kernel, cookie_token(request, kernel))
+def same_site(request) -> bool:
+    """A state-changing request that a cross-site page could not have sent."""
+    if request.method in SAFE_METHODS or request.get_header("X-Requested-With"):
+        return True
+    origin = request.get_header("Origin")
+    if not origin:
+        return False
+    return urlsplit(origin).netloc == request.get_header("Host", "")
+
+
+def request_token(request, credentials, kernel) -> str | None:
+    """The token this request presents in a way the route accepts."""
+    if "bearer" in credentials:
+        token = bearer_token(request.get_header("Authorization"))
+        if token:
+            return token
+    if "cookie" in credentials and same_site(request):
+        return cookie_token(request, kernel)
+    return None
+
+
+BAD_TOKEN = "Invalid, expired or revoked token"
+
+
+def identify(request, credentials, kernel, basic_check) -> dict[str, Any] | None:
+    """The user of ``request`` by the first accepted credential present.
+
+    A credential that is present but does not identify anyone leaves its
+    reason in ``taskflow.auth_problem`` for the kernel's 401.
+    """
+    environ = request.environ
+    if "bearer" in credentials:
+        token = bearer_token(request.get_header("Authorization"))
+        if token:
+            user = user_from_token(kernel, token)
+            if user is None:
+                environ["taskflow.auth_problem"] = BAD_TOKEN
+            return user
+    if "cookie" in credentials and COOKIE_NAME in request.cookies:
+        if not same_site(request):
+            environ["taskflow.auth_problem"] = ("The session cookie needs an X-Requested-With "
+                                                "header on this request (CSRF protection)")
+            return None
+        user = user_from_token(kernel, cookie_token(request, kernel))
+        if user is None:
+            environ["taskflow.auth_problem"] = "Session expired or signed out: sign in again"
+        return user
+    if "basic" in credentials and request.auth and request.auth[1] is not None:
+        user = basic_check(*request.auth)
+        if user is None:
+            environ["taskflow.auth_problem"] = "Invalid username or password"
+        return user
+    return None

@@ -2,8 +2,11 @@
 
 A token is ``base64url(JSON payload) + "." + hex(HMAC-SHA256(secret, payload_b64))``
 with the payload ``{sub, username, role, iat, exp}`` — the seed's format, so a
-client of the seed keeps working.  Only the current secret signs; the current
-secret and every previous one (key rotation) verify.  :func:`verify_token`
+client of the seed keeps working — plus ``gen`` (the user's token generation:
+a password change or deactivation moves it on, killing every older token)
+and ``jti`` (a random id, so logout can revoke this one token).  Only the
+current secret signs; the current secret and every previous one (key
+rotation) verify.  :func:`verify_token`
 never raises: any garbage answers ``None``.
 """
 
@@ -17,6 +20,7 @@ import json
 import re
 import time
 from collections.abc import Iterable, Mapping
+from secrets import token_urlsafe
 from typing import Any
 
 DEFAULT_TTL = 3600
@@ -32,7 +36,7 @@ def _sign(secret: str, payload_b64: str) -> str:
 
 def issue_token(user: Mapping[str, Any], secret: str, ttl: int = DEFAULT_TTL,
                 now: float | None = None) -> str:
-    """A token for ``user`` (a dict with ``id``, ``username``, ``role``) valid ``ttl`` s."""
+    """A token for ``user`` (``id``, ``username``, ``role``, ``token_generation``), ``ttl`` s."""
     issued = int(time.time() if now is None else now)
     payload = {
         "sub": int(user["id"]),
@@ -40,6 +44,8 @@ def issue_token(user: Mapping[str, Any], secret: str, ttl: int = DEFAULT_TTL,
         "role": str(user["role"]),
         "iat": issued,
         "exp": issued + int(ttl),
+        "gen": int(user.get("token_generation") or 0),
+        "jti": token_urlsafe(12),
     }
     payload_b64 = base64.urlsafe_b64encode(
         json.dumps(payload, separators=(",", ":")).encode("utf-8")).decode("ascii")
@@ -73,6 +79,8 @@ def _valid_claims(payload: Mapping[str, Any], now: float) -> bool:
             and isinstance(payload.get("role"), str)
             and isinstance(exp, numbers) and not isinstance(exp, bool)
             and isinstance(iat, numbers) and not isinstance(iat, bool)
+            and isinstance(payload.get("gen", 0), int) and not isinstance(payload.get("gen"), bool)
+            and isinstance(payload.get("jti", ""), str)
             and exp > now)
 
 

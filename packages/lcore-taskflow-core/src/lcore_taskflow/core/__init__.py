@@ -2,23 +2,58 @@
 
 Nothing happens at import time; build an app with :func:`create_app` or
 install :class:`TaskFlow` into an existing Lcore app.
+
+This module is the public API for plugin authors: everything a plugin needs
+is importable from here (plus :mod:`lcore_taskflow.core.hookspecs`, the hook
+reference, :mod:`lcore_taskflow.core.events` and the testing kit
+:mod:`lcore_taskflow.core.testing`).  Modules whose names start with ``_``
+are private and change without notice.  Compatibility: see ``CORE_API`` and
+"Compatibility policy" in the README.
 """
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
-from ._errors import ApiError
+from . import events
+from ._access import role_policy
+from ._assembly import RouteCollision
+from ._cli import progress_bar
+from ._config import ConfigError
+from ._contributions import TaskFilter, UIModule
+from ._db import Database
+from ._errors import ApiError, validation_error
+from ._extension import Extension
 from ._kernel import TaskFlow, create_app
-from ._plugins import ENTRY_POINT_GROUP, hookimpl
+from ._plugins import CORE_API, ENTRY_POINT_GROUP, PluginCheckError, hookimpl, hookspec
+from ._validation import EMAIL_RE, Fields, json_body, pagination, query_choice, query_int
 from .events import Event
 
 __all__ = [
-           "ENTRY_POINT_GROUP",
-           "ApiError",
-           "Event",
-           "TaskFlow",
-           "__version__",
-           "create_app",
-           "hookimpl",
+    "CORE_API",
+    "EMAIL_RE",
+    "ENTRY_POINT_GROUP",
+    "ApiError",
+    "ConfigError",
+    "Database",
+    "Event",
+    "Extension",
+    "Fields",
+    "PluginCheckError",
+    "RouteCollision",
+    "TaskFilter",
+    "TaskFlow",
+    "UIModule",
+    "__version__",
+    "create_app",
+    "events",
+    "hookimpl",
+    "hookspec",
+    "json_body",
+    "pagination",
+    "progress_bar",
+    "query_choice",
+    "query_int",
+    "role_policy",
+    "validation_error",
 ]

@@ -1,45 +1,70 @@
-"""The activity feed: core's own ``taskflow_event`` implementation writes it."""
+"""The activity feed: core's own ``taskflow_event`` listener writes it.
+
+One line per event the team cares about, written in the transaction of the
+change (so the feed never shows what did not happen).  Events of other
+plugins appear when their class has a ``summary()`` method.
+"""
 
 from __future__ import annotations
 
-from . import events
-from .events import Event
+from . import events as ev
+
+STATUS_NAMES = {"todo": "To Do", "in_progress": "In Progress", "done": "Done"}
 
 
-def _title(event: Event) -> str:
-    return (event.data.get("task") or {}).get("title", "")
+def _title(event) -> str:
+    return (getattr(event, "task", None) or {}).get("title", "")
 
 
-def summarize(event: Event) -> str | None:
+def _task_update(event: ev.TaskUpdated, actor: str) -> str | None:
+    changes = dict(event.changes)
+    changes.pop("position", None)
+    if not changes:
+        return None  # a reorder within a column: not news
+    if set(changes) == {"status"}:
+        to = STATUS_NAMES.get(changes["status"][1], changes["status"][1])
+        return f"{actor} moved '{_title(event)}' to {to}"
+    return f"{actor} updated {', '.join(sorted(changes))} of '{_title(event)}'"
+
+
+def summarize(event: ev.Event) -> str | None:
     """One line for the feed, or ``None`` for events the feed does not show."""
     actor = event.actor_name
-    if event.type == events.USER_REGISTERED:
-        return f"{event.data['user']['username']} joined the team"
-    if event.type == events.USER_CREATED:
-        return f"{actor} added {event.data['user']['username']} to the team"
-    if event.type == events.TASK_CREATED:
+    if isinstance(event, ev.UserRegistered):
+        return f"{event.user['username']} joined the team"
+    if isinstance(event, ev.UserCreated):
+        return f"{actor} added {event.user['username']} to the team"
+    if isinstance(event, ev.UserDeactivated):
+        return f"{actor} deactivated {event.user['username']}"
+    if isinstance(event, ev.ProjectCreated):
+        return f"{actor} created project '{event.project['name']}'"
+    if isinstance(event, ev.ProjectUpdated) and "status" in event.changes:
+        return f"{actor} set project '{event.project['name']}' to {event.project['status']}"
+    if isinstance(event, ev.ProjectDeleted):
+        return f"{actor} deleted project '{event.project['name']}'"
+    if isinstance(event, ev.TaskCreated):
         return f"{actor} created task '{_title(event)}'"
-    if event.type == events.TASK_ASSIGNED:
-        task = event.data["task"]
-        return f"{actor} assigned '{task['title']}' to {task.get('assignee_name') or 'nobody'}"
-    if event.type == events.TASK_UPDATED:
-        changes = event.data.get("changes", {})
-        if set(changes) == {"status"}:
-            return f"{actor} moved '{_title(event)}' to {changes['status'][1]}"
-        return f"{actor} updated {', '.join(sorted(changes))} of '{_title(event)}'"
-    if event.type == events.COMMENT_ADDED:
+    if isinstance(event, ev.TaskAssigned):
+        return f"{actor} assigned '{_title(event)}' to {event.assignee['username']}"
+    if isinstance(event, ev.TaskUpdated):
+        return _task_update(event, actor)
+    if isinstance(event, ev.TaskDeleted):
+        return f"{actor} deleted task '{_title(event)}'"
+    if isinstance(event, ev.CommentAdded):
         return f"{actor} commented on '{_title(event)}'"
-    return None
+    if isinstance(event, ev.AttachmentAdded):
+        return f"{actor} attached a file to '{_title(event)}'"
+    summary = getattr(event, "summary", None)
+    return summary() if callable(summary) else None
 
 
-def record(kernel, event: Event) -> None:
+def record(kernel, event: ev.Event) -> None:
     summary = summarize(event)
     if summary is None:
         return
     actor = event.actor or {}
-    with kernel.database() as db:
-        db.insert("activity", {
-            "type": event.type, "actor_id": actor.get("id"), "actor": actor.get("username"),
-            "project_id": event.project_id, "task_id": event.task_id,
-            "summary": summary, "created_at": event.created_at,
-        })
+    kernel.db.insert("activity", {
+        "type": event.type, "actor_id": actor.get("id"), "actor": actor.get("username"),
+        "project_id": event.project_id, "task_id": event.task_id,
+        "summary": summary, "created_at": event.at,
+    })

@@ -14,7 +14,9 @@ every app in the process).  This module therefore does both jobs itself.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
+import types
 import typing
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -41,15 +43,21 @@ class CoreConfig:
     threads: int = 8
     db_path: str = "./taskflow.db"
     db_busy_timeout: float = 10.0
-    seed_on_empty: bool = True
+    mount_prefix: str = ""
+    seed_demo: bool | None = None
+    host_features: list[str] = dataclasses.field(default_factory=list)
+    protected_paths: list[str] = dataclasses.field(default_factory=list)
+    old_api_redirect: bool = False
     cors_origins: list[str] = dataclasses.field(default_factory=lambda: ["*"])
     hsts: bool = False
     trusted_proxies: list[str] = dataclasses.field(default_factory=list)
     rate_limit_default: int = 100
     rate_limit_window: int = 60
     max_upload_size: int = 10_485_760
+    json_body_limit: int = 1_048_576
     upload_dir: str = "./uploads"
     password_iterations: int = 600_000
+    password_min_length: int = 10
     plugins_disabled: list[str] = dataclasses.field(default_factory=list)
     plugins_enabled: list[str] = dataclasses.field(default_factory=list)
     trace_hooks: bool = False
@@ -62,6 +70,10 @@ class CoreConfig:
             errors.append(f"port: expected 1-65535, got {self.port}")
         if self.max_upload_size <= 0:
             errors.append("max_upload_size: must be positive")
+        if self.json_body_limit < 1024:
+            errors.append(f"json_body_limit: expected at least 1024, got {self.json_body_limit}")
+        if not 8 <= self.password_min_length <= 128:
+            errors.append(f"password_min_length: expected 8-128, got {self.password_min_length}")
         if self.password_iterations < 1000:
             errors.append("password_iterations: must be at least 1000")
         if not self.debug and self.secret_key == DEFAULT_SECRET:
@@ -71,6 +83,12 @@ class CoreConfig:
             )
         if len(self.secret_key) < 16 and not self.debug:
             errors.append("secret_key: must be at least 16 characters")
+        prefix = self.mount_prefix
+        if prefix and (not prefix.startswith("/") or any(c in prefix for c in "<>?#% ")):
+            errors.append(f"mount_prefix: expected a path such as /pm, got {prefix!r}")
+        for path in self.protected_paths:
+            if not path.startswith("/"):
+                errors.append(f"protected_paths: {path!r} must start with /")
         return errors
 
 
@@ -115,12 +133,29 @@ def gather_sources(
     return merged
 
 
+def _optional(tp: Any) -> Any:
+    """``X`` for ``X | None`` (``Optional[X]``), else ``None``."""
+    args = typing.get_args(tp)
+    if typing.get_origin(tp) in (typing.Union, types.UnionType) and type(None) in args:
+        rest = [a for a in args if a is not type(None)]
+        return rest[0] if len(rest) == 1 else None
+    return None
+
+
 def _type_name(tp: Any) -> str:
+    inner = _optional(tp)
+    if inner is not None:
+        return f"{_type_name(inner)} or empty"
     return "list of strings" if typing.get_origin(tp) is list else getattr(tp, "__name__", str(tp))
 
 
 def coerce(value: Any, tp: Any) -> Any:
     """Convert ``value`` (often a string from the environment) to ``tp``."""
+    inner = _optional(tp)
+    if inner is not None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return coerce(value, inner)
     if typing.get_origin(tp) is list:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
@@ -157,6 +192,11 @@ class Settings(dict):
             return self[name]
         except KeyError:
             raise AttributeError(name) from None
+
+    @staticmethod
+    def shown(key: str, value: Any) -> Any:
+        """``value`` as it may be shown: ``***`` for a secret."""
+        return REDACTED if is_secret(key) and value else value
 
     def redacted(self) -> dict[str, Any]:
         """A copy safe to show: every secret-looking value becomes ``***``."""
@@ -202,3 +242,36 @@ def build_settings(
     if errors:
         raise ConfigError("Invalid configuration:\n  " + "\n  ".join(errors))
     return settings
+
+
+def unknown_keys(sources: Mapping[str, tuple[Any, str]], known: Iterable[str],
+                 owners: Mapping[str, str] | None = None) -> list[str]:
+    """A warning per configured key that no loaded plugin declares.
+
+    Keys of installed but disabled plugins name their plugin; other keys get
+    the closest valid key (a typo, usually).
+    """
+    known = set(known)
+    messages = []
+    for key, (_, origin) in sorted(sources.items()):
+        if key in known:
+            continue
+        owner = (owners or {}).get(key)
+        if owner:
+            messages.append(f"{key} (from {origin}) belongs to plugin {owner}, which is "
+                            "not loaded; it has no effect")
+            continue
+        close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]} (APP_{close[0].upper()})?" if close else ""
+        messages.append(f"{key} (from {origin}) is not a TaskFlow setting{hint}")
+    return messages
+
+
+def coerce_like(value: Any, current: Any) -> Any:
+    """``value`` converted to the type of a setting's ``current`` value."""
+    for tp in (bool, int, float):
+        if isinstance(current, tp):
+            return coerce(value, tp)
+    if isinstance(current, list):
+        return coerce(value, list[str])
+    return value if current is None else coerce(value, str)

@@ -112,6 +112,7 @@ class Database:
         self._pool = pool
         self._conn: sqlite3.Connection | None = None
         self._depth = 0
+        self._on_commit: list = []
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -162,6 +163,27 @@ class Database:
         cur = self.conn.execute(f"DELETE FROM {_ident(table)} WHERE id = ?", (row_id,))
         return cur.rowcount > 0
 
+    def upsert(self, table: str, values: Mapping[str, Any], *, conflict: Sequence[str],
+               update: Sequence[str] = ()) -> None:
+        """Insert ``values``; on a ``conflict`` key, update the ``update`` columns (or nothing)."""
+        cols = ", ".join(_ident(c) for c in values)
+        marks = ", ".join("?" for _ in values)
+        keys = ", ".join(_ident(c) for c in conflict)
+        action = ("DO UPDATE SET " + ", ".join(f"{_ident(c)} = excluded.{_ident(c)}"
+                                               for c in update)) if update else "DO NOTHING"
+        self.conn.execute(f"INSERT INTO {_ident(table)} ({cols}) VALUES ({marks})"
+                          f" ON CONFLICT ({keys}) {action}", tuple(values.values()))
+
+    def after_commit(self, fn) -> None:
+        """Run ``fn()`` once the outermost transaction commits (never, if it rolls back).
+
+        Outside a transaction ``fn`` runs at once.
+        """
+        if self._depth == 0:
+            fn()
+        else:
+            self._on_commit.append(fn)
+
     def count(self, table: str, where: str = "", params: Sequence[Any] = ()) -> int:
         sql = f"SELECT COUNT(*) AS n FROM {_ident(table)}"
         return self.scalar(sql + (f" WHERE {where}" if where else ""), params)
@@ -194,15 +216,21 @@ class Database:
                 f"SAVEPOINT {name}", f"RELEASE {name}", f"ROLLBACK TO {name}; RELEASE {name}")
             conn.execute(begin)
         self._depth += 1
+        mark = len(self._on_commit)
         try:
             yield self
         except BaseException:
             self._depth -= 1
+            del self._on_commit[mark:]
             for stmt in rollback.split("; "):
                 conn.execute(stmt)
             raise
         self._depth -= 1
         conn.execute(commit)
+        if self._depth == 0:
+            callbacks, self._on_commit = self._on_commit, []
+            for fn in callbacks:
+                fn()
 
     def close(self) -> None:
         if self._conn is not None:

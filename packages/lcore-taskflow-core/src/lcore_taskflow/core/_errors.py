@@ -8,11 +8,8 @@ HTML pages).  Tracebacks are logged, never sent, outside debug mode.
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import json
 import logging
-import traceback
 from collections.abc import Mapping
 from typing import Any
 
@@ -63,86 +60,54 @@ def error_payload(err: HTTPResponse) -> dict[str, Any]:
     return payload
 
 
-def make_error_handler(kernel):
-    """The Lcore error handler the kernel registers for every 4xx/5xx code."""
+def error_body(kernel, err: HTTPResponse) -> tuple[str, str | None]:
+    """The body of an error answer and its content type (``None``: the renderer set it).
 
-    def handle(err: HTTPResponse) -> str:
-        payload = error_payload(err)
-        if err.status_code >= 500 and getattr(err, "traceback", None):
-            log.error("%s %s failed:\n%s", request.method, request.path, err.traceback)
-            if kernel.config.get("debug"):
-                payload["traceback"] = err.traceback
-        rendered = kernel.hook.taskflow_render_error(
-            status=payload["status"], message=payload["error"], request=request, kernel=kernel)
-        if rendered is not None:
-            return rendered
-        response.content_type = "application/json"
-        return json.dumps(payload)
+    A plugin's ``taskflow_render_error`` (the ui's HTML pages) comes first;
+    otherwise the JSON shape of SPEC §4.  A 500 is logged with its traceback,
+    which only debug mode sends.
+    """
+    payload = error_payload(err)
+    if err.status_code >= 500 and getattr(err, "traceback", None):
+        log.error("%s %s failed:\n%s", request.method, request.path, err.traceback)
+        if kernel.config.get("debug"):
+            payload["traceback"] = err.traceback
+    rendered = kernel.hook.taskflow_render_error(
+        status=payload["status"], message=payload["error"], request=request, kernel=kernel)
+    if rendered is not None:
+        return rendered, None
+    return json.dumps(payload), "application/json"
 
-    return handle
+
+def render(kernel, err: HTTPResponse) -> HTTPResponse:
+    """``err`` as a finished answer: its status and headers, TaskFlow's body.
+
+    Returning an ``HTTPResponse`` (not an ``HTTPError``) means Lcore never
+    hands it to the app's error handlers, which belong to the host.
+    """
+    body, content_type = error_body(kernel, err)
+    answer = HTTPResponse(body, err.status_code)
+    for key in list(err.headers):
+        if key not in ("Content-Type", "Content-Length"):
+            for value in err.headers.getall(key):
+                answer.add_header(key, value)
+    if content_type:
+        answer.set_header("Content-Type", content_type)
+    return answer
 
 
 def install_error_handlers(app, kernel) -> None:
-    handler = make_error_handler(kernel)
+    """Render the errors Lcore answers by itself (outside any route) TaskFlow's way.
+
+    Only for an app that belongs to TaskFlow (``create_app``) or whose host
+    asked for it (``host_features``): a host's own error handlers stay.
+    """
+    def handle(err: HTTPResponse) -> str:
+        body, content_type = error_body(kernel, err)
+        if content_type:
+            response.content_type = content_type
+        return body
+
     for code in HTTP_CODES:
-        if code >= 400:
-            app.error(code, handler)
-
-
-class ErrorShield:
-    """Route plugin, kept innermost by the kernel: runs the handler itself.
-
-    * An unexpected exception becomes a logged 500 *response*: Lcore turns an
-      exception into a 500 only after the middleware chain has unwound, so the
-      answer would miss the request id, timing and security headers.
-    * An ``async def`` handler's coroutine is run to completion here, so every
-      other route plugin sees its result instead of a coroutine object.
-    """
-
-    name = "taskflow_error_shield"
-    api = 2
-
-    def apply(self, callback, route):
-        def wrapper(*args, **kwargs):
-            try:
-                result = callback(*args, **kwargs)
-                if inspect.iscoroutine(result):
-                    result = asyncio.run(result)
-                return result
-            except HTTPResponse as resp:
-                return resp
-            except Exception as exc:
-                return HTTPError(500, "Internal Server Error", exc, traceback.format_exc())
-
-        return wrapper
-
-
-def route_misses_through_pipeline(app) -> None:
-    """Send 404/405 answers through the route plugins and middleware.
-
-    Lcore's router raises 404/405 before the middleware chain runs, so those
-    answers would carry no request id, CORS or security headers and would not
-    be logged.  Here a miss is answered by a route of the app that raises the
-    same error, so it flows through the whole pipeline like any other answer.
-    """
-    from lcore import Route
-
-    def miss():
-        raise request.environ["taskflow.miss"]
-
-    fallback = Route(app, "/<:re:.*>", "ANY", miss, name="taskflow_miss")
-    router = app.router
-    match = router.match
-
-    def match_or_fallback(environ):
-        try:
-            return match(environ)
-        except HTTPError as err:
-            if err.status_code not in (404, 405):
-                raise
-            environ["taskflow.miss"] = err
-            return fallback, {}
-
-    router.match = match_or_fallback
-    # The fallback is not in app.routes, so app.reset() would not refresh it.
-    app.add_hook("app_reset", fallback.reset)
+        if code >= 400 and code not in app.error_handler:
+            app.error(code, handle)

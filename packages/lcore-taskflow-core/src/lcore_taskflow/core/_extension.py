@@ -13,6 +13,8 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
+from lcore import PluginError
+
 from ._kernel import TaskFlow
 
 log = logging.getLogger("lcore_taskflow")
@@ -21,10 +23,12 @@ log = logging.getLogger("lcore_taskflow")
 class Extension:
     """Installs the app's TaskFlow kernel (if it has none) and registers one plugin in it.
 
-    :param config: kernel settings used when this installs the kernel; ``.env``
-        and ``APP_*`` variables still override them.  When the app already has
-        a kernel, its configuration stays as it is.
-    :param kernel_options: other :class:`TaskFlow` options (``environ=``, ``dotenv=``).
+    :param config: settings for the kernel and the plugin (``.env`` and
+        ``APP_*`` variables still override them).  When the app already has
+        a kernel, they are merged into its configuration; a value that
+        contradicts one the kernel already runs with is refused.
+    :param kernel_options: other :class:`TaskFlow` options (``environ=``,
+        ``dotenv=``, ``prefix=``) for a kernel this installs.
     """
 
     name = "taskflow_extension"
@@ -38,18 +42,26 @@ class Extension:
         self.kernel: TaskFlow | None = None
 
     def setup(self, app) -> None:
-        if getattr(app, "taskflow", None) is not None and (self.config or self.kernel_options):
-            log.warning("%s: the app already has a TaskFlow kernel; the configuration "
-                        "passed here is ignored", type(self).__name__)
-        self.kernel = TaskFlow.of(app, config=self.config, **self.kernel_options)
-        self.kernel.add(self.plugin)
+        kernel = getattr(app, "taskflow", None)
+        if kernel is None:
+            # One batch with the kernel: if the plugin fails, nothing stays.
+            options = dict(self.kernel_options)
+            plugins = [*options.pop("plugins", ()), self.plugin]
+            self.kernel = TaskFlow(self.config, plugins=plugins, **options)
+            app.install(self.kernel)
+            return
+        if self.kernel_options:
+            raise PluginError(f"{type(self).__name__}: the app already has a TaskFlow kernel; "
+                              f"{', '.join(sorted(self.kernel_options))} can only be given "
+                              "to the kernel itself")
+        self.kernel = kernel
+        kernel.add(self.plugin, config=self.config)
 
     def apply(self, callback, route):
-        """Routes are not wrapped here; the plugin's own route plugins do that."""
+        """Routes are not wrapped here: the kernel wraps its plugins' routes."""
         return callback
 
     def close(self) -> None:
-        """Stop the plugin's background work (Lcore calls this on ``app.uninstall``)."""
-        shutdown = getattr(self.plugin, "taskflow_shutdown", None)
-        if self.kernel is not None and shutdown is not None:
-            shutdown(kernel=self.kernel)
+        """Lcore calls this on ``app.close()``: the kernel stops every plugin once."""
+        if self.kernel is not None:
+            self.kernel.close()

@@ -2,14 +2,19 @@
 
 ``app.install(TaskFlow(...))`` validates the configuration, opens the
 database and applies migrations, then mounts every plugin's routes and
-installs its middleware, route plugins and dependencies.  ``create_app()``
-does the same for a fresh Lcore app with entry-point discovery.
+composes TaskFlow's pipeline for them (``_pipeline.py``).  ``create_app()``
+does the same for a fresh Lcore app that belongs to TaskFlow, with
+entry-point discovery.
+
+What the kernel does to a host app it did not create: it adds TaskFlow's
+routes (refusing any that collide with the host's), wraps those routes —
+and host routes only where the host asks (``auth=``, ``APP_PROTECTED_PATHS``,
+``APP_HOST_FEATURES``) — and nothing else.
 """
 
 from __future__ import annotations
 
 import contextlib
-import inspect
 import logging
 import os
 import threading
@@ -17,24 +22,27 @@ from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from lcore import (
-    CORSMiddleware,
-    Lcore,
-    PluginError,
-    SecurityHeadersMiddleware,
-    ctx,
-    request,
-    response,
-)
+from lcore import Lcore, PluginError, Route, ctx, request
 
+from . import _compat
 from . import _config as cfg
 from . import _migrate as migrations
 from . import _plugins as plugins
+from ._access import (
+    DEFAULT_CREDENTIALS,
+    decide,
+    missing_identity,
+    rule_of,
+    unauthenticated,
+)
+from ._assembly import Assembly, RouteCollision
 from ._db import ConnectionPool, Database
-from ._errors import ApiError, ErrorShield, install_error_handlers, route_misses_through_pipeline
+from ._directory import Tasks, Users
+from ._errors import ApiError, install_error_handlers
 from ._lifecycle import install_lifecycle_hooks
-from ._middleware import stamp_missing_headers
-from ._ratelimit import quiet_loopback_warning
+from ._pipeline import ALL, Pipeline
+from ._ratelimit import Limits
+from ._storage import LocalStorage
 from .events import Event
 
 log = logging.getLogger("lcore_taskflow")
@@ -55,61 +63,100 @@ class TaskFlow:
     :param environ: where ``APP_*`` variables are read (``os.environ`` by
         default; pass ``{}`` to ignore the environment).
     :param dotenv: path of the ``.env`` file (``./.env`` by default).
+    :param prefix: put every TaskFlow route under this path (``"/pm"``);
+        ``APP_MOUNT_PREFIX`` when not given.
+    :param owns_app: the app belongs to TaskFlow (``create_app`` sets it):
+        TaskFlow's error pages, lifecycle hooks and DI names apply site-wide.
     """
 
-    name = "taskflow"
     api = 2
 
     def __init__(self, config: Mapping[str, Any] | None = None, *, plugins: Iterable[Any] = (),
                  discover: bool = False, environ: Mapping[str, str] | None = None,
-                 dotenv: str | os.PathLike | None = ".env"):
-        self._overrides = dict(config or {})
+                 dotenv: str | os.PathLike | None = ".env", prefix: str | None = None,
+                 owns_app: bool = False):
+        overrides = dict(config or {})
+        if prefix is not None:
+            overrides["mount_prefix"] = prefix
+        self._sources = cfg.gather_sources(
+            overrides, dotenv, os.environ if environ is None else environ)
         self._explicit = list(plugins)
         self._discover = discover
-        self._sources = cfg.gather_sources(
-            self._overrides, dotenv, os.environ if environ is None else environ)
+        self.owns_app = owns_app
         self.app: Lcore | None = None
         self.config = cfg.Settings()
         self.infos: list[plugins.PluginInfo] = []
         self.pool: ConnectionPool | None = None
+        self.pipeline = Pipeline(self)
+        self.users = Users(self)
+        self.tasks = Tasks(self)
+        self.limits = Limits()
+        self.storage: LocalStorage | None = None
+        self.task_filters: list[Any] = []
+        self.ui_modules: list[Any] = []
+        self.prefix = ""
+        self.trusted_proxies: frozenset[str] = frozenset()
+        self.host_features: frozenset[str] = frozenset()
         self._schemas: list[tuple[str, type]] = []
-        self._subapps: list[Lcore] = []
-        self._security: SecurityHeadersMiddleware | None = None
-        self._cors: CORSMiddleware | None = None
-        self._closed = False
+        self._event_types: dict[str, type[Event]] = {}
+        self._dormant_keys: dict[str, str] = {}
+        self._routes: set[Route] = set()
+        self._rules: dict[Route, Any] = {}
+        self._assembly = Assembly(self)
+        self._local = threading.local()
         self._callers: list[tuple[str, Any]] | None = None
-        self._serving = threading.local()
+        self._impls: dict[str, bool] = {}
         self._executor: ThreadPoolExecutor | None = None
+        self._closed = False
+
+    @property
+    def name(self) -> str:
+        """Lcore's route-plugin name: unique per kernel, so two kernels both apply."""
+        return f"taskflow{self.prefix}"
 
     # ------------------------------------------------------------ install
     def setup(self, app: Lcore) -> None:
-        if getattr(app, "taskflow", None) is not None:
-            raise PluginError("a TaskFlow kernel is already installed in this app")
-        self.app = app
-        app.taskflow = self
+        first = getattr(app, "taskflow", None) is None
+        prefix = str(self._sources.get("mount_prefix", ("",))[0] or "").rstrip("/")
+        for other in kernels_of(app):
+            if other.prefix == prefix:
+                raise PluginError(f"a TaskFlow kernel is already installed in this app at "
+                                  f"prefix {prefix or '/'!r}; give this one another "
+                                  "prefix (TaskFlow(prefix=...))")
         core_settings = cfg.build_settings([("core", cfg.CoreConfig)], self._sources)
+        self.prefix = core_settings.mount_prefix.rstrip("/")
+        self.app = app
         self.pm = plugins.new_manager(trace=core_settings.trace_hooks)
         self.hook = self.pm.hook
         self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="taskflow-q")
-        from ._plugin import CorePlugin
-
-        batch = [self._register(CorePlugin(), "core", "builtin")]
-        for plugin in self._explicit:
-            batch.append(self._register(plugin, source="explicit"))
-        if self._discover:
-            batch += self._discover_plugins(core_settings)
-        self._shield = app.install(ErrorShield())
-        quiet_loopback_warning()
-        route_misses_through_pipeline(app)
-        install_error_handlers(app, self)
-        app.add_hook("app_reset", self._share_host_plugins)
-        app.add_hook("on_request_start", self._track_request(True))
-        app.add_hook("on_response_send", self._track_request(False))
-        install_lifecycle_hooks(app, also_after_request=self._after_request)
-        self._assemble([info for info in batch if info is not None])
+        try:
+            batch = self._register_all(core_settings)
+            self._assembly.run(batch, first_time=True)
+        except BaseException:
+            self._executor.shutdown(wait=False)
+            raise
+        app.__dict__.setdefault("taskflow_kernels", []).append(self)
+        if first:
+            app.taskflow = self
+        _compat.route_misses(app, self._resolve_miss)
+        app.add_hook("app_reset", self._assembly.miss_route.reset)
+        if self.owns_app:
+            install_lifecycle_hooks(app)
+        if self.owns_app or self.host_features & {ALL, "errors"}:
+            install_error_handlers(app, self)
+        for message in cfg.unknown_keys(self._sources, self.config, self._dormant_keys):
+            log.warning("configuration: %s", message)
 
     def apply(self, callback, route):
-        return callback
+        """Wrap TaskFlow's routes in its pipeline; host routes only where asked."""
+        if route in self._routes:
+            return self.pipeline.wrap(callback, route)
+        if getattr(self.app, "taskflow", None) is not self or _owned_elsewhere(self.app, route):
+            return callback  # a host route is the first kernel's to guard
+        protect = self._protected(route.rule)
+        if not (self.host_features or protect or "auth" in route.config):
+            return callback
+        return self.pipeline.wrap(callback, route, self.host_features, protect)
 
     def close(self) -> None:
         """Stop background work (``taskflow_shutdown``) and close the pool."""
@@ -119,18 +166,22 @@ class TaskFlow:
         self.hook.taskflow_shutdown(kernel=self)
         if self._executor:
             self._executor.shutdown(wait=True)
+        self.limits.close()
         if self.pool:
             self.pool.close()
 
-    def add(self, plugin: Any, name: str | None = None, version: str | None = None) -> Any:
+    def add(self, plugin: Any, name: str | None = None, version: str | None = None,
+            config: Mapping[str, Any] | None = None) -> Any:
         """Register and assemble one more plugin into an installed kernel.
 
-        This is what the feature packages' installable objects call from a
-        foreign app's ``app.install(...)``.
+        ``config`` (from a feature package's installable object) is merged
+        into the configuration; a value that contradicts one already in use
+        is refused.  If anything fails, nothing of the plugin stays.
         """
+        if config:
+            self._merge_config(config, plugins.plugin_name(plugin) if name is None else name)
         info = self._register(plugin, name, "installed", version)
-        if info is not None:
-            self._assemble([info])
+        self._assembly.run([info], first_time=False)
         return plugin
 
     @classmethod
@@ -148,34 +199,66 @@ class TaskFlow:
         return self._executor
 
     # ----------------------------------------------------------- plugins
+    def _register_all(self, core_settings) -> list[plugins.PluginInfo]:
+        from ._plugin import CorePlugin
+
+        batch = [self._register(CorePlugin(), "core", "builtin")]
+        batch += [self._register(p, source="explicit") for p in self._explicit]
+        if self._discover:
+            batch += self._discover_plugins(core_settings)
+        return batch
+
     def _register(self, plugin: Any, name: str | None = None, source: str = "explicit",
-                  version: str | None = None) -> plugins.PluginInfo | None:
+                  version: str | None = None) -> plugins.PluginInfo:
         name = name or plugins.plugin_name(plugin)
-        if self.pm.has_plugin(name):
-            log.debug("plugin %s is already registered", name)
-            return None
+        existing = self.pm.get_plugin(name)
+        if existing is not None:
+            if existing is plugin or type(existing) is type(plugin):
+                raise plugins.PluginCheckError(f"plugin {name} is already installed in this "
+                                               "kernel")
+            raise plugins.PluginCheckError(
+                f"two plugins are named {name!r}: {_origin(existing)} and {_origin(plugin)}; "
+                "rename one (its entry point name or its name attribute)")
+        plugins.check_core_api(name, plugin, _core_version())
         self.pm.register(plugin, name=name)
+        self.hook.taskflow_addhooks.call_historic(kwargs={"pluginmanager": self.pm})
         self._callers = None
+        self._impls = {}
         info = plugins.PluginInfo(name, version or plugins.plugin_version(plugin), source, plugin)
         self.infos.append(info)
         return info
 
-    def _discover_plugins(self, core_settings) -> list[plugins.PluginInfo | None]:
+    def _unregister(self, infos: Iterable[plugins.PluginInfo]) -> None:
+        for info in infos:
+            if info in self.infos:
+                self.infos.remove(info)
+            if self.pm.is_registered(info.plugin):
+                self.pm.unregister(info.plugin)
+        self._callers = None
+        self._impls = {}
+
+    def _discover_plugins(self, core_settings) -> list[plugins.PluginInfo]:
         enabled, disabled = core_settings.plugins_enabled, core_settings.plugins_disabled
         found = plugins.discover()
-        known = {name for name, *_ in found} | {"core"}  # core is built in
-        for name in set(enabled) | set(disabled):
-            if name not in known:
-                log.warning("plugin %r named in the configuration is not installed", name)
+        plugins.check_selection(enabled, disabled, {n for n, *_ in found} | {"core"})
         batch = []
         for name, version, source, load in found:
+            plugin = plugins.instantiate(load())
             if plugins.selected(name, enabled, disabled):
-                batch.append(self._register(plugins.instantiate(load()), name, source, version))
+                batch.append(self._register(plugin, name, source, version))
             else:
                 log.info("plugin %s disabled by configuration", name)
+                self._remember_dormant(name, plugin)
         return batch
 
-    def _only(self, info: plugins.PluginInfo, hook_name: str):
+    def _remember_dormant(self, name: str, plugin: Any) -> None:
+        """The keys of a disabled plugin, so a setting for it is not called a typo."""
+        schema = getattr(plugin, "taskflow_config_schema", None)
+        with contextlib.suppress(Exception):
+            for field in getattr(schema(), "__dataclass_fields__", {}) if schema else ():
+                self._dormant_keys[field] = name
+
+    def only(self, info: plugins.PluginInfo, hook_name: str):
         """A caller of ``hook_name`` that reaches just this plugin."""
         others = [i.plugin for i in self.infos if i is not info]
         return self.pm.subset_hook_caller(hook_name, remove_plugins=others)
@@ -183,87 +266,81 @@ class TaskFlow:
     def plugin(self, name: str) -> Any:
         return self.pm.get_plugin(name)
 
-    # ---------------------------------------------------------- assembly
-    def _assemble(self, batch: list[plugins.PluginInfo]) -> None:
-        for info in batch:
-            schema = self._only(info, "taskflow_config_schema")()
-            self._schemas += [(info.name, s) for s in schema if s is not None]
-        self.config = cfg.build_settings(self._schemas, self._sources)
-        self.app.config.update("taskflow", dict(self.config.redacted()))
-        first = self.pool is None
-        if first:
-            self._open_database()
-        try:
-            self.migrate(batch)
-            if first and self.config.seed_on_empty:
-                self.seed_if_empty()
-        except Exception:
-            if first:  # a failed start-up must not leak the pool or its threads
-                self.pool.close()
-                self._executor.shutdown(wait=False)
-            raise
-        for info in batch:
-            self._contribute(info)
-        for info in batch:
-            self._only(info, "taskflow_startup")(kernel=self)
+    def implemented(self, hook_name: str) -> bool:
+        """Whether any plugin implements ``hook_name`` (cached per registry)."""
+        known = self._impls.get(hook_name)
+        if known is None:
+            known = self._impls[hook_name] = bool(
+                getattr(self.hook, hook_name).get_hookimpls())
+        return known
 
-    def _contribute(self, info: plugins.PluginInfo) -> None:
-        app = self.app
-        for mounts in self._only(info, "taskflow_mounts")(kernel=self):
-            for prefix, subapp in mounts or ():
-                self.mount(prefix, subapp)
-        for stack in self._only(info, "taskflow_middleware")(kernel=self):
-            for mw in stack or ():
-                if isinstance(mw, SecurityHeadersMiddleware):
-                    self._security = mw
-                elif isinstance(mw, CORSMiddleware):
-                    self._cors = mw
-                app.use(mw)
-        for route_plugins in self._only(info, "taskflow_route_plugins")(kernel=self):
-            for rp in route_plugins or ():
-                app.install(rp)
-        for deps in self._only(info, "taskflow_dependencies")(kernel=self):
-            for name, factory, lifetime in deps or ():
-                app.inject(name, factory, lifetime=lifetime)
+    def _merge_config(self, config: Mapping[str, Any], owner: str) -> None:
+        """Merge an installable object's settings; refuse one that contradicts the kernel's.
 
-    def mount(self, prefix: str, subapp: Lcore) -> None:
-        """Mount ``subapp`` (``"/"`` merges its routes at the root)."""
-        for route in subapp.routes:
-            _plain_callback_lookup(route)
-        if prefix == "/":
-            for route in subapp.routes:
-                self.app.add_route(route)
-        else:
-            self.app.mount(prefix, subapp)
-        self._subapps.append(subapp)
-        self._share_host_plugins()
-
-    def _share_host_plugins(self) -> None:
-        """Make the host's route plugins wrap the routes of mounted sub-apps.
-
-        A mounted Lcore route keeps its sub-app's plugin list, so plugins the
-        host installs would never see it.  Each sub-app's list becomes the
-        host's list followed by the sub-app's own extra plugins (runs on every
-        ``app_reset``, i.e. after each ``app.install``).
+        A key already in use (its plugin is assembled) must keep its running
+        value; a key set explicitly elsewhere (another ``config`` dict) must
+        agree; ``.env`` and ``APP_*`` variables still win over both.
         """
-        plugins_ = self.app.plugins
-        if plugins_[-1] is not self._shield:  # keep the shield innermost
-            plugins_.remove(self._shield)
-            plugins_.append(self._shield)
-            self.app.reset()
-            return
-        host = [p for p in plugins_ if p is not self]
-        names = {getattr(p, "name", None) for p in host} - {None}
-        for sub in self._subapps:
-            own = [p for p in sub.plugins
-                   if p not in host and getattr(p, "name", None) not in names]
-            merged = host + own
-            if merged != sub.plugins:
-                sub.plugins[:] = merged
-                sub.reset()
+        conflicts = []
+        for key, value in config.items():
+            if key in self.config:
+                if cfg.coerce_like(value, self.config[key]) != self.config[key]:
+                    conflicts.append(f"{key}={value!r} (the kernel runs with "
+                                     f"{cfg.Settings.shown(key, self.config[key])!r})")
+                continue
+            source = self._sources.get(key)
+            if source is not None and source[1].startswith("setting") and source[0] != value:
+                conflicts.append(f"{key}={value!r} (the kernel was given {source[0]!r})")
+        if conflicts:
+            raise PluginError(f"{owner}: the app's TaskFlow kernel is already configured and "
+                              "these settings contradict it: " + "; ".join(conflicts)
+                              + ". Configure the kernel (TaskFlow(config=...)) instead.")
+        for key, value in config.items():
+            self._sources.setdefault(key, (value, f"setting {key!r} of {owner}"))
+
+    # ------------------------------------------------------------ routes
+    def own(self, route: Route) -> None:
+        self._routes.add(route)
+
+    def disown(self, route: Route) -> None:
+        self._routes.discard(route)
+
+    def owns(self, route: Route) -> bool:
+        return route in self._routes
+
+    def route_rule(self, route: Route | None):
+        """The protection a route declares (``auth=``, ``auth_via=``), or ``None`` if public."""
+        if route is None:
+            return None
+        rules = self._rules
+        if route not in rules:
+            rules[route] = rule_of(route.config)
+        return rules[route]
+
+    def owns_path(self, path: str) -> bool:
+        """Whether a missed ``path`` is TaskFlow's (answered by its 404/405)."""
+        if self.prefix:
+            return path == self.prefix or path.startswith(self.prefix + "/")
+        return self.owns_app or self._assembly.claims(path)
+
+    def url(self, path: str) -> str:
+        """``path`` (``"/api/projects/"``) under the kernel's prefix, as a client sees it."""
+        mounted = (self.app.config.get("_mount.prefix") or "/").rstrip("/") if self.app else ""
+        return f"{mounted}{self.prefix}{path}"
+
+    def _protected(self, rule: str) -> bool:
+        paths = self.config.get("protected_paths") or ()
+        return bool(paths) and any(rule.startswith(p) for p in paths)
+
+    def _resolve_miss(self, environ: dict, error) -> tuple[Route, dict] | None:
+        if not self.owns_path(environ.get("PATH_INFO") or "/"):
+            return None
+        environ["taskflow.miss"] = error
+        return self._assembly.miss_route, {}
 
     # ---------------------------------------------------------- database
-    def _open_database(self) -> None:
+    def open_database(self) -> None:
+        self.storage = LocalStorage(self.config.upload_dir)
         path = self.config.db_path
         if path != ":memory:":
             os.makedirs(os.path.dirname(os.path.abspath(path)) or ".", exist_ok=True)
@@ -272,145 +349,216 @@ class TaskFlow:
         if path != ":memory:":
             self.pool.enable_wal()
 
+    @property
+    def db(self) -> Database:
+        """The database handle of the current TaskFlow request (or event dispatch).
+
+        One connection per request, given back when the answer is ready;
+        everything a handler and the listeners of its events write goes
+        through it.  Outside a request use ``with kernel.database() as db``.
+        """
+        local = self._local
+        db = local.__dict__.get("db")
+        if db is None:
+            if not local.__dict__.get("depth"):
+                raise RuntimeError("kernel.db exists only while TaskFlow serves a request; "
+                                   "use `with kernel.database() as db:` elsewhere")
+            db = local.db = Database(self.pool)
+        return db
+
+    def _begin_request(self) -> None:
+        local = self._local.__dict__
+        local["depth"] = local.get("depth", 0) + 1
+
+    def _end_request(self) -> None:
+        local = self._local.__dict__
+        local["depth"] -= 1
+        if not local["depth"]:
+            db = local.pop("db", None)
+            if db is not None:
+                db.close()
+
     @contextlib.contextmanager
     def database(self) -> Iterator[Database]:
-        """A database handle: the request's own ``ctx.db`` inside a request of
-        this app, else a pooled connection (CLI, workers, executor threads).
+        """The request's handle inside a request, else a pooled connection.
 
-        Reusing the request's connection matters: a second connection would
-        find its page cache invalidated by the write the request just made.
+        Reusing the request's connection matters: writes of one request and
+        its event listeners share its transaction, and a second connection
+        would find its page cache invalidated by what the first just wrote.
         """
-        db = self._request_db()
-        if db is not None:
-            yield db
+        local = self._local.__dict__
+        if local.get("depth"):
+            yield self.db
             return
         db = Database(self.pool)
+        local["depth"], local["db"] = 1, db
         try:
             yield db
         finally:
+            local.pop("depth", None)
+            local.pop("db", None)
             db.close()
 
-    def _request_db(self) -> Database | None:
-        """``ctx.db`` while this thread serves a request of this app, else ``None``.
-
-        Lcore leaves ``ctx`` bound to a thread's last request after it ends,
-        so liveness is tracked here, from ``on_request_start`` to
-        ``on_response_send`` (the DI scope closes ``ctx.db`` after both).
-        """
-        return ctx.db if getattr(self._serving, "live", False) else None
-
-    def _track_request(self, live: bool):
-        def mark(*_):
-            self._serving.live = live
-        return mark
-
-    def migrate(self, batch: list[plugins.PluginInfo] | None = None) -> list[migrations.Migration]:
+    def migrate(self, batch=None) -> list[migrations.Migration]:
         """Apply the pending migrations of ``batch`` (default: every plugin)."""
         sources = []
         for info in batch if batch is not None else self.infos:
-            sources += [s for s in self._only(info, "taskflow_migrations")() if s]
+            sources += [s for s in self.only(info, "taskflow_migrations")() if s]
         with self.database() as db:
             applied = migrations.upgrade(db, sources)
         for m in applied:
             log.info("applied migration %s/%04d_%s", m.namespace, m.version, m.name)
         return applied
 
+    @property
+    def seed_demo(self) -> bool:
+        """``APP_SEED_DEMO``; by default on in debug mode, off otherwise."""
+        value = self.config.get("seed_demo")
+        return bool(self.config.get("debug")) if value is None else bool(value)
+
     def seed_if_empty(self, **options: Any) -> bool:
-        """Run ``taskflow_seed`` when the database holds no users yet."""
-        with self.database() as db, db.transaction():
+        """Demo data into an empty database when ``seed_demo``; else say how to begin."""
+        with self.database() as db:
             if db.count("users"):
                 return False
-            options.setdefault("progress", lambda done, total: None)
-            self.hook.taskflow_seed(db=db, kernel=self, options=options)
+            if not self.seed_demo:
+                log.warning("the database has no users yet: create the first admin with "
+                            "`taskflow create-admin --username NAME --email ADDRESS` "
+                            "(APP_SEED_DEMO=true adds demo users instead)")
+                return False
+            with db.transaction():
+                options.setdefault("progress", lambda done, total: None)
+                self.hook.taskflow_seed(db=db, kernel=self, options=options)
         log.warning("seeded demo data (users admin, alice, bob with their well-known "
                     "passwords): change or deactivate them before real use")
         return True
 
+    def demo_accounts(self) -> list[dict[str, str]]:
+        """The demo users that still exist, active, with their seeded password."""
+        from ._seed import demo_accounts
+
+        with self.database() as db:
+            return demo_accounts(db)
+
     # ---------------------------------------------------------- requests
     def current_user(self, required: bool = True) -> dict[str, Any] | None:
-        """The user of the current request, from ``taskflow_identify``.
+        """The user of the current request, identified once through ``taskflow_identify``.
 
         With ``required`` an anonymous request ends with 401.
         """
         env = request.environ
-        if "taskflow.user" not in env:
-            user = ctx.user or self.hook.taskflow_identify(request=request, kernel=self)
+        try:
+            user = env["taskflow.user"]
+        except KeyError:
+            user = None
+            if self.implemented("taskflow_identify"):
+                user = self.hook.taskflow_identify(
+                    request=request, kernel=self,
+                    credentials=env.get("taskflow.credentials", DEFAULT_CREDENTIALS))
             env["taskflow.user"] = user
-            ctx.user = user
-        user = env["taskflow.user"]
+            if user is not None:
+                ctx.user = user
         if user is None and required:
-            if not self.hook.taskflow_identify.get_hookimpls():
-                raise ApiError(401, "Authentication required, but no authentication plugin "
-                                    "is installed (install lcore-taskflow-auth)")
-            raise ApiError(401, "Authentication required")
+            if not self.implemented("taskflow_identify"):
+                raise missing_identity(self)
+            raise unauthenticated(env, env.get("taskflow.credentials", DEFAULT_CREDENTIALS))
         return user
 
     def allowed(self, user: dict[str, Any] | None, action: str, resource: Any = None) -> bool:
-        decision = self.hook.taskflow_authorize(
-            user=user, action=action, resource=resource, kernel=self)
-        return bool(decision)
+        """Whether ``user`` may ``action``: every plugin's answer, combined (see ``decide``)."""
+        return decide(self.hook.taskflow_authorize(
+            user=user, action=action, resource=resource, kernel=self))
 
     def require(self, action: str, resource: Any = None) -> dict[str, Any]:
         """The current user, if allowed to perform ``action``; else 401/403."""
         user = self.current_user()
-        if not self.hook.taskflow_authorize.get_hookimpls():
+        if not self.implemented("taskflow_authorize"):
             raise ApiError(403, f"Permission denied: no permission plugin is installed "
                                 f"to allow {action!r}")
         if not self.allowed(user, action, resource):
             raise ApiError(403, PERMISSION_MESSAGES.get(action, "Admin access required"))
         return user
 
-    def emit(self, type: str, actor: dict | None = None, *, project_id: int | None = None,
-             task_id: int | None = None, **data: Any) -> Event:
-        """Fire a domain event to every ``taskflow_event`` implementation.
+    def represent(self, kind: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Let plugins add their fields to ``rows`` (``taskflow_represent``), one call."""
+        if rows and self.implemented("taskflow_represent"):
+            self.hook.taskflow_represent(kind=kind, rows=rows, kernel=self)
+        return rows
 
-        Each implementation is called on its own, so one that fails (logged)
-        does not keep the others from hearing about the event.
+    def emit(self, event: Event) -> Event:
+        """Tell every ``taskflow_event`` listener about ``event``, in one transaction.
+
+        Inside a request this joins the request's transaction (emit right
+        after the write, before the ``with db.transaction()`` block ends).
+        Each listener runs in a savepoint: one that fails is logged and its
+        own writes are undone; the change and the other listeners' stay.
         """
-        event = Event(type, actor, data, project_id, task_id)
-        for name, caller in self._event_callers():
-            try:
-                caller(event=event, kernel=self)
-            except Exception:
-                log.exception("plugin %s failed on event %s", name, type)
+        declared = self._event_types.get(type(event).type)
+        if declared is not type(event):
+            raise TypeError(f"{type(event).__qualname__} ({type(event).type!r}) is not a "
+                            "declared event type: return its class from taskflow_event_types")
+        with self.database() as db, db.transaction():
+            for name, caller in self._event_callers():
+                try:
+                    with db.transaction():
+                        caller(event=event, kernel=self)
+                except Exception:
+                    log.exception("plugin %s failed on event %s", name, event.type)
         return event
 
     def _event_callers(self) -> list[tuple[str, Any]]:
-        """One ``taskflow_event`` caller per implementing plugin (cached per registry)."""
+        """One ``taskflow_event`` caller per implementing plugin, in hook order (cached)."""
         if self._callers is None:
+            impls = self.hook.taskflow_event.get_hookimpls()
             self._callers = [
                 (impl.plugin_name, self.pm.subset_hook_caller(
                     "taskflow_event",
-                    remove_plugins=[i.plugin for i in self.infos if i.plugin is not impl.plugin]))
-                for impl in reversed(self.hook.taskflow_event.get_hookimpls())]
+                    remove_plugins=[i.plugin for i in impls if i is not impl]))
+                for impl in reversed(impls)]
         return self._callers
 
-    def _after_request(self) -> None:
-        stamp_missing_headers(request, response, self._security,
-                              api_version=self.config.get("api_version"), cors=self._cors)
+    def event_types(self) -> dict[str, type[Event]]:
+        return dict(self._event_types)
 
     # ------------------------------------------------------ introspection
     def plugin_list(self) -> list[dict[str, str]]:
         return [{"name": i.name, "version": i.version} for i in self.infos]
 
 
-def _plain_callback_lookup(route) -> None:
-    """Make ``route.get_undecorated_callback()`` terminate for nested handlers.
+def kernels_of(app: Lcore) -> list[TaskFlow]:
+    """Every TaskFlow kernel installed in ``app`` (one per prefix)."""
+    return list(app.__dict__.get("taskflow_kernels", ()))
 
-    Lcore's version follows closures to find the undecorated function and
-    loops forever on a handler whose closure holds no callable (our handlers
-    close over the kernel), which hangs ``/docs`` and ``show_routes()``.
-    Following ``__wrapped__`` (``inspect.unwrap``) is enough for
-    functools-wrapped handlers.
-    """
-    route.get_undecorated_callback = lambda: inspect.unwrap(route.callback)
+
+def _owned_elsewhere(app: Lcore, route: Route) -> bool:
+    return any(k.owns(route) for k in kernels_of(app))
+
+
+def _origin(plugin: Any) -> str:
+    kind = plugin if isinstance(plugin, type) else type(plugin)
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def _core_version() -> str:
+    from . import __version__
+
+    return __version__
 
 
 def create_app(config: Mapping[str, Any] | None = None, *, plugins: Iterable[Any] = (),
                discover: bool = True, environ: Mapping[str, str] | None = None,
-               dotenv: str | os.PathLike | None = ".env") -> Lcore:
-    """A new Lcore app with the kernel and (by default) every installed plugin."""
+               dotenv: str | os.PathLike | None = ".env", prefix: str | None = None) -> Lcore:
+    """A new Lcore app that belongs to TaskFlow, with (by default) every installed plugin.
+
+    Because the app is TaskFlow's own, every TaskFlow feature applies to all
+    of it (``host_features`` defaults to ``all``; pass another value to narrow
+    it) and the seed's ``/old-api`` redirect is on.
+    """
+    settings = {"host_features": [ALL], "old_api_redirect": True, **dict(config or {})}
     app = Lcore()
-    app.install(TaskFlow(config, plugins=plugins, discover=discover,
-                         environ=environ, dotenv=dotenv))
+    app.install(TaskFlow(settings, plugins=plugins, discover=discover, environ=environ,
+                         dotenv=dotenv, prefix=prefix, owns_app=True))
     return app
+
+
+__all__ = ["RouteCollision", "TaskFlow", "create_app", "kernels_of"]

@@ -1,4 +1,8 @@
-"""The seed's five Lcore lifecycle hooks, installed once per app by the kernel."""
+"""The seed's five Lcore lifecycle hooks.
+
+They are app-wide, so the kernel installs them only in an app that belongs
+to TaskFlow (``create_app``), never in a host's app.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from lcore import ctx, request, response
 log = logging.getLogger("lcore_taskflow.lifecycle")
 
 
-def install_lifecycle_hooks(app, also_after_request=None) -> None:
+def install_lifecycle_hooks(app) -> None:
     @app.hook("on_request_start")
     def on_request_start():
         ctx.state["start_time"] = time.perf_counter()
@@ -22,8 +26,6 @@ def install_lifecycle_hooks(app, also_after_request=None) -> None:
     @app.hook("after_request")
     def after_request():
         response.set_header("X-Powered-By", "Lcore")
-        if also_after_request is not None:
-            also_after_request()
 
     @app.hook("on_response_send")
     def on_response_send():

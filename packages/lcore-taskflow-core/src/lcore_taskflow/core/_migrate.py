@@ -67,9 +67,44 @@ def applied(db: Database) -> set[tuple[str, int]]:
             db.fetchall("SELECT namespace, version FROM taskflow_migrations")}
 
 
+CREATE_TABLE = re.compile(r"CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?\"?([A-Za-z_]\w*)",
+                          re.IGNORECASE)
+
+
+def foreign_tables(db: Database, pending: list[Migration]) -> dict[str, list[str]]:
+    """Tables a namespace's first migrations would create that already exist.
+
+    Only namespaces with nothing recorded yet are checked: their tables, if
+    present, belong to someone else (another application sharing the file).
+    """
+    started = ({ns for ns, _ in applied(db)} if db.table_exists("taskflow_migrations")
+               else set())
+    found: dict[str, list[str]] = {}
+    for migration in pending:
+        if migration.namespace in started:
+            continue
+        text = migration.path.read_text(encoding="utf-8")
+        for table in CREATE_TABLE.findall(text):
+            if db.table_exists(table):
+                found.setdefault(migration.namespace, []).append(table)
+    return found
+
+
 def upgrade(db: Database, sources: list[tuple[str, str | os.PathLike]]) -> list[Migration]:
-    """Apply every pending migration of ``sources``; return what was applied."""
+    """Apply every pending migration of ``sources``; return what was applied.
+
+    Refuses, before changing anything, a database that already holds tables
+    of TaskFlow's names that TaskFlow did not create.
+    """
     pending = [m for ns, directory in sources for m in discover(ns, directory)]
+    collisions = foreign_tables(db, pending)
+    if collisions:
+        listing = "; ".join(f"{', '.join(tables)} (plugin {ns})"
+                            for ns, tables in sorted(collisions.items()))
+        raise MigrationError(
+            f"the database already has tables TaskFlow did not create: {listing}. "
+            "TaskFlow needs its own database: point APP_DB_PATH (or APP_DATABASE_URL) at a "
+            "new file or database, or remove those tables if they are left from elsewhere")
     done: list[Migration] = []
     db.execute(LEDGER)
     for migration in pending:

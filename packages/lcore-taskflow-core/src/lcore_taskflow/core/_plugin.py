@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from . import __version__
+from . import __version__, events
 from . import _activity as activity
 from . import _migrate as migrations
 from ._api.projects import build_projects_app
@@ -12,7 +12,6 @@ from ._api.system import build_system_app
 from ._api.users import build_users_app
 from ._cache import AppCache
 from ._config import CoreConfig
-from ._db import Database
 from ._middleware import AuditLogHook, standard_stack
 from ._plugins import hookimpl
 from ._routeplugins import APIVersionPlugin, RequestCounterPlugin
@@ -32,6 +31,10 @@ class CorePlugin:
     @hookimpl
     def taskflow_config_schema(self):
         return CoreConfig
+
+    @hookimpl
+    def taskflow_event_types(self):
+        return list(events.CORE_EVENTS)
 
     @hookimpl
     def taskflow_migrations(self):
@@ -57,19 +60,27 @@ class CorePlugin:
 
     @hookimpl
     def taskflow_dependencies(self, kernel):
+        """The seed's DI demo (``ctx.cache``, ``ctx.db``, ``ctx.trace_id``).
+
+        Only in TaskFlow's own app: in a host's app these names may be the
+        host's, and TaskFlow's code never needs them (it uses ``kernel.db``).
+        """
+        if not kernel.owns_app:
+            return []
         return [
             ("cache", AppCache, "singleton"),
-            ("db", lambda: Database(kernel.pool), "scoped"),
+            ("db", lambda: kernel.db, "transient"),
             ("trace_id", lambda: str(uuid.uuid4()), "transient"),
         ]
 
     @hookimpl
     def taskflow_startup(self, kernel):
-        if kernel.config.debug:
+        if kernel.config.debug and kernel.owns_app:
             kernel.app.enable_docs()
 
-    @hookimpl
+    @hookimpl(tryfirst=True)
     def taskflow_event(self, event, kernel):
+        """The activity feed, written first, in the transaction of the change."""
         activity.record(kernel, event)
 
     @hookimpl

@@ -1,24 +1,34 @@
-"""The plugin manager of one kernel: discovery, selection, tracing, introspection.
+"""The plugin manager of one kernel: discovery, selection, checks, tracing.
 
-Each :class:`~lcore_taskflow.core._kernel.TaskFlow` owns its own
+Each :class:`~lcore_taskflow.core.TaskFlow` owns its own
 :class:`pluggy.PluginManager`; nothing here is module-level state, so two
 apps (or two tests) in one process never share plugins.
 """
 
 from __future__ import annotations
 
+import difflib
 import logging
 from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
 
 import pluggy
+from lcore import PluginError
 
 from . import hookspecs
 
 ENTRY_POINT_GROUP = "lcore_taskflow.plugins"
+#: The plugin API of this core (``major.minor``).  A plugin declares the one
+#: it was written for as ``core_api = "1.0"``: same major, minor at most ours.
+CORE_API = "1.0"
 hookimpl = pluggy.HookimplMarker(hookspecs.PROJECT)
+hookspec = hookspecs.hookspec
 log = logging.getLogger("lcore_taskflow.plugins")
+
+
+class PluginCheckError(PluginError):
+    """A plugin or the plugin selection cannot be used; the message says why."""
 
 
 @dataclass
@@ -29,6 +39,7 @@ class PluginInfo:
     version: str
     source: str
     plugin: Any
+    enabled: bool = True
 
     def hooks(self, pm: pluggy.PluginManager) -> list[str]:
         callers = pm.get_hookcallers(self.plugin) or []
@@ -61,6 +72,18 @@ def discover() -> list[tuple[str, str, str, Any]]:
     return sorted(found, key=lambda item: item[0])
 
 
+def check_selection(enabled: list[str], disabled: list[str], known: set[str]) -> None:
+    """Refuse plugin names in ``plugins_enabled``/``plugins_disabled`` that do not exist."""
+    for key, names in (("plugins_enabled", enabled), ("plugins_disabled", disabled)):
+        unknown = sorted(set(names) - known)
+        if unknown:
+            raise PluginCheckError(
+                f"{key}: no plugin named {', '.join(map(repr, unknown))} is installed "
+                f"(installed: {', '.join(sorted(known))})")
+    if "core" in disabled:
+        raise PluginCheckError("plugins_disabled: core cannot be disabled")
+
+
 def selected(name: str, enabled: list[str], disabled: list[str]) -> bool:
     """Apply ``APP_PLUGINS_ENABLED`` (allow-list) and ``APP_PLUGINS_DISABLED``."""
     if name == "core":
@@ -76,3 +99,40 @@ def plugin_name(plugin: Any) -> str:
 
 def plugin_version(plugin: Any) -> str:
     return str(getattr(plugin, "version", None) or getattr(plugin, "__version__", "0"))
+
+
+def check_core_api(name: str, plugin: Any, core_version: str) -> None:
+    """Refuse a plugin written for another major (or a newer minor) core API."""
+    wanted = getattr(plugin, "core_api", None)
+    if wanted is None:
+        return
+    try:
+        w_major, w_minor = (int(p) for p in str(wanted).split(".")[:2])
+    except ValueError:
+        raise PluginCheckError(f"plugin {name}: core_api={wanted!r} is not 'major.minor'") \
+            from None
+    major, minor = (int(p) for p in CORE_API.split("."))
+    if w_major != major or w_minor > minor:
+        raise PluginCheckError(
+            f"plugin {name} needs TaskFlow core API {wanted}, but lcore-taskflow-core "
+            f"{core_version} provides core API {CORE_API}: "
+            + ("upgrade lcore-taskflow-core" if (w_major, w_minor) > (major, minor)
+               else f"install a version of {name} written for core API {major}.x"))
+
+
+def check_hooks(pm: pluggy.PluginManager) -> None:
+    """Refuse hook implementations that match no specification (a typo, usually)."""
+    known = sorted(name for name in dir(pm.hook) if not name.startswith("_"))
+    for name in known:
+        caller = getattr(pm.hook, name)
+        if caller.spec is not None:
+            continue
+        for impl in caller.get_hookimpls():
+            if impl.hookimpl_opts.get("optionalhook"):
+                continue
+            specified = [n for n in known if getattr(pm.hook, n).spec is not None]
+            close = difflib.get_close_matches(name, specified, n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            raise PluginCheckError(
+                f"plugin {impl.plugin_name}: {name} is not a TaskFlow hook{hint} "
+                "(every hook is documented in lcore_taskflow.core.hookspecs)")

@@ -1,33 +1,100 @@
-"""Per-client rate limits on top of Lcore's ``rate_limit``.
+"""Per-client rate limits with named buckets and ``Retry-After``.
 
-Lcore warns at decoration time that its in-process token buckets are per
-worker process (so ``gunicorn -w N`` allows N x the limit).  That is the
-documented trade-off of this suite — pass ``backend=`` for a shared store —
-so the warning is silenced here, in one place, instead of at every route.
+``kernel.limits.limit("login", 5, per=300)`` decorates a handler: each client
+address may call it 5 times per 300 s, then gets 429 with ``Retry-After``.
+Handlers that share a bucket name share the allowance (every
+password-checking endpoint uses the ``password`` bucket, so a guesser gains
+nothing by switching endpoints).
+
+Buckets live in this process (a token bucket per client) unless the kernel
+has a shared backend (``APP_REDIS_URL``), so that every worker process and
+server enforces one limit.  Lcore's own ``rate_limit`` has no bucket names
+and no ``Retry-After``; its ``RateLimitBackend`` interface is what a shared
+backend implements.
 """
 
 from __future__ import annotations
 
-import warnings
+import functools
+import math
+import threading
+import time
 from collections.abc import Callable
+from typing import Any
 
-from lcore import rate_limit
+from lcore import request
 
+from ._errors import ApiError
 
-def quiet_loopback_warning() -> None:
-    """Silence Lcore's per-request warning about loopback clients.
-
-    Lcore assumes a loopback client means an unconfigured reverse proxy and
-    warns on the first rate-limited request.  TaskFlow configures the proxy
-    case explicitly (``APP_TRUSTED_PROXIES`` installs ``ProxyFixMiddleware``),
-    and local clients are real clients, so the warning is only noise.
-    """
-    warnings.filterwarnings("ignore", message="rate_limit: resolved remote_addr",
-                            category=RuntimeWarning)
+MAX_BUCKETS = 100_000
 
 
-def rate_limited(limit: int, per: int = 60, backend=None) -> Callable:
-    """Allow ``limit`` requests per ``per`` seconds per client address (429 past it)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        return rate_limit(limit, per=per, backend=backend)
+class MemoryBuckets:
+    """Token buckets in this process: ``limit`` tokens, refilled over ``per`` seconds."""
+
+    shared = False
+
+    def __init__(self, max_buckets: int = MAX_BUCKETS):
+        self._buckets: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+        self.max_buckets = max_buckets
+
+    def hit(self, key: str, limit: int, per: float) -> float:
+        """Take a token: 0 when allowed, else the seconds until one is back."""
+        now = time.monotonic()
+        rate = limit / per
+        with self._lock:
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                if len(self._buckets) >= self.max_buckets:
+                    self._prune(now, per)
+                bucket = self._buckets[key] = [now, float(limit)]
+            tokens = min(limit, bucket[1] + (now - bucket[0]) * rate)
+            bucket[0] = now
+            if tokens < 1:
+                bucket[1] = tokens
+                return (1 - tokens) / rate
+            bucket[1] = tokens - 1
+            return 0.0
+
+    def _prune(self, now: float, per: float) -> None:
+        """Drop buckets idle for a whole window (they would be full again)."""
+        stale = [k for k, (seen, _) in self._buckets.items() if now - seen > per]
+        for key in stale or list(self._buckets)[: len(self._buckets) // 2]:
+            del self._buckets[key]
+
+    def reset(self) -> None:
+        with self._lock:
+            self._buckets.clear()
+
+    def close(self) -> None:
+        pass
+
+
+class Limits:
+    """The rate limits of one kernel (``kernel.limits``)."""
+
+    def __init__(self, backend: Any | None = None):
+        self.backend = backend or MemoryBuckets()
+
+    def check(self, bucket: str, limit: int, per: float, key: str | None = None) -> None:
+        """Count one request of ``key`` (the client address) in ``bucket``; 429 past the limit."""
+        client = key or request.remote_addr or "unknown"
+        wait = self.backend.hit(f"{bucket}:{client}", limit, per)
+        if wait > 0:
+            seconds = max(1, math.ceil(wait))
+            raise ApiError(429, f"Too many requests: try again in {seconds} s",
+                           headers={"Retry-After": str(seconds)})
+
+    def limit(self, bucket: str, limit: int, per: float) -> Callable:
+        """Decorate a handler with ``check(bucket, limit, per)``."""
+        def decorate(handler):
+            @functools.wraps(handler)
+            def limited(*args, **kwargs):
+                self.check(bucket, limit, per)
+                return handler(*args, **kwargs)
+            return limited
+        return decorate
+
+    def close(self) -> None:
+        self.backend.close()

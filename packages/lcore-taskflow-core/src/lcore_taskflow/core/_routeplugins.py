@@ -28,13 +28,17 @@ class APIVersionPlugin:
         version = self.version
 
         def wrapper(*args, **kwargs):
+            response.set_header("X-API-Version", version)
             result = callback(*args, **kwargs)
             if isinstance(result, dict):
                 result["_api_version"] = version
-            response.set_header("X-API-Version", version)
             return result
 
         return wrapper
+
+    def stamp(self, answer) -> None:
+        """The header, on an answer refused before any route plugin ran (413)."""
+        answer.set_header("X-API-Version", self.version)
 
 
 class RequestCounterPlugin:

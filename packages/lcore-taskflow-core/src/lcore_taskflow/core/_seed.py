@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import time
 from collections.abc import Callable
@@ -20,6 +21,7 @@ DEMO_USERS = [
 STATUSES = ("todo", "in_progress", "done")
 PRIORITIES = ("low", "medium", "high")
 CHUNK = 10_000
+DEMO_KEY = "demo_accounts"
 
 
 def _day(offset: int) -> str:
@@ -27,13 +29,16 @@ def _day(offset: int) -> str:
 
 
 def seed_demo(db: Database, iterations: int) -> None:
-    """3 users, 2 projects, 3 tasks (SPEC §4)."""
-    ids = {}
+    """3 users, 2 projects, 3 tasks (SPEC §4); remembers the demo accounts it made."""
+    ids, accounts = {}, []
     for username, email, password, role in DEMO_USERS:
+        hashed = hash_password(password, iterations=iterations)
         ids[username] = db.insert("users", {
-            "username": username, "email": email, "role": role,
-            "password_hash": hash_password(password, iterations=iterations),
-        })
+            "username": username, "email": email, "role": role, "password_hash": hashed})
+        accounts.append({"username": username, "password": password, "role": role,
+                         "hash": hashed})
+    db.upsert("taskflow_state", {"key": DEMO_KEY, "value": json.dumps(accounts)},
+              conflict=("key",), update=("value",))
     web = db.insert("projects", {"name": "Website Redesign", "owner_id": ids["admin"],
                                  "description": "Refresh the public website"})
     app = db.insert("projects", {"name": "Mobile App", "owner_id": ids["admin"],
@@ -45,7 +50,21 @@ def seed_demo(db: Database, iterations: int) -> None:
     ):
         db.insert("tasks", {"title": title, "project_id": project, "assignee_id": ids[assignee],
                             "creator_id": ids["admin"], "status": status,
-                            "priority": priority, "due_date": due})
+                            "priority": priority, "due_date": due, "position": 1})
+
+
+def demo_accounts(db: Database) -> list[dict[str, str]]:
+    """The seeded demo accounts still usable as seeded (same password, active)."""
+    row = db.fetchone("SELECT value FROM taskflow_state WHERE key = ?", (DEMO_KEY,))
+    if row is None:
+        return []
+    accounts = json.loads(row["value"])
+    names = [a["username"] for a in accounts]
+    live = {r["username"]: r["password_hash"] for r in db.fetchall(
+        f"SELECT username, password_hash FROM users WHERE is_active = 1 AND username IN "
+        f"({', '.join('?' for _ in names)})", names)} if names else {}
+    return [{k: a[k] for k in ("username", "password", "role")}
+            for a in accounts if live.get(a["username"]) == a["hash"]]
 
 
 def seed_bulk(db: Database, options: dict[str, Any], progress: Callable[[int, int], None]) -> None:
@@ -68,20 +87,23 @@ def seed_bulk(db: Database, options: dict[str, Any], progress: Callable[[int, in
     if not project_ids:
         project_ids = [r["id"] for r in db.fetchall("SELECT id FROM projects")]
     total = int(options.get("tasks") or 0)
+    ends = {(r["project_id"], r["status"]): r["n"] for r in db.fetchall(
+        "SELECT project_id, status, MAX(position) AS n FROM tasks GROUP BY project_id, status")}
     done = 0
     while done < total:
         batch = min(CHUNK, total - done)
         rows = []
         for i in range(batch):
             status = STATUSES[rng.randrange(3)]
+            project = project_ids[(done + i) % len(project_ids)]
+            position = ends[project, status] = ends.get((project, status), 0) + 1
             # Mostly future due dates; ~2% overdue, as in a healthy team.
             due = _day(rng.randrange(-30, -1) if rng.random() < 0.02 else rng.randrange(1, 120))
-            rows.append((f"Task {done + i + 1}", project_ids[(done + i) % len(project_ids)],
-                         rng.choice(user_ids), owner, status, PRIORITIES[rng.randrange(3)],
-                         due, now))
+            rows.append((f"Task {done + i + 1}", project, rng.choice(user_ids), owner, status,
+                         PRIORITIES[rng.randrange(3)], due, position, now))
         db.executemany(
             "INSERT INTO tasks (title, project_id, assignee_id, creator_id, status, priority,"
-            " due_date, created_at) VALUES (?,?,?,?,?,?,?,?)", rows)
+            " due_date, position, created_at) VALUES (?,?,?,?,?,?,?,?,?)", rows)
         done += batch
         progress(done, total)
     n_comments = int(options.get("comments") or 0)

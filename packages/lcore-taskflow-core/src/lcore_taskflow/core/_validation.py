@@ -8,6 +8,7 @@ types strictly and collect every problem into one 422 with ``fields``.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -21,22 +22,72 @@ USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
 MAX_PAGE_LIMIT = 100
 
 
+JSON_LIMIT = 1_048_576
+MAX_CONTAINERS = 10_000
+MAX_DEPTH = 32
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+
+
 def json_body() -> dict[str, Any]:
-    """The request's JSON object; 400 for a missing, malformed or non-object body."""
+    """The request's JSON object, bounded; 400/413 for anything else.
+
+    The body may be at most ``APP_JSON_BODY_LIMIT`` bytes (1 MiB by
+    default, well under the upload limit), hold at most 10,000 objects and
+    arrays, nest at most 32 deep, and every string must be encodable text
+    (no lone surrogates): each refusal names its reason.
+    """
     ctype = (request.content_type or "").split(";")[0].strip().lower()
     if ctype != "application/json":
         raise ApiError(400, "Request body must be JSON (Content-Type: application/json)")
+    environ = request.environ
+    limit = environ.get("taskflow.json_limit", JSON_LIMIT)
+    if request.content_length > limit:
+        raise ApiError(413, f"JSON body exceeds {limit} bytes")
+    hard = environ.get("lcore.body_max_size") or limit
+    environ["lcore.body_max_size"] = min(hard, limit)  # also bounds a chunked body
     try:
-        data = request.json
+        raw = request.body.read()
     except HTTPError as err:
         if err.status_code == 413:
-            raise
+            raise ApiError(413, f"JSON body exceeds {limit} bytes") from None
+        raise
+    if raw.count(b"{") + raw.count(b"[") > MAX_CONTAINERS:
+        raise ApiError(413, f"JSON body has more than {MAX_CONTAINERS} objects and arrays")
+    try:
+        data = json.loads(raw)
+    except RecursionError:
+        raise ApiError(400, f"JSON body is nested more than {MAX_DEPTH} levels deep") from None
+    except (ValueError, TypeError):
         raise ApiError(400, "Malformed JSON in request body") from None
-    if data is None:
-        raise ApiError(400, "Request body must be a JSON object")
     if not isinstance(data, dict):
         raise ApiError(400, "Request body must be a JSON object")
+    _check_tree(data)
     return data
+
+
+def _check_tree(data: Any) -> None:
+    """Depth and text of a parsed body, without recursion."""
+    stack = [(data, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ApiError(400, f"JSON body is nested more than {MAX_DEPTH} levels deep")
+        values = item.items() if isinstance(item, dict) else enumerate(item)
+        for key, value in values:
+            for text in (key, value):
+                if isinstance(text, str) and not _encodable(text):
+                    raise ApiError(400, "JSON body contains text that is not valid Unicode "
+                                        "(a lone surrogate such as \\ud800)")
+            if isinstance(value, (dict, list)):
+                stack.append((value, depth + 1))
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class Fields:
@@ -98,6 +149,9 @@ class Fields:
         if isinstance(value, bool) or not isinstance(value, int):
             self.errors[name] = f"{name} must be an integer"
             return
+        if not INT_MIN <= value <= INT_MAX:
+            self.errors[name] = f"{name} is out of range"
+            return
         problem = check(value) if check else None
         if problem:
             self.errors[name] = problem
@@ -139,16 +193,18 @@ class Fields:
         self.text(name, required=required, max_len=32, min_len=3, pattern=USERNAME_RE,
                   pattern_msg="may contain only letters, digits, '.', '_' and '-'")
 
-    def password(self, name: str = "password", *, required: bool = False) -> None:
+    def password(self, name: str = "password", *, required: bool = False,
+                 policy: Callable[[str], str | None] | None = None) -> None:
+        """A password; ``policy(value)`` returns why it is refused (see ``kernel.users``)."""
         present, value = self._take(name, required)
         if not present:
             return
         if not isinstance(value, str):
             self.errors[name] = f"{name} must be a string"
-        elif len(value) < 8:
-            self.errors[name] = f"{name} must be at least 8 characters"
-        elif len(value) > 256:
-            self.errors[name] = f"{name} must be at most 256 characters"
+        elif policy is not None and (problem := policy(value)):
+            self.errors[name] = problem
+        elif len(value) > 1024:
+            self.errors[name] = f"{name} must be at most 1024 characters"
         else:
             self.values[name] = value
 
@@ -171,8 +227,9 @@ def query_int(name: str, default: int, *, minimum: int = 1, maximum: int | None 
     except ValueError:
         message = "must be an integer"
         raise ApiError(400, f"{name} {message}", fields={name: message}) from None
-    if value < minimum or (maximum is not None and value > maximum):
-        bound = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
+    maximum = INT_MAX if maximum is None else maximum
+    if value < minimum or value > maximum:
+        bound = f"between {minimum} and {maximum}"
         raise ApiError(400, f"{name} must be {bound}", fields={name: f"must be {bound}"})
     return value
 

@@ -1,34 +1,226 @@
-"""Domain events: what happened, fired through ``taskflow_event`` after commit."""
+"""Domain events: one small frozen dataclass per kind of change.
+
+Core emits the events below; a plugin declares events of its own by
+returning their classes from ``taskflow_event_types`` and emits them with
+``kernel.emit(MyEvent(...))``.  Every listener (``taskflow_event``) receives
+the event inside the database transaction that made the change, so what it
+writes through ``kernel.db`` commits or rolls back together with the change.
+
+Each event carries what a listener needs — the row as the API shows it, the
+user who caused it (``actor``, ``None`` for the system) and, for updates,
+``changes`` as ``{field: [old, new]}`` — so listeners never re-query core's
+tables::
+
+    from lcore_taskflow.core import events, hookimpl
+
+    class Labels:
+        @hookimpl
+        def taskflow_event(self, event, kernel):
+            if isinstance(event, events.TaskDeleted):
+                kernel.db.execute("DELETE FROM task_labels WHERE task_id = ?",
+                                  (event.task_id,))
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
-USER_REGISTERED = "user.registered"
-USER_CREATED = "user.created"
-TASK_CREATED = "task.created"
-TASK_UPDATED = "task.updated"
-TASK_ASSIGNED = "task.assigned"
-COMMENT_ADDED = "comment.added"
+Row = dict[str, Any]
+Changes = dict[str, list[Any]]
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class Event:
-    """One domain event.
+    """The base of every event: who caused it and when.
 
-    ``data`` holds the affected row (``task``, ``user``, ``comment``) and, for
-    ``task.updated``, ``changes``: ``{field: [old, new]}``.
+    ``type`` is the dotted name listeners and the activity feed use
+    (``"task.created"``); ``project_id`` and ``task_id`` say what the event
+    is about (``None`` when it is about neither).
     """
 
-    type: str
-    actor: dict[str, Any] | None = None
-    data: dict[str, Any] = field(default_factory=dict)
-    project_id: int | None = None
-    task_id: int | None = None
-    created_at: float = field(default_factory=time.time)
+    type: ClassVar[str] = ""
+
+    actor: Row | None = None
+    at: float = field(default_factory=time.time)
 
     @property
     def actor_name(self) -> str:
         return (self.actor or {}).get("username") or "system"
+
+    @property
+    def project_id(self) -> int | None:
+        return None
+
+    @property
+    def task_id(self) -> int | None:
+        return None
+
+
+def _key(row: Row | None, name: str) -> Any:
+    return row.get(name) if row else None
+
+
+# ------------------------------------------------------------------ users
+@dataclass(frozen=True, kw_only=True)
+class UserCreated(Event):
+    """An admin added ``user`` (``POST /api/users/``, ``taskflow create-admin``)."""
+
+    type: ClassVar[str] = "user.created"
+    user: Row
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserRegistered(Event):
+    """``user`` signed up (``POST /auth/register``)."""
+
+    type: ClassVar[str] = "user.registered"
+    user: Row
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserUpdated(Event):
+    """``user`` (as it is now) changed; ``changes`` is ``{field: [old, new]}``."""
+
+    type: ClassVar[str] = "user.updated"
+    user: Row
+    changes: Changes
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserDeactivated(Event):
+    """``user`` can no longer sign in; every token of theirs stops working."""
+
+    type: ClassVar[str] = "user.deactivated"
+    user: Row
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserDeleted(Event):
+    """``user`` (the row as it was) was deleted."""
+
+    type: ClassVar[str] = "user.deleted"
+    user: Row
+
+
+# --------------------------------------------------------------- projects
+@dataclass(frozen=True, kw_only=True)
+class _ProjectEvent(Event):
+    project: Row
+
+    @property
+    def project_id(self) -> int | None:
+        return _key(self.project, "id")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProjectCreated(_ProjectEvent):
+    type: ClassVar[str] = "project.created"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProjectUpdated(_ProjectEvent):
+    """``changes`` is ``{field: [old, new]}``; archiving is ``status`` → ``archived``."""
+
+    type: ClassVar[str] = "project.updated"
+    changes: Changes
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProjectDeleted(_ProjectEvent):
+    """``project`` (as it was) was deleted with all its tasks and comments.
+
+    No ``task.deleted`` follows for each task: clean up by ``project_id``.
+    """
+
+    type: ClassVar[str] = "project.deleted"
+
+
+# ------------------------------------------------------------------ tasks
+@dataclass(frozen=True, kw_only=True)
+class _TaskEvent(Event):
+    task: Row
+
+    @property
+    def project_id(self) -> int | None:
+        return _key(self.task, "project_id")
+
+    @property
+    def task_id(self) -> int | None:
+        return _key(self.task, "id")
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskCreated(_TaskEvent):
+    type: ClassVar[str] = "task.created"
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskUpdated(_TaskEvent):
+    """``task`` as it is now; ``changes`` is ``{field: [old, new]}``."""
+
+    type: ClassVar[str] = "task.updated"
+    changes: Changes
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskAssigned(_TaskEvent):
+    """``assignee`` (``id, username, email``) was given ``task`` (on create or update).
+
+    ``project`` is ``{id, name}`` of the task's project.
+    """
+
+    type: ClassVar[str] = "task.assigned"
+    assignee: Row
+    project: Row
+    previous_assignee_id: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskDeleted(_TaskEvent):
+    """``task`` (as it was) was deleted with its comments and attachment."""
+
+    type: ClassVar[str] = "task.deleted"
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommentAdded(_TaskEvent):
+    type: ClassVar[str] = "comment.added"
+    comment: Row
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommentDeleted(_TaskEvent):
+    type: ClassVar[str] = "comment.deleted"
+    comment: Row
+
+
+@dataclass(frozen=True, kw_only=True)
+class AttachmentAdded(_TaskEvent):
+    """``filename`` (the stored name) is now ``task``'s attachment."""
+
+    type: ClassVar[str] = "attachment.added"
+    filename: str
+    content_type: str
+    size: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class AttachmentDeleted(_TaskEvent):
+    type: ClassVar[str] = "attachment.deleted"
+    filename: str
+
+
+CORE_EVENTS: tuple[type[Event], ...] = (
+    UserCreated, UserRegistered, UserUpdated, UserDeactivated, UserDeleted,
+    ProjectCreated, ProjectUpdated, ProjectDeleted,
+    TaskCreated, TaskUpdated, TaskAssigned, TaskDeleted,
+    CommentAdded, CommentDeleted, AttachmentAdded, AttachmentDeleted,
+)
+
+
+def fields_of(event_class: type[Event]) -> list[str]:
+    """The data fields of an event class (for docs and ``taskflow plugins``)."""
+    return [f.name for f in dataclasses.fields(event_class) if f.name not in ("actor", "at")]

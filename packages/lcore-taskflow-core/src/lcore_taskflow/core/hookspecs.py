@@ -1,27 +1,33 @@
 """Every hook of the TaskFlow plugin suite, in one place.
 
-A plugin is any object (usually a module or a small class instance) whose
-methods are marked with :data:`lcore_taskflow.core.hookimpl` and named after
-the specifications below.  The kernel (``lcore_taskflow.core``) registers
-itself as the plugin ``core`` and implements these hooks exactly like the
-feature packages do.
+A plugin is an object (usually a small class instance) with a ``name``, a
+``version``, optionally ``core_api`` (the TaskFlow core API it was written
+for, e.g. ``"1.0"``), and methods marked with
+:data:`lcore_taskflow.core.hookimpl` and named after the specifications
+below.  The kernel registers itself as the plugin ``core`` and implements
+these hooks exactly like the feature packages do.  A hook implementation may
+accept any subset of the arguments its specification names.
 
-All hooks share the prefix ``taskflow_``.  Each receives only the arguments it
-names; pluggy lets an implementation accept any subset of them.  ``kernel`` is
-always the :class:`lcore_taskflow.core._kernel.TaskFlow` instance that owns the
-plugin manager; ``kernel.app`` is the Lcore application it is installed in and
-``kernel.config`` the validated configuration.
+All hooks share the prefix ``taskflow_``; a plugin may add hooks of its own
+(``taskflow_addhooks``), under its own prefix.
 
 Hooks are called in three phases:
 
-* **assembly** (once per plugin, when it is registered with a kernel):
-  ``taskflow_config_schema``, ``taskflow_migrations``, ``taskflow_mounts``,
+* **assembly**, once per plugin, in this order, when it is registered with a
+  kernel: ``taskflow_addhooks``, ``taskflow_config_schema``,
+  ``taskflow_migrations``, ``taskflow_event_types``, ``taskflow_mounts``,
   ``taskflow_middleware``, ``taskflow_route_plugins``,
-  ``taskflow_dependencies``, then ``taskflow_startup``;
+  ``taskflow_dependencies``, ``taskflow_task_filters``,
+  ``taskflow_ui_modules``, then ``taskflow_startup``.  If any of them fails,
+  the plugin is removed again and nothing it contributed stays;
 * **requests**: ``taskflow_identify``, ``taskflow_authorize``,
-  ``taskflow_render_error``, ``taskflow_event``;
+  ``taskflow_represent``, ``taskflow_render_error``, ``taskflow_event``;
 * **maintenance**: ``taskflow_seed``, ``taskflow_cli_commands``,
   ``taskflow_shutdown``.
+
+``kernel`` is always the :class:`lcore_taskflow.core.TaskFlow` that owns the
+plugin manager: ``kernel.app`` is the Lcore application, ``kernel.config``
+the validated configuration, ``kernel.db`` the request's database handle.
 """
 
 from __future__ import annotations
@@ -36,17 +42,30 @@ hookspec = pluggy.HookspecMarker(PROJECT)
 # --------------------------------------------------------------- assembly
 
 
+@hookspec(historic=True)
+def taskflow_addhooks(pluginmanager):
+    """Add hook specifications of a plugin's own.
+
+    Called once when the plugin is registered (and for plugins registered
+    later, too).  Call ``pluginmanager.add_hookspecs(module_or_class)`` with
+    specifications marked by :data:`lcore_taskflow.core.hookspec`; other
+    plugins then implement them with ``@hookimpl`` and the defining plugin
+    calls them through ``kernel.hook.<name>(...)``.  Use a prefix of your
+    own (``taskflow_notify_channels``, ``labels_...``).  Return nothing.
+    """
+
+
 @hookspec
 def taskflow_config_schema():
     """Contribute configuration fields.
 
-    Called once when the plugin is registered, before anything else.
     Return a :func:`dataclasses.dataclass` *class*; each field is one flat
     configuration key (``smtp_host`` is set by ``APP_SMTP_HOST``) whose type
-    (``str``, ``int``, ``float``, ``bool`` or ``list[str]``) and default the
-    kernel uses to coerce and validate the merged configuration.  Two plugins
-    declaring the same key is an error at start-up.  A ``validate(self)``
-    method on the dataclass may return a list of error messages.
+    (``str``, ``int``, ``float``, ``bool``, ``bool | None`` or ``list[str]``)
+    and default the kernel uses to coerce and validate the merged
+    configuration.  Two plugins declaring the same key stop start-up.  A
+    ``validate(self)`` method on the dataclass may return a list of error
+    messages.
     """
 
 
@@ -55,9 +74,22 @@ def taskflow_migrations():
     """Contribute versioned database migrations.
 
     Return ``(namespace, directory)``: ``directory`` holds files named
-    ``NNNN_description.sql``.  The kernel applies the pending ones of each
-    namespace in version order, each in its own transaction, and records them
-    in the ``taskflow_migrations`` table.
+    ``NNNN_description.sql`` (or ``NNNN_description.<engine>.sql`` where the
+    SQL differs between ``sqlite`` and ``postgresql``).  The kernel applies
+    the pending ones of each namespace in version order, each in its own
+    transaction, and records them in the ``taskflow_migrations`` table.
+    Before the first migration of a namespace it refuses to run when a table
+    the migrations create already exists (another application's data).
+    """
+
+
+@hookspec
+def taskflow_event_types():
+    """Declare the domain events this plugin emits.
+
+    Return a list of :class:`lcore_taskflow.core.events.Event` subclasses,
+    each with a unique ``type`` string (``"label.added"``).  ``kernel.emit``
+    refuses an event whose class nobody declared.
     """
 
 
@@ -66,19 +98,23 @@ def taskflow_mounts(kernel):
     """Contribute HTTP routes.
 
     Return a list of ``(prefix, lcore_app)`` pairs.  ``prefix`` is a path
-    ending in ``/`` (``"/api/notifications/"``); ``"/"`` merges the sub-app's
-    routes at the root.  The kernel mounts them and makes the host's route
-    plugins apply to them.
+    ending in ``/`` (``"/api/notifications/"``); ``"/"`` puts the sub-app's
+    routes at the root.  Both are relative to the kernel's mount prefix
+    (``APP_MOUNT_PREFIX``).  Every route must declare its protection with the
+    route option ``auth=`` (``False`` for a public route; see
+    :mod:`lcore_taskflow.core` for the rules); a route that would replace
+    another route stops start-up unless it declares ``overrides=True``.
     """
 
 
 @hookspec
 def taskflow_middleware(kernel):
-    """Contribute Lcore middleware.
+    """Contribute Lcore middleware for TaskFlow's routes.
 
-    Return a list of :class:`lcore.Middleware` instances.  Each keeps its own
-    ``order`` attribute (lower runs earlier); the kernel adds them with
-    ``app.use`` and ``/debug/middleware`` lists the result.
+    Return a list of :class:`lcore.Middleware` instances, each with a
+    ``name`` and an ``order`` (lower runs earlier).  They wrap every route
+    that TaskFlow's plugins mount — not the host's routes, unless the host
+    lists the middleware's name in ``APP_HOST_FEATURES``.
     """
 
 
@@ -86,8 +122,8 @@ def taskflow_middleware(kernel):
 def taskflow_route_plugins(kernel):
     """Contribute Lcore route plugins (objects with ``apply(callback, route)``).
 
-    Return a list; the kernel installs each in the host app so that it wraps
-    every route, including those of mounted sub-apps.
+    Return a list; each wraps TaskFlow's routes (and the host's, when the
+    host lists the plugin's ``name`` in ``APP_HOST_FEATURES``).
     """
 
 
@@ -97,7 +133,28 @@ def taskflow_dependencies(kernel):
 
     Return a list of ``(name, factory, lifetime)`` with ``lifetime`` one of
     ``"singleton"``, ``"scoped"``, ``"transient"``; handlers read them as
-    ``ctx.<name>``.
+    ``ctx.<name>``.  A name the app already has stops start-up.
+    """
+
+
+@hookspec
+def taskflow_task_filters(kernel):
+    """Contribute query parameters of the task list.
+
+    Return a list of :class:`lcore_taskflow.core.TaskFilter`; the task list
+    (``GET /api/projects/<pid>/tasks``) accepts each ``param`` and narrows
+    the listing and its count with the filter's SQL condition.
+    """
+
+
+@hookspec
+def taskflow_ui_modules(kernel):
+    """Contribute frontend code.
+
+    Return a list of :class:`lcore_taskflow.core.UIModule`.  When the ui
+    package is installed it serves each module's directory and the
+    single-page app loads its scripts and styles; without the ui package
+    this hook is never called.
     """
 
 
@@ -115,27 +172,41 @@ def taskflow_shutdown(kernel):
 
 
 @hookspec(firstresult=True)
-def taskflow_identify(request, kernel):
+def taskflow_identify(request, credentials, kernel):
     """Identify the user making ``request``.
 
-    Called at most once per request, the first time a handler asks for the
-    current user.  Return a user dict with at least ``id``, ``username`` and
-    ``role`` (``"admin"`` or ``"member"``), or ``None`` when this plugin cannot
-    identify the request.  The first non-``None`` answer wins.  When no plugin
-    implements this hook, protected routes answer 401 saying that no
-    authentication plugin is installed.
+    Called at most once per request, the first time something asks for the
+    current user.  ``credentials`` is the tuple of credential kinds the route
+    accepts (``"bearer"``, ``"cookie"``, ``"basic"``; route option
+    ``auth_via``): accept nothing else.  Return a user dict with at least
+    ``id``, ``username`` and ``role``, or ``None`` when this plugin cannot
+    identify the request.  The first non-``None`` answer wins.  When no
+    plugin implements this hook, protected routes answer 401 saying so.
     """
 
 
-@hookspec(firstresult=True)
+@hookspec
 def taskflow_authorize(user, action, resource, kernel):
     """Decide whether ``user`` may perform ``action``.
 
     ``action`` is a string such as ``"projects:create"`` or ``"users:update"``;
     ``resource`` is the object acted on (a user id for ``users:update``,
-    otherwise usually ``None``).  Return ``True`` to allow, ``False`` to deny,
-    ``None`` for no opinion.  The first non-``None`` answer wins; when nobody
-    answers, the request is denied with 403.
+    otherwise often ``None``).  Return ``True`` to allow, ``False`` to deny,
+    ``None`` for no opinion.  All answers are combined, whatever the order
+    of the plugins: any ``False`` denies, else any ``True`` allows, else the
+    request is denied with 403.
+    """
+
+
+@hookspec
+def taskflow_represent(kind, rows, kernel):
+    """Add fields to the JSON of ``rows`` before they are sent.
+
+    ``kind`` is ``"task"``, ``"project"`` or ``"user"``; ``rows`` is the list
+    of every row dict of one response (a page of a listing, or one row).
+    Called once per response, so fetch what you add for all rows in one
+    query (``WHERE task_id IN (...)``), then set a key on each row.  Use a
+    key named after your plugin (``labels``) and return nothing.
     """
 
 
@@ -143,23 +214,26 @@ def taskflow_authorize(user, action, resource, kernel):
 def taskflow_render_error(status, message, request, kernel):
     """Render an error response body.
 
-    Called for every 4xx/5xx answer.  Return a string (HTML, with the content
-    type set on ``lcore.response``) to replace the default JSON body
-    ``{"error": message, "status": status}``, or ``None`` to keep it.
+    Called for every 4xx/5xx answer of TaskFlow's routes.  Return a string
+    (HTML, with the content type set on ``lcore.response``) to replace the
+    default JSON body ``{"error": message, "status": status}``, or ``None``
+    to keep it.
     """
 
 
 @hookspec
 def taskflow_event(event, kernel):
-    """React to a domain event, after its data was committed.
+    """React to a domain event, inside the transaction that made the change.
 
-    ``event`` is a :class:`lcore_taskflow.core.events.Event` with ``type`` one
-    of ``user.registered``, ``user.created``, ``task.created``,
-    ``task.updated``, ``task.assigned``, ``comment.added`` (and any a plugin
-    defines), ``actor`` (the user dict or ``None``), ``data`` (the affected
-    row and, for updates, ``changes``), ``project_id`` and ``task_id``.
-    Implementations must be quick; slow work belongs in a background worker.
-    An exception here is logged and never fails the request.
+    ``event`` is an instance of a :mod:`lcore_taskflow.core.events` class
+    (or a plugin's own, declared with ``taskflow_event_types``); dispatch
+    with ``isinstance``.  Rows written through ``kernel.db`` commit or roll
+    back together with the change (an outbox row, an activity entry).  Do
+    no network I/O here: schedule it with ``kernel.db.after_commit(fn)``.
+    An exception is logged and undoes only this listener's own writes.
+    Core's listener (the activity feed) runs first (``tryfirst``); order
+    yours with ``@hookimpl(tryfirst=True)`` / ``trylast=True`` when it
+    matters.
     """
 
 
@@ -170,7 +244,7 @@ def taskflow_event(event, kernel):
 def taskflow_seed(db, kernel, options):
     """Insert demo data into a database that has just been created empty.
 
-    ``db`` is a :class:`lcore_taskflow.core._db.Database` inside an open
+    ``db`` is a :class:`lcore_taskflow.core.Database` inside an open
     transaction.  ``options`` is a dict of bulk-seed sizes from
     ``taskflow db seed`` (``projects``, ``tasks``, ...) or empty for the
     default demo data, plus ``progress``, a callable ``progress(done, total)``.
@@ -183,5 +257,7 @@ def taskflow_cli_commands(subparsers):
 
     ``subparsers`` is the :mod:`argparse` sub-parser action.  Give each parser
     ``set_defaults(handler=func)``; ``func(kernel, args)`` is called with a
-    fully assembled kernel and returns an exit code.
+    fully assembled kernel and returns an exit code.  Add
+    ``set_defaults(needs_database=False)`` for a command that must not open
+    (or create) the database.
     """

@@ -6,23 +6,13 @@ import html
 from typing import Any
 
 from lcore import Lcore, request
-from lcore_taskflow.core._errors import ApiError
-from lcore_taskflow.core._ratelimit import rate_limited
-from lcore_taskflow.core._validation import Fields, json_body, pagination, query_choice
+from lcore_taskflow.core import ApiError, Fields, json_body, pagination, query_choice
 
 from ._mailer import InvalidEmail, check_address, check_subject, one_line
 from ._outbox import STATUSES, Email, Outbox, tally
 
 MAX_BODY = 100_000
 MAX_BATCH = 100
-ASSIGNMENT_QUERY = (
-    "SELECT t.id, t.title, t.description, t.status, t.priority, t.due_date, t.project_id,"
-    " u.id AS assignee_id, u.email AS assignee_email, u.username AS assignee_name,"
-    " p.name AS project_name"
-    " FROM tasks t JOIN users u ON u.id = t.assignee_id JOIN projects p ON p.id = t.project_id"
-    " WHERE t.id = ?")
-
-
 def assignment_email(task: dict[str, Any], assigned_by: str | None = None) -> Email:
     """The seed's HTML assignment email; user data escaped, the subject one line."""
     e = {k: html.escape(str(v)) for k, v in task.items() if v is not None}
@@ -64,7 +54,8 @@ def _email_fields(data: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _batch_recipients(db, data: dict[str, Any], fields: Fields) -> list[tuple[str, int | None]]:
+def _batch_recipients(kernel, data: dict[str, Any],
+                      fields: Fields) -> list[tuple[str, int | None]]:
     """``[(address, user_id)]`` from ``user_ids`` or ``recipients`` (exactly one)."""
     if ("user_ids" in data) == ("recipients" in data):
         fields.add_error("user_ids", "give either user_ids or recipients")
@@ -86,9 +77,7 @@ def _batch_recipients(db, data: dict[str, Any], fields: Fields) -> list[tuple[st
         fields.add_error(key, "user_ids must be integers")
         return []
     ids = list(dict.fromkeys(items))
-    rows = db.fetchall(f"SELECT id, email FROM users WHERE id IN ({', '.join('?' for _ in ids)})",
-                       ids)
-    found = {r["id"]: r["email"] for r in rows}
+    found = {i: user["email"] for i, user in kernel.users.many(ids).items()}
     missing = [str(i) for i in ids if i not in found]
     if missing:
         fields.add_error(key, "unknown user ids: " + ", ".join(missing))
@@ -108,35 +97,33 @@ def build_notifications_app(kernel: Any, outbox: Outbox, workers: int) -> Lcore:
     """The sub-app mounted at ``/api/notifications/``."""
     app = Lcore()
 
-    @app.post("/email", name="send_email")
-    @rate_limited(10, per=60)
+    limit = kernel.limits.limit
+
+    @app.post("/email", name="send_email", auth="notifications:send")
+    @limit("notifications:email", 10, 60)
     def send_email():
         """Send one email now (admin); answers with the outcome."""
-        kernel.require("notifications:send")
         values = _email_fields(json_body())
         return outbox.send(Email(values["to"], values["subject"], values["body"],
                                  values.get("html", False)))
 
-    @app.post("/task-assigned/<task_id:int>", name="notify_assignment")
-    @rate_limited(20, per=60)
+    @app.post("/task-assigned/<task_id:int>", name="notify_assignment", auth=True)
+    @limit("notifications:assigned", 20, 60)
     def notify_assignment(task_id):
         """Email a task's assignee about the assignment (any user)."""
         user = kernel.current_user()
-        with kernel.database() as db:
-            task = db.fetchone(ASSIGNMENT_QUERY, (task_id,))
-        if task is None:
+        task = kernel.tasks.get(task_id)
+        if task is None or task["assignee_id"] is None:
             raise ApiError(404, "Task not found or has no assignee")
         return outbox.send(assignment_email(task, user.get("username")))
 
-    @app.post("/batch", name="batch_notify")
-    @rate_limited(10, per=60)
+    @app.post("/batch", name="batch_notify", auth="notifications:batch")
+    @limit("notifications:batch", 10, 60)
     async def batch_notify():
         """Email many users at once, concurrently (admin)."""
-        kernel.require("notifications:batch")
         data = json_body()
         fields = Fields(data)
-        with kernel.database() as db:
-            targets = _batch_recipients(db, data, fields)
+        targets = _batch_recipients(kernel, data, fields)
         _message_fields(data, fields)
         values = fields.result()
         emails = [Email(to, values["subject"], values["body"], values.get("html", False), uid)
@@ -148,7 +135,7 @@ def build_notifications_app(kernel: Any, outbox: Outbox, workers: int) -> Lcore:
         results = await outbox.deliver_concurrently(ids, workers)
         return {"results": results, **tally(results), "total": len(results)}
 
-    @app.get("/history", name="notification_history")
+    @app.get("/history", name="notification_history", auth=True)
     def history():
         """Notifications, newest first: every one for admins, a member's own otherwise."""
         user = kernel.current_user()
@@ -159,10 +146,9 @@ def build_notifications_app(kernel: Any, outbox: Outbox, workers: int) -> Lcore:
         return {"notifications": rows, "total": total, "page": page, "limit": limit,
                 "scope": "all" if see_all else "own"}
 
-    @app.post("/retry", name="retry_notifications")
+    @app.post("/retry", name="retry_notifications", auth="notifications:send")
     def retry_all():
         """Send failed notifications again (admin); body ``{ids?: [...]}``."""
-        kernel.require("notifications:send")
         ids = None
         if request.content_length:
             data = json_body()
@@ -173,10 +159,10 @@ def build_notifications_app(kernel: Any, outbox: Outbox, workers: int) -> Lcore:
         results = outbox.retry(ids, limit=MAX_BATCH)
         return {"results": results, **tally(results), "retried": len(results)}
 
-    @app.post("/<notification_id:int>/retry", name="retry_notification")
+    @app.post("/<notification_id:int>/retry", name="retry_notification",
+              auth="notifications:send")
     def retry_one(notification_id):
         """Send one failed notification again (admin)."""
-        kernel.require("notifications:send")
         result = outbox.deliver(notification_id, retry=True)
         if result is None:
             raise ApiError(404, f"Notification {notification_id} not found")

@@ -11,7 +11,7 @@ mounts ``/api/notifications/`` and starts the background sender.
 
 from __future__ import annotations
 
-from lcore_taskflow.core._extension import Extension
+from lcore_taskflow.core import Extension
 
 from ._plugin import NotifyPlugin
 

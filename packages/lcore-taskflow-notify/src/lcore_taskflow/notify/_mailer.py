@@ -34,9 +34,12 @@ from email.utils import formatdate, make_msgid
 from html.parser import HTMLParser
 from typing import Any
 
-from lcore_taskflow.core._validation import EMAIL_RE
+from lcore_taskflow.core import EMAIL_RE
 
 MAX_SUBJECT = 255
+#: Every character ``str.splitlines`` breaks on, beyond CR/LF: a header value
+#: containing one could be folded into two lines by a mail client.
+LINE_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")
 SIMULATED_NOTE = "SMTP not configured (APP_SMTP_HOST is empty) - email simulated."
 
 
@@ -66,8 +69,9 @@ def check_subject(subject: Any) -> str:
     """``subject`` if it is a single-line header value; else :class:`InvalidEmail`."""
     if not isinstance(subject, str) or not subject.strip():
         raise InvalidEmail("subject", "must not be empty")
-    if "\r" in subject or "\n" in subject:
-        raise InvalidEmail("subject", "must not contain line breaks (CR/LF)")
+    if "\r" in subject or "\n" in subject or LINE_BREAKS.search(subject):
+        raise InvalidEmail("subject", "must not contain line breaks (CR/LF or a Unicode "
+                                      "line separator)")
     if any(ord(ch) < 32 and ch != "\t" for ch in subject) or "\x7f" in subject:
         raise InvalidEmail("subject", "must not contain control characters")
     if len(subject) > MAX_SUBJECT:
@@ -80,7 +84,7 @@ def one_line(text: str, limit: int = 120) -> str:
 
     For user data that ends up in a subject, such as a task title.
     """
-    flat = re.sub(r"[\x00-\x1f\x7f]+", " ", text).strip()
+    flat = LINE_BREAKS.sub(" ", re.sub(r"[\x00-\x1f\x7f]+", " ", text)).strip()
     return flat[: limit - 1] + "…" if len(flat) > limit else flat
 
 

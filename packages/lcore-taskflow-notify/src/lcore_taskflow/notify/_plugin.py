@@ -8,11 +8,10 @@ import os
 import sys
 from typing import Any
 
-from lcore_taskflow.core import hookimpl
-from lcore_taskflow.core.events import TASK_ASSIGNED, Event
+from lcore_taskflow.core import events, hookimpl, progress_bar
 
 from . import __version__
-from ._api import ASSIGNMENT_QUERY, assignment_email, build_notifications_app
+from ._api import assignment_email, build_notifications_app
 from ._mailer import InvalidEmail, check_address
 from ._outbox import MIGRATIONS, Email, Outbox, Worker
 
@@ -62,6 +61,7 @@ class NotifyPlugin:
 
     name = "notify"
     version = __version__
+    core_api = "1.0"
 
     def __init__(self) -> None:
         self.outbox: Outbox | None = None
@@ -102,20 +102,27 @@ class NotifyPlugin:
 
     # ---------------------------------------------------------- requests
     @hookimpl
-    def taskflow_event(self, event: Event, kernel):
-        """On ``task.assigned``: record the email now, send it in the background."""
-        if event.type != TASK_ASSIGNED or event.task_id is None:
+    def taskflow_event(self, event, kernel):
+        """On ``task.assigned``: the email's outbox row joins the assignment's transaction.
+
+        It is sent in the background once that transaction commits; if the
+        assignment rolls back, so does the row, and nothing is sent.
+        """
+        if not isinstance(event, events.TaskAssigned) or not event.assignee:
             return
-        with kernel.database() as db:
-            task = db.fetchone(ASSIGNMENT_QUERY, (event.task_id,))
-        if task is None:
-            return
+        task = {**event.task, "assignee_id": event.assignee["id"],
+                "assignee_name": event.assignee["username"],
+                "assignee_email": event.assignee["email"],
+                "project_name": (event.project or {}).get("name", "")}
         try:
             (notification_id,) = self._outbox(kernel).record(
                 [assignment_email(task, event.actor_name)])
         except InvalidEmail as exc:  # e.g. an assignee whose address cannot be mailed
             log.warning("not emailing the assignee of task %s: %s", event.task_id, exc)
             return
+        kernel.db.after_commit(lambda: self._send_later(notification_id))
+
+    def _send_later(self, notification_id: int) -> None:
         if self.worker is None or self.worker.submit(
                 self.outbox.deliver, notification_id) is None:
             log.warning("notify worker stopped: notification %s stays pending "
@@ -140,8 +147,6 @@ class NotifyPlugin:
 
     def cmd_retry(self, kernel: Any, args: Any) -> int:
         """``taskflow notify retry``: resend failed rows with a progress bar."""
-        from lcore_taskflow.core._cli import progress_bar
-
         outbox = self._outbox(kernel)
         results = outbox.retry(args.ids, stale_after=args.stale_after, limit=args.limit,
                                progress=progress_bar("retry"))

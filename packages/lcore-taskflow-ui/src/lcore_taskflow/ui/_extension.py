@@ -11,7 +11,7 @@ when there is none yet) and registers a :class:`UIPlugin` in it, which adds
 
 from __future__ import annotations
 
-from lcore_taskflow.core._extension import Extension
+from lcore_taskflow.core import Extension
 
 from ._plugin import UIPlugin
 

@@ -66,8 +66,8 @@ def _summary(callback: Any) -> str:
     return doc.splitlines()[0].replace("``", "") if doc else ""
 
 
-def endpoint_groups(app: Lcore) -> list[dict[str, Any]]:
-    """The routes actually mounted on ``app``, grouped by first path segment.
+def endpoint_groups(kernel) -> list[dict[str, Any]]:
+    """TaskFlow's routes actually mounted, grouped by first path segment.
 
     Built at request time from ``app.routes``, so plugins added late (a
     foreign app's ``app.install``) or disabled by configuration are shown as
@@ -75,13 +75,15 @@ def endpoint_groups(app: Lcore) -> list[dict[str, Any]]:
     """
     groups: dict[str, list[dict[str, str]]] = {}
     seen = set()
-    for route in app.routes:
+    for route in kernel.app.routes:
+        if not kernel.owns(route):
+            continue
         path = PARAM.sub(r"<\1>", route.rule)
         key = (route.method, path)
         if key in seen:
             continue
         seen.add(key)
-        groups.setdefault(group_name(route.rule), []).append(
+        groups.setdefault(group_name(route.rule[len(kernel.prefix):]), []).append(
             {"method": route.method, "path": path, "desc": _summary(route.callback)})
     ordered = sorted(groups.items(), key=lambda kv: "" if kv[0] == "home" else kv[0])
     return [{"name": "/" + name if name != "home" else "/",
@@ -95,7 +97,7 @@ def plugin_rows(kernel) -> list[dict[str, str]]:
              "desc": _summary(type(info.plugin))} for info in kernel.infos]
 
 
-def serve_static(path: str) -> bytes:
+def serve_static(path: str, root: str = STATIC_DIR) -> bytes:
     """A file of the static folder, as bytes with its headers on ``response``.
 
     ``static_file`` answers with an ``HTTPResponse`` that carries its own
@@ -104,7 +106,7 @@ def serve_static(path: str) -> bytes:
     JavaScript as ``text/html`` and refuse it (``nosniff``).  Copying the
     headers onto ``response`` and returning the bytes keeps them.
     """
-    result = static_file(path, root=STATIC_DIR, headers={"Cache-Control": "public, max-age=300"})
+    result = static_file(path, root=root, headers={"Cache-Control": "public, max-age=300"})
     if isinstance(result, HTTPError):
         raise ApiError(404, f"Static file not found: {path}")
     result.apply(response)
@@ -117,27 +119,54 @@ def serve_static(path: str) -> bytes:
     return body or b""
 
 
+def plugin_assets(kernel) -> tuple[list[str], list[str]]:
+    """URLs of the scripts and styles plugins contribute (``taskflow_ui_modules``)."""
+    scripts, styles = [], []
+    for module in kernel.ui_modules:
+        base = kernel.url(f"/static/plugins/{module.name}/")
+        scripts += [base + name for name in module.scripts]
+        styles += [base + name for name in module.styles]
+    return scripts, styles
+
+
+def serve_plugin_static(kernel, name: str, path: str) -> bytes:
+    """A file of a plugin's UI module directory (never outside it)."""
+    module = next((m for m in kernel.ui_modules if m.name == name), None)
+    if module is None:
+        raise ApiError(404, f"No UI module named {name!r}")
+    return serve_static(path, root=os.fspath(module.directory))
+
+
 def build_ui_app(kernel) -> Lcore:
-    """The ui's routes, merged at the root of the host app."""
+    """The ui's routes, at the root of TaskFlow (under its prefix, if any)."""
     app = Lcore()
 
-    @app.get("/", name="ui_welcome", skip_versioning=True)
+    @app.get("/", name="ui_welcome", skip_versioning=True, auth=False)
     def welcome():
         """Welcome page: installed plugins, endpoint groups, link to the frontend."""
         cfg = kernel.config
         return render("welcome", title=cfg.app_name,
                       description="Project management API built with the Lcore framework",
                       version=__version__, lcore_version=getattr(lcore, "__version__", "?"),
-                      plugins=plugin_rows(kernel), endpoint_groups=endpoint_groups(kernel.app),
+                      plugins=plugin_rows(kernel), endpoint_groups=endpoint_groups(kernel),
                       host=request.urlparts.hostname or cfg.host,
-                      port=request.urlparts.port or cfg.port)
+                      port=request.urlparts.port or cfg.port, base=kernel.url(""))
 
-    @app.get("/frontend", name="ui_frontend", skip_versioning=True)
+    @app.get("/frontend", name="ui_frontend", skip_versioning=True, auth=False)
     def frontend():
         """The single-page TaskFlow app (login, dashboard, Kanban board, team, ...)."""
-        return render("frontend", title=kernel.config.app_name, version=__version__)
+        scripts, styles = plugin_assets(kernel)
+        return render("frontend", title=kernel.config.app_name, version=__version__,
+                      base=kernel.url(""), demo_users=kernel.demo_accounts(),
+                      plugin_scripts=scripts, plugin_styles=styles)
 
-    @app.get("/static/<path:path>", name="ui_static", skip_versioning=True)
+    @app.get("/static/plugins/<name>/<path:path>", name="ui_plugin_static",
+             skip_versioning=True, auth=False)
+    def plugin_static(name, path):
+        """Frontend code of an installed plugin."""
+        return serve_plugin_static(kernel, name, path)
+
+    @app.get("/static/<path:path>", name="ui_static", skip_versioning=True, auth=False)
     def static(path):
         """The frontend's CSS and JavaScript (never anything outside the static folder)."""
         return serve_static(path)

@@ -25,6 +25,7 @@ class UIPlugin:
 
     name = "ui"
     version = __version__
+    core_api = "1.0"
 
     @hookimpl
     def taskflow_mounts(self, kernel):

@@ -1,53 +1,38 @@
-"""Task attachments: multipart upload and download, confined to ``upload_dir``."""
+"""Task attachments: multipart upload, download and removal, through ``kernel.storage``."""
 
 from __future__ import annotations
 
 import logging
 import os
-import re
 import uuid
 
-from lcore import HTTPError, ctx, request, static_file
+from lcore import HTTPError, request, static_file
 
+from .. import events
 from .._errors import ApiError
-from .._ratelimit import rate_limited
+from .._storage import StorageError, TooLarge
+from .tasks import get_task_or_404, lock_project
 
 log = logging.getLogger("lcore_taskflow")
-SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$")
-
-
-def upload_dir(kernel) -> str:
-    path = os.path.realpath(kernel.config.upload_dir)
-    os.makedirs(path, exist_ok=True)
-    return path
 
 
 def remove_files(kernel, names) -> None:
-    """Delete attachment files (after their rows are gone); never outside upload_dir."""
-    root = upload_dir(kernel)
+    """Delete attachment files after their rows are gone (a failure only logs an orphan)."""
     for name in names:
-        if not name or not SAFE_NAME.match(name):
-            continue
-        path = os.path.join(root, name)
-        try:
-            os.remove(path)
-        except FileNotFoundError:
-            pass
-        except OSError as exc:
-            log.warning("could not remove attachment %s: %s", path, exc)
+        if name:
+            kernel.storage.delete(name)
 
 
 def stored_name(task_id: int, filename: str) -> str:
     """A unique name for an upload, short enough for any filesystem.
 
     ``filename`` is Lcore's sanitised one; it is shortened (keeping its
-    extension) so that the name plus the ``.part`` of the temporary file stays
-    well under the usual 255-byte limit instead of failing with a 500.
+    extension) so the name stays well under the usual 255-byte limit.
     """
     base, ext = os.path.splitext(filename)
     if len(ext) > 16:
         base, ext = base + ext, ""
-    return f"task_{task_id}_{uuid.uuid4().hex[:8]}_{base[:150]}{ext}"
+    return f"task_{task_id}_{uuid.uuid4().hex[:8]}_{base[:150] or 'file'}{ext}"
 
 
 def _read_upload():
@@ -61,52 +46,74 @@ def _read_upload():
         raise ApiError(400, "Malformed multipart body") from None
 
 
+def _storage_error(exc: StorageError) -> ApiError:
+    return ApiError(exc.status, f"Attachment storage problem: {exc.strerror or exc}")
+
+
 def add_attachment_routes(app, kernel) -> None:
     limit = kernel.config.max_upload_size
 
-    @app.post("/<pid:int>/tasks/<tid:int>/attachment", name="upload_attachment")
-    @rate_limited(10, per=60)
+    @app.post("/<pid:int>/tasks/<tid:int>/attachment", name="upload_attachment", auth=True)
+    @kernel.limits.limit("attachments:upload", 10, 60)
     def upload_attachment(pid, tid):
         """Attach a file to a task (multipart field ``file``); replaces the previous one."""
-        kernel.current_user()
-        db = ctx.db
-        task = db.fetchone("SELECT id, attachment FROM tasks WHERE id = ? AND project_id = ?",
-                           (tid, pid))
-        if task is None:
-            raise ApiError(404, f"Task {tid} not found in project {pid}")
+        actor = kernel.current_user()
+        db = kernel.db
+        get_task_or_404(db, pid, tid)
         if request.content_length > limit:
             raise ApiError(413, f"Upload exceeds max_upload_size ({limit} bytes)")
         upload = _read_upload()
         if upload is None:
             raise ApiError(400, 'No file provided (multipart field name: "file")')
-        root = upload_dir(kernel)
         name = stored_name(tid, upload.filename)
-        final = os.path.join(root, name)
-        partial = final + ".part"
-        upload.save(partial, overwrite=True)
-        if os.path.getsize(partial) > limit:
-            os.remove(partial)
-            raise ApiError(413, f"Upload exceeds max_upload_size ({limit} bytes)")
-        os.replace(partial, final)
+        try:
+            size = kernel.storage.save(name, upload.file, limit)
+        except TooLarge:
+            raise ApiError(413, f"Upload exceeds max_upload_size ({limit} bytes)") from None
+        except StorageError as exc:
+            raise _storage_error(exc) from None
         try:
             with db.transaction():
+                lock_project(db, pid)
+                old = get_task_or_404(db, pid, tid)["attachment"]
                 db.update("tasks", tid, {"attachment": name})
-        except Exception:
-            os.remove(final)
+                task = get_task_or_404(db, pid, tid)
+                kernel.emit(events.AttachmentAdded(
+                    actor=actor, task=task, filename=name,
+                    content_type=upload.content_type or "application/octet-stream", size=size))
+        except BaseException:
+            kernel.storage.delete(name)
             raise
-        if task["attachment"] and task["attachment"] != name:
-            remove_files(kernel, [task["attachment"]])
+        if old and old != name:
+            remove_files(kernel, [old])
         return {"task_id": tid, "filename": name, "content_type": upload.content_type,
-                "uploaded": True}
+                "size": size, "uploaded": True}
 
-    @app.get("/attachments/<filename:path>", name="serve_attachment")
+    @app.delete("/<pid:int>/tasks/<tid:int>/attachment", name="delete_attachment", auth=True)
+    def delete_attachment(pid, tid):
+        """Remove a task's attachment."""
+        actor = kernel.current_user()
+        db = kernel.db
+        with db.transaction():
+            task = get_task_or_404(db, pid, tid)
+            name = task["attachment"]
+            if not name:
+                raise ApiError(404, f"Task {tid} has no attachment")
+            db.update("tasks", tid, {"attachment": None})
+            kernel.emit(events.AttachmentDeleted(actor=actor, task=task, filename=name))
+        remove_files(kernel, [name])
+        return {"task_id": tid, "deleted": True}
+
+    @app.get("/attachments/<filename:path>", name="serve_attachment", auth=True)
     def serve_attachment(filename):
         """Download an attachment (served as a download, never rendered inline)."""
-        kernel.current_user()
-        if not SAFE_NAME.match(filename) or filename.endswith(".part"):
+        path = kernel.storage.path(filename)
+        if path is None:
             raise ApiError(404, "Attachment not found")
-        result = static_file(filename, root=upload_dir(kernel), download=True,
+        result = static_file(filename, root=kernel.storage.root, download=True,
                              headers={"Cache-Control": "private, max-age=3600"})
         if isinstance(result, HTTPError):
+            if result.status_code == 403:
+                raise ApiError(503, "Attachment storage problem: the file cannot be read")
             raise ApiError(404, "Attachment not found")
         return result

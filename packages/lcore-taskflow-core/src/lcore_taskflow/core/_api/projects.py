@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from lcore import Lcore, ctx, response
+from lcore import Lcore, request, response
 
+from .. import events
 from .._errors import ApiError
 from .._validation import Fields, json_body, pagination, query_choice
 from . import attachments, dashboard, tasks
@@ -40,60 +41,73 @@ def _project_fields(data: dict, *, name_required: bool) -> dict:
 def build_projects_app(kernel) -> Lcore:
     app = Lcore()
 
-    @app.get("/", name="list_projects")
+    @app.get("/", name="list_projects", auth=True)
     def list_projects():
-        """List projects, optionally by status, a page at a time."""
-        kernel.current_user()
+        """List projects (archived ones only with ``include_archived=1`` or ``status``)."""
         status = query_choice("status", PROJECT_STATUSES)
+        everything = request.query.get("include_archived") in ("1", "true", "yes")
         page, limit, offset = pagination()
-        where, params = ("WHERE status = ?", [status]) if status else ("", [])
-        rows = ctx.db.fetchall(
+        if status:
+            where, params = "WHERE status = ?", [status]
+        elif everything:
+            where, params = "", []
+        else:
+            where, params = "WHERE status != ?", ["archived"]
+        db = kernel.db
+        rows = db.fetchall(
             f"SELECT {PROJECT_COLUMNS} FROM projects {where} ORDER BY id LIMIT ? OFFSET ?",
             (*params, limit, offset))
-        total = ctx.db.count("projects", "status = ?" if status else "", params)
-        return {"projects": [project_out(r) for r in rows], "total": total,
-                "page": page, "limit": limit}
+        total = db.count("projects", where.removeprefix("WHERE "), params)
+        return {"projects": kernel.represent("project", [project_out(r) for r in rows]),
+                "total": total, "page": page, "limit": limit}
 
-    @app.get("/<id:int>", name="get_project")
+    @app.get("/<id:int>", name="get_project", auth=True)
     def get_project(id):
         """A project with its task counts by status."""
-        kernel.current_user()
-        return project_out(get_project_or_404(ctx.db, id))
+        return kernel.represent("project", [project_out(get_project_or_404(kernel.db, id))])[0]
 
-    @app.post("/", name="create_project")
+    @app.post("/", name="create_project", auth="projects:create")
     def create_project():
         """Create a project (admin)."""
-        actor = kernel.require("projects:create")
+        actor = kernel.current_user()
         values = _project_fields(json_body(), name_required=True)
         values.setdefault("description", "")
-        db = ctx.db
+        db = kernel.db
         with db.transaction():
             project_id = db.insert("projects", {**values, "owner_id": actor["id"]})
+            project = project_out(get_project_or_404(db, project_id))
+            kernel.emit(events.ProjectCreated(actor=actor, project=project))
         response.status = 201
         return {"id": project_id, "name": values["name"], "created": True}
 
-    @app.put("/<id:int>", name="update_project")
+    @app.put("/<id:int>", name="update_project", auth="projects:update")
     def update_project(id):
-        """Update a project's name, description and status (admin)."""
-        kernel.require("projects:update", id)
+        """Update a project's name, description and status (admin; status archived archives)."""
+        actor = kernel.current_user()
         values = _project_fields(json_body(), name_required=True)
-        db = ctx.db
-        get_project_or_404(db, id)
+        db = kernel.db
         with db.transaction():
-            db.update("projects", id, values)
+            before = project_out(get_project_or_404(db, id))
+            changes = {k: [before[k], v] for k, v in values.items() if before[k] != v}
+            if changes:
+                db.update("projects", id, {k: new for k, (_, new) in changes.items()})
+                project = project_out(get_project_or_404(db, id))
+                kernel.emit(events.ProjectUpdated(actor=actor, project=project, changes=changes))
         return {"id": id, "updated": True}
 
-    @app.delete("/<id:int>", name="delete_project")
+    @app.delete("/<id:int>", name="delete_project", auth="projects:delete")
     def delete_project(id):
         """Delete a project with its tasks, comments and attachment files (admin)."""
-        kernel.require("projects:delete", id)
-        db = ctx.db
-        get_project_or_404(db, id)
+        actor = kernel.current_user()
+        db = kernel.db
         with db.transaction():
+            project = project_out(get_project_or_404(db, id))
             files = [r["attachment"] for r in db.fetchall(
                 "SELECT attachment FROM tasks WHERE project_id = ? AND attachment IS NOT NULL",
                 (id,))]
             db.delete("projects", id)
+            db.execute("DELETE FROM task_tombstones WHERE project_id = ?", (id,))
+            kernel.emit(events.ProjectDeleted(actor=actor, project=project))
         attachments.remove_files(kernel, files)
         return {"id": id, "deleted": True}
 
@@ -101,4 +115,3 @@ def build_projects_app(kernel) -> Lcore:
     attachments.add_attachment_routes(app, kernel)
     dashboard.add_dashboard_routes(app, kernel)
     return app
-

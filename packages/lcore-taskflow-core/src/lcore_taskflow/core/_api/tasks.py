@@ -1,26 +1,44 @@
-"""Tasks and their comments, under ``/api/projects/<pid>/tasks/``."""
+"""Tasks and their comments, under ``/api/projects/<pid>/tasks/``.
+
+Board order: ``position`` numbers the tasks of one (project, status) column
+densely from 1.  Every write that moves tasks first takes the project's row
+lock (``lock_project``), so concurrent moves and creates never leave a gap or
+a duplicate.  Live updates: triggers stamp each changed task with the
+project's next ``change_seq`` and leave a tombstone for each deleted one, so
+``GET .../tasks/changes?since=N`` answers with what changed after ``N``
+(304 when nothing did) from two indexed reads.
+"""
 
 from __future__ import annotations
 
-from lcore import ctx, request, response
+import datetime as dt
+import time
+
+from lcore import HTTPResponse, request, response
 
 from .. import events
 from .._errors import ApiError
-from .._validation import Fields, json_body, pagination, query_choice, query_int
+from .._validation import INT_MAX, Fields, json_body, pagination, query_choice, query_int
 from . import attachments
 
 STATUSES = ("todo", "in_progress", "done")
 PRIORITIES = ("low", "medium", "high")
-UPDATABLE = ("title", "description", "assignee_id", "priority", "status", "due_date")
+UPDATABLE = ("title", "description", "assignee_id", "priority", "status", "due_date",
+             "before_id")
+DUE_FILTERS = ("overdue", "week", "none")
+SORTS = ("id", "position")
 COMMENTS_IN_DETAIL = 50
+CHANGES_LIMIT = 500
 TASK_SELECT = (
     "SELECT t.id, t.title, t.description, t.project_id, t.assignee_id, t.creator_id,"
-    " t.status, t.priority, t.due_date, t.attachment, t.comment_count, t.created_at,"
-    " t.updated_at, a.username AS assignee_name"
+    " t.status, t.priority, t.due_date, t.position, t.attachment, t.comment_count,"
+    " t.created_at, t.updated_at, a.username AS assignee_name"
     " FROM tasks t LEFT JOIN users a ON a.id = t.assignee_id")
 COMMENT_SELECT = (
     "SELECT c.id, c.task_id, c.user_id, u.username, c.body, c.created_at"
     " FROM comments c JOIN users u ON u.id = c.user_id")
+PROJECT_COUNTS = ("SELECT id, task_count, todo_count, in_progress_count, done_count,"
+                  " change_seq, tombstone_floor FROM projects WHERE id = ?")
 
 
 def get_task_or_404(db, project_id: int, task_id: int) -> dict:
@@ -32,11 +50,21 @@ def get_task_or_404(db, project_id: int, task_id: int) -> dict:
 
 
 def require_project(db, project_id: int) -> dict:
-    row = db.fetchone("SELECT id, task_count, todo_count, in_progress_count, done_count"
-                      " FROM projects WHERE id = ?", (project_id,))
+    row = db.fetchone(PROJECT_COUNTS, (project_id,))
     if row is None:
         raise ApiError(404, f"Project {project_id} not found")
     return row
+
+
+def lock_project(db, project_id: int) -> None:
+    """Serialise column edits of one project (a row lock; SQLite's write lock is whole)."""
+    if not db.execute("UPDATE projects SET change_seq = change_seq WHERE id = ?",
+                      (project_id,)).rowcount:
+        raise ApiError(404, f"Project {project_id} not found")
+
+
+def today() -> str:
+    return dt.date.today().isoformat()
 
 
 def _task_fields(db, data: dict, *, title_required: bool) -> dict:
@@ -47,6 +75,7 @@ def _task_fields(db, data: dict, *, title_required: bool) -> dict:
     f.choice("priority", PRIORITIES)
     f.date("due_date")
     f.integer("assignee_id", nullable=True)
+    f.integer("before_id", nullable=True)
     assignee = f.values.get("assignee_id")
     if assignee is not None and not db.fetchone(
             "SELECT id FROM users WHERE id = ? AND is_active = 1", (assignee,)):
@@ -54,121 +83,246 @@ def _task_fields(db, data: dict, *, title_required: bool) -> dict:
     return f.result()
 
 
-def _count_tasks(db, project: dict, status, priority, assignee) -> int:
-    """The filtered total, from the maintained counts whenever they answer it."""
-    if priority is None and assignee is None:
-        return project[f"{status}_count"] if status else project["task_count"]
-    where, params = ["project_id = ?"], [project["id"]]
-    for column, value in (("status", status), ("priority", priority), ("assignee_id", assignee)):
+def _assigned(kernel, db, actor, task: dict, previous: int | None = None) -> None:
+    """Emit ``task.assigned`` with the assignee and project a listener needs."""
+    assignee = db.fetchone("SELECT id, username, email FROM users WHERE id = ?",
+                           (task["assignee_id"],))
+    project = db.fetchone("SELECT id, name FROM projects WHERE id = ?", (task["project_id"],))
+    kernel.emit(events.TaskAssigned(actor=actor, task=task, assignee=assignee, project=project,
+                                    previous_assignee_id=previous))
+
+
+# ------------------------------------------------------------- ordering
+def _end_of(db, project_id: int, status: str, exclude: int = 0) -> int:
+    return db.scalar("SELECT COALESCE(MAX(position), 0) FROM tasks WHERE project_id = ?"
+                     " AND status = ? AND id != ?", (project_id, status, exclude)) + 1
+
+
+def place(db, task: dict, status: str, before_id: int | None) -> int:
+    """Move ``task`` to ``status``, before ``before_id`` (``None``: at the end).
+
+    Closes the gap it leaves and opens one where it lands; the caller holds
+    the project lock and a transaction.  Returns the new position.
+    """
+    pid, tid = task["project_id"], task["id"]
+    current = db.fetchone("SELECT status, position FROM tasks WHERE id = ?", (tid,))
+    db.execute("UPDATE tasks SET position = position - 1 WHERE project_id = ? AND status = ?"
+               " AND position > ?", (pid, current["status"], current["position"]))
+    if before_id is None:
+        position = _end_of(db, pid, status, exclude=tid)
+    else:
+        target = db.fetchone("SELECT status, position FROM tasks WHERE id = ? AND project_id = ?",
+                             (before_id, pid))
+        if target is None or target["status"] != status or before_id == tid:
+            raise ApiError(422, "Validation failed", fields={
+                "before_id": f"before_id must be another task in the {status} column"})
+        position = target["position"]
+        db.execute("UPDATE tasks SET position = position + 1 WHERE project_id = ? AND status = ?"
+                   " AND position >= ? AND id != ?", (pid, status, position, tid))
+    db.execute("UPDATE tasks SET status = ?, position = ? WHERE id = ?", (status, position, tid))
+    return position
+
+
+# -------------------------------------------------------------- listing
+def _filters(kernel, db) -> tuple[list[str], list]:
+    """The WHERE conditions of the task list's query parameters (plugins' too)."""
+    where, params = [], []
+    for column in ("status", "priority"):
+        value = query_choice(column, STATUSES if column == "status" else PRIORITIES)
         if value is not None:
-            where.append(f"{column} = ?")
+            where.append(f"t.{column} = ?")
             params.append(value)
-    return db.count("tasks", " AND ".join(where), params)
+    raw = request.query.get("assignee_id")
+    if raw == "none":
+        where.append("t.assignee_id IS NULL")
+    elif raw:
+        where.append("t.assignee_id = ?")
+        params.append(query_int("assignee_id", 0, minimum=1))
+    q = (request.query.get("q") or "").strip()
+    if q:
+        if len(q) > 200:
+            raise ApiError(400, "q must be at most 200 characters", fields={"q": "too long"})
+        escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        where.append("lower(t.title) LIKE ? ESCAPE '\\'")
+        params.append(f"%{escaped}%")
+    due = query_choice("due", DUE_FILTERS)
+    if due == "overdue":
+        where.append("t.status != 'done' AND t.due_date IS NOT NULL AND t.due_date < ?")
+        params.append(today())
+    elif due == "week":
+        week = (dt.date.today() + dt.timedelta(days=6)).isoformat()
+        where.append("t.due_date >= ? AND t.due_date <= ?")
+        params += [today(), week]
+    elif due == "none":
+        where.append("t.due_date IS NULL")
+    for extra in kernel.task_filters:
+        raw = request.query.get(extra.param)
+        if raw in (None, ""):
+            continue
+        try:
+            value = extra.convert(raw)
+        except (TypeError, ValueError):
+            raise ApiError(400, f"{extra.param} has an invalid value",
+                           fields={extra.param: "invalid value"}) from None
+        where.append(extra.where)
+        params.append(value)
+    return where, params
+
+
+def _count(db, project: dict, where: list[str], params: list) -> int:
+    """The filtered total, from the maintained counts whenever they answer it."""
+    if not where:
+        return project["task_count"]
+    if where == ["t.status = ?"]:
+        return project[f"{params[0]}_count"]
+    return db.scalar(f"SELECT COUNT(*) FROM tasks t WHERE t.project_id = ? AND "
+                     f"{' AND '.join(where)}", (project["id"], *params))
 
 
 def add_task_routes(app, kernel) -> None:
 
-    @app.get("/<pid:int>/tasks", name="list_tasks")
+    @app.get("/<pid:int>/tasks", name="list_tasks", auth=True)
     def list_tasks(pid):
-        """Tasks of a project, filtered by status, priority and assignee, paginated."""
-        kernel.current_user()
-        db = ctx.db
-        status = query_choice("status", STATUSES)
-        priority = query_choice("priority", PRIORITIES)
-        assignee = query_int("assignee_id", None) if request.query.get("assignee_id") else None
+        """Tasks of a project: filters status, priority, assignee_id, q, due; paginated."""
+        db = kernel.db
+        where, params = _filters(kernel, db)
+        sort = query_choice("sort", SORTS) or "id"
         page, limit, offset = pagination()
         project = require_project(db, pid)
-        where, params = ["t.project_id = ?"], [pid]
-        for column, value in (("t.status", status), ("t.priority", priority),
-                              ("t.assignee_id", assignee)):
-            if value is not None:
-                where.append(f"{column} = ?")
-                params.append(value)
-        rows = db.fetchall(f"{TASK_SELECT} WHERE {' AND '.join(where)} ORDER BY t.id"
-                           " LIMIT ? OFFSET ?", (*params, limit, offset))
-        return {"tasks": rows, "total": _count_tasks(db, project, status, priority, assignee),
-                "page": page, "limit": limit}
+        order = "t.id" if sort == "id" else "t.status, t.position, t.id"
+        rows = db.fetchall(f"{TASK_SELECT} WHERE {' AND '.join(['t.project_id = ?', *where])}"
+                           f" ORDER BY {order} LIMIT ? OFFSET ?", (pid, *params, limit, offset))
+        return {"tasks": kernel.represent("task", rows),
+                "total": _count(db, project, where, params), "page": page, "limit": limit,
+                "cursor": project["change_seq"]}
 
-    @app.post("/<pid:int>/tasks", name="create_task")
+    @app.get("/<pid:int>/tasks/changes", name="task_changes", auth=True)
+    def task_changes(pid):
+        """What changed on the board since ``cursor``: 304 when nothing did."""
+        since = query_int("since", 0, minimum=0)
+        db = kernel.db
+        project = require_project(db, pid)
+        seq = project["change_seq"]
+        if since == seq:
+            return HTTPResponse(status=304)
+        if since > seq or since < project["tombstone_floor"]:
+            return {"cursor": seq, "reset": True, "tasks": [], "deleted": []}
+        rows = db.fetchall(f"{TASK_SELECT} WHERE t.project_id = ? AND t.change_seq > ?"
+                           " ORDER BY t.change_seq LIMIT ?", (pid, since, CHANGES_LIMIT + 1))
+        if len(rows) > CHANGES_LIMIT:
+            return {"cursor": seq, "reset": True, "tasks": [], "deleted": []}
+        deleted = [r["task_id"] for r in db.fetchall(
+            "SELECT task_id FROM task_tombstones WHERE project_id = ? AND change_seq > ?",
+            (pid, since))]
+        counts = {"total": project["task_count"], "todo": project["todo_count"],
+                  "in_progress": project["in_progress_count"], "done": project["done_count"]}
+        return {"cursor": seq, "reset": False, "tasks": kernel.represent("task", rows),
+                "deleted": deleted, "task_counts": counts}
+
+    @app.post("/<pid:int>/tasks", name="create_task", auth=True)
     def create_task(pid):
-        """Create a task in a project; the assignee is notified."""
+        """Create a task in a project (at the end of its column); the assignee is notified."""
         actor = kernel.current_user()
-        db = ctx.db
-        require_project(db, pid)
+        db = kernel.db
         values = _task_fields(db, json_body(), title_required=True)
+        before_id = values.pop("before_id", None)
         values.setdefault("description", "")
+        status = values.setdefault("status", "todo")
         with db.transaction():
-            task_id = db.insert("tasks", {**values, "project_id": pid, "creator_id": actor["id"]})
-        task = get_task_or_404(db, pid, task_id)
-        kernel.emit(events.TASK_CREATED, actor, project_id=pid, task_id=task_id, task=task)
-        if task["assignee_id"] is not None:
-            kernel.emit(events.TASK_ASSIGNED, actor, project_id=pid, task_id=task_id, task=task)
+            lock_project(db, pid)
+            task_id = db.insert("tasks", {**values, "project_id": pid, "creator_id": actor["id"],
+                                          "position": _end_of(db, pid, status)})
+            task = get_task_or_404(db, pid, task_id)
+            if before_id is not None:
+                task["position"] = place(db, task, status, before_id)
+            kernel.emit(events.TaskCreated(actor=actor, task=task))
+            if task["assignee_id"] is not None:
+                _assigned(kernel, db, actor, task)
         response.status = 201
-        return {"id": task_id, "title": task["title"], "created": True}
+        return {"id": task_id, "title": task["title"], "created": True,
+                "position": task["position"]}
 
-    @app.get("/<pid:int>/tasks/<tid:int>", name="get_task")
+    @app.get("/<pid:int>/tasks/<tid:int>", name="get_task", auth=True)
     def get_task(pid, tid):
         """A task with its latest comments (the full thread is paginated separately)."""
-        kernel.current_user()
-        db = ctx.db
+        db = kernel.db
         task = get_task_or_404(db, pid, tid)
         comments = db.fetchall(f"{COMMENT_SELECT} WHERE c.task_id = ? ORDER BY c.id DESC LIMIT ?",
                                (tid, COMMENTS_IN_DETAIL))
         task["comments"] = comments[::-1]
         task["comments_truncated"] = task["comment_count"] > len(comments)
-        return task
+        return kernel.represent("task", [task])[0]
 
     def update_task(pid, tid):
-        """Change some of a task's fields; a new assignee is notified."""
+        """Change some of a task's fields, or move it (``status`` + ``before_id``)."""
         actor = kernel.current_user()
-        db = ctx.db
+        db = kernel.db
         data = json_body()
         if not any(k in data for k in UPDATABLE):
             raise ApiError(422, "No field to update (allowed: " + ", ".join(UPDATABLE) + ")",
                            fields={"body": "no updatable field"})
-        before = get_task_or_404(db, pid, tid)
         values = _task_fields(db, data, title_required=False)
-        changes = {k: [before[k], v] for k, v in values.items() if before[k] != v}
-        if changes:
-            with db.transaction():
-                db.update("tasks", tid, {k: new for k, (_, new) in changes.items()})
-            task = get_task_or_404(db, pid, tid)
-            kernel.emit(events.TASK_UPDATED, actor, project_id=pid, task_id=tid,
-                        task=task, changes=changes)
-            if "assignee_id" in changes and task["assignee_id"] is not None:
-                kernel.emit(events.TASK_ASSIGNED, actor, project_id=pid, task_id=tid, task=task)
-        return {"id": tid, "updated": True, "fields": list(values)}
+        moving = "before_id" in data
+        before_id = values.pop("before_id", None)
+        with db.transaction():
+            lock_project(db, pid)
+            before = get_task_or_404(db, pid, tid)
+            changes = {k: [before[k], v] for k, v in values.items() if before[k] != v}
+            status = values.get("status", before["status"])
+            fields = {k: new for k, (_, new) in changes.items() if k != "status"}
+            if fields:
+                db.update("tasks", tid, fields)
+            if moving or "status" in changes:
+                position = place(db, before, status, before_id)
+                if position != before["position"] or "status" in changes:
+                    changes["position"] = [before["position"], position]
+                if not fields:
+                    db.update("tasks", tid, {})  # stamps updated_at
+            if changes:
+                task = get_task_or_404(db, pid, tid)
+                kernel.emit(events.TaskUpdated(actor=actor, task=task, changes=changes))
+                if "assignee_id" in changes and task["assignee_id"] is not None:
+                    _assigned(kernel, db, actor, task, changes["assignee_id"][0])
+            else:
+                task = before
+        return {"id": tid, "updated": True, "fields": [k for k in values if k != "before_id"],
+                "position": task["position"], "status": task["status"]}
 
-    app.put("/<pid:int>/tasks/<tid:int>", name="put_task")(update_task)
-    app.patch("/<pid:int>/tasks/<tid:int>", name="patch_task")(update_task)
+    app.put("/<pid:int>/tasks/<tid:int>", name="put_task", auth=True)(update_task)
+    app.patch("/<pid:int>/tasks/<tid:int>", name="patch_task", auth=True)(update_task)
 
-    @app.delete("/<pid:int>/tasks/<tid:int>", name="delete_task")
+    @app.delete("/<pid:int>/tasks/<tid:int>", name="delete_task", auth="tasks:delete")
     def delete_task(pid, tid):
         """Delete a task with its comments and attachment (admin)."""
-        kernel.require("tasks:delete", tid)
-        db = ctx.db
-        task = get_task_or_404(db, pid, tid)
+        actor = kernel.current_user()
+        db = kernel.db
         with db.transaction():
+            lock_project(db, pid)
+            task = get_task_or_404(db, pid, tid)
             db.delete("tasks", tid)
+            db.execute("UPDATE tasks SET position = position - 1 WHERE project_id = ?"
+                       " AND status = ? AND position > ?",
+                       (pid, task["status"], task["position"]))
+            kernel.emit(events.TaskDeleted(actor=actor, task=task))
+            _prune_tombstones(db)
         attachments.remove_files(kernel, [task["attachment"]])
         return {"id": tid, "deleted": True}
 
-    @app.get("/<pid:int>/tasks/<tid:int>/comments", name="list_comments")
+    @app.get("/<pid:int>/tasks/<tid:int>/comments", name="list_comments", auth=True)
     def list_comments(pid, tid):
         """A task's comments, oldest first, a page at a time."""
-        kernel.current_user()
-        db = ctx.db
+        db = kernel.db
         task = get_task_or_404(db, pid, tid)
         page, limit, offset = pagination(default_limit=50)
         rows = db.fetchall(f"{COMMENT_SELECT} WHERE c.task_id = ? ORDER BY c.id LIMIT ? OFFSET ?",
                            (tid, limit, offset))
         return {"comments": rows, "total": task["comment_count"], "page": page, "limit": limit}
 
-    @app.post("/<pid:int>/tasks/<tid:int>/comments", name="add_comment")
+    @app.post("/<pid:int>/tasks/<tid:int>/comments", name="add_comment", auth=True)
     def add_comment(pid, tid):
         """Add a comment to a task."""
         actor = kernel.current_user()
-        db = ctx.db
+        db = kernel.db
         task = get_task_or_404(db, pid, tid)
         f = Fields(json_body())
         f.text("body", required=True, max_len=5000)
@@ -176,8 +330,45 @@ def add_task_routes(app, kernel) -> None:
         with db.transaction():
             comment_id = db.insert("comments", {"task_id": tid, "user_id": actor["id"],
                                                 "body": body})
-        comment = {"id": comment_id, "task_id": tid, "user_id": actor["id"], "body": body}
-        kernel.emit(events.COMMENT_ADDED, actor, project_id=pid, task_id=tid,
-                    comment=comment, task=task)
+            comment = db.fetchone(f"{COMMENT_SELECT} WHERE c.id = ?", (comment_id,))
+            kernel.emit(events.CommentAdded(actor=actor, task=task, comment=comment))
         response.status = 201
         return {"id": comment_id, "task_id": tid, "created": True}
+
+    @app.delete("/<pid:int>/tasks/<tid:int>/comments/<cid:int>", name="delete_comment",
+                auth=True)
+    def delete_comment(pid, tid, cid):
+        """Delete a comment (its author, or an admin)."""
+        actor = kernel.current_user()
+        db = kernel.db
+        task = get_task_or_404(db, pid, tid)
+        comment = db.fetchone(f"{COMMENT_SELECT} WHERE c.id = ? AND c.task_id = ?", (cid, tid))
+        if comment is None:
+            raise ApiError(404, f"Comment {cid} not found on task {tid}")
+        mine = comment["user_id"] == actor["id"]
+        kernel.require("comments:delete:own" if mine else "comments:delete", cid)
+        with db.transaction():
+            db.delete("comments", cid)
+            kernel.emit(events.CommentDeleted(actor=actor, task=task, comment=comment))
+        return {"id": cid, "deleted": True}
+
+
+TOMBSTONE_DAYS = 7
+_pruned_at = [0.0]
+
+
+def _prune_tombstones(db) -> None:
+    """Forget deletions older than a week (at most hourly); older cursors get ``reset``."""
+    now = time.time()
+    if now - _pruned_at[0] < 3600:
+        return
+    _pruned_at[0] = now
+    cutoff = now - TOMBSTONE_DAYS * 86400
+    db.execute("UPDATE projects SET tombstone_floor = (SELECT MAX(change_seq) FROM"
+               " task_tombstones t WHERE t.project_id = projects.id AND t.deleted_at < ?)"
+               " WHERE id IN (SELECT project_id FROM task_tombstones WHERE deleted_at < ?)",
+               (cutoff, cutoff))
+    db.execute("DELETE FROM task_tombstones WHERE deleted_at < ?", (cutoff,))
+
+
+__all__ = ["INT_MAX", "STATUSES", "TASK_SELECT", "add_task_routes", "get_task_or_404"]

@@ -1,27 +1,17 @@
-"""``/api/users/``: team members (list, search, get, create, PUT, PATCH, DELETE)."""
+"""``/api/users/``: team members (list, search, get, create, PUT, PATCH, DELETE, my tasks)."""
 
 from __future__ import annotations
 
-from lcore import Lcore, ctx, hash_password, request, response
+from lcore import Lcore, request, response
 
 from .. import events
 from .._db import IntegrityError
+from .._directory import PUBLIC_COLUMNS, conflict_fields, public_user, raise_conflict
 from .._errors import ApiError
-from .._ratelimit import rate_limited
 from .._validation import Fields, json_body, pagination, query_choice
+from .tasks import STATUSES, TASK_SELECT
 
 ROLES = ("admin", "member")
-PUBLIC_COLUMNS = "id, username, email, role, is_active, avatar, created_at, updated_at"
-
-
-def public_user(row: dict | None) -> dict | None:
-    """A user row without its password hash, ``is_active`` as a boolean."""
-    if row is None:
-        return None
-    row = {k: v for k, v in row.items() if k != "password_hash"}
-    if "is_active" in row:
-        row["is_active"] = bool(row["is_active"])
-    return row
 
 
 def get_user_or_404(db, user_id: int) -> dict:
@@ -31,67 +21,31 @@ def get_user_or_404(db, user_id: int) -> dict:
     return public_user(row)
 
 
-def conflict_fields(db, values: dict, exclude_id: int | None = None) -> dict[str, str]:
-    """409 field messages for a username or email already taken (case-insensitive)."""
-    problems = {}
-    for field in ("username", "email"):
-        if field in values and db.fetchone(
-                f"SELECT id FROM users WHERE {field} = ? COLLATE NOCASE AND id != ?",
-                (values[field], exclude_id or 0)):
-            problems[field] = f"{field} {values[field]!r} is already taken"
-    return problems
-
-
-def raise_conflict(problems: dict[str, str]) -> None:
-    if problems:
-        raise ApiError(409, "; ".join(problems.values()), fields=problems)
-
-
-def create_user(kernel, values: dict, actor: dict | None, event: str) -> dict:
-    """Insert a user (hashing the password) and fire ``event``; 409 on duplicates."""
-    db = ctx.db
-    raise_conflict(conflict_fields(db, values))
-    row = {
-        "username": values["username"], "email": values["email"],
-        "role": values.get("role", "member"),
-        "password_hash": hash_password(values["password"],
-                                       iterations=kernel.config.password_iterations),
-    }
-    try:
-        with db.transaction():
-            user_id = db.insert("users", row)
-    except IntegrityError:  # lost a race with a concurrent insert of the same name
-        raise ApiError(409, "username or email is already taken") from None
-    user = get_user_or_404(db, user_id)
-    kernel.emit(event, actor or user, user=user)
-    return user
-
-
 def build_users_app(kernel) -> Lcore:
     app = Lcore()
+    limit_ = kernel.limits.limit
     # The seed's default limit, used by the listing and the search (a bucket each).
-    limit, window = kernel.config.rate_limit_default, kernel.config.rate_limit_window
+    default, window = kernel.config.rate_limit_default, kernel.config.rate_limit_window
 
-    @app.get("/", name="list_users")
-    @rate_limited(limit, per=window)
+    @app.get("/", name="list_users", auth=True)
+    @limit_("users:list", default, window)
     def list_users():
         """List team members, optionally by role, a page at a time."""
-        kernel.current_user()
         role = query_choice("role", ROLES)
         page, limit, offset = pagination()
         where, params = ("WHERE role = ?", [role]) if role else ("", [])
-        users = ctx.db.fetchall(
+        db = kernel.db
+        users = db.fetchall(
             f"SELECT {PUBLIC_COLUMNS} FROM users {where} ORDER BY id LIMIT ? OFFSET ?",
             (*params, limit, offset))
-        total = ctx.db.count("users", "role = ?" if role else "", params)
-        return {"users": [public_user(u) for u in users], "total": total,
-                "page": page, "limit": limit}
+        total = db.count("users", "role = ?" if role else "", params)
+        return {"users": kernel.represent("user", [public_user(u) for u in users]),
+                "total": total, "page": page, "limit": limit}
 
-    @app.get("/search", name="search_users")
-    @rate_limited(limit, per=window)
+    @app.get("/search", name="search_users", auth=True)
+    @limit_("users:search", default, window)
     def search_users():
         """Users whose username or email contains ``q`` (case-insensitive)."""
-        kernel.current_user()
         q = (request.query.get("q") or "").strip()
         if not q:
             raise ApiError(400, "q is required", fields={"q": "q is required"})
@@ -99,49 +53,69 @@ def build_users_app(kernel) -> Lcore:
             raise ApiError(400, "q must be at most 100 characters")
         escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         pattern = f"%{escaped}%"
-        users = ctx.db.fetchall(
+        users = kernel.db.fetchall(
             f"SELECT {PUBLIC_COLUMNS} FROM users WHERE lower(username) LIKE ? ESCAPE '\\'"
             " OR lower(email) LIKE ? ESCAPE '\\' ORDER BY id LIMIT 100", (pattern, pattern))
-        return {"users": [public_user(u) for u in users], "total": len(users)}
+        return {"users": kernel.represent("user", [public_user(u) for u in users]),
+                "total": len(users)}
 
-    @app.get("/<id:int>", name="get_user")
-    @rate_limited(200, per=60)
+    @app.get("/me/tasks", name="my_tasks", auth=True)
+    def my_tasks():
+        """Tasks assigned to the signed-in user across projects, soonest due first."""
+        user = kernel.current_user()
+        status = query_choice("status", STATUSES)
+        page, limit, offset = pagination()
+        where, params = "t.assignee_id = ?", [user["id"]]
+        if status:
+            where, params = where + " AND t.status = ?", [*params, status]
+        db = kernel.db
+        rows = db.fetchall(
+            f"{TASK_SELECT.replace(' FROM tasks t', ', p.name AS project_name FROM tasks t')}"
+            f" JOIN projects p ON p.id = t.project_id WHERE {where}"
+            " ORDER BY t.due_date IS NULL, t.due_date, t.id LIMIT ? OFFSET ?",
+            (*params, limit, offset))
+        total = db.scalar(f"SELECT COUNT(*) FROM tasks t WHERE {where}", params)
+        return {"tasks": kernel.represent("task", rows), "total": total,
+                "page": page, "limit": limit}
+
+    @app.get("/<id:int>", name="get_user", auth=True)
+    @limit_("users:get", 200, 60)
     def get_user(id):
         """Fetch a team member by id."""
-        kernel.current_user()
-        return get_user_or_404(ctx.db, id)
+        return kernel.represent("user", [get_user_or_404(kernel.db, id)])[0]
 
-    @app.post("/", name="create_user")
-    @rate_limited(20, per=60)
+    @app.post("/", name="create_user", auth="users:create")
+    @limit_("users:create", 20, 60)
     def create_user_route():
         """Invite a new team member (admin)."""
-        actor = kernel.require("users:create")
-        f = Fields(json_body())
+        actor = kernel.current_user()
+        data = json_body()
+        f = Fields(data)
         f.username(required=True)
         f.email("email", required=True)
-        f.password(required=True)
         f.choice("role", ROLES)
-        user = create_user(kernel, f.result(), actor, events.USER_CREATED)
+        f.password(required=True, policy=lambda pw: kernel.users.password_problem(
+            pw, username=str(data.get("username") or ""), email=str(data.get("email") or "")))
+        user = kernel.users.create(f.result(), actor=actor)
         response.status = 201
         return {"id": user["id"], "username": user["username"], "created": True}
 
-    @app.put("/<id:int>", name="update_user")
-    @rate_limited(50, per=60)
+    @app.put("/<id:int>", name="update_user", auth=True)
+    @limit_("users:update", 50, 60)
     def update_user(id):
         """Replace username and email (admin, or the user themself)."""
-        kernel.require("users:update", id)
+        actor = kernel.require("users:update", id)
         f = Fields(json_body())
         f.username(required=True)
         f.email("email", required=True)
-        values = f.result()
-        _apply_update(ctx.db, id, values)
+        _apply_update(kernel, id, f.result(), actor)
         return {"id": id, "updated": True}
 
-    @app.patch("/<id:int>", name="patch_user")
-    @rate_limited(50, per=60)
+    @app.patch("/<id:int>", name="patch_user", auth="users:patch")
+    @limit_("users:update", 50, 60)
     def patch_user(id):
         """Change some of username, email, role, is_active (admin)."""
-        actor = kernel.require("users:patch", id)
+        actor = kernel.current_user()
         data = json_body()
         allowed = ("username", "email", "role", "is_active")
         if not any(k in data for k in allowed):
@@ -158,17 +132,17 @@ def build_users_app(kernel) -> Lcore:
                                 "ask another admin")
         if "is_active" in values:
             values["is_active"] = int(values["is_active"])
-        _apply_update(ctx.db, id, values)
+        _apply_update(kernel, id, values, actor)
         return {"id": id, "patched": True, "fields": list(values)}
 
-    @app.delete("/<id:int>", name="delete_user")
-    @rate_limited(10, per=60)
+    @app.delete("/<id:int>", name="delete_user", auth="users:delete")
+    @limit_("users:delete", 10, 60)
     def delete_user(id):
         """Remove a team member who is no longer referenced (admin)."""
-        actor = kernel.require("users:delete", id)
-        db = ctx.db
-        get_user_or_404(db, id)
-        if actor and actor.get("id") == id:
+        actor = kernel.current_user()
+        db = kernel.db
+        user = get_user_or_404(db, id)
+        if actor.get("id") == id:
             raise ApiError(409, "You cannot delete your own account")
         refs = _references(db, id)
         if refs:
@@ -177,6 +151,7 @@ def build_users_app(kernel) -> Lcore:
         try:
             with db.transaction():
                 db.delete("users", id)
+                kernel.emit(events.UserDeleted(actor=actor, user=user))
         except IntegrityError:  # referenced from a plugin's table
             raise ApiError(409, f"User {id} is still referenced by other records; "
                                 "deactivate the user instead (PATCH is_active=false)") from None
@@ -185,12 +160,28 @@ def build_users_app(kernel) -> Lcore:
     return app
 
 
-def _apply_update(db, user_id: int, values: dict) -> None:
-    get_user_or_404(db, user_id)
+def _apply_update(kernel, user_id: int, values: dict, actor: dict) -> None:
+    """Write the changed fields; emit user.updated (and user.deactivated)."""
+    db = kernel.db
+    before = get_user_or_404(db, user_id)
     raise_conflict(conflict_fields(db, values, exclude_id=user_id))
+    shown = {**values, **({"is_active": bool(values["is_active"])} if "is_active" in values
+                          else {})}
+    changes = {k: [before[k], v] for k, v in shown.items() if before.get(k) != v}
+    if not changes:
+        return
+    deactivated = changes.get("is_active") == [True, False]
     try:
         with db.transaction():
-            db.update("users", user_id, values)
+            update = {k: values[k] for k in changes}
+            db.update("users", user_id, update)
+            if deactivated:  # every token of a deactivated user dies, even after reactivation
+                db.execute("UPDATE users SET token_generation = token_generation + 1"
+                           " WHERE id = ?", (user_id,))
+            user = get_user_or_404(db, user_id)
+            kernel.emit(events.UserUpdated(actor=actor, user=user, changes=changes))
+            if deactivated:
+                kernel.emit(events.UserDeactivated(actor=actor, user=user))
     except IntegrityError:
         raise ApiError(409, "username or email is already taken") from None
 

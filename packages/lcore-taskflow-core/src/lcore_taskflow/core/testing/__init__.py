@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 from lcore import Lcore, TestClient
 
+from .._access import role_policy
 from .._kernel import create_app
 from .._plugins import hookimpl
 
@@ -22,6 +23,7 @@ FAST_CONFIG = {
     "debug": False,
     "secret_key": "test-secret-key-0123456789abcdef",
     "password_iterations": 1000,
+    "seed_demo": True,
 }
 
 
@@ -45,13 +47,7 @@ class HeaderIdentity:
 
     @hookimpl
     def taskflow_authorize(self, user, action, resource, kernel):
-        if user is None:
-            return False
-        if user["role"] == "admin":
-            return True
-        if action == "users:update":
-            return user["id"] == resource
-        return action.endswith(":own")
+        return role_policy(user, action, resource)
 
 
 def make_app(tmp_path: str | os.PathLike, *, plugins: Iterable[Any] = (),

@@ -1,0 +1,290 @@
+"""Assembling plugins into a kernel: all or nothing, and nothing silently.
+
+For each batch of plugins (the ones found at install, or one added later)
+the kernel validates their configuration, applies their migrations, asks
+every assembly hook for its contribution, checks the lot (routes declare
+their protection and collide with nothing, hooks exist, features exist) and
+only then changes the app.  If any step fails, every change is undone and
+the plugins are unregistered: a failed install leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from lcore import HTTPError, Route, Router, request
+
+from . import _compat
+from . import _config as cfg
+from . import _plugins as plugins
+from ._access import rule_of
+from ._pipeline import ALL
+
+log = logging.getLogger("lcore_taskflow")
+_PLACEHOLDER = re.compile(r"<[^<>:]*(?::([^<>:]*)(:[^<>]*)?)?>")
+
+
+class RouteCollision(plugins.PluginCheckError):
+    """Two routes answer the same method and path; the message names both."""
+
+
+def route_key(method: str, rule: str) -> tuple[str, str]:
+    """``(method, rule)`` with placeholder names dropped: ``<id:int>`` ≡ ``<pid:int>``."""
+    return method, _PLACEHOLDER.sub(lambda m: f"<{m.group(1) or 're'}{m.group(2) or ''}>", rule)
+
+
+def describe(route: Route) -> str:
+    callback = getattr(route.callback, "__wrapped__", route.callback)
+    where = f"{getattr(callback, '__module__', '?')}:{getattr(callback, '__qualname__', '?')}"
+    return f"{route.method} {route.rule} ({where})"
+
+
+@dataclass
+class Contributions:
+    """What one batch of plugins adds, kept so it can be taken back."""
+
+    routes: list[tuple[str, Route, str, str]] = field(default_factory=list)
+    replaced: list[Route] = field(default_factory=list)
+    middleware: list[Any] = field(default_factory=list)
+    route_plugins: list[Any] = field(default_factory=list)
+    dependencies: list[tuple[str, Any, str]] = field(default_factory=list)
+    filters: list[Any] = field(default_factory=list)
+    ui_modules: list[Any] = field(default_factory=list)
+    event_types: list[type] = field(default_factory=list)
+    applied: bool = False
+
+
+class Assembly:
+    """The assembly steps of one kernel and the route bookkeeping they need."""
+
+    def __init__(self, kernel):
+        self.kernel = kernel
+        self.owners: dict[Route, str] = {}
+        self.mounts: dict[Route, str] = {}
+        self.miss_route: Route | None = None
+        self._mounts: tuple[str, ...] = ()
+        self._root = Router()
+
+    # ------------------------------------------------------------- steps
+    def run(self, batch: list[plugins.PluginInfo], *, first_time: bool) -> None:
+        kernel = self.kernel
+        saved = (list(kernel._schemas), kernel.config)
+        added = Contributions()
+        try:
+            self._configure(batch)
+            if first_time:
+                kernel.open_database()
+            kernel.migrate(batch)
+            if first_time:
+                kernel.seed_if_empty()
+            self._collect(batch, added)
+            self._check(added)
+            self._apply(added)
+            plugins.check_hooks(kernel.pm)
+            self._check_features()
+            for info in batch:
+                kernel.only(info, "taskflow_startup")(kernel=kernel)
+        except BaseException:
+            self._undo(batch, added, saved, first_time)
+            raise
+
+    def _configure(self, batch) -> None:
+        kernel = self.kernel
+        for info in batch:
+            schemas = kernel.only(info, "taskflow_config_schema")()
+            kernel._schemas += [(info.name, s) for s in schemas if s is not None]
+        kernel.config = cfg.build_settings(kernel._schemas, kernel._sources)
+        if kernel.app.__dict__.get("taskflow") in (None, kernel):
+            # The settings, secrets redacted, under Lcore's config namespace "taskflow."
+            kernel.app.config.update("taskflow", dict(kernel.config.redacted()))
+        kernel.trusted_proxies = frozenset(kernel.config.trusted_proxies)
+        kernel.host_features = frozenset(kernel.config.host_features)
+
+    def _collect(self, batch, added: Contributions) -> None:
+        kernel = self.kernel
+        for info in batch:
+            def each(hook, info=info, **kw):
+                for result in kernel.only(info, hook)(**kw):
+                    yield from result or ()
+
+            added.event_types += list(each("taskflow_event_types"))
+            for mount, subapp in each("taskflow_mounts", kernel=kernel):
+                base = "" if mount == "/" else f"{kernel.prefix}/{mount.strip('/')}/"
+                for route in subapp.routes:
+                    _compat.plain_callback_lookup(route)  # even repr(route) loops without it
+                    rule = (base + route.rule.lstrip("/")) if base else kernel.prefix + route.rule
+                    added.routes.append((info.name, route, rule, base))
+            added.middleware += list(each("taskflow_middleware", kernel=kernel))
+            added.route_plugins += list(each("taskflow_route_plugins", kernel=kernel))
+            added.dependencies += list(each("taskflow_dependencies", kernel=kernel))
+            added.filters += list(each("taskflow_task_filters", kernel=kernel))
+            if kernel.plugin("ui") is not None or info.name == "ui":
+                added.ui_modules += list(each("taskflow_ui_modules", kernel=kernel))
+
+    # ------------------------------------------------------------ checks
+    def _check(self, added: Contributions) -> None:
+        kernel, app = self.kernel, self.kernel.app
+        for cls in added.event_types:
+            known = kernel._event_types.get(cls.type)
+            if known is not None and known is not cls:
+                raise plugins.PluginCheckError(
+                    f"event type {cls.type!r} is declared twice: by "
+                    f"{known.__module__}.{known.__qualname__} and {cls.__module__}."
+                    f"{cls.__qualname__}")
+        taken = {route_key(r.method, r.rule): r for r in app.routes}
+        for owner, route, rule, _ in added.routes:
+            where = f"plugin {owner}: route {route.method} {rule}"
+            if "auth" not in route.config:
+                raise plugins.PluginCheckError(
+                    f"{where} declares no protection: add auth=False (public), auth=True, "
+                    "auth='admin' or auth='<action>' to the route")
+            try:
+                rule_of(route.config)
+            except ValueError as exc:
+                raise plugins.PluginCheckError(f"{where}: {exc}") from None
+            key = route_key(route.method, rule)
+            other = taken.get(key)
+            if other is not None:
+                mine = other in self.owners
+                if not (mine and route.config.get("overrides")):
+                    whose = (f"plugin {self.owners[other]}'s route" if mine
+                             else "the host's route")
+                    hint = ("declare overrides=True to replace it" if mine else
+                            "put TaskFlow under a prefix (APP_MOUNT_PREFIX=/pm) or move "
+                            "the host's route")
+                    raise RouteCollision(f"{where} collides with {whose} {describe(other)}: "
+                                         f"{hint}")
+                added.replaced.append(other)
+            taken[key] = route
+        for name, _, _ in added.dependencies:
+            if app._dependencies is not None and name in app._dependencies:
+                raise plugins.PluginCheckError(
+                    f"dependency ctx.{name} is already registered in this app; a plugin "
+                    "cannot replace it")
+
+    def check_host_route(self, route: Route) -> None:
+        """Refuse a host route (added after TaskFlow) that would replace one of TaskFlow's."""
+        key = route_key(route.method, route.rule)
+        for mine in self.owners:
+            if route_key(mine.method, mine.rule) == key:
+                raise RouteCollision(
+                    f"the host's route {describe(route)} collides with TaskFlow's route "
+                    f"{describe(mine)} (plugin {self.owners[mine]}): put TaskFlow under a "
+                    "prefix (APP_MOUNT_PREFIX=/pm) or move the host's route")
+
+    def _check_features(self) -> None:
+        kernel = self.kernel
+        valid = [ALL, *kernel.pipeline.names()]
+        unknown = sorted(kernel.host_features - set(valid))
+        if unknown:
+            raise plugins.PluginCheckError(
+                f"host_features: unknown feature {', '.join(map(repr, unknown))} "
+                f"(choose from {', '.join(valid)})")
+
+    # ------------------------------------------------------------- apply
+    def _apply(self, added: Contributions) -> None:
+        kernel, app = self.kernel, self.kernel.app
+        added.applied = True
+        add_route = _guard_host_routes(app)
+        for old in added.replaced:
+            app.routes.remove(old)
+            kernel.disown(old)
+            self.owners.pop(old, None)
+            self.mounts.pop(old, None)
+        for owner, route, rule, mount in added.routes:
+            _compat.rebind(route, app, rule)
+            route.callback = _compat.sync_callback(route.callback)
+            kernel.own(route)
+            self.owners[route] = owner
+            self.mounts[route] = mount
+            add_route(route)
+        if added.replaced:
+            _compat.rebuild_router(app)
+        kernel.pipeline.add(added.middleware, added.route_plugins)
+        for name, factory, lifetime in added.dependencies:
+            app.inject(name, factory, lifetime=lifetime)
+        kernel.task_filters += added.filters
+        kernel.ui_modules += added.ui_modules
+        kernel._event_types.update({cls.type: cls for cls in added.event_types})
+        if self.miss_route is None:
+            self.miss_route = Route(app, "/<:re:.*>", "ANY", _answer_miss,
+                                    name=f"{kernel.name}_miss", auth=False)
+            kernel.own(self.miss_route)
+        self._index()
+        app.reset()
+
+    def _undo(self, batch, added: Contributions, saved, first_time: bool) -> None:
+        kernel, app = self.kernel, self.kernel.app
+        kernel._unregister(batch)
+        kernel._schemas, kernel.config = saved
+        if added.applied:
+            ours = {route for _, route, _, _ in added.routes}
+            app.routes[:] = [r for r in app.routes if r not in ours] + [
+                r for r in added.replaced if r not in app.routes]
+            for route in ours:
+                kernel.disown(route)
+                self.owners.pop(route, None)
+                self.mounts.pop(route, None)
+            _compat.rebuild_router(app)
+            kernel.pipeline.remove(added.middleware, added.route_plugins)
+            for name, _, _ in added.dependencies:
+                _compat.uninject(app, name)
+            kernel.task_filters = [f for f in kernel.task_filters if f not in added.filters]
+            kernel.ui_modules = [m for m in kernel.ui_modules if m not in added.ui_modules]
+            for cls in added.event_types:
+                kernel._event_types.pop(cls.type, None)
+            self._index()
+            app.reset()
+        if first_time and kernel.pool is not None:
+            kernel.pool.close()
+            kernel.pool = None
+
+    # ------------------------------------------------------- path claims
+    def _index(self) -> None:
+        """Which missed paths are TaskFlow's: its mount prefixes and root-level rules."""
+        root = Router()
+        for route, mount in self.mounts.items():
+            if not mount:
+                root.add(route.rule, "GET", route)
+        self._mounts = tuple(sorted({m for m in self.mounts.values() if m}))
+        self._root = root
+
+    def claims(self, path: str) -> bool:
+        if self._mounts and path.startswith(self._mounts):
+            return True
+        try:
+            self._root.match({"REQUEST_METHOD": "GET", "PATH_INFO": path})
+        except HTTPError:
+            return False
+        return True
+
+
+def _answer_miss():
+    raise request.environ["taskflow.miss"]
+
+
+def _guard_host_routes(app):
+    """``app.add_route`` that refuses host routes colliding with TaskFlow's.
+
+    Lcore's router silently replaces a route of the same method and path, so
+    a host route added after TaskFlow would hide one of TaskFlow's (or the
+    reverse).  Returns the unguarded ``add_route`` for the kernel's own use.
+    """
+    original = app.__dict__.get("_taskflow_add_route")
+    if original is not None:
+        return original
+    original = app.add_route
+
+    def add_route(route):
+        from ._kernel import kernels_of
+
+        for kernel in kernels_of(app):
+            kernel._assembly.check_host_route(route)
+        return original(route)
+
+    app._taskflow_add_route = original
+    app.add_route = add_route
+    return original

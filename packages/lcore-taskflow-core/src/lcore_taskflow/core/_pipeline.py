@@ -1,0 +1,234 @@
+"""How a TaskFlow route handles a request: scope, middleware, access, errors.
+
+The kernel is itself an Lcore route plugin.  Lcore hands it every route of
+the app; it wraps its *own* routes (those its plugins mounted) in TaskFlow's
+pipeline and leaves the host's routes alone, except for what the host opted
+into: an ``auth=`` rule on the route, ``APP_PROTECTED_PATHS``, or feature
+names in ``APP_HOST_FEATURES``.  So installing TaskFlow into someone's app
+changes nothing the host did not ask for.
+
+The pipeline of one route is composed once, when Lcore builds the route's
+callback (after every ``app.reset()``)::
+
+    envelope            request state, trusted proxies, errors from middleware
+      middleware...     the plugins' taskflow_middleware, by order (seed: 0..90)
+        endpoint        access rule, handler, route plugins, JSON, error body
+
+Errors never reach Lcore's app-wide error handlers (which belong to the host):
+an ``HTTPError`` of a TaskFlow route becomes a finished ``HTTPResponse``
+with TaskFlow's body (JSON, or a page from ``taskflow_render_error``).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import traceback
+import uuid
+from typing import Any
+
+from lcore import (
+    HTTPError,
+    HTTPResponse,
+    SecurityHeadersMiddleware,
+    ctx,
+    json_dumps,
+    request,
+    response,
+)
+
+from . import _compat
+from ._access import Rule, missing_identity, rule_of, unauthenticated
+from ._errors import ApiError, render
+from ._validation import INT_MAX, INT_MIN
+
+log = logging.getLogger("lcore_taskflow")
+ALL = "all"
+#: Host features that are not middleware or route-plugin names.
+ERRORS = "errors"
+
+
+class Pipeline:
+    """The middleware and route plugins of one kernel, and the wrapping of routes."""
+
+    def __init__(self, kernel):
+        self.kernel = kernel
+        self.middleware: list[Any] = []
+        self.route_plugins: list[Any] = []
+        self._security: SecurityHeadersMiddleware | None = None
+        self._cors = None
+
+    # ----------------------------------------------------------- contents
+    def add(self, middleware=(), route_plugins=()) -> None:
+        self.middleware = sorted([*self.middleware, *middleware],
+                                 key=lambda m: getattr(m, "order", 50))
+        self.route_plugins = [*self.route_plugins, *route_plugins]
+        self._index()
+
+    def remove(self, middleware=(), route_plugins=()) -> None:
+        self.middleware = [m for m in self.middleware if m not in middleware]
+        self.route_plugins = [p for p in self.route_plugins if p not in route_plugins]
+        self._index()
+
+    def _index(self) -> None:
+        from lcore import CORSMiddleware
+
+        self._security = next((m for m in self.middleware
+                               if isinstance(m, SecurityHeadersMiddleware)), None)
+        self._cors = next((m for m in self.middleware if isinstance(m, CORSMiddleware)), None)
+
+    def names(self) -> list[str]:
+        """Every feature name a host may list in ``APP_HOST_FEATURES``."""
+        return [ERRORS, *(getattr(m, "name", None) or type(m).__name__ for m in self.middleware),
+                *(getattr(p, "name", None) or type(p).__name__ for p in self.route_plugins)]
+
+    def describe(self) -> list[dict[str, Any]]:
+        """The middleware of TaskFlow's routes, in the order they run."""
+        return [{"name": getattr(m, "name", None) or type(m).__name__,
+                 "order": getattr(m, "order", 50), "class": type(m).__name__}
+                for m in self.middleware]
+
+    # ------------------------------------------------------------ wrapping
+    def wrap(self, callback, route, features: frozenset[str] | None = None,
+             protect: bool = False):
+        """``callback`` inside TaskFlow's pipeline.
+
+        ``features`` ``None`` means a TaskFlow route (everything applies);
+        for a host route it is the set of features the host opted into, and
+        ``protect`` says whether the host's protected paths cover it.
+        """
+        full = features is None
+        wanted = (lambda item: True) if full or ALL in features else (
+            lambda item: (getattr(item, "name", None) or type(item).__name__) in features)
+        rule = rule_of(route.config)
+        if rule is None and protect:
+            rule = Rule(None, tuple(route.config.get("auth_via") or ("bearer",)))
+        errors = full or ALL in features or ERRORS in features
+        skip = set(route.skiplist)
+        plugins = [p for p in self.route_plugins
+                   if wanted(p) and getattr(p, "name", None) not in skip]
+        chain = [m for m in self.middleware if wanted(m) and getattr(m, "name", None) not in skip]
+        if not (chain or plugins or errors or rule):
+            return callback  # a host route that asked for nothing: exactly as the host wrote it
+        inner = self._shielded(callback, rule, errors)
+        for plugin in reversed(plugins):
+            inner = plugin.apply(inner, route)
+        call = _compose(chain, self._endpoint(inner, errors))
+        return functools.update_wrapper(self._envelope(call, errors), callback)
+
+    def _shielded(self, handler, rule: Rule | None, errors: bool):
+        """The handler behind its access rule; what it raises becomes its result.
+
+        Route plugins (API version, request counter) wrap this, so they see
+        every answer, errors included, as a returned value.
+        """
+        kernel = self.kernel
+        credentials = rule.credentials if rule else None
+
+        @functools.wraps(handler)
+        def shielded(**args):
+            try:
+                for value in args.values():
+                    if value.__class__ is int and not INT_MIN <= value <= INT_MAX:
+                        raise ApiError(404, "Not found: a number in the path is out of range")
+                if credentials is not None:
+                    request.environ["taskflow.credentials"] = credentials
+                    check(kernel, rule)
+                return handler(**args)
+            except HTTPResponse as answer:
+                return answer
+            except Exception as exc:
+                if not errors:
+                    raise
+                return HTTPError(500, "Internal Server Error", exc, traceback.format_exc())
+
+        return shielded
+
+    def _endpoint(self, inner, errors: bool):
+        kernel = self.kernel
+
+        def endpoint(c):
+            result = inner(**c.request.environ["taskflow.args"])
+            if isinstance(result, dict):
+                c.response.content_type = "application/json"
+                return json_dumps(result)
+            if errors and isinstance(result, HTTPError):
+                return render(kernel, result)
+            return result
+
+        return endpoint
+
+    def _envelope(self, call, errors: bool):
+        kernel = self.kernel
+        trusted = kernel.trusted_proxies
+        json_limit = min(kernel.config.json_body_limit, kernel.config.max_upload_size)
+        begin, end = kernel._begin_request, kernel._end_request
+
+        def taskflow_route(**kwargs):
+            environ = request.environ
+            environ["taskflow.args"] = kwargs
+            environ["taskflow.json_limit"] = json_limit
+            _compat.trust_proxies(environ, trusted)
+            begin()
+            try:
+                result = call(ctx)
+                if errors and isinstance(result, HTTPError):  # refused by a middleware
+                    result = render(kernel, result)
+                elif environ["REQUEST_METHOD"] == "OPTIONS":  # a CORS preflight ends early
+                    self._stamp(response)
+            except HTTPResponse as answer:  # raised by a middleware (413 of the body limit)
+                if not errors:
+                    raise
+                result = self._stamp(render(kernel, answer) if isinstance(answer, HTTPError)
+                                     else answer)
+            except Exception as exc:
+                if not errors:
+                    raise
+                result = self._stamp(render(kernel, HTTPError(
+                    500, "Internal Server Error", exc, traceback.format_exc())))
+            finally:
+                end()
+            return result
+
+        return taskflow_route
+
+    def _stamp(self, answer):
+        """Headers of every answer, for one ended before the middleware set them.
+
+        ``answer`` is an ``HTTPResponse`` or Lcore's global ``response``.
+        """
+        if not answer.get_header("X-Request-ID"):
+            rid = request.get_header("X-Request-ID")
+            answer.set_header("X-Request-ID", rid if rid and len(rid) <= 128 else str(uuid.uuid4()))
+            answer.set_header("X-Response-Time", "0.00ms")
+        for key, value in (self._security.headers.items() if self._security else ()):
+            answer.set_header(key, value)
+        for plugin in self.route_plugins:
+            stamp = getattr(plugin, "stamp", None)
+            if stamp is not None:
+                stamp(answer)
+        if self._cors is not None:
+            _compat.cors_headers(self._cors, request.get_header("Origin"), answer)
+        return answer
+
+
+def _compose(chain, endpoint):
+    """``chain[0](ctx, chain[1](ctx, ... endpoint(ctx)))``, built once per route."""
+    call = endpoint
+    for middleware in reversed(chain):
+        call = functools.partial(middleware, next_handler=call)
+    return call
+
+
+def check(kernel, rule: Rule) -> None:
+    """Enforce ``rule`` for the current request: 401 or 403 (fail closed)."""
+    user = kernel.current_user(required=False)
+    if user is None:
+        if not kernel.hook.taskflow_identify.get_hookimpls():
+            raise missing_identity(kernel)
+        refusal = unauthenticated(request.environ, rule.credentials)
+        if "basic" in rule.credentials:
+            refusal.set_header("WWW-Authenticate", 'Basic realm="TaskFlow"')
+        raise refusal
+    if rule.action is not None:
+        kernel.require(rule.action)
