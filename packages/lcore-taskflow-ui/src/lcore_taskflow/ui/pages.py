@@ -43,11 +43,40 @@ METHOD_ORDER = {"GET": 0, "POST": 1, "PUT": 2, "PATCH": 3, "DELETE": 4}
 PARAM = re.compile(r"<(\w+)(?::[^>]*)?>")
 
 
-def render(name: str, **values: Any) -> str:
+# The seed's demo accounts, offered as quick-fill buttons on the login form.
+# (CONTRACT.md: the kernel will hand pages ``demo_users`` itself, empty once
+# they are gone or changed their password; this list is today's answer.)
+DEMO_USERS = (
+    {"username": "admin", "password": "admin123", "role": "admin"},
+    {"username": "alice", "password": "alice123", "role": "member"},
+    {"username": "bob", "password": "bob123", "role": "member"},
+)
+
+
+def page_base(kernel) -> str:
+    """The URL prefix TaskFlow is served under: "" or "/pm", never a trailing slash.
+
+    Every URL a page or the SPA builds starts with it (template variable
+    ``base``; the SPA reads it from ``<body data-base>``).
+    """
+    return str(kernel.config.get("mount_prefix") or "").rstrip("/")
+
+
+def plugin_assets(kernel) -> dict[str, list[str]]:
+    """URLs of the ES modules and stylesheets plugins add to the frontend.
+
+    Empty until core's ``taskflow_ui_modules`` hook (CONTRACT.md) fills them;
+    the SPA imports every script and calls its default export.
+    """
+    return {"plugin_scripts": [], "plugin_styles": []}
+
+
+def render(name: str, kernel, **values: Any) -> str:
     """Render one of the package's templates as an HTML page with the ui's CSP."""
     response.content_type = "text/html; charset=UTF-8"
     response.set_header("Content-Security-Policy", CSP)
     response.set_header("Cache-Control", "no-store")
+    values.setdefault("base", page_base(kernel))
     return template(name, template_lookup=TEMPLATE_LOOKUP, **values)
 
 
@@ -125,7 +154,7 @@ def build_ui_app(kernel) -> Lcore:
     def welcome():
         """Welcome page: installed plugins, endpoint groups, link to the frontend."""
         cfg = kernel.config
-        return render("welcome", title=cfg.app_name,
+        return render("welcome", kernel, title=cfg.app_name,
                       description="Project management API built with the Lcore framework",
                       version=__version__, lcore_version=getattr(lcore, "__version__", "?"),
                       plugins=plugin_rows(kernel), endpoint_groups=endpoint_groups(kernel.app),
@@ -135,11 +164,12 @@ def build_ui_app(kernel) -> Lcore:
     @app.get("/frontend", name="ui_frontend", skip_versioning=True)
     def frontend():
         """The single-page TaskFlow app (login, dashboard, Kanban board, team, ...)."""
-        return render("frontend", title=kernel.config.app_name, version=__version__)
+        return render("frontend", kernel, title=kernel.config.app_name, version=__version__,
+                      demo_users=list(DEMO_USERS), **plugin_assets(kernel))
 
     @app.get("/static/<path:path>", name="ui_static", skip_versioning=True)
     def static(path):
-        """The frontend's CSS and JavaScript (never anything outside the static folder)."""
+        """The frontend's CSS, JavaScript and icon (never anything outside the static folder)."""
         return serve_static(path)
 
     return app
