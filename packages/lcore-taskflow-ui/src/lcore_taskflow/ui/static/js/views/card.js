@@ -4,7 +4,7 @@ import { h, badge, srOnly, initials, textColorOn, STATUSES, STATUS_LABELS } from
 import { dueState, dueText } from '../dates.js';
 import { contributions } from '../extensions.js';
 
-const PRIORITY_LABELS = { low: 'Low', medium: 'Medium', high: 'High' };
+export const PRIORITY_LABELS = { low: 'Low', medium: 'Medium', high: 'High' };
 
 export function assigneeAvatar(name) {
   if (!name) return h('span', { class: 'avatar avatar-none', title: 'Unassigned' }, srOnly('Unassigned'), h('span', { 'aria-hidden': 'true' }, '–'));

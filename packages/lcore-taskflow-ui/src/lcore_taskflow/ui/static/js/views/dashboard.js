@@ -20,10 +20,11 @@ function stats(totals) {
 function summaryTable(projects) {
   if (!projects.length) return empty('No projects yet.');
   return tableWrap('Projects summary', h('table', { class: 'table', 'data-testid': 'project-summary' },
-    h('thead', null, h('tr', null, ['Project', 'Status', 'Tasks', 'Done', 'Progress'].map((x) => h('th', { scope: 'col' }, x)))),
+    h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Project'), h('th', { scope: 'col', class: 'phone-hide' }, 'Status'),
+      h('th', { scope: 'col' }, 'Tasks'), h('th', { scope: 'col' }, 'Done'), h('th', { scope: 'col' }, 'Progress'))),
     h('tbody', null, projects.map((p) => h('tr', null,
       h('td', { class: 'wrap' }, h('a', { href: '#/projects/' + Number(p.id) }, p.name)),
-      h('td', null, badge(p.status)),
+      h('td', { class: 'phone-hide' }, badge(p.status)),
       h('td', null, p.task_count), h('td', null, p.done_count),
       h('td', null, progress(p.done_count, p.task_count)))))));
 }

@@ -8,7 +8,7 @@ import { field, select, onSubmit } from '../forms.js';
 import { toast, toastError, announce } from '../toast.js';
 import { contributions, safeRender, emit } from '../extensions.js';
 import { card, empty, userOptions, PRIORITY_OPTIONS, deleteWithUndo } from './common.js';
-import { dueBadge, assigneeAvatar } from './card.js';
+import { dueBadge, assigneeAvatar, PRIORITY_LABELS } from './card.js';
 import { pluginFields } from './board.js';
 
 const POLL_MS = 4000;
@@ -16,7 +16,7 @@ const POLL_MS = 4000;
 function details(task) {
   return h('dl', { class: 'meta-list' },
     h('dt', null, 'Status'), h('dd', { 'data-testid': 'task-status' }, badge(STATUS_LABELS[task.status], task.status)),
-    h('dt', null, 'Priority'), h('dd', null, badge(task.priority, task.priority)),
+    h('dt', null, 'Priority'), h('dd', null, badge(PRIORITY_LABELS[task.priority] || task.priority, task.priority)),
     h('dt', null, 'Assignee'), h('dd', null, assigneeAvatar(task.assignee_name), ' ', task.assignee_name || 'Unassigned'),
     h('dt', null, 'Due date'), h('dd', { 'data-testid': 'task-due' }, task.due_date ? dueBadge(task) : '—'),
     h('dt', null, 'Created'), h('dd', null, formatTime(task.created_at) || '—'),

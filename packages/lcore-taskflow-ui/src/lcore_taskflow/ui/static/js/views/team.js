@@ -33,7 +33,7 @@ function memberRow(ctx, u) {
   showState();
   tr.append(
     h('td', { class: 'wrap' }, h('strong', null, u.username), me ? h('span', { class: 'muted small' }, ' (you)') : null),
-    h('td', { class: 'wrap' }, u.email), stateCell, h('td', { class: 'muted small' }, formatTime(u.created_at)));
+    h('td', { class: 'wrap' }, u.email), stateCell, h('td', { class: 'muted small phone-hide' }, formatTime(u.created_at)));
   if (session.isAdmin()) {
     const activate = h('button', {
       type: 'button', class: 'btn btn-small',
@@ -73,6 +73,6 @@ route(/^team$/, async (ctx) => {
   ctx.setActions(panel ? toggle('+ Add member', panel, { 'data-testid': 'add-member' }) : null);
   const heads = ['Member', 'Email', 'Role', 'Joined'].concat(session.isAdmin() ? ['Actions'] : []);
   ctx.mount(panel, card(`${data.total} members`, tableWrap('Team members', h('table', { class: 'table', 'data-testid': 'team-table' },
-    h('thead', null, h('tr', null, heads.map((x) => h('th', { scope: 'col' }, x)))),
+    h('thead', null, h('tr', null, heads.map((x) => h('th', { scope: 'col', class: x === 'Joined' ? 'phone-hide' : null }, x)))),
     h('tbody', null, (data.users || []).map((u) => memberRow(ctx, u)))))));
 }, { title: 'Team' });
