@@ -30,6 +30,7 @@ function createBoard(ctx, pid, filters) {
   const pending = new Set();
   const watcher = taskWatcher(pid);
   let dragging = null;
+  const deferred = [];  // changes that arrived while a card was held or waiting
   let current = sessionStorage.getItem('taskflow.column') || 'todo';
   const cols = {};
 
@@ -152,7 +153,8 @@ function createBoard(ctx, pid, filters) {
   function wireCard(card, id) {
     card.addEventListener('click', (ev) => {
       const btn = ev.target.closest('[data-move]');
-      if (btn) moveBy(id, btn.dataset.move);
+      // The second click of a double-click would land on the card that slid under the pointer.
+      if (btn && ev.detail < 2) moveBy(id, btn.dataset.move);
     });
     card.addEventListener('dragstart', (ev) => {
       if (pending.has(id)) return ev.preventDefault();
@@ -165,6 +167,7 @@ function createBoard(ctx, pid, filters) {
       dragging = null;
       card.classList.remove('dragging');
       clearDropMarks();
+      flush().catch(toastError);
     });
   }
 
@@ -212,6 +215,7 @@ function createBoard(ctx, pid, filters) {
         action: { label: 'Undo', run: () => move(id, from.status, from.before, dir) },
       });
       emit('board:refresh', { projectId: Number(pid) });
+      flush().catch(toastError);
     } catch (err) {
       pending.delete(id);
       task.status = from.status;
@@ -221,6 +225,7 @@ function createBoard(ctx, pid, filters) {
       updateCounts();
       if (focusWasHere || document.activeElement === document.body) refocus(id, dir, from);
       toastError(`Couldn't move “${title}”: ${err.message}`, { label: 'Retry', run: () => move(id, status, requestedBefore, dir) });
+      flush().catch(toastError);
     }
   }
 
@@ -336,11 +341,18 @@ function createBoard(ctx, pid, filters) {
   }
 
   async function poll() {
-    // A dragged card, or one waiting for its request, is never moved under the user: wait.
-    if (dragging !== null || pending.size) return;
     const changes = await watcher.poll();
-    if (!changes || !ctx.alive() || dragging !== null || pending.size) return;
-    if (changes.reload) await load(); else applyChanges(changes);
+    if (!changes || !ctx.alive()) return;
+    deferred.push(changes);
+    await flush();
+  }
+
+  /** Apply the changes received, unless a card is held or waiting for its own request: then later. */
+  async function flush() {
+    if (dragging !== null || pending.size || !deferred.length) return;
+    const batch = deferred.splice(0);
+    if (batch.some((c) => c.reload)) return load();
+    batch.forEach(applyChanges);
   }
 
   /** A task created here: shown at once, no reload. */

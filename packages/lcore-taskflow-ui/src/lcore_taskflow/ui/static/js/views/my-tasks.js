@@ -4,7 +4,7 @@ import { session } from '../api.js';
 import { route } from '../router.js';
 import { myTasks } from '../contract.js';
 import { card, empty } from './common.js';
-import { dueBadge } from './card.js';
+import { dueBadge, PRIORITY_LABELS } from './card.js';
 
 const byUrgency = (a, b) =>
   (a.status === 'done') - (b.status === 'done')
@@ -16,7 +16,7 @@ function row(t) {
     h('a', { class: 'title', href: `#/projects/${Number(t.project_id)}/tasks/${Number(t.id)}` }, t.title),
     h('span', { class: 'meta' },
       h('span', { class: 'project' }, t.project_name || ''),
-      badge(STATUS_LABELS[t.status], t.status), badge(t.priority, t.priority), dueBadge(t)));
+      badge(STATUS_LABELS[t.status], t.status), badge(PRIORITY_LABELS[t.priority] || t.priority, t.priority), dueBadge(t)));
 }
 
 route(/^my-tasks$/, async (ctx) => {

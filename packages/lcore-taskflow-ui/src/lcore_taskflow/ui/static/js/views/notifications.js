@@ -37,11 +37,12 @@ route(/^notifications$/, async (ctx) => {
   ctx.mount(
     session.isAdmin() ? card('Compose an email', composeForm(ctx)) : null,
     card(session.isAdmin() ? 'Email history (everyone)' : 'Emails sent to you',
-      rows.length ? tableWrap('Email history', h('table', { class: 'table table-fixed', 'data-testid': 'notification-table' },
+      rows.length ? tableWrap('Email history', h('table', { class: 'table table-fixed table-stack', 'data-testid': 'notification-table' },
         h('thead', null, h('tr', null, ['To', 'Subject', 'Status', 'When'].map((x) => h('th', { scope: 'col' }, x)))),
         h('tbody', null, rows.map((n) => h('tr', null,
-          h('td', { class: 'wrap' }, n.recipient || n.to || ''), h('td', { class: 'wrap' }, n.subject),
-          h('td', null, badge(n.status, n.status), n.error ? h('div', { class: 'muted small wrap' }, n.error) : null),
-          h('td', { class: 'muted small' }, formatTime(n.created_at)))))))
+          h('td', { class: 'wrap', 'data-label': 'To' }, n.recipient || n.to || ''),
+          h('td', { class: 'wrap', 'data-label': 'Subject' }, n.subject),
+          h('td', { 'data-label': 'Status' }, badge(n.status, n.status), n.error ? h('div', { class: 'muted small wrap' }, n.error) : null),
+          h('td', { class: 'muted small', 'data-label': 'When' }, formatTime(n.created_at)))))))
         : empty('No notifications yet.')));
 }, { title: 'Notifications' });

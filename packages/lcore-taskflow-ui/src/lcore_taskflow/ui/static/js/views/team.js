@@ -26,14 +26,15 @@ function newMemberForm(onAdded) {
 function memberRow(ctx, u) {
   const me = session.user && Number(session.user.id) === Number(u.id);
   const tr = h('tr', { 'data-testid': 'member-row' });
-  const stateCell = h('td');
+  const stateCell = h('td', { 'data-label': 'Role' });
   const showState = () => {
     stateCell.replaceChildren(badge(u.role, u.role), u.is_active === false ? ' ' : '', u.is_active === false ? badge('inactive', 'inactive') : '');
   };
   showState();
   tr.append(
-    h('td', { class: 'wrap' }, h('strong', null, u.username), me ? h('span', { class: 'muted small' }, ' (you)') : null),
-    h('td', { class: 'wrap' }, u.email), stateCell, h('td', { class: 'muted small phone-hide' }, formatTime(u.created_at)));
+    h('td', { class: 'wrap', 'data-label': 'Member' }, h('strong', null, u.username), me ? h('span', { class: 'muted small' }, ' (you)') : null),
+    h('td', { class: 'wrap', 'data-label': 'Email' }, u.email), stateCell,
+    h('td', { class: 'muted small phone-hide' }, formatTime(u.created_at)));
   if (session.isAdmin()) {
     const activate = h('button', {
       type: 'button', class: 'btn btn-small',
@@ -72,7 +73,7 @@ route(/^team$/, async (ctx) => {
   const panel = session.isAdmin() ? card('Add a team member', newMemberForm(() => ctx.refresh())) : null;
   ctx.setActions(panel ? toggle('+ Add member', panel, { 'data-testid': 'add-member' }) : null);
   const heads = ['Member', 'Email', 'Role', 'Joined'].concat(session.isAdmin() ? ['Actions'] : []);
-  ctx.mount(panel, card(`${data.total} members`, tableWrap('Team members', h('table', { class: 'table', 'data-testid': 'team-table' },
+  ctx.mount(panel, card(`${data.total} members`, tableWrap('Team members', h('table', { class: 'table table-stack', 'data-testid': 'team-table' },
     h('thead', null, h('tr', null, heads.map((x) => h('th', { scope: 'col', class: x === 'Joined' ? 'phone-hide' : null }, x)))),
     h('tbody', null, (data.users || []).map((u) => memberRow(ctx, u)))))));
 }, { title: 'Team' });
