@@ -179,6 +179,7 @@ def test_a_card_held_in_a_drag_is_not_yanked_away(session, admin, server):
     session.login("admin")
     session.go("#/projects/1", "[data-testid=board]")
     held = card(page, "Live: held card")
+    held.scroll_into_view_if_needed()
     box = held.bounding_box()
     grip = (box["x"] + box["width"] / 2, box["y"] + box["height"] - 15)  # beside the buttons
     page.mouse.move(*grip)
