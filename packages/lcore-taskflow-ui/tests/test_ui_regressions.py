@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from ui_browser_support import (
     DESKTOP,
     LONG_TITLE,
     PHONE,
     Api,
+    ServerProcess,
     card,
     day,
     horizontal_overflow,
@@ -230,3 +233,74 @@ def test_favicon_and_landmarks(session):
         page.goto(session.base + path)
         page.locator("main:not([hidden]), [role=main]").first.wait_for()
         assert page.locator("link[rel=icon]").get_attribute("href") == "/static/favicon.svg"
+
+
+def test_focus_stays_in_the_comment_box_after_commenting(session, admin):
+    task = admin.task(1, "Comment and keep typing")
+    page = session.page
+    session.login("admin")
+    session.go(f"#/projects/1/tasks/{task['id']}", "[data-testid=comment-form]")
+    box = page.locator("[data-testid=comment-form] textarea[name=body]")
+    box.fill("First thought")
+    page.locator("[data-testid=comment-form] button[type=submit]").focus()
+    page.keyboard.press("Enter")
+    page.locator("[data-testid=comments] .body", has_text="First thought").wait_for()
+    assert page.evaluate("document.activeElement.name") == "body"
+    assert box.input_value() == ""
+    page.locator("#announcer", has_text="Comment added").wait_for()
+
+
+def test_too_many_attempts_says_when_to_try_again(open_session, tmp_path):
+    proc = ServerProcess(tmp_path, APP_LOGIN_RATE_LIMIT="2").start()
+    try:
+        s = open_session(proc.base)
+        page = s.page
+        page.goto(proc.base + "/frontend")
+        page.fill("#login-username", "admin")
+        error = page.locator("#login-error")
+        for _ in range(3):
+            page.fill("#login-password", "wrong password")
+            page.click("#login-submit")
+            page.wait_for_function("() => !document.getElementById('login-submit').disabled")
+        text = error.inner_text()
+        assert text.startswith("Too many attempts."), text
+        assert "Too Many Requests" not in text
+        # With a Retry-After header (CONTRACT.md: every 429) the wait is named in seconds.
+        retry_after = page.evaluate("""() => fetch('/auth/login', {method: 'POST',
+            headers: {'Content-Type': 'application/json'}, body: '{}'})
+            .then(r => r.headers.get('Retry-After'))""")
+        if retry_after:
+            assert re.search(r"Try again in \d+ s\.", text), text
+        else:
+            assert "Wait a moment" in text
+    finally:
+        proc.stop()
+
+
+def test_on_a_phone_a_moved_card_leaves_the_keyboard_in_its_column(phone, admin):
+    admin.task(1, "Phone mover A")
+    admin.task(1, "Phone mover B")
+    page = phone.page
+    phone.login("admin")
+    phone.go("#/projects/1?q=Phone mover", "[data-testid=task-card]")
+    card(page, "Phone mover A").locator("[data-testid=move-right]").focus()
+    page.keyboard.press("Enter")
+    page.locator("[data-testid=toast]", has_text="Moved “Phone mover A”").wait_for()
+    assert page.locator("[data-testid=column-todo]").is_visible()
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == \
+        "Move “Phone mover B” to In Progress"
+
+
+def test_a_swipe_shows_the_next_column(phone):
+    page = phone.page
+    phone.login("admin")
+    phone.go("#/projects/1", "[data-testid=board]")
+    box = page.locator("[data-testid=board]").bounding_box()
+    y = box["y"] + 60
+    cdp = page.context.new_cdp_session(page)
+    for kind, x in (("touchStart", 300), ("touchMove", 200), ("touchMove", 100), ("touchEnd", 100)):
+        points = [] if kind == "touchEnd" else [{"x": x, "y": y}]
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+    page.locator("[data-testid=column-in_progress]").wait_for(state="visible")
+    assert page.locator("[data-testid=column-todo]").is_hidden()
+    assert page.get_attribute("[data-testid=tab-in_progress]", "aria-pressed") == "true"
