@@ -53,7 +53,7 @@ function markNav(path) {
   }
 }
 
-function errorFrame(ctx, err, r) {
+function errorFrame(err, r) {
   const notFound = err.status === 404;
   setTitle(notFound ? r.notFound : 'Something went wrong');
   setActions();
@@ -121,7 +121,7 @@ export async function render({ focus = true } = {}) {
     await found[0].view(ctx, ...found[1].slice(1));
   } catch (err) {
     if (err.status === 401 || !alive()) return;
-    mount(view, errorFrame(ctx, err, r));
+    mount(view, errorFrame(err, r));
   } finally {
     if (alive()) {
       main.removeAttribute('aria-busy');

@@ -6,7 +6,6 @@
  * Event handlers are attached with addEventListener, as the page's
  * Content-Security-Policy requires (no inline handlers, no style attributes).
  */
-const SVG_NS = 'http://www.w3.org/2000/svg';
 
 export const STATUSES = ['todo', 'in_progress', 'done'];
 export const STATUS_LABELS = { todo: 'To Do', in_progress: 'In Progress', done: 'Done' };
@@ -44,13 +43,6 @@ function setAttrs(el, attrs) {
 /** h('a', {href: '#/x', class: 'btn'}, 'text', child...) -> element; strings become text. */
 export function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
-  setAttrs(el, attrs);
-  return append(el, children);
-}
-
-/** The same for SVG elements. */
-export function svg(tag, attrs, ...children) {
-  const el = document.createElementNS(SVG_NS, tag);
   setAttrs(el, attrs);
   return append(el, children);
 }

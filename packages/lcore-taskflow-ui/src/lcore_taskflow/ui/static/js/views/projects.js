@@ -142,4 +142,3 @@ route(/^projects\/(\d+)\/settings$/, async (ctx, pid) => {
     h('div', null, panels)));
 }, { title: 'Project settings', notFound: 'Project not found' });
 
-export { statusLabel };
