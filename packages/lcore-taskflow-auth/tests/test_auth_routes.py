@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from auth_testutil import basic, bearer, from_address, login, session_cookie, token_of
-from lcore_taskflow.auth import _routes as routes
 from lcore_taskflow.auth._tokens import verify_token
 from lcore_taskflow.core.testing import Client
 

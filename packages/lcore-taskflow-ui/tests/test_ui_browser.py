@@ -9,186 +9,15 @@ auth package, which provides the login) the tests skip and say why.
 
 from __future__ import annotations
 
-import contextlib
-import importlib.util
-import json
-import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
+from ui_browser_support import XSS_TITLE, ServerProcess, card, http_json
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = os.environ.get("TASKFLOW_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-XSS_TITLE = "<img src=x onerror=alert(1)>"
-TIMEOUT_MS = 20_000
-
-
-def _missing_requirement() -> str | None:
-    if not os.path.exists(CHROMIUM):
-        return (f"Chromium not found at {CHROMIUM} "
-                "(install Debian's chromium or set TASKFLOW_CHROMIUM)")
-    if importlib.util.find_spec("playwright") is None:
-        return "the python package playwright is not installed (pip install playwright)"
-    if importlib.util.find_spec("lcore_taskflow.auth") is None:
-        return "lcore-taskflow-auth is not installed: the frontend needs its login"
-    return None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _get_json(url: str, token: str | None = None, data: dict | None = None) -> dict:
-    headers = {"Accept": "application/json", "Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    body = json.dumps(data).encode() if data is not None else None
-    req = urllib.request.Request(url, data=body, headers=headers)
-    with urllib.request.urlopen(req, timeout=10) as res:
-        return json.loads(res.read())
-
-
-@pytest.fixture(scope="module")
-def artifacts(tmp_path_factory) -> Path:
-    path = Path(os.environ.get("TASKFLOW_ARTIFACTS") or tmp_path_factory.mktemp("artifacts"))
-    path.mkdir(parents=True, exist_ok=True)
-    print(f"\nui browser artifacts (screenshots): {path}")
-    return path
-
-
-@contextlib.contextmanager
-def _running_server(home: Path, **extra_env: str):
-    """A real ``taskflow serve`` process on a free port; yields its base URL."""
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("APP_")}
-    env.update({
-        "APP_HOST": "127.0.0.1", "APP_PORT": str(port), "APP_DEBUG": "false",
-        "APP_DB_PATH": str(home / "taskflow.db"), "APP_UPLOAD_DIR": str(home / "uploads"),
-        "APP_SECRET_KEY": "browser-test-secret-key-0123456789", "APP_PASSWORD_ITERATIONS": "1000",
-        "APP_LOGIN_RATE_LIMIT": "100", "APP_THREADS": "4", **extra_env,
-    })
-    log_path = home / "server.log"
-    cmd = [sys.executable, "-m", "lcore_taskflow.core._cli", "--env-file", str(home / "none.env"),
-           "serve", "--host", "127.0.0.1", "--port", str(port)]
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(cmd, cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            _wait_healthy(proc, base, log_path)
-            yield base
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
-def _wait_healthy(proc: subprocess.Popen, base: str, log_path: Path) -> None:
-    deadline = time.monotonic() + 90
-    while True:
-        if proc.poll() is not None:
-            pytest.fail(f"server exited ({proc.returncode}):\n{log_path.read_text()}")
-        try:
-            if _get_json(base + "/health")["status"] == "ok":
-                return
-        except (OSError, urllib.error.URLError, ValueError):
-            pass
-        if time.monotonic() > deadline:
-            pytest.fail(f"server not healthy in 90 s:\n{log_path.read_text()}")
-        time.sleep(0.3)
-
-
-def _require_browser() -> None:
-    reason = _missing_requirement()
-    if reason:
-        print(f"skipping browser tests: {reason}")
-        pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """The full server (every installed plugin) on a temp database."""
-    _require_browser()
-    with _running_server(tmp_path_factory.mktemp("server")) as base:
-        plugins = {p["name"] for p in _get_json(base + "/health")["plugins"]}
-        assert {"core", "auth", "ui"} <= plugins, plugins
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-class Session:
-    """One browser page with what it saw: dialogs, uncaught errors, CSP violations."""
-
-    def __init__(self, page, base: str):
-        self.page, self.base = page, base
-        self.dialogs: list[str] = []
-        self.errors: list[str] = []
-        page.set_default_timeout(TIMEOUT_MS)
-        page.on("dialog", self._dialog)
-        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
-        page.on("console", self._console)
-
-    def _dialog(self, dialog) -> None:
-        self.dialogs.append(f"{dialog.type}: {dialog.message}")
-        dialog.dismiss()
-
-    def _console(self, msg) -> None:
-        if "Content Security Policy" in msg.text or "Refused to" in msg.text:
-            self.errors.append(f"csp: {msg.text}")
-
-    def login(self, username: str) -> None:
-        page = self.page
-        page.goto(self.base + "/frontend")
-        page.locator("#login-form").wait_for()
-        page.click(f".demo-fill[data-username={username}]")
-        assert page.input_value("#login-username") == username
-        page.click("#login-submit")
-        page.locator("[data-testid=whoami]", has_text=username).wait_for()
-        page.locator("#view .card, #view .stats").first.wait_for()
-
-    def go(self, hash_: str, ready: str) -> None:
-        self.page.evaluate("h => { location.hash = h; }", hash_)
-        self.page.locator(ready).first.wait_for()
-
-    def token(self) -> str:
-        return self.page.evaluate("JSON.parse(localStorage.getItem('taskflow.session')).token")
-
-
-@pytest.fixture
-def session(browser, server):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    page = context.new_page()
-    s = Session(page, server)
-    yield s
-    context.close()
-    assert not s.errors, s.errors
-    assert not s.dialogs, s.dialogs
-
-
-def _card(page, title: str):
-    return page.locator("[data-testid=task-card]", has=page.locator(".title", has_text=title))
+_card = card
+_get_json = http_json
 
 
 # ----------------------------------------------------------------- the tests
@@ -217,7 +46,8 @@ def test_admin_creates_drags_comments_uploads_and_sees_activity(session, artifac
     todo_card = page.locator("[data-testid=column-todo]").locator(
         "[data-testid=task-card]", has_text="Write the release notes")
     todo_card.wait_for()
-    assert "@alice" in todo_card.inner_text() and "due 2031-05-17" in todo_card.inner_text()
+    text = todo_card.inner_text()
+    assert "Assigned to alice" in text and "Due 2031-05-17" in text
     page.screenshot(path=str(artifacts / "board-before-drag.png"), full_page=True)
 
     page.drag_and_drop("[data-testid=task-card]:has-text('Write the release notes')",
@@ -235,7 +65,7 @@ def test_admin_creates_drags_comments_uploads_and_sees_activity(session, artifac
                  has_text="Check the buttons").wait_for()
     page.screenshot(path=str(artifacts / "board.png"), full_page=True)
 
-    _card(page, "Write the release notes").locator("a.title").click()
+    _card(page, "Write the release notes").locator(".title a").click()
     page.locator("#page-title", has_text="Write the release notes").wait_for()
     assert "Done" in page.locator("[data-testid=task-status]").inner_text()
     page.fill("[data-testid=comment-form] textarea[name=body]", "Shipped <b>today</b>")
@@ -257,7 +87,7 @@ def test_admin_creates_drags_comments_uploads_and_sees_activity(session, artifac
 
     session.go("#/dashboard", "[data-testid=activity-feed]")
     feed = page.locator("[data-testid=activity-feed]")
-    feed.locator("li", has_text="admin moved 'Write the release notes' to done").wait_for()
+    feed.locator("li", has_text="admin moved 'Write the release notes' to Done").wait_for()
     assert "admin commented on 'Write the release notes'" in feed.inner_text()
     assert page.locator("[data-testid=stat-projects] .value").inner_text() == "3"
     page.screenshot(path=str(artifacts / "dashboard.png"), full_page=True)
@@ -273,7 +103,7 @@ def test_member_sees_no_admin_controls(session):
     page.locator("[data-testid=board]").wait_for()
     assert page.locator("[data-testid=new-task]").count() == 1  # members create tasks
     assert page.locator("[data-testid=delete-project]").count() == 0
-    page.locator("[data-testid=task-card] a.title").first.click()
+    page.locator("[data-testid=task-card] .title a").first.click()
     page.locator("[data-testid=comment-form]").wait_for()
     assert page.locator("[data-testid=delete-task]").count() == 0
     session.go("#/team", "[data-testid=team-table]")
@@ -341,37 +171,34 @@ def test_wrong_password_shows_the_api_error(session):
     assert page.locator("#shell").is_hidden()
 
 
-def test_profile_edit_and_phone_layout(browser, server, artifacts):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
-                                  has_touch=True)
-    s = Session(context.new_page(), server)
-    try:
-        page = s.page
-        s.login("alice")
-        page.screenshot(path=str(artifacts / "dashboard-phone.png"), full_page=True)
-        s.go("#/projects/1", "[data-testid=board]")
-        boxes = [page.locator(f"[data-testid=column-{c}]").bounding_box()
-                 for c in ("todo", "in_progress", "done")]
-        assert boxes[0]["x"] == boxes[1]["x"] == boxes[2]["x"], "columns stack on a phone"
-        assert boxes[0]["y"] < boxes[1]["y"] < boxes[2]["y"]
-        assert max(b["x"] + b["width"] for b in boxes) <= 390
-        page.screenshot(path=str(artifacts / "board-phone.png"), full_page=True)
+def test_profile_edit_and_phone_layout(phone, artifacts):
+    s = phone
+    page = s.page
+    s.login("alice")
+    page.screenshot(path=str(artifacts / "dashboard-phone.png"), full_page=True)
+    s.go("#/projects/1", "[data-testid=board]")
+    # One column at a time; the buttons above the board switch between them.
+    assert page.locator("[data-testid=column-todo]").is_visible()
+    assert page.locator("[data-testid=column-done]").is_hidden()
+    page.click("[data-testid=tab-done]")
+    assert page.locator("[data-testid=column-done]").is_visible()
+    assert page.locator("[data-testid=column-todo]").is_hidden()
+    box = page.locator("[data-testid=column-done]").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 360
+    page.screenshot(path=str(artifacts / "board-phone.png"), full_page=True)
 
-        s.go("#/profile", "[data-testid=profile-form]")
-        page.fill("[data-testid=profile-form] input[name=email]", "alice.new@example.com")
-        page.click("[data-testid=profile-form] button[type=submit]")
-        page.locator("#flash", has_text="Profile saved").wait_for()
-        # An API error (username taken: 409) is shown in the form.
-        page.fill("[data-testid=profile-form] input[name=username]", "bob")
-        page.click("[data-testid=profile-form] button[type=submit]")
-        error = page.locator("[data-testid=profile-form] .form-error")
-        error.wait_for(state="visible")
-        assert error.inner_text().strip()
-        assert page.locator("[data-testid=whoami]").inner_text() == "alice"
-        s.go("#/notifications", "#view .card")
-        assert not s.errors and not s.dialogs, (s.errors, s.dialogs)
-    finally:
-        context.close()
+    s.go("#/profile", "[data-testid=profile-form]")
+    page.fill("[data-testid=profile-form] input[name=email]", "alice.new@example.com")
+    page.click("[data-testid=profile-form] button[type=submit]")
+    page.locator("[data-testid=toast]", has_text="Profile saved").wait_for()
+    # An API error (username taken: 409) is shown in the form.
+    page.fill("[data-testid=profile-form] input[name=username]", "bob")
+    page.click("[data-testid=profile-form] button[type=submit]")
+    error = page.locator("[data-testid=profile-form] .form-error")
+    error.wait_for(state="visible")
+    assert error.inner_text().strip()
+    assert page.locator("[data-testid=whoami]").text_content() == "alice"
+    s.go("#/notifications", "#view .card")
 
 
 def test_artifacts_dir_is_not_in_the_repository(artifacts):
@@ -392,19 +219,17 @@ def test_browser_gets_the_html_error_page(session):
     assert "ui" in page.locator("[data-testid=plugins]").inner_text()
 
 
-def test_notifications_page_without_the_notify_plugin(browser, tmp_path):
-    with _running_server(tmp_path, APP_PLUGINS_DISABLED="notify") as base:
-        plugins = {p["name"] for p in _get_json(base + "/health")["plugins"]}
+def test_notifications_page_without_the_notify_plugin(open_session, tmp_path):
+    proc = ServerProcess(tmp_path, APP_PLUGINS_DISABLED="notify").start()
+    try:
+        plugins = {p["name"] for p in _get_json(proc.base + "/health")["plugins"]}
         assert "notify" not in plugins and "ui" in plugins
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        s = Session(context.new_page(), base)
-        try:
-            s.login("admin")
-            s.go("#/notifications", "#view .card")
-            message = s.page.locator("[data-testid=notify-missing]")
-            message.wait_for()
-            assert "does not have the notifications plugin" in message.inner_text()
-            assert s.page.locator("[data-testid=compose-form]").count() == 0
-            assert not s.errors and not s.dialogs, (s.errors, s.dialogs)
-        finally:
-            context.close()
+        s = open_session(proc.base)
+        s.login("admin")
+        s.go("#/notifications", "#view .card")
+        message = s.page.locator("[data-testid=notify-missing]")
+        message.wait_for()
+        assert "does not have the notifications plugin" in message.inner_text()
+        assert s.page.locator("[data-testid=compose-form]").count() == 0
+    finally:
+        proc.stop()

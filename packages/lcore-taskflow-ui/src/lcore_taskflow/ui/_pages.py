@@ -43,11 +43,35 @@ METHOD_ORDER = {"GET": 0, "POST": 1, "PUT": 2, "PATCH": 3, "DELETE": 4}
 PARAM = re.compile(r"<(\w+)(?::[^>]*)?>")
 
 
-def render(name: str, **values: Any) -> str:
+def page_base(kernel) -> str:
+    """The URL prefix TaskFlow is served under: "" or "/pm", never a trailing slash.
+
+    Every URL a page or the SPA builds starts with it (template variable
+    ``base``; the SPA reads it from ``<body data-base>``).
+    """
+    return kernel.url("")
+
+
+def plugin_assets(kernel) -> dict[str, list[str]]:
+    """URLs of the ES modules and stylesheets plugins add (``taskflow_ui_modules``).
+
+    The SPA imports every script and calls its default export with the
+    ``taskflow`` frontend API.
+    """
+    scripts, styles = [], []
+    for module in kernel.ui_modules:
+        base = kernel.url(f"/static/plugins/{module.name}/")
+        scripts += [base + name for name in module.scripts]
+        styles += [base + name for name in module.styles]
+    return {"plugin_scripts": scripts, "plugin_styles": styles}
+
+
+def render(name: str, kernel, **values: Any) -> str:
     """Render one of the package's templates as an HTML page with the ui's CSP."""
     response.content_type = "text/html; charset=UTF-8"
     response.set_header("Content-Security-Policy", CSP)
     response.set_header("Cache-Control", "no-store")
+    values.setdefault("base", page_base(kernel))
     return template(name, template_lookup=TEMPLATE_LOOKUP, **values)
 
 
@@ -119,16 +143,6 @@ def serve_static(path: str, root: str = STATIC_DIR) -> bytes:
     return body or b""
 
 
-def plugin_assets(kernel) -> tuple[list[str], list[str]]:
-    """URLs of the scripts and styles plugins contribute (``taskflow_ui_modules``)."""
-    scripts, styles = [], []
-    for module in kernel.ui_modules:
-        base = kernel.url(f"/static/plugins/{module.name}/")
-        scripts += [base + name for name in module.scripts]
-        styles += [base + name for name in module.styles]
-    return scripts, styles
-
-
 def serve_plugin_static(kernel, name: str, path: str) -> bytes:
     """A file of a plugin's UI module directory (never outside it)."""
     module = next((m for m in kernel.ui_modules if m.name == name), None)
@@ -145,20 +159,18 @@ def build_ui_app(kernel) -> Lcore:
     def welcome():
         """Welcome page: installed plugins, endpoint groups, link to the frontend."""
         cfg = kernel.config
-        return render("welcome", title=cfg.app_name,
+        return render("welcome", kernel, title=cfg.app_name,
                       description="Project management API built with the Lcore framework",
                       version=__version__, lcore_version=getattr(lcore, "__version__", "?"),
                       plugins=plugin_rows(kernel), endpoint_groups=endpoint_groups(kernel),
                       host=request.urlparts.hostname or cfg.host,
-                      port=request.urlparts.port or cfg.port, base=kernel.url(""))
+                      port=request.urlparts.port or cfg.port)
 
     @app.get("/frontend", name="ui_frontend", skip_versioning=True, auth=False)
     def frontend():
         """The single-page TaskFlow app (login, dashboard, Kanban board, team, ...)."""
-        scripts, styles = plugin_assets(kernel)
-        return render("frontend", title=kernel.config.app_name, version=__version__,
-                      base=kernel.url(""), demo_users=kernel.demo_accounts(),
-                      plugin_scripts=scripts, plugin_styles=styles)
+        return render("frontend", kernel, title=kernel.config.app_name, version=__version__,
+                      demo_users=kernel.demo_accounts(), **plugin_assets(kernel))
 
     @app.get("/static/plugins/<name>/<path:path>", name="ui_plugin_static",
              skip_versioning=True, auth=False)
@@ -168,7 +180,7 @@ def build_ui_app(kernel) -> Lcore:
 
     @app.get("/static/<path:path>", name="ui_static", skip_versioning=True, auth=False)
     def static(path):
-        """The frontend's CSS and JavaScript (never anything outside the static folder)."""
+        """The frontend's CSS, JavaScript and icon (never anything outside the static folder)."""
         return serve_static(path)
 
     return app

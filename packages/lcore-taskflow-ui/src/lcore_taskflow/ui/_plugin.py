@@ -37,6 +37,7 @@ class UIPlugin:
         if status not in HTML_ERRORS or wants_json(request):
             return None
         # A 500's message never leaves the server; a 404 names what is missing.
-        return render("error", status_code=status, status_text=HTTP_CODES.get(status, "Error"),
+        return render("error", kernel, status_code=status,
+                      status_text=HTTP_CODES.get(status, "Error"),
                       message=message if status == 404 else HTML_ERRORS[500],
                       hint=HTML_ERRORS[status], path=request.path)

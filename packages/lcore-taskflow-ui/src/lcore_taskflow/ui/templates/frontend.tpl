@@ -4,58 +4,72 @@
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{title}}</title>
-<link rel="stylesheet" href="/static/taskflow.css">
-<link rel="stylesheet" href="/static/app.css">
-<script src="/static/js/dom.js" defer></script>
-<script src="/static/js/api.js" defer></script>
-<script src="/static/js/views.js" defer></script>
-<script src="/static/js/board.js" defer></script>
-<script src="/static/js/app.js" defer></script>
+<link rel="icon" href="{{base}}/static/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="{{base}}/static/taskflow.css">
+<link rel="stylesheet" href="{{base}}/static/app.css">
+% for url in plugin_styles:
+<link rel="stylesheet" href="{{url}}" data-plugin-style>
+% end
+% for url in plugin_scripts:
+<link rel="modulepreload" href="{{url}}" data-plugin-script>
+% end
+<script type="module" src="{{base}}/static/js/main.js"></script>
 </head>
-<body class="spa" data-app-name="{{title}}" data-version="{{version}}">
+<body class="spa" data-app-name="{{title}}" data-version="{{version}}" data-base="{{base}}">
+<a class="skip-link" id="skip-link" href="#page-title">Skip to main content</a>
 <noscript><p class="banner banner-error">TaskFlow needs JavaScript.</p></noscript>
 
-<section id="login-view" class="login" hidden>
-  <form id="login-form" class="card login-card" autocomplete="on" novalidate>
-    <h1 class="brand">{{title}}</h1>
+<main id="login-view" class="login" hidden>
+  <form id="login-form" class="card login-card" autocomplete="on" novalidate aria-labelledby="login-title">
+    <h1 class="brand" id="login-title">{{title}}</h1>
     <p class="muted">Sign in to your workspace</p>
     <label>Username <input id="login-username" name="username" autocomplete="username" required></label>
     <label>Password <input id="login-password" name="password" type="password" autocomplete="current-password" required></label>
     <p id="login-error" class="form-error" role="alert" hidden></p>
     <button id="login-submit" class="btn btn-primary btn-block" type="submit">Sign in</button>
+    % if demo_users:
     <div class="demo">
       <p class="muted">Demo accounts (click to fill):</p>
-      <button type="button" class="btn btn-small demo-fill" data-username="admin" data-password="admin123">admin · admin</button>
-      <button type="button" class="btn btn-small demo-fill" data-username="alice" data-password="alice123">alice · member</button>
-      <button type="button" class="btn btn-small demo-fill" data-username="bob" data-password="bob123">bob · member</button>
+      % for user in demo_users:
+      <button type="button" class="btn btn-small demo-fill" data-username="{{user['username']}}" data-password="{{user['password']}}" aria-label="Fill in the demo account {{user['username']}} ({{user['role']}})">{{user['username']}} · {{user['role']}}</button>
+      % end
     </div>
+    % end
   </form>
-</section>
+</main>
 
 <div id="shell" class="shell" hidden>
-  <aside class="sidebar">
-    <div class="brand">{{title}}</div>
-    <nav id="nav" class="nav">
-      <a href="#/dashboard" data-route="dashboard">Dashboard</a>
-      <a href="#/projects" data-route="projects">Projects</a>
-      <a href="#/team" data-route="team">Team</a>
-      <a href="#/notifications" data-route="notifications">Notifications</a>
-      <a href="#/profile" data-route="profile">My profile</a>
-    </nav>
-    <div class="whoami">
-      <span id="whoami-name" data-testid="whoami"></span>
-      <span id="whoami-role" class="badge"></span>
-      <button id="logout" class="btn btn-small" type="button">Sign out</button>
+  <header class="sidebar">
+    <div class="sidebar-top">
+      <a class="brand" href="#/dashboard">{{title}}</a>
+      <button id="menu-toggle" class="btn menu-toggle" type="button" aria-expanded="false" aria-controls="sidebar-menu">Menu</button>
     </div>
-  </aside>
-  <div class="main">
-    <header class="topbar">
-      <h1 id="page-title">Dashboard</h1>
+    <div id="sidebar-menu" class="sidebar-menu">
+      <nav id="nav" class="nav" aria-label="Main">
+        <a href="#/dashboard" data-route="dashboard">Dashboard</a>
+        <a href="#/my-tasks" data-route="my-tasks">My tasks</a>
+        <a href="#/projects" data-route="projects">Projects</a>
+        <a href="#/team" data-route="team">Team</a>
+        <a href="#/notifications" data-route="notifications">Notifications</a>
+        <a href="#/profile" data-route="profile">My profile</a>
+      </nav>
+      <div class="whoami">
+        <span id="whoami-name" data-testid="whoami"></span>
+        <span id="whoami-role" class="badge"></span>
+        <button id="logout" class="btn btn-small" type="button">Sign out</button>
+      </div>
+    </div>
+  </header>
+  <main id="main" class="main" aria-labelledby="page-title">
+    <div class="topbar">
+      <h1 id="page-title" tabindex="-1">Dashboard</h1>
+      <p id="live-status" class="live-status" role="status"></p>
       <div id="topbar-actions" class="actions"></div>
-    </header>
-    <div id="flash" class="flash" role="status" hidden></div>
-    <main id="view" class="view" tabindex="-1"></main>
-  </div>
+    </div>
+    <div id="view" class="view"></div>
+  </main>
 </div>
+<section id="toasts" class="toasts" aria-live="polite" aria-label="Messages"></section>
+<div id="announcer" class="sr-only" aria-live="polite"></div>
 </body>
 </html>

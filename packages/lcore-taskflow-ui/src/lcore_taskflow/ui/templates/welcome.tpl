@@ -4,24 +4,26 @@
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{title}}</title>
-<link rel="stylesheet" href="/static/taskflow.css">
+<link rel="icon" href="{{base}}/static/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="{{base}}/static/taskflow.css">
 </head>
 <body class="page">
 <div class="container">
   <header class="hero">
     <h1>{{title}}</h1>
     <p class="subtitle">{{description}}</p>
-    <p><a class="btn btn-primary" href="/frontend" data-testid="open-frontend">Open the TaskFlow app</a>
-       <a class="btn" href="/health">Health</a></p>
+    <p><a class="btn btn-primary" href="{{base}}/frontend" data-testid="open-frontend">Open the TaskFlow app</a>
+       <a class="btn" href="{{base}}/health">Health</a></p>
   </header>
 
+  <main>
   <h2>Installed plugins</h2>
   <div class="features" data-testid="plugins">
   % for plugin in plugins:
-    <div class="feature">
+    <section class="feature">
       <h3>{{plugin['name']}} <span class="badge">{{plugin['version']}}</span></h3>
       <p>{{plugin['desc']}}</p>
-    </div>
+    </section>
   % end
   </div>
 
@@ -40,6 +42,7 @@
     </section>
   % end
   </div>
+  </main>
 
   <footer class="footer">
     TaskFlow ui {{version}} · Lcore v{{lcore_version}} · Running on {{host}}:{{port}}

@@ -1,114 +1,136 @@
-/* TaskFlow API client: the session (token in localStorage) and fetch wrappers.
+/* The session (token in localStorage) and the HTTP client of today's API.
  *
- * Every call sends the bearer token and Accept: application/json; an error
- * answer {"error", "status", "fields"?} becomes a TF.ApiError.  A 401 from
- * any call but the login itself ends the session (expired or revoked token).
+ * Every URL starts with the page's base prefix (<body data-base>, "" or
+ * "/pm"); every call sends the bearer token and asks for JSON.  An error
+ * answer becomes an ApiError whose message is written for people: the
+ * server's own wording stays in `detail`.  A 401 from any call but the
+ * login ends the session.  Endpoints of the round-2 contract that may not
+ * exist yet are called from contract.js, not from here.
  */
-(function (global) {
-  'use strict';
-  const TF = global.TF = global.TF || {};
-  const KEY = 'taskflow.session';
+export const base = (document.body.dataset.base || '').replace(/\/+$/, '');
+const KEY = 'taskflow.session';
 
-  const session = {
-    token: null,
-    user: null,
-    load() {
-      try {
-        const saved = JSON.parse(localStorage.getItem(KEY) || 'null');
-        if (saved && typeof saved.token === 'string' && saved.user) {
-          this.token = saved.token;
-          this.user = saved.user;
-        }
-      } catch (e) {
-        localStorage.removeItem(KEY);
-      }
-      return Boolean(this.token);
-    },
-    save(token, user) {
-      this.token = token;
-      this.user = user;
-      localStorage.setItem(KEY, JSON.stringify({ token, user }));
-    },
-    setUser(user) {
-      this.save(this.token, Object.assign({}, this.user, user));
-    },
-    clear() {
-      this.token = null;
-      this.user = null;
-      localStorage.removeItem(KEY);
-    },
-    isAdmin() {
-      return Boolean(this.user && this.user.role === 'admin');
-    },
-  };
-
-  class ApiError extends Error {
-    constructor(status, message, fields) {
-      super(message || ('HTTP ' + status));
-      this.status = status;
-      this.fields = fields || null;
-    }
-    /** The message with its field errors, one per line. */
-    describe() {
-      const lines = [this.message];
-      for (const [name, msg] of Object.entries(this.fields || {})) lines.push(name + ': ' + msg);
-      return lines.join('\n');
-    }
-  }
-
-  async function send(method, path, options) {
-    const opts = options || {};
-    const headers = { Accept: opts.accept || 'application/json' };
-    if (session.token) headers.Authorization = 'Bearer ' + session.token;
-    let body;
-    if (opts.form) {
-      body = opts.form;
-    } else if (opts.json !== undefined) {
-      headers['Content-Type'] = 'application/json';
-      body = JSON.stringify(opts.json);
-    }
-    let res;
+export const session = {
+  token: null,
+  user: null,
+  load() {
     try {
-      res = await fetch(path, { method, headers, body, credentials: 'same-origin' });
+      const saved = JSON.parse(localStorage.getItem(KEY) || 'null');
+      if (saved && typeof saved.token === 'string' && saved.user) Object.assign(this, saved);
     } catch (e) {
-      throw new ApiError(0, 'Cannot reach the server: ' + e.message);
+      localStorage.removeItem(KEY);
     }
-    if (res.status === 401 && !opts.isLogin) {
-      session.clear();
-      global.dispatchEvent(new CustomEvent('taskflow:unauthorized'));
-    }
-    if (!res.ok) {
-      let data = null;
-      try { data = await res.json(); } catch (e) { data = null; }
-      const message = (data && (data.error || data.message)) || (res.status + ' ' + res.statusText);
-      throw new ApiError(res.status, message, data && data.fields);
-    }
-    return res;
+    return Boolean(this.token);
+  },
+  save(token, user) {
+    this.token = token;
+    this.user = user;
+    localStorage.setItem(KEY, JSON.stringify({ token, user }));
+  },
+  setUser(user) { this.save(this.token, Object.assign({}, this.user, user)); },
+  clear() {
+    this.token = null;
+    this.user = null;
+    localStorage.removeItem(KEY);
+  },
+  isAdmin() { return Boolean(this.user && this.user.role === 'admin'); },
+};
+
+export class ApiError extends Error {
+  constructor(status, message, { fields = null, detail = '', retryAfter = null } = {}) {
+    super(message);
+    this.status = status;
+    this.fields = fields;
+    this.detail = detail;
+    this.retryAfter = retryAfter;
   }
+}
 
-  async function json(method, path, options) {
-    const res = await send(method, path, options);
-    const text = await res.text();
-    return text ? JSON.parse(text) : {};
+/** "try again in N s" from a 429's Retry-After (seconds or an HTTP date). */
+function retryAfterSeconds(res) {
+  const raw = res.headers.get('Retry-After');
+  if (!raw) return null;
+  const secs = /^\d+$/.test(raw.trim()) ? Number(raw) : Math.round((Date.parse(raw) - Date.now()) / 1000);
+  return Number.isFinite(secs) ? Math.max(1, secs) : null;
+}
+
+/** A sentence for people, from an error answer's status and the server's message. */
+export function plainMessage(status, serverMessage, retryAfter) {
+  if (status === 0) return "Can't reach the server. Check your connection, then try again.";
+  if (status === 429) {
+    return retryAfter ? `Too many attempts. Try again in ${retryAfter} s.` : 'Too many attempts. Wait a moment, then try again.';
   }
+  if (status === 422) return 'Some fields need your attention.';
+  if (status === 403) return "You don't have permission to do that.";
+  if (status === 413) return 'That file is too large.';
+  if (status >= 500) return 'The server ran into a problem. Try again; if it keeps happening, tell your administrator.';
+  return serverMessage || `The request failed (HTTP ${status}).`;
+}
 
-  const api = {
-    get: (path) => json('GET', path),
-    post: (path, body) => json('POST', path, { json: body }),
-    put: (path, body) => json('PUT', path, { json: body }),
-    patch: (path, body) => json('PATCH', path, { json: body }),
-    del: (path) => json('DELETE', path),
-    upload: (path, formData) => json('POST', path, { form: formData }),
-    login: (username, password) =>
-      json('POST', '/auth/login', { json: { username, password }, isLogin: true }),
-    /** A protected file as a Blob (a plain link could not send the bearer token). */
-    async blob(path) {
-      const res = await send('GET', path, { accept: '*/*' });
-      return res.blob();
-    },
-  };
+/**
+ * Send a request; the Response when it is ok (or one of `opts.pass`, e.g. 304).
+ * opts: json (body), form (FormData), headers, accept, keepSession (a 401 does not sign out).
+ */
+export async function request(method, path, opts = {}) {
+  const headers = Object.assign({ Accept: opts.accept || 'application/json' }, opts.headers || {});
+  if (session.token) headers.Authorization = 'Bearer ' + session.token;
+  let body;
+  if (opts.form) {
+    body = opts.form;
+  } else if (opts.json !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify(opts.json);
+  }
+  let res;
+  try {
+    // no-store: polls with If-None-Match must reach the server and see its 304.
+    res = await fetch(base + path, { method, headers, body, credentials: 'same-origin', cache: 'no-store', keepalive: opts.keepalive });
+  } catch (e) {
+    throw new ApiError(0, plainMessage(0), { detail: String(e.message || e) });
+  }
+  if (res.ok || (opts.pass || []).includes(res.status)) return res;
+  if (res.status === 401 && !opts.keepSession) {
+    session.clear();
+    window.dispatchEvent(new CustomEvent('taskflow:unauthorized'));
+  }
+  let data = null;
+  try { data = await res.json(); } catch (e) { data = null; }
+  const detail = (data && (data.error || data.message)) || res.statusText;
+  const retryAfter = res.status === 429 ? retryAfterSeconds(res) : null;
+  throw new ApiError(res.status, plainMessage(res.status, detail, retryAfter),
+    { fields: (data && data.fields) || null, detail, retryAfter });
+}
 
-  TF.session = session;
-  TF.api = api;
-  TF.ApiError = ApiError;
-})(window);
+async function json(method, path, opts) {
+  const res = await request(method, path, opts);
+  const text = await res.text();
+  return text ? JSON.parse(text) : {};
+}
+
+export const api = {
+  get: (path) => json('GET', path),
+  post: (path, body, opts) => json('POST', path, Object.assign({ json: body === undefined ? {} : body }, opts)),
+  put: (path, body) => json('PUT', path, { json: body }),
+  patch: (path, body) => json('PATCH', path, { json: body }),
+  del: (path, opts) => json('DELETE', path, opts),
+  upload: (path, formData) => json('POST', path, { form: formData }),
+  login: (username, password) =>
+    json('POST', '/auth/login', { json: { username, password }, keepSession: true }),
+  /** A protected file as a Blob (a plain link could not send the bearer token). */
+  async blob(path) {
+    return (await request('GET', path, { accept: '*/*' })).blob();
+  },
+};
+
+/** The team, cached for a minute: several screens need it and its listing is rate-limited. */
+let usersCache = null;
+export async function teamMembers() {
+  if (!usersCache || usersCache.at < Date.now() - 60000) {
+    const data = await api.get('/api/users/?limit=100');
+    usersCache = { at: Date.now(), users: data.users || [] };
+  }
+  return usersCache.users;
+}
+export function forgetTeam() { usersCache = null; }
+
+export const taskPath = (pid, tid) => `/api/projects/${Number(pid)}/tasks/${Number(tid)}`;

@@ -1,133 +1,239 @@
-/* TaskFlow app shell: login (with demo quick-fill), session restore, hash routing. */
-(function (global) {
-  'use strict';
-  const TF = global.TF;
-  const { h, byId, mount } = TF.dom;
-  const { api, session, ui } = TF;
-  let renderSeq = 0;
+/* The app shell: login, session restore, hash routing with a loading state,
+ * an error frame with Retry, focus on the heading after each navigation,
+ * live polling tied to the view, the phone menu and the skip link. */
+import { h, byId, mount } from './dom.js';
+import { api, session } from './api.js';
+import { routes, route, currentLocation } from './router.js';
+import { toast, errorText } from './toast.js';
+import { contributions, loadPlugins, safeRender } from './extensions.js';
 
-  function showLogin(message) {
-    byId('shell').hidden = true;
-    byId('login-view').hidden = false;
-    const box = byId('login-error');
-    box.hidden = !message;
-    box.textContent = message || '';
-    mount(byId('view'));
+let current = null;   // {controller} of the view on screen
+let pluginsReady = null;
+
+export function setTitle(text) {
+  byId('page-title').textContent = text;
+  document.title = text + ' · ' + (document.body.dataset.appName || 'TaskFlow');
+}
+
+export function setActions(...nodes) {
+  mount(byId('topbar-actions'), ...nodes);
+}
+
+function setLiveStatus(text) {
+  const el = byId('live-status');
+  if (el.textContent !== text) el.textContent = text;
+}
+
+function showLogin(message) {
+  if (current) current.controller.abort();
+  byId('shell').hidden = true;
+  byId('login-view').hidden = false;
+  const box = byId('login-error');
+  box.hidden = !message;
+  box.textContent = message || '';
+  mount(byId('view'));
+  document.title = document.body.dataset.appName || 'TaskFlow';
+  byId('login-username').focus();
+}
+
+export function showUser() {
+  const user = session.user || {};
+  byId('whoami-name').textContent = user.username || '';
+  const role = byId('whoami-role');
+  role.textContent = user.role || '';
+  role.className = 'badge badge-' + (user.role === 'admin' ? 'admin' : 'member');
+  document.body.classList.toggle('is-admin', session.isAdmin());
+}
+
+function markNav(path) {
+  for (const link of byId('nav').querySelectorAll('a')) {
+    const on = path === link.dataset.route || path.startsWith(link.dataset.route + '/');
+    link.classList.toggle('active', on);
+    if (on) link.setAttribute('aria-current', 'page'); else link.removeAttribute('aria-current');
+  }
+}
+
+function errorFrame(err, r) {
+  const notFound = err.status === 404;
+  setTitle(notFound ? r.notFound : 'Something went wrong');
+  setActions();
+  return h('section', { class: 'card error-frame', 'data-testid': 'view-error' },
+    h('p', { class: 'form-error' }, notFound && r.notFoundText ? r.notFoundText : errorText(err)),
+    h('div', { class: 'row' },
+      notFound ? null : h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'retry-view', onclick: () => render({ focus: false }) }, 'Try again'),
+      h('a', { class: 'btn', href: '#/dashboard' }, 'Back to the dashboard')));
+}
+
+/**
+ * Render the view named by the hash.  The frame (sidebar, heading) stays; the
+ * view's area shows "Loading…" until its data is in.  A newer navigation
+ * aborts the older one (ctx.signal), which also stops its polling.
+ */
+export async function render({ focus = true } = {}) {
+  if (!session.token) return showLogin();
+  if (current) current.controller.abort();
+  const controller = new AbortController();
+  const me = { controller };
+  current = me;
+  const alive = () => current === me && !controller.signal.aborted;
+  const { path, params } = currentLocation();
+  const view = byId('view');
+  const main = byId('main');
+  markNav(path);
+  closeMenu();
+  setLiveStatus('');
+  const found = routes.map((r) => [r, path.match(r.pattern)]).find(([, m]) => m);
+  const r = found ? found[0] : { title: 'Page not found', notFound: 'Page not found', notFoundText: 'There is no page at this address.' };
+  setTitle(r.title);
+  setActions();
+  main.setAttribute('aria-busy', 'true');
+  mount(view, h('p', { class: 'loading', 'data-testid': 'loading' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), 'Loading…'));
+
+  const ctx = {
+    params,
+    signal: controller.signal,
+    alive,
+    setTitle: (t) => { if (alive()) setTitle(t); },
+    setActions: (...nodes) => { if (alive()) setActions(...nodes); },
+    mount: (...nodes) => { if (alive()) mount(view, ...nodes); },
+    refresh: () => { if (alive()) render({ focus: false }); },
+    /** Run fn every `ms` while this view is on screen and the tab is visible. */
+    poll(fn, ms) {
+      let timer = null;
+      const tick = async () => {
+        if (!alive()) return;
+        if (!document.hidden) {
+          try {
+            await fn();
+            setLiveStatus('');
+          } catch (err) {
+            if (err.status === 0) setLiveStatus('Offline: live updates resume when the server is back.');
+          }
+        }
+        if (alive()) timer = setTimeout(tick, ms);
+      };
+      timer = setTimeout(tick, ms);
+      controller.signal.addEventListener('abort', () => clearTimeout(timer));
+    },
+  };
+  try {
+    if (!found) throw Object.assign(new Error('not found'), { status: 404 });
+    await found[0].view(ctx, ...found[1].slice(1));
+  } catch (err) {
+    if (err.status === 401 || !alive()) return;
+    mount(view, errorFrame(err, r));
+  } finally {
+    if (alive()) {
+      main.removeAttribute('aria-busy');
+      if (view.querySelector('[data-testid=loading]')) mount(view);
+      if (focus) byId('page-title').focus();
+    }
+  }
+}
+
+// ------------------------------------------------------------- plugins' nav
+function addPluginNav() {
+  for (const item of contributions.navItems) {
+    const id = String(item.id).replace(/[^\w-]/g, '');
+    byId('nav').appendChild(h('a', { href: '#/ext/' + id, dataset: { route: 'ext/' + id, extension: id } }, item.label));
+    route(new RegExp('^ext/' + id + '$'), async (ctx) => {
+      ctx.setTitle(item.label);
+      const box = h('div', { class: 'extension-view', dataset: { extension: id } });
+      ctx.mount(box);
+      await safeRender(box, id, item.render, { signal: ctx.signal, params: ctx.params });
+    }, { title: item.label });
+  }
+}
+
+// -------------------------------------------------------------------- menu
+function closeMenu() {
+  byId('menu-toggle').setAttribute('aria-expanded', 'false');
+  byId('shell').classList.remove('menu-open');
+}
+
+function toggleMenu() {
+  const open = byId('menu-toggle').getAttribute('aria-expanded') !== 'true';
+  byId('menu-toggle').setAttribute('aria-expanded', String(open));
+  byId('shell').classList.toggle('menu-open', open);
+}
+
+// ------------------------------------------------------------------- login
+async function showApp(focus) {
+  byId('login-view').hidden = true;
+  byId('shell').hidden = false;
+  showUser();
+  await pluginsReady;
+  render({ focus });
+}
+
+async function login(ev) {
+  ev.preventDefault();
+  const button = byId('login-submit');
+  const box = byId('login-error');
+  const username = byId('login-username').value.trim();
+  const password = byId('login-password').value;
+  if (!username || !password) {
+    box.textContent = 'Enter your username and password.';
+    box.hidden = false;
+    return;
+  }
+  box.hidden = true;
+  button.disabled = true;
+  try {
+    const data = await api.login(username, password);
+    session.save(data.token, data.user);
+    byId('login-password').value = '';
+    if (!location.hash || location.hash === '#/') history.replaceState(null, '', '#/dashboard');
+    showApp(true);
+  } catch (err) {
+    box.textContent = err.status === 401 ? 'Wrong username or password.' : errorText(err);
+    box.hidden = false;
     byId('login-username').focus();
+  } finally {
+    button.disabled = false;
   }
+}
 
-  function showUser() {
-    const user = session.user || {};
-    byId('whoami-name').textContent = user.username || '';
-    const role = byId('whoami-role');
-    role.textContent = user.role || '';
-    role.className = 'badge badge-' + (user.role === 'admin' ? 'admin' : 'member');
-    document.body.classList.toggle('is-admin', session.isAdmin());
-  }
+async function logout() {
+  try { await api.post('/auth/logout', {}); } catch (e) { /* signing out anyway */ }
+  session.clear();
+  history.replaceState(null, '', location.pathname + location.search);
+  showLogin();
+}
 
-  function showApp() {
-    byId('login-view').hidden = true;
-    byId('shell').hidden = false;
+/** Check a restored token with the server; a 401 shows the login (api.js clears it). */
+async function refreshUser() {
+  try {
+    const me = await api.get('/auth/me');
+    session.setUser({ id: me.id, username: me.username, role: me.role, email: me.email });
     showUser();
-    render();
+  } catch (err) {
+    if (err.status !== 401) toast(errorText(err), { kind: 'error' });
   }
+}
 
-  /** Render the view named by location.hash; a stale render never overwrites a newer one. */
-  async function render() {
-    if (!session.token) return showLogin();
-    const path = (location.hash || '').replace(/^#\/?/, '') || 'dashboard';
-    const seq = ++renderSeq;
-    const view = byId('view');
-    for (const link of byId('nav').querySelectorAll('a')) {
-      link.classList.toggle('active', path === link.dataset.route || path.startsWith(link.dataset.route + '/'));
-    }
-    const ctx = {
-      state: {},
-      mount: (...nodes) => { if (seq === renderSeq) mount(view, ...nodes); },
-      rerender: () => render(),
-    };
-    const match = TF.routes.map((r) => [r, path.match(r.pattern)]).find(([, m]) => m);
-    try {
-      if (!match) {
-        ui.setTitle('Not found');
-        ui.setActions();
-        ctx.mount(ui.card('Page not found', h('p', null, 'There is no page here. '),
-          h('a', { href: '#/dashboard' }, 'Back to the dashboard')));
-        return;
-      }
-      await match[0].view(ctx, ...match[1].slice(1));
-    } catch (err) {
-      if (err.status === 401 || seq !== renderSeq) return;
-      ui.setActions();
-      ctx.mount(ui.card(err.status === 404 ? 'Not found' : 'Something went wrong',
-        h('p', { class: 'form-error', 'data-testid': 'view-error' },
-          err.describe ? err.describe() : String(err.message || err)),
-        h('a', { href: '#/dashboard' }, 'Back to the dashboard')));
-    }
+export function start() {
+  byId('login-form').addEventListener('submit', login);
+  for (const btn of document.querySelectorAll('.demo-fill')) {
+    btn.addEventListener('click', () => {
+      byId('login-username').value = btn.dataset.username;
+      byId('login-password').value = btn.dataset.password;
+      byId('login-submit').focus();
+    });
   }
-
-  async function login(ev) {
-    ev.preventDefault();
-    const button = byId('login-submit');
-    const box = byId('login-error');
-    box.hidden = true;
-    button.disabled = true;
-    try {
-      const data = await api.login(byId('login-username').value.trim(), byId('login-password').value);
-      session.save(data.token, data.user);
-      byId('login-password').value = '';
-      if (!location.hash || location.hash === '#/') location.hash = '#/dashboard';
-      showApp();
-    } catch (err) {
-      box.textContent = err.describe ? err.describe() : String(err.message || err);
-      box.hidden = false;
-    } finally {
-      button.disabled = false;
-    }
-  }
-
-  async function logout() {
-    try { await api.post('/auth/logout', {}); } catch (e) { /* signing out anyway */ }
-    session.clear();
-    location.hash = '';
+  byId('logout').addEventListener('click', logout);
+  byId('menu-toggle').addEventListener('click', toggleMenu);
+  byId('skip-link').addEventListener('click', (ev) => {
+    ev.preventDefault();  // the hash is the router's: focus the heading instead
+    (byId('shell').hidden ? byId('login-username') : byId('page-title')).focus();
+  });
+  window.addEventListener('hashchange', () => { if (session.token) render(); });
+  window.addEventListener('taskflow:unauthorized', () => showLogin('Your session has ended: please sign in again.'));
+  pluginsReady = loadPlugins().then(addPluginNav);
+  if (session.load()) {
+    showApp(false);
+    refreshUser();
+  } else {
     showLogin();
   }
-
-  /** Check a restored token with the server; a 401 shows the login (api.js clears it). */
-  async function refreshUser() {
-    try {
-      const me = await api.get('/auth/me');
-      session.setUser({ id: me.id, username: me.username, role: me.role, email: me.email });
-      showUser();
-    } catch (err) {
-      if (err.status && err.status !== 401) ui.flash(err.describe ? err.describe() : err.message, true);
-    }
-  }
-
-  function init() {
-    byId('login-form').addEventListener('submit', login);
-    for (const btn of document.querySelectorAll('.demo-fill')) {
-      btn.addEventListener('click', () => {
-        byId('login-username').value = btn.dataset.username;
-        byId('login-password').value = btn.dataset.password;
-        byId('login-submit').focus();
-      });
-    }
-    byId('logout').addEventListener('click', logout);
-    global.addEventListener('hashchange', () => {
-      byId('flash').hidden = true;
-      if (session.token) render();
-    });
-    global.addEventListener('taskflow:unauthorized', () =>
-      showLogin('Your session has ended: please sign in again.'));
-    if (session.load()) {
-      showApp();
-      refreshUser();
-    } else {
-      showLogin();
-    }
-  }
-
-  TF.app = { showUser, render };
-  init();
-})(window);
+}

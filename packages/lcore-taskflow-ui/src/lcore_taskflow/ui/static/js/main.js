@@ -1,0 +1,12 @@
+/* Entry point: the screens register their routes, then the shell starts. */
+import './views/dashboard.js';
+import './views/projects.js';
+import './views/board.js';
+import './views/task.js';
+import './views/my-tasks.js';
+import './views/team.js';
+import './views/notifications.js';
+import './views/profile.js';
+import { start } from './app.js';
+
+start();

@@ -1,0 +1,489 @@
+/* The Kanban board of a project.
+ *
+ * Moves are optimistic: the card moves at once and is marked pending; on
+ * failure it goes back where it was and a toast offers Retry.  The keyboard
+ * stays on the moved card.  Filters live in the URL.  Other people's changes
+ * arrive by polling (contract.js); a card being dragged or waiting for its
+ * own request is never moved under the user's hands: polls wait for it.
+ * On a phone one column shows at a time (buttons above, or swipe).
+ */
+import { h, mount, shorten, STATUSES, STATUS_LABELS } from '../dom.js';
+import { api, session, teamMembers, taskPath } from '../api.js';
+import { route, replaceParams } from '../router.js';
+import { caps, listColumn, moveTask, columnOrder, matchesFilters, taskWatcher, FILTER_KEYS } from '../contract.js';
+import { field, select, onSubmit, formValues } from '../forms.js';
+import { toast, toastError, announce } from '../toast.js';
+import { contributions, safeRender, emit } from '../extensions.js';
+import { toggle, userOptions, PRIORITY_OPTIONS, pendingDeletes } from './common.js';
+import { taskCard } from './card.js';
+
+const POLL_MS = 4000;
+const isShown = (el) => Boolean(el && el.isConnected && (el.checkVisibility ? el.checkVisibility() : el.offsetParent));
+
+export function readFilters(params) {
+  return Object.fromEntries(FILTER_KEYS.map((k) => [k, params.get(k) || '']));
+}
+
+function createBoard(ctx, pid, filters) {
+  const tasks = new Map();
+  const cards = new Map();
+  const pending = new Set();
+  const watcher = taskWatcher(pid);
+  let dragging = null;
+  const deferred = [];  // changes that arrived while a card was held or waiting
+  let current = sessionStorage.getItem('taskflow.column') || 'todo';
+  const cols = {};
+
+  const el = h('div', { class: 'board', 'data-testid': 'board', dataset: { current } });
+  const tabs = h('div', { class: 'column-tabs', role: 'group', 'aria-label': 'Column shown' });
+
+  for (const status of STATUSES) {
+    const count = h('span', { class: 'badge badge-' + status, 'data-testid': 'count-' + status }, '0');
+    const list = h('div', { class: 'cards', 'data-testid': 'cards-' + status });
+    const placeholder = h('p', { class: 'empty' }, 'No tasks here');
+    const more = h('button', { type: 'button', class: 'btn btn-small load-more', hidden: true, onclick: () => loadMore(status) }, 'Show more');
+    const headingId = 'column-' + status + '-title';
+    const col = h('section', { class: 'column', 'data-testid': 'column-' + status, 'aria-labelledby': headingId, dataset: { status } },
+      h('h2', { id: headingId }, STATUS_LABELS[status], ' ', count), list, placeholder, more);
+    const tab = h('button', {
+      type: 'button', class: 'btn column-tab', 'aria-pressed': String(status === current), dataset: { status },
+      'data-testid': 'tab-' + status, onclick: () => showColumn(status),
+    }, STATUS_LABELS[status], ' ', h('span', { class: 'tab-count' }, '0'));
+    cols[status] = { col, list, count, placeholder, more, tab, page: 1, total: 0 };
+    wireDrop(status);
+    el.append(col);
+    tabs.append(tab);
+  }
+  wireSwipe();
+
+  // ------------------------------------------------------------ the columns
+  function showColumn(status, focusTab) {
+    current = status;
+    el.dataset.current = status;
+    sessionStorage.setItem('taskflow.column', status);
+    for (const s of STATUSES) cols[s].tab.setAttribute('aria-pressed', String(s === status));
+    if (focusTab) cols[status].tab.focus();
+  }
+
+  function wireSwipe() {
+    let start = null;
+    el.addEventListener('touchstart', (ev) => { start = ev.touches.length === 1 ? ev.touches[0] : null; }, { passive: true });
+    el.addEventListener('touchend', (ev) => {
+      const end = ev.changedTouches[0];
+      if (!start || !end) return;
+      const dx = end.clientX - start.clientX;
+      if (Math.abs(dx) > 60 && Math.abs(end.clientY - start.clientY) < 40) {
+        const i = STATUSES.indexOf(current) + (dx < 0 ? 1 : -1);
+        if (i >= 0 && i < STATUSES.length) showColumn(STATUSES[i]);
+      }
+      start = null;
+    }, { passive: true });
+  }
+
+  const idsIn = (status) => [...cols[status].list.children].map((c) => Number(c.dataset.taskId));
+
+  function updateCounts() {
+    for (const s of STATUSES) {
+      const c = cols[s];
+      const n = c.list.children.length;
+      c.count.textContent = String(n);
+      c.tab.querySelector('.tab-count').textContent = String(n);
+      c.placeholder.hidden = n > 0;
+      const rest = c.total - c.loaded;
+      c.more.hidden = !(rest > 0);
+      c.more.textContent = `Show ${Math.min(rest, 100)} more`;
+    }
+  }
+
+  /** Where a task goes in its column by the server's order: the id of the card it comes before. */
+  function slotFor(task) {
+    for (const id of idsIn(task.status)) {
+      if (id !== task.id && columnOrder(task, tasks.get(id)) < 0) return id;
+    }
+    return null;
+  }
+
+  /** (Re)draw a task's card and put it in its column before `beforeId` (null: at the end). */
+  function place(task, beforeId) {
+    const old = cards.get(task.id);
+    const card = taskCard(pid, task, { reorder: caps.positions });
+    wireCard(card, task.id);
+    if (pending.has(task.id)) markPending(card, true);
+    cards.set(task.id, card);
+    const ref = beforeId != null && cards.get(beforeId);
+    const list = cols[task.status].list;
+    if (ref && ref.parentNode === list) list.insertBefore(card, ref); else list.append(card);
+    if (old && old !== card) old.remove();
+    return card;
+  }
+
+  function removeCard(id) {
+    const card = cards.get(id);
+    if (card) card.remove();
+    cards.delete(id);
+  }
+
+  /** Positions follow the order on screen after a local move (the server renumbers the same way). */
+  function renumber(status) {
+    if (!caps.positions) return;
+    idsIn(status).forEach((id, i) => { tasks.get(id).position = i + 1; });
+  }
+
+  function markPending(card, on) {
+    card.classList.toggle('is-pending', on);
+    if (on) card.setAttribute('aria-busy', 'true'); else card.removeAttribute('aria-busy');
+    card.querySelectorAll('[data-move]').forEach((b) => {
+      // aria-disabled, not disabled: a disabled button would drop the keyboard focus.
+      if (on) b.setAttribute('aria-disabled', 'true'); else b.removeAttribute('aria-disabled');
+    });
+  }
+
+  /** The focus stays on the card that moved; on a phone, on the column still on screen. */
+  function refocus(id, dir, from) {
+    const opposite = { left: 'right', right: 'left', up: 'down', down: 'up' }[dir];
+    const pick = (card) => card && (card.querySelector(`[data-move=${dir}]`) || card.querySelector(`[data-move=${opposite}]`)
+      || card.querySelector('[data-move]') || card.querySelector('a'));
+    const card = cards.get(id);
+    if (isShown(card)) return pick(card).focus();
+    const list = cols[from.status].list;
+    const near = list.children[Math.min(from.index, list.children.length - 1)];
+    (near ? pick(near) : cols[from.status].tab).focus();
+  }
+
+  function wireCard(card, id) {
+    card.addEventListener('click', (ev) => {
+      const btn = ev.target.closest('[data-move]');
+      // The second click of a double-click would land on the card that slid under the pointer.
+      if (btn && ev.detail < 2) moveBy(id, btn.dataset.move);
+    });
+    card.addEventListener('dragstart', (ev) => {
+      if (pending.has(id)) return ev.preventDefault();
+      dragging = id;
+      ev.dataTransfer.setData('text/plain', String(id));
+      ev.dataTransfer.effectAllowed = 'move';
+      card.classList.add('dragging');
+    });
+    card.addEventListener('dragend', () => {
+      dragging = null;
+      card.classList.remove('dragging');
+      clearDropMarks();
+      flush().catch(toastError);
+    });
+  }
+
+  // ------------------------------------------------------------------ moves
+  function moveBy(id, dir) {
+    const task = tasks.get(id);
+    if (!task || pending.has(id)) return;
+    const ids = idsIn(task.status);
+    const i = ids.indexOf(id);
+    if (dir === 'left' || dir === 'right') {
+      const s = STATUSES[STATUSES.indexOf(task.status) + (dir === 'left' ? -1 : 1)];
+      if (s) move(id, s, null, dir);
+    } else if (dir === 'up' && i > 0) {
+      move(id, task.status, ids[i - 1], dir);
+    } else if (dir === 'down' && i < ids.length - 1) {
+      move(id, task.status, ids[i + 2] ?? null, dir);
+    }
+  }
+
+  async function move(id, status, requestedBefore, dir) {
+    const task = tasks.get(id);
+    if (!task || pending.has(id)) return;
+    const ids = idsIn(task.status);
+    const from = { status: task.status, index: ids.indexOf(id), before: ids[ids.indexOf(id) + 1] ?? null };
+    const sameColumn = status === task.status;
+    if (sameColumn && (!caps.positions || requestedBefore === from.before || requestedBefore === id)) return;
+    // Without server positions a card goes where the server's order (by id) will put it.
+    const before = caps.positions ? requestedBefore : null;
+    task.status = status;
+    pending.add(id);
+    place(task, caps.positions ? before : slotFor(task));
+    renumber(status);
+    updateCounts();
+    refocus(id, dir, from);
+    const title = shorten(task.title);
+    const where = sameColumn ? `${dir === 'up' ? 'up' : 'down'} in ${STATUS_LABELS[status]}` : `to ${STATUS_LABELS[status]}`;
+    try {
+      const answer = await moveTask(pid, id, status, before);
+      if (answer && answer.position !== undefined) task.position = answer.position;
+      pending.delete(id);
+      markPending(cards.get(id), false);
+      const n = idsIn(status).indexOf(id) + 1;
+      announce(`Moved “${title}” ${where}, position ${n} of ${idsIn(status).length}.`);
+      toast(`Moved “${title}” ${where}`, {
+        action: { label: 'Undo', run: () => move(id, from.status, from.before, dir) },
+      });
+      emit('board:refresh', { projectId: Number(pid) });
+      flush().catch(toastError);
+    } catch (err) {
+      pending.delete(id);
+      task.status = from.status;
+      const focusWasHere = cards.get(id) && cards.get(id).contains(document.activeElement);
+      place(task, from.before);
+      renumber(from.status);
+      updateCounts();
+      if (focusWasHere || document.activeElement === document.body) refocus(id, dir, from);
+      toastError(`Couldn't move “${title}”: ${err.message}`, { label: 'Retry', run: () => move(id, status, requestedBefore, dir) });
+      flush().catch(toastError);
+    }
+  }
+
+  // ---------------------------------------------------------- drag and drop
+  function clearDropMarks() {
+    el.querySelectorAll('.drop-before').forEach((c) => c.classList.remove('drop-before'));
+    el.querySelectorAll('.drag-over').forEach((c) => c.classList.remove('drag-over'));
+  }
+
+  function dropTarget(status, y) {
+    for (const card of cols[status].list.children) {
+      const id = Number(card.dataset.taskId);
+      if (id === dragging) continue;
+      const box = card.getBoundingClientRect();
+      if (y < box.top + box.height / 2) return id;
+    }
+    return null;
+  }
+
+  function wireDrop(status) {
+    const { col } = cols[status];
+    col.addEventListener('dragover', (ev) => {
+      if (dragging === null) return;
+      ev.preventDefault();
+      ev.dataTransfer.dropEffect = 'move';
+      clearDropMarks();
+      col.classList.add('drag-over');
+      const before = caps.positions ? dropTarget(status, ev.clientY) : null;
+      if (before !== null) cards.get(before).classList.add('drop-before');
+    });
+    col.addEventListener('dragleave', (ev) => { if (!col.contains(ev.relatedTarget)) col.classList.remove('drag-over'); });
+    col.addEventListener('drop', (ev) => {
+      ev.preventDefault();
+      const id = Number(ev.dataTransfer.getData('text/plain'));
+      const before = caps.positions ? dropTarget(status, ev.clientY) : null;
+      clearDropMarks();
+      dragging = null;
+      if (tasks.has(id)) move(id, status, before, 'right');
+    });
+  }
+
+  // ------------------------------------------------------------ loading
+  const shows = (t) => matchesFilters(t, filters) && !pendingDeletes.has('task:' + t.id);
+
+  async function fetchColumn(status, page) {
+    const data = await listColumn(pid, status, filters, page);
+    const c = cols[status];
+    c.page = page;
+    c.total = data.total;
+    c.loaded = (page - 1) * 100 + (data.tasks || []).length;
+    return data;
+  }
+
+  function fill(status, rows) {
+    for (const t of rows.sort(columnOrder)) {
+      tasks.set(t.id, t);
+      if (shows(t)) place(t, null);
+    }
+  }
+
+  async function loadMore(status) {
+    const data = await fetchColumn(status, cols[status].page + 1).catch((err) => { toastError(err); return null; });
+    if (data) fill(status, data.tasks || []);
+    updateCounts();
+  }
+
+  /** Load every column afresh (first load, new filters, or a change without a change feed). */
+  async function load() {
+    const focus = focusMark();
+    const lists = await Promise.all(STATUSES.map((s) => fetchColumn(s, 1)));
+    if (!ctx.alive()) return;
+    tasks.clear();
+    for (const id of [...cards.keys()]) removeCard(id);
+    STATUSES.forEach((s, i) => fill(s, lists[i].tasks || []));
+    updateCounts();
+    restoreFocus(focus);
+    await watcher.start(lists);
+    emit('board:refresh', { projectId: Number(pid) });
+  }
+
+  function focusMark() {
+    const card = document.activeElement && document.activeElement.closest && document.activeElement.closest('.task-card');
+    if (!card || !el.contains(card)) return null;
+    return { id: Number(card.dataset.taskId), move: document.activeElement.dataset.move, role: document.activeElement.dataset.role };
+  }
+
+  function restoreFocus(mark) {
+    if (!mark || !(document.activeElement === document.body || !document.activeElement)) return;
+    const card = cards.get(mark.id);
+    const target = card && (card.querySelector(mark.move ? `[data-move=${mark.move}]` : '[data-role=title]') || card.querySelector('a'));
+    if (target) target.focus();
+  }
+
+  // ------------------------------------------------------------ live updates
+  function applyChanges(changes) {
+    for (const t of changes.tasks) {
+      if (Number(t.project_id) !== Number(pid)) continue;
+      const focus = focusMark();
+      tasks.set(t.id, t);
+      if (shows(t)) {
+        place(t, slotFor(t)).classList.add('is-updated');
+      } else {
+        removeCard(t.id);
+      }
+      if (focus && focus.id === t.id) restoreFocus(focus);
+    }
+    for (const id of changes.deleted) {
+      tasks.delete(id);
+      removeCard(id);
+    }
+    updateCounts();
+    emit('board:refresh', { projectId: Number(pid) });
+  }
+
+  async function poll() {
+    const changes = await watcher.poll();
+    if (!changes || !ctx.alive()) return;
+    deferred.push(changes);
+    await flush();
+  }
+
+  /** Apply the changes received, unless a card is held or waiting for its own request: then later. */
+  async function flush() {
+    if (dragging !== null || pending.size || !deferred.length) return;
+    const batch = deferred.splice(0);
+    if (batch.some((c) => c.reload)) return load();
+    batch.forEach(applyChanges);
+  }
+
+  /** A task created here: shown at once, no reload. */
+  function add(task) {
+    tasks.set(task.id, task);
+    if (!shows(task)) return null;
+    const card = place(task, slotFor(task));
+    updateCounts();
+    return card;
+  }
+
+  function setFilters(next) {
+    Object.assign(filters, next);
+    return load();
+  }
+
+  return { el, tabs, load, poll, add, setFilters, showColumn, counts: () => STATUSES.map((s) => cols[s].list.children.length), tasks };
+}
+
+// ---------------------------------------------------------------- filters
+function filterBar(ctx, board, filters, users) {
+  const me = session.user;
+  const assignees = [['', 'Anyone'], ['none', 'Unassigned']]
+    .concat(me ? [[String(me.id), `Me (${me.username})`]] : [])
+    .concat(userOptions(users).filter(([id]) => !me || Number(id) !== Number(me.id)));
+  const summary = h('p', { class: 'filter-summary', role: 'status', 'data-testid': 'filter-summary' });
+  const form = h('form', { class: 'filters', role: 'search', 'aria-label': 'Filter tasks', 'data-testid': 'filters' },
+    field('Search titles', h('input', { name: 'q', type: 'search', value: filters.q, 'data-testid': 'filter-q', autocomplete: 'off' })),
+    field('Assignee', select('assignee', assignees, filters.assignee, { 'data-testid': 'filter-assignee' })),
+    field('Priority', select('priority', [['', 'Any']].concat(PRIORITY_OPTIONS), filters.priority, { 'data-testid': 'filter-priority' })),
+    field('Due', select('due', [['', 'Any time'], ['overdue', 'Overdue'], ['week', 'This week'], ['none', 'No due date']], filters.due, { 'data-testid': 'filter-due' })),
+    h('button', { type: 'reset', class: 'btn', 'data-testid': 'filter-clear' }, 'Clear filters'),
+    summary);
+  const describe = () => {
+    const n = board.counts().reduce((a, b) => a + b, 0);
+    const active = Object.values(filters).some(Boolean);
+    summary.textContent = active ? `${n} task${n === 1 ? '' : 's'} match the filters` : '';
+  };
+  let timer = null;
+  const apply = async () => {
+    const next = readFilters(new URLSearchParams([...new FormData(form)].filter(([, v]) => v)));
+    const params = new URLSearchParams(ctx.params);
+    for (const k of FILTER_KEYS) if (next[k]) params.set(k, next[k]); else params.delete(k);
+    replaceParams(params);
+    try {
+      await board.setFilters(next);
+      describe();
+    } catch (err) {
+      toastError(err, { label: 'Retry', run: apply });
+    }
+  };
+  form.addEventListener('input', (ev) => {
+    clearTimeout(timer);
+    timer = setTimeout(apply, ev.target.name === 'q' ? 250 : 0);
+  });
+  form.addEventListener('submit', (ev) => { ev.preventDefault(); clearTimeout(timer); apply(); });
+  // reset empties the fields after this event: apply afterwards; select values reset to their `selected` defaults.
+  form.addEventListener('reset', () => setTimeout(() => {
+    form.querySelectorAll('input, select').forEach((c) => { c.value = ''; });
+    apply();
+  }, 0));
+  describe();
+  return form;
+}
+
+// --------------------------------------------------------------- new task
+export function pluginFields(task) {
+  return contributions.taskFields.map((f) => {
+    const box = h('div', { class: 'extension-field', dataset: { extension: f.name } });
+    const label = h('span', { class: 'label-text' }, f.label);
+    const wrap = h('div', { class: 'field' }, label, box);
+    let handle = null;
+    const out = safeRender(box, f.name, (c) => f.render(c, task, {}));
+    if (out && typeof out.value === 'function') handle = out;
+    return { name: f.name, el: wrap, value: () => (handle ? handle.value() : undefined) };
+  });
+}
+
+function newTaskForm(pid, users, board, panel, toggleBtn) {
+  const extras = pluginFields(null);
+  const form = h('form', { class: 'stack', 'data-testid': 'new-task-form' },
+    field('Title', h('input', { name: 'title', required: true, maxlength: 200 })),
+    field('Description', h('textarea', { name: 'description', maxlength: 5000 })),
+    h('div', { class: 'form-row' },
+      field('Assignee', select('assignee_id', userOptions(users, 'Unassigned'), '')),
+      field('Priority', select('priority', PRIORITY_OPTIONS, 'medium')),
+      field('Due date', h('input', { name: 'due_date', type: 'date' })),
+      field('Status', select('status', STATUSES.map((s) => [s, STATUS_LABELS[s]]), 'todo'))),
+    extras.map((x) => x.el),
+    h('div', { class: 'row' }, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Create task')));
+  return onSubmit(form, async (data) => {
+    const body = formValues(data, ['title', 'description', 'priority', 'due_date', 'status']);
+    if (data.get('assignee_id')) body.assignee_id = Number(data.get('assignee_id'));
+    for (const x of extras) if (x.value() !== undefined) body[x.name] = x.value();
+    const created = await api.post(`/api/projects/${Number(pid)}/tasks`, body);
+    const task = await api.get(taskPath(pid, created.id));
+    form.reset();
+    panel.hidden = true;
+    toggleBtn.setAttribute('aria-expanded', 'false');
+    const card = board.add(task);
+    toast(`Created “${shorten(task.title)}”` + (card ? '' : ' (hidden by the filters)'));
+    if (card) {
+      board.showColumn(task.status);
+      card.querySelector('a').focus();
+    } else {
+      toggleBtn.focus();
+    }
+  });
+}
+
+route(/^projects\/(\d+)$/, async (ctx, pid) => {
+  const filters = readFilters(ctx.params);
+  const [project, users] = await Promise.all([api.get('/api/projects/' + Number(pid)), teamMembers()]);
+  ctx.setTitle(project.name);
+  const board = createBoard(ctx, pid, filters);
+  await board.load();
+  const panel = h('section', { class: 'card', 'aria-labelledby': 'new-task-title' });
+  const newBtn = toggle('+ New task', panel, { 'data-testid': 'new-task' });
+  mount(panel, h('h2', { id: 'new-task-title' }, 'New task'), newTaskForm(pid, users, board, panel, newBtn));
+  ctx.setActions(
+    h('a', { class: 'btn', href: '#/projects' }, '← Projects'),
+    newBtn,
+    h('a', { class: 'btn', href: `#/projects/${Number(pid)}/settings`, 'data-testid': 'project-settings' }, 'Settings'));
+  ctx.mount(
+    project.status === 'archived' ? h('p', { class: 'banner' }, 'This project is archived.') : null,
+    project.description ? h('p', { class: 'muted desc' }, project.description) : null,
+    panel,
+    filterBar(ctx, board, filters, users),
+    board.tabs,
+    board.el);
+  ctx.poll(board.poll, POLL_MS);
+}, { title: 'Board', notFound: 'Project not found' });
+
+

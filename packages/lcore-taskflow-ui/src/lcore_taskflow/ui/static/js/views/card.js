@@ -1,0 +1,68 @@
+/* A task card on the board: title link, due/priority/assignee badges, plugin
+ * badges, and move buttons that name their task. */
+import { h, badge, srOnly, initials, textColorOn, STATUSES, STATUS_LABELS } from '../dom.js';
+import { dueState, dueText } from '../dates.js';
+import { contributions } from '../extensions.js';
+
+export const PRIORITY_LABELS = { low: 'Low', medium: 'Medium', high: 'High' };
+
+export function assigneeAvatar(name) {
+  if (!name) return h('span', { class: 'avatar avatar-none', title: 'Unassigned' }, srOnly('Unassigned'), h('span', { 'aria-hidden': 'true' }, '–'));
+  return h('span', { class: 'avatar', title: 'Assigned to ' + name },
+    h('span', { 'aria-hidden': 'true' }, initials(name)), srOnly('Assigned to ' + name));
+}
+
+export function dueBadge(task) {
+  if (!task.due_date) return null;
+  const state = dueState(task);
+  return badge(dueText(task), state ? 'due-' + state : 'due', { 'data-testid': 'due-badge', title: 'Due date ' + task.due_date });
+}
+
+function pluginBadges(task) {
+  return contributions.cardBadges.flatMap((fn, i) => {
+    let items;
+    try { items = fn(task) || []; } catch (err) { console.error('card badge plugin failed', err); return []; }
+    return items.map((b) => {
+      const el = h('span', { class: 'badge badge-plugin', title: b.title || null, dataset: { extension: 'badge-' + i } }, String(b.text));
+      const fg = b.color ? textColorOn(b.color) : null;
+      if (fg) {
+        el.style.background = b.color;
+        el.style.color = fg;
+      }
+      return el;
+    });
+  });
+}
+
+/** The move buttons: left/right between columns, up/down within one (when the server keeps positions). */
+function moveButtons(task, reorder) {
+  const i = STATUSES.indexOf(task.status);
+  const quoted = `“${task.title}”`;
+  const btn = (dir, label, text) => h('button', {
+    type: 'button', class: 'btn btn-move', dataset: { move: dir }, 'aria-label': label,
+    'data-testid': 'move-' + dir,
+  }, text);
+  return h('div', { class: 'moves' },
+    i > 0 ? btn('left', `Move ${quoted} to ${STATUS_LABELS[STATUSES[i - 1]]}`, '◀ ' + STATUS_LABELS[STATUSES[i - 1]]) : null,
+    reorder ? btn('up', `Move ${quoted} up`, '▲') : null,
+    reorder ? btn('down', `Move ${quoted} down`, '▼') : null,
+    i < 2 ? btn('right', `Move ${quoted} to ${STATUS_LABELS[STATUSES[i + 1]]}`, STATUS_LABELS[STATUSES[i + 1]] + ' ▶') : null);
+}
+
+export function taskCard(pid, task, { reorder }) {
+  const titleId = 'card-title-' + task.id;
+  const due = dueState(task);
+  return h('article', {
+    class: 'task-card' + (due ? ' is-' + due : ''), draggable: 'true', 'data-testid': 'task-card',
+    'aria-labelledby': titleId, dataset: { taskId: task.id, status: task.status },
+  },
+  h('h3', { class: 'title', id: titleId }, h('a', { href: `#/projects/${Number(pid)}/tasks/${Number(task.id)}`, 'data-role': 'title' }, task.title)),
+  h('div', { class: 'meta' },
+    dueBadge(task),
+    badge(PRIORITY_LABELS[task.priority] || task.priority, task.priority, { title: 'Priority' }),
+    task.comment_count ? h('span', { class: 'count', title: 'Comments' }, `💬 ${task.comment_count}`, srOnly(' comments')) : null,
+    task.attachment ? h('span', { title: 'Has an attachment' }, '📎', srOnly('Has an attachment')) : null,
+    pluginBadges(task),
+    assigneeAvatar(task.assignee_name)),
+  moveButtons(task, reorder));
+}

@@ -1,0 +1,125 @@
+/* Dashboard: totals, project summary, tasks by status, activity (paged), overdue tasks; live. */
+import { h, mount, formatTime, badge, STATUSES, STATUS_LABELS } from '../dom.js';
+import { route } from '../router.js';
+import { api } from '../api.js';
+import { dashboardWatcher, activityPager, listProjects } from '../contract.js';
+import { card, tableWrap, progress, empty, activityText } from './common.js';
+import { toastError } from '../toast.js';
+
+function stat(label, value, extra) {
+  return h('div', { class: 'stat' + (extra ? ' ' + extra : ''), 'data-testid': 'stat-' + label.toLowerCase() },
+    h('div', { class: 'value' }, value ?? 0), h('div', { class: 'label' }, label));
+}
+
+function stats(totals) {
+  const t = totals || {};
+  return [stat('Projects', t.projects), stat('Tasks', t.tasks), stat('Team', t.users),
+    stat('Overdue', t.overdue, t.overdue > 0 ? 'warn' : '')];
+}
+
+function summaryTable(projects) {
+  if (!projects.length) return empty('No projects yet.');
+  return tableWrap('Projects summary', h('table', { class: 'table', 'data-testid': 'project-summary' },
+    h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Project'), h('th', { scope: 'col', class: 'phone-hide' }, 'Status'),
+      h('th', { scope: 'col' }, 'Tasks'), h('th', { scope: 'col' }, 'Done'), h('th', { scope: 'col' }, 'Progress'))),
+    h('tbody', null, projects.map((p) => h('tr', null,
+      h('td', { class: 'wrap' }, h('a', { href: '#/projects/' + Number(p.id) }, p.name)),
+      h('td', { class: 'phone-hide' }, badge(p.status)),
+      h('td', null, p.task_count), h('td', null, p.done_count),
+      h('td', null, progress(p.done_count, p.task_count)))))));
+}
+
+/**
+ * Tasks by status per project: HTML bars whose counts are always written out
+ * (no hover needed), so the text stays readable at any width.
+ */
+function statusChart(projects) {
+  if (!projects.length) return empty('Nothing to chart yet.');
+  const max = Math.max(1, ...projects.map((p) => p.task_counts.total));
+  return h('div', { class: 'chart' },
+    h('ul', { class: 'chart-rows', 'data-testid': 'status-chart' }, projects.slice(0, 12).map((p) => {
+      const c = p.task_counts;
+      const bar = h('div', { class: 'chart-bar', 'aria-hidden': 'true' }, STATUSES.map((s) => {
+        const part = h('span', { class: 'seg seg-' + s });
+        part.style.width = (100 * (c[s] || 0)) / max + '%';
+        return part;
+      }));
+      return h('li', { class: 'chart-row', dataset: { project: p.id } },
+        h('div', { class: 'chart-head' }, h('a', { href: '#/projects/' + Number(p.id) }, p.name),
+          h('span', { class: 'chart-total' }, `${c.total} task${c.total === 1 ? '' : 's'}`)),
+        bar,
+        h('p', { class: 'chart-counts' }, STATUSES.map((s) =>
+          h('span', { class: 'count count-' + s }, h('i', { class: 'dot ' + s, 'aria-hidden': 'true' }), `${STATUS_LABELS[s]} ${c[s] || 0}`))));
+    })));
+}
+
+function activityItem(a) {
+  return h('li', null,
+    h('span', { class: 'what' }, a.project_id && a.task_id
+      ? h('a', { href: `#/projects/${Number(a.project_id)}/tasks/${Number(a.task_id)}` }, activityText(a.summary))
+      : activityText(a.summary)),
+    h('span', { class: 'when' }, formatTime(a.created_at)));
+}
+
+function overdueList(overdue) {
+  if (!overdue.length) return empty('Nothing overdue.');
+  return h('ul', { class: 'feed', 'data-testid': 'overdue-list' }, overdue.map((o) => h('li', null,
+    h('span', { class: 'what' }, h('a', { href: `#/projects/${Number(o.project_id)}/tasks/${Number(o.id)}` }, o.title)),
+    h('span', { class: 'when' }, o.project_name + ' · due ' + o.due_date))));
+}
+
+/** The activity card: newest first, "Show older" pages back; `prepend` adds newer rows from live updates. */
+function activityCard() {
+  const pager = activityPager(15);
+  const list = h('ul', { class: 'feed', 'data-testid': 'activity-feed' });
+  const none = empty('No activity yet.');
+  const more = h('button', { type: 'button', class: 'btn', 'data-testid': 'activity-more', hidden: true }, 'Show older activity');
+  const load = async () => {
+    more.disabled = true;
+    try {
+      const rows = await pager.next();
+      list.append(...rows.map(activityItem));
+      // Keep the keyboard where it was: on the first new row's link, or on the button.
+      if (document.activeElement === more && rows.length) {
+        const link = list.children[list.children.length - rows.length].querySelector('a');
+        if (link && pager.done) link.focus();
+      }
+    } catch (err) {
+      toastError(err, { label: 'Retry', run: load });
+    } finally {
+      more.disabled = false;
+      more.hidden = pager.done;
+      none.hidden = list.children.length > 0;
+    }
+  };
+  more.addEventListener('click', load);
+  const el = card('Recent activity', list, none, more);
+  return { el, load, prepend: (rows) => { list.prepend(...rows.map(activityItem)); none.hidden = list.children.length > 0; } };
+}
+
+route(/^dashboard$/, async (ctx) => {
+  ctx.setTitle('Dashboard');
+  const watcher = dashboardWatcher();
+  const activity = activityCard();
+  const [overview, projects] = await Promise.all([watcher.overview(), listProjects(false), activity.load()]);
+  const statsBox = h('div', { class: 'stats' }, stats(overview.totals));
+  const summaryBox = h('div', null, summaryTable(overview.projects || []));
+  const chartBox = h('div', null, statusChart(projects.projects));
+  const overdueBox = h('div', null, overdueList(overview.overdue_tasks || []));
+  ctx.mount(statsBox,
+    h('div', { class: 'grid-2' }, card('Projects', summaryBox), card('Tasks by status', chartBox)),
+    h('div', { class: 'grid-2' }, activity.el, card('Overdue tasks', overdueBox)));
+
+  // Live: only when the overview changed (304 / same activity head otherwise).
+  ctx.poll(async () => {
+    const next = await watcher.poll();
+    if (!next) return;
+    const [list, newest] = await Promise.all([listProjects(false), api.get('/api/projects/dashboard/activity?limit=15')]);
+    mount(statsBox, stats(next.totals));
+    mount(summaryBox, summaryTable(next.projects || []));
+    mount(chartBox, statusChart(list.projects));
+    mount(overdueBox, overdueList(next.overdue_tasks || []));
+    const shown = new Set([...activity.el.querySelectorAll('.feed li')].map((li) => li.textContent));
+    activity.prepend((newest.activity || []).filter((a) => !shown.has(activityText(a.summary) + formatTime(a.created_at))));
+  }, 4000);
+}, { title: 'Dashboard' });

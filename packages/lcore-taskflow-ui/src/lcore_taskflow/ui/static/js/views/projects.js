@@ -1,0 +1,144 @@
+/* Projects: the list (archived ones hidden unless asked), create, archive; project settings. */
+import { h, badge, mount } from '../dom.js';
+import { api, session } from '../api.js';
+import { route, replaceParams } from '../router.js';
+import { listProjects } from '../contract.js';
+import { field, select, onSubmit, formValues } from '../forms.js';
+import { toast, toastError, announce } from '../toast.js';
+import { contributions, safeRender } from '../extensions.js';
+import { card, progress, empty, toggle, deleteWithUndo, pendingDeletes } from './common.js';
+
+const PROJECT_STATUSES = [['active', 'Active'], ['on_hold', 'On hold'], ['completed', 'Completed'], ['archived', 'Archived']];
+const statusLabel = (s) => (PROJECT_STATUSES.find(([v]) => v === s) || [s, s])[1];
+const projectPath = (id) => '/api/projects/' + Number(id);
+
+/** PUT needs the name; archive and unarchive keep everything else as it is. */
+function setStatus(p, status) {
+  return api.put(projectPath(p.id), { name: p.name, description: p.description || '', status });
+}
+
+function newProjectForm(onCreated) {
+  const form = h('form', { class: 'stack', 'data-testid': 'new-project-form' },
+    field('Name', h('input', { name: 'name', required: true, maxlength: 200 })),
+    field('Description', h('textarea', { name: 'description', maxlength: 5000 })),
+    h('div', null, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Create project')));
+  return onSubmit(form, async (data) => {
+    const created = await api.post('/api/projects/', formValues(data, ['name', 'description']));
+    form.reset();
+    toast(`Project “${created.name}” created`);
+    onCreated(created);
+  });
+}
+
+function projectCard(p, onArchived) {
+  const c = p.task_counts || {};
+  const archived = p.status === 'archived';
+  const el = h('article', { class: 'card project-card' + (archived ? ' is-archived' : ''), 'data-testid': 'project-card', dataset: { projectId: p.id } },
+    h('h2', { class: 'project-name' }, h('a', { href: '#/projects/' + Number(p.id) }, p.name)),
+    p.description ? h('p', { class: 'muted small desc' }, p.description) : null,
+    h('div', { class: 'counts' }, badge(statusLabel(p.status), 'project-' + p.status),
+      badge((c.todo || 0) + ' to do', 'todo'), badge((c.in_progress || 0) + ' in progress', 'in_progress'),
+      badge((c.done || 0) + ' done', 'done')),
+    progress(c.done || 0, c.total || 0),
+    h('div', { class: 'row' },
+      h('a', { class: 'btn btn-small', href: '#/projects/' + Number(p.id), 'aria-label': `Open the board of ${p.name}` }, 'Open board'),
+      h('a', { class: 'btn btn-small', href: `#/projects/${Number(p.id)}/settings`, 'aria-label': `Settings of ${p.name}` }, 'Settings'),
+      session.isAdmin() ? h('button', {
+        type: 'button', class: 'btn btn-small', 'data-testid': 'archive-project',
+        'aria-label': `${archived ? 'Unarchive' : 'Archive'} ${p.name}`,
+        onclick: (ev) => archiveToggle(p, ev.currentTarget, onArchived),
+      }, archived ? 'Unarchive' : 'Archive') : null));
+  return el;
+}
+
+async function archiveToggle(p, button, done) {
+  const to = p.status === 'archived' ? 'active' : 'archived';
+  const from = p.status;
+  button.disabled = true;
+  try {
+    await setStatus(p, to);
+    p.status = to;
+    toast(to === 'archived' ? `Archived “${p.name}”` : `“${p.name}” is active again`, {
+      action: { label: 'Undo', run: async () => {
+        try { await setStatus(p, from); p.status = from; done(); } catch (err) { toastError(err); }
+      } },
+    });
+    done();
+  } catch (err) {
+    toastError(err, { label: 'Retry', run: () => archiveToggle(p, button, done) });
+  } finally {
+    button.disabled = false;
+  }
+}
+
+route(/^projects$/, async (ctx) => {
+  ctx.setTitle('Projects');
+  let showArchived = ctx.params.get('archived') === '1';
+  const list = h('div', { class: 'projects', 'data-testid': 'projects' });
+  const refresh = async () => {
+    const data = await listProjects(showArchived);
+    if (!ctx.alive()) return;
+    const projects = data.projects.filter((p) => !pendingDeletes.has('project:' + p.id));
+    mount(list, projects.length ? projects.map((p) => projectCard(p, () => refresh().catch(toastError)))
+      : empty(showArchived ? 'No projects yet.' : 'No active projects. Archived ones are hidden.'));
+  };
+  const panel = session.isAdmin() ? card('New project', newProjectForm(() => refresh().catch(toastError))) : null;
+  const archivedBox = h('input', {
+    type: 'checkbox', checked: showArchived, 'data-testid': 'show-archived',
+    onchange: async (ev) => {
+      showArchived = ev.currentTarget.checked;
+      const params = new URLSearchParams(ctx.params);
+      if (showArchived) params.set('archived', '1'); else params.delete('archived');
+      replaceParams(params);
+      await refresh().catch(toastError);
+      announce(showArchived ? 'Showing archived projects too' : 'Archived projects hidden');
+    },
+  });
+  await refresh();
+  ctx.setActions(panel ? toggle('+ New project', panel, { 'data-testid': 'new-project' }) : null);
+  ctx.mount(panel, h('p', { class: 'filters-line' }, h('label', { class: 'check' }, archivedBox, 'Show archived projects')), list);
+}, { title: 'Projects' });
+
+// ------------------------------------------------------------ settings
+function editProjectForm(ctx, project) {
+  const form = h('form', { class: 'stack', 'data-testid': 'edit-project-form' },
+    field('Name', h('input', { name: 'name', value: project.name, required: true, maxlength: 200 })),
+    field('Description', h('textarea', { name: 'description', value: project.description || '', maxlength: 5000 })),
+    field('Status', select('status', PROJECT_STATUSES, project.status)),
+    h('div', null, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Save project')));
+  return onSubmit(form, async (data) => {
+    const values = { name: String(data.get('name')).trim(), description: String(data.get('description') || ''), status: data.get('status') };
+    await api.put(projectPath(project.id), values);
+    Object.assign(project, values);
+    ctx.setTitle(`Settings · ${project.name}`);
+    toast('Project saved');
+  });
+}
+
+route(/^projects\/(\d+)\/settings$/, async (ctx, pid) => {
+  const project = await api.get(projectPath(pid));
+  ctx.setTitle(`Settings · ${project.name}`);
+  const admin = session.isAdmin();
+  ctx.setActions(h('a', { class: 'btn', href: '#/projects/' + Number(pid) }, '← Board'),
+    admin ? h('button', {
+      type: 'button', class: 'btn btn-danger', 'data-testid': 'delete-project',
+      onclick: () => deleteWithUndo({
+        key: 'project:' + project.id,
+        message: `Deleted project “${project.name}”`,
+        hide: () => { location.hash = '#/projects'; },
+        restore: () => { location.hash = `#/projects/${Number(pid)}/settings`; },
+        commit: (opts) => api.del(projectPath(pid), opts),
+      }),
+    }, 'Delete project') : null);
+  const panels = contributions.projectPanels.map((p) => {
+    const box = h('div', { class: 'extension-panel', dataset: { extension: p.id } });
+    safeRender(box, p.id, p.render, project, { signal: ctx.signal });
+    return card(p.title, box);
+  });
+  ctx.mount(h('div', { class: 'grid-2' },
+    h('div', null, admin ? card('Edit project', editProjectForm(ctx, project))
+      : card('Project', h('p', null, project.description || 'No description.'),
+        h('p', { class: 'muted' }, 'Status: ' + statusLabel(project.status) + '. Only admins can change a project.'))),
+    h('div', null, panels)));
+}, { title: 'Project settings', notFound: 'Project not found' });
+

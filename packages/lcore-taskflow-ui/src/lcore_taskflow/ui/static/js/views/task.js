@@ -1,0 +1,238 @@
+/* Task detail: status, details, edit (a due date can be cleared), attachment,
+ * comments, plugin panels; other people's changes arrive live. */
+import { h, mount, badge, formatTime, shorten, STATUSES, STATUS_LABELS } from '../dom.js';
+import { api, session, teamMembers, taskPath } from '../api.js';
+import { route } from '../router.js';
+import { taskWatcher } from '../contract.js';
+import { field, select, onSubmit } from '../forms.js';
+import { toast, toastError, announce } from '../toast.js';
+import { contributions, safeRender, emit } from '../extensions.js';
+import { card, empty, userOptions, PRIORITY_OPTIONS, deleteWithUndo } from './common.js';
+import { dueBadge, assigneeAvatar, PRIORITY_LABELS } from './card.js';
+import { pluginFields } from './board.js';
+
+const POLL_MS = 4000;
+
+function details(task) {
+  return h('dl', { class: 'meta-list' },
+    h('dt', null, 'Status'), h('dd', { 'data-testid': 'task-status' }, badge(STATUS_LABELS[task.status], task.status)),
+    h('dt', null, 'Priority'), h('dd', null, badge(PRIORITY_LABELS[task.priority] || task.priority, task.priority)),
+    h('dt', null, 'Assignee'), h('dd', null, assigneeAvatar(task.assignee_name), ' ', task.assignee_name || 'Unassigned'),
+    h('dt', null, 'Due date'), h('dd', { 'data-testid': 'task-due' }, task.due_date ? dueBadge(task) : '—'),
+    h('dt', null, 'Created'), h('dd', null, formatTime(task.created_at) || '—'),
+    h('dt', null, 'Updated'), h('dd', null, formatTime(task.updated_at) || '—'));
+}
+
+function displayName(stored) {
+  return String(stored || '').replace(/^task_\d+_[0-9a-f]{8}_/, '');
+}
+
+async function download(stored) {
+  try {
+    const blob = await api.blob('/api/projects/attachments/' + encodeURIComponent(stored));
+    const url = URL.createObjectURL(blob);
+    const link = h('a', { href: url, download: displayName(stored) });
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 30000);
+  } catch (err) {
+    toastError(err);
+  }
+}
+
+function commentItem(c) {
+  return h('li', null, h('span', { class: 'who' }, c.username), h('span', { class: 'muted small' }, formatTime(c.created_at)),
+    h('p', { class: 'body' }, c.body));
+}
+
+route(/^projects\/(\d+)\/tasks\/(\d+)$/, async (ctx, pid, tid) => {
+  const [first, users] = await Promise.all([api.get(taskPath(pid, tid)), teamMembers()]);
+  let task = first;
+  const boardUrl = '#/projects/' + Number(pid);
+  ctx.setTitle(task.title);
+  const deletedNote = h('p', { class: 'banner banner-error', role: 'alert', hidden: true, 'data-testid': 'task-deleted' },
+    'Someone deleted this task. ', h('a', { href: boardUrl }, 'Back to the board'));
+
+  // ------------------------------------------------------------ status
+  let moving = false;
+  const statusButtons = STATUSES.map((s) => h('button', {
+    type: 'button', class: 'btn', dataset: { status: s }, 'aria-pressed': String(s === task.status),
+    onclick: () => setStatus(s),
+  }, STATUS_LABELS[s]));
+  const statusGroup = h('div', { class: 'status-buttons', role: 'group', 'aria-label': 'Status', 'data-testid': 'status-buttons' }, statusButtons);
+  const markStatus = () => statusButtons.forEach((b) => {
+    b.setAttribute('aria-pressed', String(b.dataset.status === task.status));
+    if (moving) b.setAttribute('aria-disabled', 'true'); else b.removeAttribute('aria-disabled');
+  });
+  async function setStatus(s) {
+    if (moving || s === task.status) return;
+    const before = task.status;
+    moving = true;
+    task.status = s;
+    markStatus();
+    showDetails();
+    try {
+      await api.patch(taskPath(pid, tid), { status: s });
+      toast(`Moved “${shorten(task.title)}” to ${STATUS_LABELS[s]}`, { action: { label: 'Undo', run: () => setStatus(before) } });
+    } catch (err) {
+      task.status = before;
+      toastError(`Couldn't move “${shorten(task.title)}”: ${err.message}`, { label: 'Retry', run: () => setStatus(s) });
+    } finally {
+      moving = false;
+      markStatus();
+      showDetails();
+    }
+  }
+
+  // ------------------------------------------------------------ details
+  const descBox = h('p', { class: 'desc' });
+  const detailsBox = h('div');
+  function showDetails() {
+    mount(descBox, task.description || h('span', { class: 'muted' }, 'No description.'));
+    mount(detailsBox, details(task));
+  }
+  showDetails();
+
+  // --------------------------------------------------------------- edit
+  const extras = pluginFields(task);
+  const form = h('form', { class: 'stack', 'data-testid': 'edit-task-form' },
+    field('Title', h('input', { name: 'title', value: task.title, required: true, maxlength: 200 })),
+    field('Description', h('textarea', { name: 'description', value: task.description || '', maxlength: 5000 })),
+    h('div', { class: 'form-row' },
+      field('Assignee', select('assignee_id', userOptions(users, 'Unassigned'), task.assignee_id ?? '')),
+      field('Priority', select('priority', PRIORITY_OPTIONS, task.priority)),
+      field('Due date', h('input', { name: 'due_date', type: 'date', value: task.due_date || '' }), 'Empty it to remove the due date.')),
+    extras.map((x) => x.el),
+    h('div', null, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Save changes')));
+  form.addEventListener('input', () => { form.dataset.dirty = '1'; });
+  const fillForm = () => {
+    form.elements.title.value = task.title;
+    form.elements.description.value = task.description || '';
+    form.elements.assignee_id.value = task.assignee_id ?? '';
+    form.elements.priority.value = task.priority;
+    form.elements.due_date.value = task.due_date || '';
+  };
+  onSubmit(form, async (data) => {
+    const body = {
+      title: String(data.get('title') || '').trim(),
+      description: String(data.get('description') || ''),
+      priority: data.get('priority'),
+      assignee_id: data.get('assignee_id') ? Number(data.get('assignee_id')) : null,
+      // Always sent: an emptied date field clears the date (the API takes null).
+      due_date: data.get('due_date') || null,
+    };
+    for (const x of extras) if (x.value() !== undefined) body[x.name] = x.value();
+    await api.patch(taskPath(pid, tid), body);
+    await refresh();
+    delete form.dataset.dirty;
+    fillForm();
+    toast('Task saved');
+    emit('task:saved', Object.assign({}, task));
+  });
+
+  // --------------------------------------------------------- attachment
+  const attachmentBox = h('div');
+  const showAttachment = () => mount(attachmentBox, task.attachment
+    ? h('p', { 'data-testid': 'attachment', class: 'wrap' }, '📎 ', h('strong', null, displayName(task.attachment)), ' ',
+      h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'download', 'aria-label': 'Download ' + displayName(task.attachment), onclick: () => download(task.attachment) }, 'Download'))
+    : h('p', { class: 'muted' }, 'No attachment.'));
+  showAttachment();
+  const upload = h('form', { class: 'inline', 'data-testid': 'upload-form' },
+    field(task.attachment ? 'Replace the file' : 'Attach a file', h('input', { name: 'file', type: 'file', required: true, 'data-testid': 'upload-input' })),
+    h('button', { type: 'submit', class: 'btn' }, 'Upload'));
+  onSubmit(upload, async (data) => {
+    const done = await api.upload(taskPath(pid, tid) + '/attachment', data);
+    task.attachment = done.filename;
+    upload.reset();
+    showAttachment();
+    toast(`Uploaded ${displayName(done.filename)}`);
+  });
+
+  // ------------------------------------------------------------ comments
+  const commentList = h('ul', { class: 'comments', 'data-testid': 'comments' });
+  const commentTitle = h('h2', { id: 'comments-title' });
+  const showComments = () => {
+    const comments = task.comments || [];
+    commentTitle.textContent = `Comments (${task.comment_count ?? comments.length})`;
+    mount(commentList, comments.map(commentItem));
+    commentList.hidden = !comments.length;
+  };
+  const noComments = empty('No comments yet.');
+  const commentForm = h('form', { class: 'stack', 'data-testid': 'comment-form' },
+    field('Add a comment', h('textarea', { name: 'body', required: true, maxlength: 5000 })),
+    h('div', null, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Comment')));
+  onSubmit(commentForm, async (data) => {
+    const body = String(data.get('body') || '').trim();
+    const made = await api.post(taskPath(pid, tid) + '/comments', { body });
+    task.comments = (task.comments || []).concat([{ id: made.id, username: session.user.username, body, created_at: Date.now() / 1000 }]);
+    task.comment_count = (task.comment_count || 0) + 1;
+    showComments();
+    noComments.hidden = true;
+    commentForm.reset();
+    // The keyboard stays in the comment box, ready for the next one.
+    commentForm.elements.body.focus();
+    announce('Comment added');
+  });
+  showComments();
+  noComments.hidden = Boolean((task.comments || []).length);
+
+  // ---------------------------------------------------------- refreshing
+  async function refresh() {
+    task = await api.get(taskPath(pid, tid));
+    ctx.setTitle(task.title);
+    markStatus();
+    showDetails();
+    showAttachment();
+    showComments();
+    noComments.hidden = Boolean((task.comments || []).length);
+    if (!form.dataset.dirty) fillForm();
+  }
+
+  ctx.setActions(
+    h('a', { class: 'btn', href: boardUrl }, '← Board'),
+    session.isAdmin() ? h('button', {
+      type: 'button', class: 'btn btn-danger', 'data-testid': 'delete-task',
+      onclick: () => deleteWithUndo({
+        key: 'task:' + task.id,
+        message: `Deleted “${shorten(task.title)}”`,
+        hide: () => { location.hash = boardUrl; },
+        restore: () => { location.hash = `${boardUrl}/tasks/${Number(tid)}`; },
+        commit: (opts) => api.del(taskPath(pid, tid), opts),
+      }),
+    }, 'Delete task') : null);
+
+  const panels = contributions.taskPanels.map((p) => {
+    const box = h('div', { class: 'extension-panel', dataset: { extension: p.id } });
+    safeRender(box, p.id, p.render, Object.assign({}, task), { signal: ctx.signal });
+    return card(p.title, box);
+  });
+
+  const watcher = taskWatcher(pid);
+  ctx.mount(deletedNote, h('div', { class: 'grid-2' },
+    h('div', null,
+      card(null, h('div', { class: 'task-detail' }, descBox, statusGroup, detailsBox)),
+      card('Edit task', form),
+      card('Attachment', attachmentBox, upload)),
+    h('div', null,
+      h('section', { class: 'card', 'aria-labelledby': 'comments-title' }, commentTitle, commentList, noComments, commentForm),
+      panels)));
+  // A one-row list answers the change cursor (where the server has one).
+  await watcher.start([await api.get(`/api/projects/${Number(pid)}/tasks?limit=1`)]);
+  ctx.poll(async () => {
+    if (moving) return;
+    const changes = await watcher.poll();
+    if (!changes) return;
+    if ((changes.deleted || []).includes(Number(tid))) {
+      deletedNote.hidden = false;
+      return;
+    }
+    if (changes.reload || changes.tasks.some((t) => t.id === Number(tid))) {
+      try {
+        await refresh();
+      } catch (err) {
+        if (err.status === 404) deletedNote.hidden = false; else throw err;
+      }
+    }
+  }, POLL_MS);
+}, { title: 'Task', notFound: 'Task not found', notFoundText: "This task doesn't exist: it may have been deleted, or it belongs to another project." });

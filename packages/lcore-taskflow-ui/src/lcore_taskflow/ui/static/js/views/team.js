@@ -1,0 +1,79 @@
+/* Team: members, roles and state; add, deactivate/activate and remove for admins. */
+import { h, badge, formatTime } from '../dom.js';
+import { api, session, forgetTeam } from '../api.js';
+import { route } from '../router.js';
+import { field, select, onSubmit, formValues } from '../forms.js';
+import { toast, toastError } from '../toast.js';
+import { card, tableWrap, toggle, deleteWithUndo } from './common.js';
+
+function newMemberForm(onAdded) {
+  const form = h('form', { class: 'stack', 'data-testid': 'new-member-form' },
+    h('div', { class: 'form-row' },
+      field('Username', h('input', { name: 'username', required: true, autocomplete: 'off' })),
+      field('Email', h('input', { name: 'email', type: 'email', required: true })),
+      field('Password', h('input', { name: 'password', type: 'password', required: true, autocomplete: 'new-password' })),
+      field('Role', select('role', [['member', 'Member'], ['admin', 'Admin']], 'member'))),
+    h('div', null, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Add member')));
+  return onSubmit(form, async (data) => {
+    const created = await api.post('/api/users/', formValues(data, ['username', 'email', 'password', 'role']));
+    form.reset();
+    forgetTeam();
+    toast(`${created.username} added to the team`);
+    onAdded();
+  });
+}
+
+function memberRow(ctx, u) {
+  const me = session.user && Number(session.user.id) === Number(u.id);
+  const tr = h('tr', { 'data-testid': 'member-row' });
+  const stateCell = h('td', { 'data-label': 'Role' });
+  const showState = () => {
+    stateCell.replaceChildren(badge(u.role, u.role), u.is_active === false ? ' ' : '', u.is_active === false ? badge('inactive', 'inactive') : '');
+  };
+  showState();
+  tr.append(
+    h('td', { class: 'wrap', 'data-label': 'Member' }, h('strong', null, u.username), me ? h('span', { class: 'muted small' }, ' (you)') : null),
+    h('td', { class: 'wrap', 'data-label': 'Email' }, u.email), stateCell,
+    h('td', { class: 'muted small phone-hide' }, formatTime(u.created_at)));
+  if (session.isAdmin()) {
+    const activate = h('button', {
+      type: 'button', class: 'btn btn-small',
+      onclick: async () => {
+        activate.disabled = true;
+        try {
+          await api.patch('/api/users/' + Number(u.id), { is_active: u.is_active === false });
+          u.is_active = u.is_active === false;
+          showState();
+          activate.textContent = u.is_active === false ? 'Activate' : 'Deactivate';
+          activate.setAttribute('aria-label', `${activate.textContent} ${u.username}`);
+          forgetTeam();
+          toast(`${u.username} ${u.is_active ? 'reactivated' : 'deactivated'}`);
+        } catch (err) { toastError(err); } finally { activate.disabled = false; activate.focus(); }
+      },
+      'aria-label': `${u.is_active === false ? 'Activate' : 'Deactivate'} ${u.username}`,
+    }, u.is_active === false ? 'Activate' : 'Deactivate');
+    const remove = h('button', {
+      type: 'button', class: 'btn btn-small btn-danger', 'data-testid': 'remove-member', 'aria-label': `Remove ${u.username}`,
+      onclick: () => deleteWithUndo({
+        key: 'user:' + u.id,
+        message: `Removed ${u.username}`,
+        hide: () => { tr.hidden = true; },
+        restore: () => { tr.hidden = false; },
+        commit: async (opts) => { await api.del('/api/users/' + Number(u.id), opts); forgetTeam(); tr.remove(); },
+      }),
+    }, 'Remove');
+    tr.append(h('td', { class: 'actions' }, me ? null : [activate, ' ', remove]));
+  }
+  return tr;
+}
+
+route(/^team$/, async (ctx) => {
+  ctx.setTitle('Team');
+  const data = await api.get('/api/users/?limit=100');
+  const panel = session.isAdmin() ? card('Add a team member', newMemberForm(() => ctx.refresh())) : null;
+  ctx.setActions(panel ? toggle('+ Add member', panel, { 'data-testid': 'add-member' }) : null);
+  const heads = ['Member', 'Email', 'Role', 'Joined'].concat(session.isAdmin() ? ['Actions'] : []);
+  ctx.mount(panel, card(`${data.total} members`, tableWrap('Team members', h('table', { class: 'table table-stack', 'data-testid': 'team-table' },
+    h('thead', null, h('tr', null, heads.map((x) => h('th', { scope: 'col', class: x === 'Joined' ? 'phone-hide' : null }, x)))),
+    h('tbody', null, (data.users || []).map((u) => memberRow(ctx, u)))))));
+}, { title: 'Team' });

@@ -1,0 +1,48 @@
+/* A test plugin: one contribution to every extension point of the TaskFlow frontend. */
+export default function setup(taskflow) {
+  const { h } = taskflow;
+
+  taskflow.addNavItem({
+    id: 'testplug',
+    label: 'Test plugin',
+    async render(container) {
+      container.append(h('p', { 'data-testid': 'testplug-view' }, `Hello ${taskflow.user.username}`));
+      const data = await taskflow.api.get('/api/projects/?limit=1');
+      container.append(h('p', { 'data-testid': 'testplug-count' }, `${data.total} projects`));
+    },
+  });
+
+  taskflow.addTaskPanel({
+    id: 'testplug-panel',
+    title: 'Test panel',
+    render(container, task) {
+      container.append(h('p', { 'data-testid': 'testplug-panel' }, `Panel for ${task.title}`));
+    },
+  });
+
+  taskflow.addCardBadges((task) => (task.priority === 'high'
+    ? [{ text: 'HOT', title: 'High priority (test plugin)', color: '#b91c1c' }] : []));
+
+  taskflow.addTaskField({
+    name: 'testplug_note',
+    label: 'Test note',
+    render(container) {
+      const input = h('input', { 'data-testid': 'testplug-field', 'aria-label': 'Test note' });
+      container.append(input);
+      return { value: () => input.value || undefined };
+    },
+  });
+
+  taskflow.addProjectPanel({
+    id: 'testplug-project',
+    title: 'Test project panel',
+    render(container, project) {
+      container.append(h('p', { 'data-testid': 'testplug-project' }, `Settings of ${project.name}`));
+    },
+  });
+
+  taskflow.on('board:refresh', () => {
+    document.body.dataset.testplugRefreshes = String(Number(document.body.dataset.testplugRefreshes || 0) + 1);
+  });
+  taskflow.on('task:saved', (task) => taskflow.toast(`Test plugin saw “${task.title}” saved`, { kind: 'info' }));
+}
