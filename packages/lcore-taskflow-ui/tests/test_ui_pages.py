@@ -28,7 +28,7 @@ class Exploding:
     def taskflow_mounts(self, kernel):
         sub = Lcore()
 
-        @sub.get("/boom")
+        @sub.get("/boom", auth=False)
         def boom():
             raise RuntimeError("secret internal detail")
 
@@ -45,7 +45,7 @@ class Extra:
     def taskflow_mounts(self, kernel):
         sub = Lcore()
 
-        @sub.get("/ping")
+        @sub.get("/ping", auth=False)
         def ping():
             """Answer pong."""
             return {"pong": True}
@@ -64,8 +64,8 @@ def test_welcome_lists_plugins_and_mounted_endpoint_groups(client):
     assert r.status == 200
     assert r.headers["content-type"].startswith("text/html")
     assert "<h1>TaskFlow API</h1>" in r.text
-    assert re.search(r"core <span class=\"badge\">0\.1\.0</span>", r.text)
-    assert re.search(r"ui <span class=\"badge\">0\.1\.0</span>", r.text)
+    assert re.search(r"core <span class=\"badge\">0\.2\.0</span>", r.text)
+    assert re.search(r"ui <span class=\"badge\">0\.2\.0</span>", r.text)
     for group in ("/api/users", "/api/projects", "/health", "/frontend", "/static"):
         assert f'<h3 class="group-title">{group}</h3>' in r.text
     assert "/api/projects/&lt;pid&gt;/tasks" in r.text
@@ -86,9 +86,9 @@ def test_endpoint_groups_use_the_first_path_segment(app):
     assert group_name("/health") == "health"
     assert group_name("/api/users/<id:int>") == "api/users"
     assert group_name("/static/<path:path>") == "static"
-    names = [g["name"] for g in endpoint_groups(app)]
+    names = [g["name"] for g in endpoint_groups(app.taskflow)]
     assert names == sorted(names)
-    users = next(g for g in endpoint_groups(app) if g["name"] == "/api/users")
+    users = next(g for g in endpoint_groups(app.taskflow) if g["name"] == "/api/users")
     delete = {"method": "DELETE", "path": "/api/users/<id>",
               "desc": "Remove a team member who is no longer referenced (admin)."}
     assert delete in users["endpoints"]
@@ -185,13 +185,19 @@ def test_every_url_of_a_page_starts_with_the_base_prefix(client, monkeypatch, pa
         assert 'data-base="/pm"' in text
 
 
-def test_page_base_comes_from_the_mount_prefix_setting():
-    from types import SimpleNamespace
-
+def test_page_base_comes_from_the_mount_prefix_setting(tmp_path):
     from lcore_taskflow.ui._pages import page_base
 
-    assert page_base(SimpleNamespace(config={})) == ""
-    assert page_base(SimpleNamespace(config={"mount_prefix": "/pm/"})) == "/pm"
+    plain = make_app(tmp_path / "a", plugins=[UIPlugin()])
+    prefixed = make_app(tmp_path / "b", plugins=[UIPlugin()], mount_prefix="/pm/")
+    try:
+        assert page_base(plain.taskflow) == "" and page_base(prefixed.taskflow) == "/pm"
+        text = Client(prefixed).get("/pm/frontend", headers=HTML).text
+        assert 'data-base="/pm"' in text and 'href="/pm/static/' in text
+        assert Client(prefixed).get("/frontend", headers=HTML).status == 404
+    finally:
+        plain.taskflow.close()
+        prefixed.taskflow.close()
 
 
 def test_login_offers_the_demo_accounts(client):
@@ -272,7 +278,7 @@ def test_other_errors_stay_json(client):
     assert r.status == 405 and r.json["status"] == 405
     r = client.get("/api/projects/", headers=HTML)
     assert r.status == 401
-    assert "no authentication plugin is installed" in r.json["error"]
+    assert "no identity plugin is loaded" in r.json["error"]
 
 
 def test_error_page_escapes_the_path(client):
@@ -330,10 +336,14 @@ def test_taskflow_ui_installs_into_a_foreign_app(tmp_path):
         c = Client(app)
         assert [i.name for i in app.taskflow.infos] == ["core", "ui"]
         welcome = c.get("/", headers=HTML).text
-        assert '<h3 class="group-title">/hello</h3>' in welcome and "Say hello." in welcome
+        # the welcome page describes TaskFlow's endpoints, not the host's
+        assert '<h3 class="group-title">/api/projects</h3>' in welcome
+        assert '<h3 class="group-title">/hello</h3>' not in welcome
         assert c.get("/frontend", headers=HTML).status == 200
-        assert c.get("/hello", headers=JSON).json["hello"] == "world"
-        assert "<html" in c.get("/missing", headers=HTML).text
+        assert c.get("/hello", headers=JSON).body == b'{"hello": "world"}'
+        # a miss outside TaskFlow's paths is the host's (Lcore's own page here)
+        missing = c.get("/missing", headers=HTML)
+        assert missing.status == 404 and "Error: 404 Not Found" in missing.text
     finally:
         app.taskflow.close()
 
