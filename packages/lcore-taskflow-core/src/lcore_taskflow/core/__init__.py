@@ -25,6 +25,7 @@ from ._db import Database
 from ._errors import ApiError, validation_error
 from ._extension import Extension
 from ._kernel import TaskFlow, create_app
+from ._migrate import MigrationError
 from ._plugins import CORE_API, ENTRY_POINT_GROUP, PluginCheckError, hookimpl, hookspec
 from ._validation import EMAIL_RE, Fields, json_body, pagination, query_choice, query_int
 from .events import Event
@@ -39,6 +40,7 @@ __all__ = [
     "Event",
     "Extension",
     "Fields",
+    "MigrationError",
     "PluginCheckError",
     "RouteCollision",
     "TaskFilter",

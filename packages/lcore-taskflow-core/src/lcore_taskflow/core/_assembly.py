@@ -135,6 +135,7 @@ class Assembly:
                     f"{known.__module__}.{known.__qualname__} and {cls.__module__}."
                     f"{cls.__qualname__}")
         taken = {route_key(r.method, r.rule): r for r in app.routes}
+        owners = dict(self.owners)
         for owner, route, rule, _ in added.routes:
             where = f"plugin {owner}: route {route.method} {rule}"
             if "auth" not in route.config:
@@ -148,17 +149,19 @@ class Assembly:
             key = route_key(route.method, rule)
             other = taken.get(key)
             if other is not None:
-                mine = other in self.owners
+                mine = other in owners
                 if not (mine and route.config.get("overrides")):
-                    whose = (f"plugin {self.owners[other]}'s route" if mine
+                    whose = (f"plugin {owners[other]}'s route" if mine
                              else "the host's route")
                     hint = ("declare overrides=True to replace it" if mine else
                             "put TaskFlow under a prefix (APP_MOUNT_PREFIX=/pm) or move "
                             "the host's route")
                     raise RouteCollision(f"{where} collides with {whose} {describe(other)}: "
                                          f"{hint}")
-                added.replaced.append(other)
+                if other in self.owners:
+                    added.replaced.append(other)
             taken[key] = route
+            owners[route] = owner
         for name, _, _ in added.dependencies:
             if app._dependencies is not None and name in app._dependencies:
                 raise plugins.PluginCheckError(

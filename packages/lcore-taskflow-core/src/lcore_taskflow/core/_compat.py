@@ -23,7 +23,6 @@ import inspect
 import json
 import logging
 import time
-import warnings
 from datetime import datetime, timezone
 from types import SimpleNamespace
 from typing import Any
@@ -37,7 +36,6 @@ from lcore import (
     RequestLoggerMiddleware,
     Route,
     Router,
-    rate_limit,
 )
 
 
@@ -230,24 +228,13 @@ def trust_proxies(environ: dict, trusted: frozenset[str]) -> None:
     """Tell Lcore which proxies a TaskFlow request may come through.
 
     ``request.remote_addr`` trusts ``X-Forwarded-For`` only from the
-    addresses in ``environ['lcore.trusted_proxies']``; without that key
-    ``rate_limit`` warns on every loopback client that a proxy may be
-    unconfigured.  TaskFlow configures proxies explicitly
-    (``APP_TRUSTED_PROXIES``), so it always sets the key for its own routes.
+    addresses in ``environ['lcore.trusted_proxies']``, which Lcore sets only
+    through an app-wide setting or ``ProxyFixMiddleware`` (a pre-routing
+    middleware of the whole app, i.e. the host's).  TaskFlow sets the key for
+    its own routes (``APP_TRUSTED_PROXIES``; an empty set trusts no header),
+    which also keeps ``rate_limit``'s loopback warning quiet.
     """
     environ.setdefault("lcore.trusted_proxies", trusted)
-
-
-def quiet_rate_limit(limit: int, per: float, backend=None):
-    """``lcore.rate_limit`` without its decoration-time warning.
-
-    Lcore warns at each decoration that in-process buckets are per worker
-    process; TaskFlow says so once at start-up instead (and offers Redis).
-    The filter is local to this call, not process-wide.
-    """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        return rate_limit(limit, per=per, backend=backend)
 
 
 def transient(container, name: str, ctx) -> Any:
