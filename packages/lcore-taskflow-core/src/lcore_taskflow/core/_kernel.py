@@ -128,6 +128,8 @@ class TaskFlow:
         self.app = app
         self.pm = plugins.new_manager(trace=core_settings.trace_hooks)
         self.hook = self.pm.hook
+        # Historic: every plugin registered from now on gets the call too.
+        self.hook.taskflow_addhooks.call_historic(kwargs={"pluginmanager": self.pm})
         self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="taskflow-q")
         try:
             batch = self._register_all(core_settings)
@@ -220,8 +222,7 @@ class TaskFlow:
                 f"two plugins are named {name!r}: {_origin(existing)} and {_origin(plugin)}; "
                 "rename one (its entry point name or its name attribute)")
         plugins.check_core_api(name, plugin, _core_version())
-        self.pm.register(plugin, name=name)
-        self.hook.taskflow_addhooks.call_historic(kwargs={"pluginmanager": self.pm})
+        self.pm.register(plugin, name=name)  # also calls its taskflow_addhooks (historic)
         self._callers = None
         self._impls = {}
         info = plugins.PluginInfo(name, version or plugins.plugin_version(plugin), source, plugin)
