@@ -100,7 +100,7 @@ def test_create_admin(cli):
     assert rows[0][0] == "admin" and "long-enough-pw" not in rows[0][1]
     dup = cli("create-admin", "--username", "root2", "--email", "other@example.test",
               "--password", "long-enough-pw")
-    assert dup.returncode == 1 and "exists" in dup.stderr
+    assert dup.returncode == 1 and "already taken" in dup.stderr
     bad = cli("create-admin", "--username", "x", "--email", "nope", "--password", "short")
     assert bad.returncode == 2
     assert "username" in bad.stderr and "email" in bad.stderr and "password" in bad.stderr

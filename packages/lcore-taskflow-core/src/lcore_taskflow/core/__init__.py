@@ -18,7 +18,6 @@ __version__ = "0.2.0"
 from . import events
 from ._access import role_policy
 from ._assembly import RouteCollision
-from ._cli import progress_bar
 from ._config import ConfigError
 from ._contributions import TaskFilter, UIModule
 from ._db import Database
@@ -27,6 +26,7 @@ from ._extension import Extension
 from ._kernel import TaskFlow, create_app
 from ._migrate import MigrationError
 from ._plugins import CORE_API, ENTRY_POINT_GROUP, PluginCheckError, hookimpl, hookspec
+from ._progress import progress_bar
 from ._validation import EMAIL_RE, Fields, json_body, pagination, query_choice, query_int
 from .events import Event
 

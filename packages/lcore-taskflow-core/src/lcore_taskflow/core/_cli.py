@@ -16,14 +16,13 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from lcore import hash_password
-
 from . import __version__
 from . import _config as config
 from . import _plugins as plugins
 from ._errors import ApiError
 from ._kernel import TaskFlow, create_app
 from ._plugin import CorePlugin
+from ._progress import progress_bar
 from ._validation import EMAIL_RE, USERNAME_RE
 
 
@@ -53,18 +52,6 @@ def _inventory(env_file: str):
         info.enabled = plugins.selected(name, enabled, disabled)
         rows.append(info)
     return pm, rows
-
-
-def progress_bar(label: str):
-    """A ``progress(done, total)`` callable that redraws one line on stderr."""
-    def progress(done: int, total: int) -> None:
-        width = 30
-        filled = int(width * done / total) if total else width
-        sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-        if done >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-    return progress
 
 
 # ------------------------------------------------------------ commands
@@ -148,23 +135,20 @@ def cmd_create_admin(kernel: TaskFlow, args) -> int:
         problems.append("username: 3-32 letters, digits, '.', '_' or '-'")
     if not EMAIL_RE.match(args.email):
         problems.append("email: not a valid address")
-    if len(password) < 8:
-        problems.append("password: at least 8 characters")
+    weak = kernel.users.password_problem(password, username=args.username, email=args.email)
+    if weak:
+        problems.append(weak)
     if problems:
         print("error: " + "; ".join(problems), file=sys.stderr)
         return 2
-    with kernel.database() as db:
-        if db.fetchone("SELECT id FROM users WHERE username = ? OR email = ?",
-                       (args.username, args.email)):
-            print(f"error: user {args.username!r} or email {args.email!r} exists",
-                  file=sys.stderr)
-            return 1
-        with db.transaction():
-            user_id = db.insert("users", {
-                "username": args.username, "email": args.email, "role": "admin",
-                "password_hash": hash_password(
-                    password, iterations=kernel.config.password_iterations)})
-    print(f"created admin {args.username} (id {user_id})")
+    values = {"username": args.username, "email": args.email, "password": password,
+              "role": "admin"}
+    try:
+        user = kernel.users.create(values)
+    except ApiError as exc:  # 409: the name or address is taken
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    print(f"created admin {user['username']} (id {user['id']})")
     return 0
 
 
