@@ -20,5 +20,8 @@ if [ -z "${APP_SECRET_KEY:-}" ]; then
     APP_SECRET_KEY=$(cat .taskflow-secret)
     export APP_SECRET_KEY
 fi
+# The demo users (admin/admin123, alice, bob) go into a new, empty database: this
+# command is the "try it" server.  A production start leaves them out (see .env.example).
+export APP_SEED_DEMO=${APP_SEED_DEMO:-true}
 export APP_DB_PATH=${APP_DB_PATH:-./taskflow.db} APP_UPLOAD_DIR=${APP_UPLOAD_DIR:-./uploads}
 exec .venv/bin/python examples/taskflow_server/app.py

@@ -231,10 +231,12 @@ class Server:
             TASKFLOW_ENV_FILE=str(workdir / ".env"),  # absent: no .env values
             APP_HOST="127.0.0.1", APP_PORT=str(self.port), APP_THREADS="8",
             APP_DEBUG="true" if debug else "false",
-            APP_SECRET_KEY=SECRET_KEY, APP_PASSWORD_ITERATIONS="1000",
+            APP_SECRET_KEY=SECRET_KEY, APP_PASSWORD_ITERATIONS="1000", APP_SEED_DEMO="true",
             APP_DB_PATH=str(workdir / "taskflow.db"), APP_UPLOAD_DIR=str(workdir / "uploads"),
             APP_PLUGINS_DISABLED=",".join(self.disabled), APP_LOG_LEVEL="WARNING",
-            **dict(settings or {}))
+            # many tests log in from 127.0.0.1 (one shared password-check bucket); a test
+            # of the throttle itself passes settings={"APP_LOGIN_RATE_LIMIT": "5"}
+            **{"APP_LOGIN_RATE_LIMIT": "1000", **dict(settings or {})})
         self.proc: subprocess.Popen | None = None
         self._tokens: dict[str, str] = {}
         self._users: dict[str, dict] = {}

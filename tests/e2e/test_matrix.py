@@ -42,9 +42,9 @@ def check_auth(s: Server) -> None:
         expect_error(s.get("/api/projects/"), 401, "without token")
         return
     err = expect_error(s.get("/api/projects/"), 401, "protected route without auth")
-    assert "no authentication plugin" in err["error"].lower(), err
+    assert "no identity plugin is loaded" in err["error"].lower(), err
     err = expect_error(s.get("/admin/stats"), 401, "admin route without auth")
-    assert "no authentication plugin" in err["error"].lower(), err
+    assert "no identity plugin is loaded" in err["error"].lower(), err
     expect_error(s.login("admin", "admin123"), 404, "/auth/login without auth")
     expect_error(s.get("/auth/me"), 404, "/auth/me without auth")
 
@@ -63,7 +63,7 @@ def check_notify(s: Server) -> None:
         assert expect(email, 200, "email")["status"] == "simulated"
     else:  # notify without auth: present, but nobody can be identified
         expect_error(history, 401, "history without auth")
-        assert "no authentication plugin" in history.json["error"].lower(), history
+        assert "no identity plugin is loaded" in history.json["error"].lower(), history
         expect_error(email, 401, "email without auth")
 
 
