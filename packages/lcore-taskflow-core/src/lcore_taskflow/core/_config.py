@@ -19,6 +19,8 @@ import typing
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ._db.urls import check_url, describe_url
+
 ENV_PREFIX = "APP_"
 DEFAULT_SECRET = "change-me-in-production"
 SECRET_SUFFIXES = ("secret", "secret_key", "secret_keys", "password", "passwords")
@@ -40,6 +42,7 @@ class CoreConfig:
     port: int = 8080
     threads: int = 8
     db_path: str = "./taskflow.db"
+    database_url: str = ""  # empty: sqlite:/// + db_path
     db_busy_timeout: float = 10.0
     seed_on_empty: bool = True
     cors_origins: list[str] = dataclasses.field(default_factory=lambda: ["*"])
@@ -71,6 +74,9 @@ class CoreConfig:
             )
         if len(self.secret_key) < 16 and not self.debug:
             errors.append("secret_key: must be at least 16 characters")
+        problem = check_url(self.database_url) if self.database_url else None
+        if problem:
+            errors.append(f"database_url (APP_DATABASE_URL): {problem}")
         return errors
 
 
@@ -159,8 +165,10 @@ class Settings(dict):
             raise AttributeError(name) from None
 
     def redacted(self) -> dict[str, Any]:
-        """A copy safe to show: every secret-looking value becomes ``***``."""
-        return {k: (REDACTED if is_secret(k) and v else v) for k, v in self.items()}
+        """A copy safe to show: every secret-looking value becomes ``***``, and
+        so does the password of a URL (``database_url``)."""
+        return {k: (REDACTED if is_secret(k) and v else
+                    describe_url(v) if isinstance(v, str) else v) for k, v in self.items()}
 
 
 def is_secret(key: str) -> bool:
