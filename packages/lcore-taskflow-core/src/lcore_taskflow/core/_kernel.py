@@ -30,7 +30,7 @@ from lcore import (
 from . import _config as cfg
 from . import _migrate as migrations
 from . import _plugins as plugins
-from ._db import ConnectionPool, Database
+from ._db import Database, Pool, open_pool, sqlite_url
 from ._errors import ApiError, ErrorShield, install_error_handlers, route_misses_through_pipeline
 from ._lifecycle import install_lifecycle_hooks
 from ._middleware import stamp_missing_headers
@@ -71,7 +71,7 @@ class TaskFlow:
         self.app: Lcore | None = None
         self.config = cfg.Settings()
         self.infos: list[plugins.PluginInfo] = []
-        self.pool: ConnectionPool | None = None
+        self.pool: Pool | None = None
         self._schemas: list[tuple[str, type]] = []
         self._subapps: list[Lcore] = []
         self._security: SecurityHeadersMiddleware | None = None
@@ -264,13 +264,9 @@ class TaskFlow:
 
     # ---------------------------------------------------------- database
     def _open_database(self) -> None:
-        path = self.config.db_path
-        if path != ":memory:":
-            os.makedirs(os.path.dirname(os.path.abspath(path)) or ".", exist_ok=True)
-        self.pool = ConnectionPool(path, self.config.db_busy_timeout,
-                                   max_idle=max(4, self.config.threads * 2))
-        if path != ":memory:":
-            self.pool.enable_wal()
+        url = self.config.database_url or sqlite_url(self.config.db_path)
+        self.pool = open_pool(url, busy_timeout=self.config.db_busy_timeout,
+                              max_size=max(4, self.config.threads * 2))
 
     @contextlib.contextmanager
     def database(self) -> Iterator[Database]:
