@@ -36,7 +36,7 @@ def conflict_fields(db, values: dict, exclude_id: int | None = None) -> dict[str
     problems = {}
     for field in ("username", "email"):
         if field in values and db.fetchone(
-                f"SELECT id FROM users WHERE {field} = ? COLLATE NOCASE AND id != ?",
+                f"SELECT id FROM users WHERE lower({field}) = lower(?) AND id != ?",
                 (values[field], exclude_id or 0)):
             problems[field] = f"{field} {values[field]!r} is already taken"
     return problems
