@@ -17,7 +17,8 @@ from .._validation import query_int
 
 DASHBOARD_PROJECTS = 100
 OVERDUE_LISTED = 50
-OPEN_AND_DUE = "t.status != 'done' AND t.due_date IS NOT NULL AND t.due_date < date('now')"
+OPEN_AND_DUE = ("t.status != 'done' AND t.due_date IS NOT NULL"
+                " AND t.due_date < CAST(CURRENT_DATE AS TEXT)")
 
 
 def _projects(db):
@@ -37,7 +38,7 @@ def _totals(db):
                       " FROM projects")
     row["users"] = db.count("users")
     row["overdue"] = db.scalar("SELECT COALESCE(SUM(open_count), 0) FROM task_due_counts"
-                               " WHERE due_date < date('now')")
+                               " WHERE due_date < CAST(CURRENT_DATE AS TEXT)")
     return row
 
 
