@@ -32,8 +32,8 @@ class Credentials:
 
     def check(self, db, username: str, password: str) -> dict[str, Any] | None:
         """The active user with these credentials, else ``None``."""
-        row = db.fetchone(f"SELECT {LOGIN_COLUMNS} FROM users WHERE username = ?"
-                          " COLLATE NOCASE", (username,))
+        row = db.fetchone(f"SELECT {LOGIN_COLUMNS} FROM users WHERE lower(username) ="
+                          " lower(?)", (username,))
         ok = verify_password(password, row["password_hash"] if row else self._dummy)
         if not (row and ok and row["is_active"]):
             return None
