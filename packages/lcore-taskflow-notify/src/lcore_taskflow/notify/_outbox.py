@@ -86,7 +86,7 @@ class Outbox:
         with self.kernel.database() as db, db.transaction():
             for email in emails:
                 user_id = email.user_id or db.scalar(
-                    "SELECT id FROM users WHERE email = ? COLLATE NOCASE", (email.to,))
+                    "SELECT id FROM users WHERE lower(email) = lower(?)", (email.to,))
                 ids.append(db.insert("notifications", {
                     "user_id": user_id, "type": email.type, "recipient": email.to,
                     "subject": email.subject, "body": email.body, "html": int(email.html),
