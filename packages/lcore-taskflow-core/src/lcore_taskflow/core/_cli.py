@@ -21,6 +21,7 @@ from lcore import hash_password
 from . import __version__
 from . import _config as config
 from . import _plugins as plugins
+from ._db import OperationalError
 from ._errors import ApiError
 from ._kernel import TaskFlow, create_app
 from ._plugin import CorePlugin
@@ -123,7 +124,7 @@ def cmd_db_upgrade(kernel: TaskFlow, args) -> int:
                            " ORDER BY namespace, version")
     print(_table([(r["namespace"], f"{r['version']:04d}", r["name"]) for r in rows],
                  ("namespace", "version", "name")))
-    print(f"database {kernel.config.db_path} is up to date")
+    print(f"database {kernel.pool.describe()} is up to date")
     return 0
 
 
@@ -154,7 +155,8 @@ def cmd_create_admin(kernel: TaskFlow, args) -> int:
         print("error: " + "; ".join(problems), file=sys.stderr)
         return 2
     with kernel.database() as db:
-        if db.fetchone("SELECT id FROM users WHERE username = ? OR email = ?",
+        if db.fetchone("SELECT id FROM users WHERE lower(username) = lower(?)"
+                       " OR lower(email) = lower(?)",
                        (args.username, args.email)):
             print(f"error: user {args.username!r} or email {args.email!r} exists",
                   file=sys.stderr)
@@ -217,7 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         app = create_app(dotenv=args.env_file)
-    except (config.ConfigError, ApiError) as exc:
+    except (config.ConfigError, ApiError, OperationalError) as exc:
         print(f"taskflow: {exc}", file=sys.stderr)
         return 2
     kernel = app.taskflow
