@@ -97,7 +97,10 @@ def open_pool(url: str, *, busy_timeout: float = 10.0, max_size: int = 16) -> Po
             os.makedirs(os.path.dirname(os.path.abspath(target)), exist_ok=True)
         pool = ConnectionPool(target, busy_timeout, max_idle=max_size)
         if target != ":memory:":
-            pool.enable_wal()
+            try:
+                pool.enable_wal()
+            except pool.Error as exc:
+                raise pool.translate(exc) from exc
         return pool
     try:
         from .postgresql import PostgresPool
@@ -303,6 +306,8 @@ class Database:
         self._depth = depth
         if depth:
             self.execute(f"RELEASE sp{depth}")
+            # its callbacks now stand or fall with the enclosing block
+            self._after_commit = [(min(d, depth), fn) for d, fn in self._after_commit]
             return
         try:
             self.execute("COMMIT")
