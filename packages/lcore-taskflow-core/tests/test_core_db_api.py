@@ -3,6 +3,7 @@ bulk_insert, after_commit, URLs, ping."""
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 import os
@@ -55,6 +56,11 @@ def test_values_come_back_as_the_same_python_types(db):
     assert [type(v) for v in sums.values()] == [int, int, int, float, float]
     assert db.scalar("SELECT SUM(CAST(id AS BIGINT)) FROM jobs") == 3  # numeric on PostgreSQL
     json.dumps(db.fetchall("SELECT * FROM jobs"))  # plain JSON-ready rows
+    flags = db.fetchone("SELECT 1 = 1 AS yes, 1 = 2 AS no, CURRENT_DATE AS today")
+    assert (flags["yes"], flags["no"]) == (1, 0)
+    assert flags["today"] == datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+    db.insert("jobs", {"kind": "c", "attempts": True})  # a Python bool is stored as 1
+    assert db.scalar("SELECT attempts FROM jobs WHERE kind = 'c'") == 1
 
 
 def test_placeholders_and_percent_signs(db):

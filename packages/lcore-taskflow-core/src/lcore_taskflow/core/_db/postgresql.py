@@ -7,8 +7,9 @@ in autocommit mode with explicit ``BEGIN``/``COMMIT`` from
 outside a transaction commits by itself on both.
 
 Values come back as SQLite would give them: ``numeric`` (``SUM`` of a
-``bigint``, ``AVG``) as ``int`` when integral and ``float`` otherwise, and
-each session runs in UTC with ISO dates, as SQLite's ``date('now')`` does.
+``bigint``, ``AVG``) as ``int`` when integral and ``float`` otherwise,
+booleans as 1/0, dates and times as ISO text; each session runs in UTC, as
+SQLite's ``date('now')`` does.  Python booleans are sent as 1/0.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from urllib.parse import parse_qsl, urlsplit
 
 import psycopg
 import psycopg_pool
-from psycopg.adapt import Loader
+from psycopg.adapt import Dumper, Loader
 from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
+from psycopg.types.string import TextLoader
 
 from .errors import OperationalError, translated
 from .urls import describe_url
@@ -61,8 +63,29 @@ class _NumericLoader(Loader):
             return float(text)
 
 
+class _BoolLoader(Loader):
+    """``boolean`` (``SELECT a = b``) as 1 or 0, as SQLite answers."""
+
+    def load(self, data: Any) -> int:
+        return 1 if bytes(data) == b"t" else 0
+
+
+class _BoolDumper(Dumper):
+    """Python ``True``/``False`` as 1/0: flags are integer columns on both engines."""
+
+    oid = psycopg.adapters.types["int2"].oid
+
+    def dump(self, obj: bool) -> bytes:
+        return b"1" if obj else b"0"
+
+
 def _configure(conn: psycopg.Connection) -> None:
-    conn.adapters.register_loader("numeric", _NumericLoader)
+    adapters = conn.adapters
+    adapters.register_loader("numeric", _NumericLoader)
+    adapters.register_loader("bool", _BoolLoader)
+    adapters.register_dumper(bool, _BoolDumper)
+    for name in ("date", "time", "timestamp", "timestamptz"):  # ISO text, as SQLite's
+        adapters.register_loader(name, TextLoader)
     conn.execute("SET TimeZone = 'UTC'")
     conn.execute("SET DateStyle = 'ISO, YMD'")
 
