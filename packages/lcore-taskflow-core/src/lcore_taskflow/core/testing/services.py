@@ -179,7 +179,8 @@ def _apt_install(package: str) -> None:
         raise ServiceError(f"{package} is not installed, and installing it needs root "
                            "on Debian (apt-get)")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install = ["apt-get", "install", "-y", "-q", package]
+    # Parallel test processes may install at once: wait for dpkg's lock.
+    install = ["apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y", "-q", package]
     if subprocess.run(install, capture_output=True, env=env, timeout=900).returncode != 0:
         _run(["apt-get", "update", "-q"], "apt-get update", env=env)
         _run(install, f"apt-get install {package}", env=env)
