@@ -240,6 +240,8 @@ class Database:
         write lock of ``BEGIN IMMEDIATE``).  ``set`` must make the rows stop
         matching ``where`` (e.g. a new status), or the next claim takes them again.
         """
+        if not set:
+            raise ValueError("claim() needs columns to set: claimed rows must stop matching")
         table, order_by = _ident(table), _ident(order_by)
         assigned, values = [], []
         for column, value in set.items():
