@@ -1,4 +1,4 @@
-"""Fixtures: core + auth assembled on a fresh SQLite file per test (no other plugin)."""
+"""Fixtures: core + auth assembled on a fresh database per test and engine (no other plugin)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 from auth_testutil import PASSWORDS, ROOMY, EventRecorder, token_of
 from lcore_taskflow.auth import AuthPlugin
-from lcore_taskflow.core.testing import Client, make_app
+from lcore_taskflow.core.testing import ENGINES, Client, engine_database, make_app
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -17,13 +17,22 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("filterwarnings", "ignore:.*is async def.*:UserWarning")
 
 
+@pytest.fixture(params=ENGINES)
+def database_url(request, tmp_path) -> str:
+    """Each test that builds an app runs on every engine (see core.testing)."""
+    with engine_database(request.param, tmp_path) as url:
+        yield url
+
+
 @pytest.fixture
-def build(tmp_path) -> Callable:
-    """``build(*plugins, **config)``: a core+auth app; closed after the test."""
+def build(tmp_path, database_url) -> Callable:
+    """``build(*plugins, **config)``: a core+auth app; closed after the test.
+    Apps built in one test share its database."""
     apps = []
 
     def factory(*extra_plugins, **config):
-        app = make_app(tmp_path, plugins=[AuthPlugin(), *extra_plugins], **{**ROOMY, **config})
+        app = make_app(tmp_path, plugins=[AuthPlugin(), *extra_plugins],
+                       **{"database_url": database_url, **ROOMY, **config})
         apps.append(app)
         return app
 

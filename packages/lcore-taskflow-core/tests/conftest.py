@@ -1,4 +1,4 @@
-"""Fixtures for core's tests: a fresh app on a temp SQLite file per test.
+"""Fixtures for core's tests: a fresh app on a fresh database per test and engine.
 
 Identity comes from ``HeaderIdentity`` (the test-only plugin of
 ``lcore_taskflow.core.testing``) registered through the same hooks that a
@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import pytest
 from core_testutil import EventRecorder
-from lcore_taskflow.core.testing import Client, HeaderIdentity, make_app
+from lcore_taskflow.core.testing import (
+    ENGINES,
+    Client,
+    HeaderIdentity,
+    engine_database,
+    make_app,
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -19,14 +25,22 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("filterwarnings", "ignore:.*is async def.*:UserWarning")
 
 
+@pytest.fixture(params=ENGINES)
+def database_url(request, tmp_path) -> str:
+    """Each test that builds an app runs on every engine (see core.testing)."""
+    with engine_database(request.param, tmp_path) as url:
+        yield url
+
+
 @pytest.fixture
 def recorder() -> EventRecorder:
     return EventRecorder()
 
 
 @pytest.fixture
-def app(tmp_path, recorder):
-    application = make_app(tmp_path, plugins=[HeaderIdentity(), recorder])
+def app(tmp_path, recorder, database_url):
+    application = make_app(tmp_path, plugins=[HeaderIdentity(), recorder],
+                           database_url=database_url)
     yield application
     application.taskflow.close()
 

@@ -1,4 +1,4 @@
-"""The ``taskflow`` command line, run as a real subprocess on temp paths."""
+"""The ``taskflow`` command line, run as a real subprocess on temp paths, on both engines."""
 
 from __future__ import annotations
 
@@ -6,21 +6,24 @@ import json
 import os
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
 
 import pytest
+from lcore_taskflow.core._db import connect
 from lcore_taskflow.core._migrate import DIRECTORY, discover
 
 
 @pytest.fixture
-def cli(tmp_path):
+def cli(tmp_path, database_url):
     env = {k: v for k, v in os.environ.items() if not k.startswith("APP_")}
+    if database_url.startswith("sqlite:///"):  # the original key still works
+        env["APP_DB_PATH"] = database_url.removeprefix("sqlite:///")
+    else:
+        env["APP_DATABASE_URL"] = database_url
     env.update({
-        "APP_DB_PATH": str(tmp_path / "cli.db"),
         "APP_UPLOAD_DIR": str(tmp_path / "uploads"),
         "APP_SECRET_KEY": "cli-test-secret-key-0123456789",
         "APP_PASSWORD_ITERATIONS": "1000",
@@ -35,17 +38,14 @@ def cli(tmp_path):
             timeout=timeout)
         return proc
 
-    run.db = tmp_path / "cli.db"
+    run.db = database_url
     run.env, run.cwd = env, tmp_path
     return run
 
 
-def query(path, sql):
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
+def query(url, sql):
+    with connect(url) as db:
+        return [tuple(row.values()) for row in db.fetchall(sql)]
 
 
 def test_plugins_lists_core(cli):
@@ -75,7 +75,8 @@ def test_db_upgrade(cli):
     assert "up to date" in proc.stdout
     shipped = [("core", m.version) for m in discover("core", DIRECTORY)]
     assert len(shipped) >= 3
-    assert query(cli.db, "SELECT namespace, version FROM taskflow_migrations") == shipped
+    assert query(cli.db, "SELECT namespace, version FROM taskflow_migrations"
+                         " ORDER BY version") == shipped
     again = cli("db", "upgrade")
     assert again.returncode == 0
     assert query(cli.db, "SELECT COUNT(*) FROM taskflow_migrations") == [(len(shipped),)]
@@ -101,6 +102,9 @@ def test_create_admin(cli):
     dup = cli("create-admin", "--username", "root2", "--email", "other@example.test",
               "--password", "long-enough-pw")
     assert dup.returncode == 1 and "already taken" in dup.stderr
+    other_case = cli("create-admin", "--username", "ROOT2", "--email", "new@example.test",
+                     "--password", "long-enough-pw")
+    assert other_case.returncode == 1 and "already taken" in other_case.stderr
     bad = cli("create-admin", "--username", "x", "--email", "nope", "--password", "short")
     assert bad.returncode == 2
     assert "username" in bad.stderr and "email" in bad.stderr and "password" in bad.stderr

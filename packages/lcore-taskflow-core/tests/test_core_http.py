@@ -145,6 +145,8 @@ def test_health(client, kernel):
 
 
 def test_health_503_when_database_removed(tmp_path):
+    """SQLite: the file goes away.  PostgreSQL's equivalent, a server that stops,
+    is test_core_services.test_private_postgres_serves_and_health_is_503_once_it_stops."""
     app = make_app(tmp_path / "data", plugins=[HeaderIdentity()])
     client = Client(app)
     assert client.get("/health").status == 200

@@ -6,7 +6,13 @@ import ssl
 
 import pytest
 import trustme
-from lcore_taskflow.core.testing import Client, HeaderIdentity, make_app
+from lcore_taskflow.core.testing import (
+    ENGINES,
+    Client,
+    HeaderIdentity,
+    engine_database,
+    make_app,
+)
 from lcore_taskflow.notify import NotifyPlugin
 from notify_testutil import HOST, SmtpServer, authenticator
 
@@ -52,14 +58,22 @@ def tls_server(tls_ca, tmp_path):
     server.stop()
 
 
+@pytest.fixture(params=ENGINES)
+def database_url(request, tmp_path) -> str:
+    """Each test that builds an app runs on every engine (see core.testing)."""
+    with engine_database(request.param, tmp_path) as url:
+        yield url
+
+
 @pytest.fixture
-def make_notify_app(tmp_path):
-    """``make(**config)`` -> an app with core + HeaderIdentity + notify; closed afterwards."""
+def make_notify_app(tmp_path, database_url):
+    """``make(**config)`` -> an app with core + HeaderIdentity + notify; closed afterwards.
+    Apps made in one test share its database."""
     apps = []
 
     def make(**config):
         app = make_app(tmp_path / f"app{len(apps)}", plugins=[HeaderIdentity(), NotifyPlugin()],
-                       **config)
+                       database_url=database_url, **config)
         apps.append(app)
         return app
 

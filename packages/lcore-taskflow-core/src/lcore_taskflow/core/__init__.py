@@ -20,7 +20,7 @@ from ._access import role_policy
 from ._assembly import RouteCollision
 from ._config import ConfigError
 from ._contributions import TaskFilter, UIModule
-from ._db import Database
+from ._db import Database, IntegrityError, OperationalError
 from ._errors import ApiError, validation_error
 from ._extension import Extension
 from ._kernel import TaskFlow, create_app
@@ -40,7 +40,9 @@ __all__ = [
     "Event",
     "Extension",
     "Fields",
+    "IntegrityError",
     "MigrationError",
+    "OperationalError",
     "PluginCheckError",
     "RouteCollision",
     "TaskFilter",

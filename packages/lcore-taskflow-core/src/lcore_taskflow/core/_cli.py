@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from . import __version__
 from . import _config as config
 from . import _plugins as plugins
+from ._db import OperationalError
 from ._errors import ApiError
 from ._kernel import TaskFlow, create_app
 from ._plugin import CorePlugin
@@ -110,7 +111,7 @@ def cmd_db_upgrade(kernel: TaskFlow, args) -> int:
                            " ORDER BY namespace, version")
     print(_table([(r["namespace"], f"{r['version']:04d}", r["name"]) for r in rows],
                  ("namespace", "version", "name")))
-    print(f"database {kernel.config.db_path} is up to date")
+    print(f"database {kernel.pool.describe()} is up to date")
     return 0
 
 
@@ -201,7 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         app = create_app(dotenv=args.env_file)
-    except (config.ConfigError, ApiError) as exc:
+    except (config.ConfigError, ApiError, OperationalError) as exc:
         print(f"taskflow: {exc}", file=sys.stderr)
         return 2
     kernel = app.taskflow

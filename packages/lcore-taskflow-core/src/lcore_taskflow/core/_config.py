@@ -21,6 +21,8 @@ import typing
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ._db.urls import check_url, describe_url
+
 ENV_PREFIX = "APP_"
 DEFAULT_SECRET = "change-me-in-production"
 SECRET_SUFFIXES = ("secret", "secret_key", "secret_keys", "password", "passwords")
@@ -42,6 +44,7 @@ class CoreConfig:
     port: int = 8080
     threads: int = 8
     db_path: str = "./taskflow.db"
+    database_url: str = ""  # empty: sqlite:/// + db_path
     db_busy_timeout: float = 10.0
     mount_prefix: str = ""
     seed_demo: bool | None = None
@@ -89,6 +92,9 @@ class CoreConfig:
         for path in self.protected_paths:
             if not path.startswith("/"):
                 errors.append(f"protected_paths: {path!r} must start with /")
+        problem = check_url(self.database_url) if self.database_url else None
+        if problem:
+            errors.append(f"database_url (APP_DATABASE_URL): {problem}")
         return errors
 
 
@@ -199,8 +205,10 @@ class Settings(dict):
         return REDACTED if is_secret(key) and value else value
 
     def redacted(self) -> dict[str, Any]:
-        """A copy safe to show: every secret-looking value becomes ``***``."""
-        return {k: (REDACTED if is_secret(k) and v else v) for k, v in self.items()}
+        """A copy safe to show: every secret-looking value becomes ``***``, and
+        so does the password of a URL (``database_url``)."""
+        return {k: (REDACTED if is_secret(k) and v else
+                    describe_url(v) if isinstance(v, str) else v) for k, v in self.items()}
 
 
 def is_secret(key: str) -> bool:

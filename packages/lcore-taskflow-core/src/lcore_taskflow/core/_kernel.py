@@ -36,7 +36,7 @@ from ._access import (
     unauthenticated,
 )
 from ._assembly import Assembly, RouteCollision
-from ._db import ConnectionPool, Database
+from ._db import Database, Pool, open_pool, sqlite_url
 from ._directory import Tasks, Users
 from ._errors import ApiError, install_error_handlers
 from ._lifecycle import install_lifecycle_hooks
@@ -86,7 +86,7 @@ class TaskFlow:
         self.app: Lcore | None = None
         self.config = cfg.Settings()
         self.infos: list[plugins.PluginInfo] = []
-        self.pool: ConnectionPool | None = None
+        self.pool: Pool | None = None
         self.pipeline = Pipeline(self)
         self.users = Users(self)
         self.tasks = Tasks(self)
@@ -342,13 +342,9 @@ class TaskFlow:
     # ---------------------------------------------------------- database
     def open_database(self) -> None:
         self.storage = LocalStorage(self.config.upload_dir)
-        path = self.config.db_path
-        if path != ":memory:":
-            os.makedirs(os.path.dirname(os.path.abspath(path)) or ".", exist_ok=True)
-        self.pool = ConnectionPool(path, self.config.db_busy_timeout,
-                                   max_idle=max(4, self.config.threads * 2))
-        if path != ":memory:":
-            self.pool.enable_wal()
+        url = self.config.database_url or sqlite_url(self.config.db_path)
+        self.pool = open_pool(url, busy_timeout=self.config.db_busy_timeout,
+                              max_size=max(4, self.config.threads * 2))
 
     @property
     def db(self) -> Database:

@@ -73,13 +73,12 @@ def seed_bulk(db: Database, options: dict[str, Any], progress: Callable[[int, in
     now = time.time()
     n_users = int(options.get("users") or 0)
     pw = hash_password("bulk-user-password", iterations=1000)
-    user_ids = [r["id"] for r in db.fetchall("SELECT id FROM users")]
     start = (db.scalar("SELECT COALESCE(MAX(id), 0) FROM users") or 0) + 1
     db.executemany(
         "INSERT INTO users (username, email, password_hash, role, created_at) VALUES (?,?,?,?,?)",
         [(f"user{start + i}", f"user{start + i}@example.test", pw, "member", now)
          for i in range(n_users)])
-    user_ids += list(range(start, start + n_users))
+    user_ids = [r["id"] for r in db.fetchall("SELECT id FROM users ORDER BY id")]
     owner = user_ids[0]
     project_ids = []
     for i in range(int(options.get("projects") or 0)):
@@ -101,15 +100,14 @@ def seed_bulk(db: Database, options: dict[str, Any], progress: Callable[[int, in
             due = _day(rng.randrange(-30, -1) if rng.random() < 0.02 else rng.randrange(1, 120))
             rows.append((f"Task {done + i + 1}", project, rng.choice(user_ids), owner, status,
                          PRIORITIES[rng.randrange(3)], due, position, now))
-        db.executemany(
-            "INSERT INTO tasks (title, project_id, assignee_id, creator_id, status, priority,"
-            " due_date, position, created_at) VALUES (?,?,?,?,?,?,?,?,?)", rows)
+        db.bulk_insert("tasks", ("title", "project_id", "assignee_id", "creator_id", "status",
+                                 "priority", "due_date", "position", "created_at"), rows)
         done += batch
         progress(done, total)
     n_comments = int(options.get("comments") or 0)
     if n_comments:
         max_task = db.scalar("SELECT MAX(id) FROM tasks") or 0
-        db.executemany(
-            "INSERT INTO comments (task_id, user_id, body, created_at) VALUES (?,?,?,?)",
+        db.bulk_insert(
+            "comments", ("task_id", "user_id", "body", "created_at"),
             [(rng.randrange(1, max_task + 1), rng.choice(user_ids), f"Comment {i}", now)
              for i in range(n_comments)])

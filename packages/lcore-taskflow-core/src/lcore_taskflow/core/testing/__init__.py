@@ -3,21 +3,36 @@
 ``HeaderIdentity`` trusts an ``X-Test-User`` header: it exists so that core
 and plugins can be tested without an authentication package.  Never register
 it in a real application.
+
+Both database engines: a conftest parametrises its apps with
+
+    @pytest.fixture(params=ENGINES)
+    def database_url(request, tmp_path):
+        with engine_database(request.param, tmp_path) as url:
+            yield url
+
+``ENGINES`` is ``("sqlite", "postgresql")``, or what ``TASKFLOW_TEST_ENGINES``
+lists.  A PostgreSQL test without a server (see :mod:`.services`) is skipped
+with the reason, or fails under CI (``CI`` or ``TASKFLOW_REQUIRE_SERVICES``
+set to a true value).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json as _json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
 from lcore import Lcore, TestClient
 
 from .._access import role_policy
+from .._db import sqlite_url
 from .._kernel import create_app
 from .._plugins import hookimpl
+from . import services
 
 FAST_CONFIG = {
     "debug": False,
@@ -25,6 +40,51 @@ FAST_CONFIG = {
     "password_iterations": 1000,
     "seed_demo": True,
 }
+
+
+ENGINES = tuple(e.strip() for e in os.environ.get(
+    "TASKFLOW_TEST_ENGINES", "sqlite,postgresql").split(",") if e.strip())
+_TRUE = ("1", "true", "yes", "on")
+
+
+def services_required() -> bool:
+    """Whether a missing test service fails the run instead of skipping (CI)."""
+    return any(os.environ.get(k, "").strip().lower() in _TRUE
+               for k in ("CI", "TASKFLOW_REQUIRE_SERVICES"))
+
+
+def skip_or_fail(reason: str) -> None:
+    """``pytest.skip(reason)``, or ``pytest.fail`` when services are required."""
+    import pytest
+
+    if services_required():
+        pytest.fail(f"{reason} (required: CI or TASKFLOW_REQUIRE_SERVICES is set)")
+    pytest.skip(reason)
+
+
+def require_postgres() -> str:
+    """The URL of the PostgreSQL server for tests; skips (or fails) without one,
+    and skips when ``TASKFLOW_TEST_ENGINES`` leaves PostgreSQL out."""
+    if "postgresql" not in ENGINES:
+        import pytest
+
+        pytest.skip("PostgreSQL is not in TASKFLOW_TEST_ENGINES")
+    found = services.find_postgres()
+    if found.url is None:
+        skip_or_fail(found.note)
+    return found.url
+
+
+@contextlib.contextmanager
+def engine_database(engine: str, tmp_path: str | os.PathLike) -> Iterator[str]:
+    """The ``database_url`` of a new, empty database of ``engine`` for one test."""
+    if engine == "sqlite":
+        yield sqlite_url(os.path.join(tmp_path, "taskflow.db"))
+    elif engine == "postgresql":
+        with services.empty_database(require_postgres()) as url:
+            yield url
+    else:
+        raise ValueError(f"unknown engine {engine!r} (TASKFLOW_TEST_ENGINES)")
 
 
 class HeaderIdentity:
@@ -51,10 +111,12 @@ class HeaderIdentity:
 
 
 def make_app(tmp_path: str | os.PathLike, *, plugins: Iterable[Any] = (),
-             discover: bool = False, **config: Any) -> Lcore:
-    """An assembled app on a fresh SQLite file under ``tmp_path``."""
+             discover: bool = False, database_url: str | None = None, **config: Any) -> Lcore:
+    """An assembled app on ``database_url``, by default a fresh SQLite file
+    under ``tmp_path`` (which also holds the uploads)."""
     settings = {**FAST_CONFIG, "db_path": os.path.join(tmp_path, "taskflow.db"),
-                "upload_dir": os.path.join(tmp_path, "uploads"), **config}
+                "upload_dir": os.path.join(tmp_path, "uploads"),
+                "database_url": database_url or "", **config}
     return create_app(settings, plugins=plugins, discover=discover, environ={}, dotenv=None)
 
 

@@ -1,5 +1,5 @@
--- Round 2: board order, the change cursor of live updates, revocable sessions,
--- the kernel's own state, and case-insensitive lookups both engines can index.
+-- Round 2: board order, the change cursor of live updates, revocable sessions
+-- and the kernel's own state.  (PostgreSQL: 0005_board_sessions_state.postgresql.sql.)
 
 -- Board order: positions 1..n within each (project, status) column.
 ALTER TABLE tasks ADD COLUMN position INTEGER NOT NULL DEFAULT 0;
@@ -19,11 +19,12 @@ CREATE INDEX idx_tasks_changes ON tasks (project_id, change_seq);
 
 CREATE TABLE task_tombstones (
     project_id INTEGER NOT NULL,
-    change_seq INTEGER NOT NULL,
     task_id    INTEGER NOT NULL,
+    change_seq INTEGER NOT NULL,
     deleted_at REAL NOT NULL,
-    PRIMARY KEY (project_id, change_seq)
+    PRIMARY KEY (project_id, task_id)
 );
+CREATE INDEX idx_task_tombstones_seq ON task_tombstones (project_id, change_seq);
 CREATE INDEX idx_task_tombstones_deleted ON task_tombstones (deleted_at);
 
 CREATE TRIGGER tasks_change_insert AFTER INSERT ON tasks BEGIN
@@ -45,8 +46,8 @@ END;
 -- so no tombstones are written for it.
 CREATE TRIGGER tasks_change_delete AFTER DELETE ON tasks BEGIN
     UPDATE projects SET change_seq = change_seq + 1 WHERE id = OLD.project_id;
-    INSERT INTO task_tombstones (project_id, change_seq, task_id, deleted_at)
-    SELECT id, change_seq, OLD.id, (julianday('now') - 2440587.5) * 86400.0
+    INSERT INTO task_tombstones (project_id, task_id, change_seq, deleted_at)
+    SELECT id, OLD.id, change_seq, (julianday('now') - 2440587.5) * 86400.0
     FROM projects WHERE id = OLD.project_id;
 END;
 
@@ -60,10 +61,6 @@ CREATE TABLE revoked_credentials (
     created_at    REAL NOT NULL
 );
 CREATE INDEX idx_revoked_credentials_expiry ON revoked_credentials (expires_at);
-
--- Case-insensitive lookups by lower(...), which both engines can index.
-CREATE UNIQUE INDEX idx_users_username_lower ON users (lower(username));
-CREATE UNIQUE INDEX idx_users_email_lower ON users (lower(email));
 
 -- The kernel's own small facts (which demo accounts it seeded, ...).
 CREATE TABLE taskflow_state (

@@ -1,0 +1,2 @@
+-- Nothing to do: 0001 made users' unique indexes on lower(username) and
+-- lower(email) already (see 0004_users_lower_index.sqlite.sql).
