@@ -128,7 +128,7 @@ def check_hooks(pm: pluggy.PluginManager) -> None:
         if caller.spec is not None:
             continue
         for impl in caller.get_hookimpls():
-            if impl.hookimpl_opts.get("optionalhook"):
+            if impl.optionalhook:
                 continue
             specified = [n for n in known if getattr(pm.hook, n).spec is not None]
             close = difflib.get_close_matches(name, specified, n=1)
