@@ -164,6 +164,35 @@ def test_a_channel_plugin_loads_without_notify(tmp_path):
         app.taskflow.close()
 
 
+class BrokenChannel:
+    name = "broken"
+
+    def address(self, user):
+        raise RuntimeError("this plugin has a bug")
+
+    def deliver(self, notification):
+        raise AssertionError("never reached")
+
+
+class BrokenPlugin:
+    name, version, core_api = "broken", "1.0", "1.0"
+
+    @hookimpl(optionalhook=True)
+    def taskflow_notify_channels(self, kernel):
+        return [BrokenChannel()]
+
+
+def test_a_broken_channel_costs_the_user_no_other_notification(tmp_path):
+    app = make_app(tmp_path, plugins=[HeaderIdentity(), NotifyPlugin(), BrokenPlugin()])
+    try:
+        r = Client(app).as_user("admin").post("/api/projects/1/tasks", json={
+            "title": "Still emailed", "assignee_id": alice(app)["id"]})
+        assert r.status == 201
+        assert [row["type"] for row in rows_of(app)] == ["email"]
+    finally:
+        app.taskflow.close()
+
+
 def test_two_channels_of_one_name_stop_start_up(tmp_path):
     with pytest.raises(PluginCheckError, match="two notify channels are named 'email'"):
         make_app(tmp_path, plugins=[NotifyPlugin(), ChatPlugin("http://unused", "email")])

@@ -137,10 +137,22 @@ class Outbox:
     # ------------------------------------------------------------ record
     def for_user(self, user: dict[str, Any], subject: str, body: str,
                  html: bool = False) -> list[Email]:
-        """One notification per channel that reaches ``user`` (``{id, username, email}``)."""
-        return [Email(address, subject, body, html, user["id"], name)
-                for name, channel in self.channels().items()
-                if (address := channel.address(user))]
+        """One notification per channel that reaches ``user`` (``{id, username, email}``).
+
+        A channel whose ``address()`` fails is skipped (and logged): one broken
+        plugin must not cost the user the other channels' notifications.
+        """
+        emails = []
+        for name, channel in self.channels().items():
+            try:
+                address = channel.address(user)
+            except Exception:
+                log.exception("notify channel %r: address() failed for user %s", name,
+                              user.get("id"))
+                continue
+            if address:
+                emails.append(Email(address, subject, body, html, user["id"], name))
+        return emails
 
     def record(self, emails: Sequence[Email], *, claim: bool = False) -> list[dict[str, Any]]:
         """Insert ``emails`` in one transaction (the caller's, if one is open); return the rows.
