@@ -14,7 +14,7 @@ from lcore_taskflow.core.testing import (
     make_app,
 )
 from lcore_taskflow.notify import NotifyPlugin
-from notify_testutil import HOST, SmtpServer, authenticator
+from notify_testutil import HOST, SmtpServer, authenticator, settled, wait_until
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -93,4 +93,15 @@ def outbox_rows():
     def rows(app) -> list[dict]:
         with app.taskflow.database() as db:
             return db.fetchall("SELECT * FROM notifications ORDER BY id")
+    return rows
+
+
+@pytest.fixture
+def settled_rows(outbox_rows):
+    """``settled_rows(app, count)`` -> the rows once ``count`` exist and all have an outcome."""
+    def rows(app, count: int) -> list[dict]:
+        def done() -> list[dict] | None:
+            found = outbox_rows(app)
+            return found if len(found) == count and settled(found) else None
+        return wait_until(done, f"{count} notifications to get their outcome")
     return rows

@@ -1,12 +1,13 @@
-"""Assignment emails from core's task.assigned event; the installable object."""
+"""Assignment emails from core's task.assigned event (embedded delivery); the installable object."""
 
 from __future__ import annotations
 
-import time
+import threading
 
 from lcore import Lcore
 from lcore_taskflow.core.testing import FAST_CONFIG, Client, HeaderIdentity
 from lcore_taskflow.notify import NotifyPlugin, TaskFlowNotify
+from notify_testutil import HOST, SmtpServer, free_port, wait_until
 
 
 def alice_id(app) -> int:
@@ -15,7 +16,7 @@ def alice_id(app) -> int:
 
 
 def test_assigning_a_task_through_the_api_emails_the_assignee(make_notify_app, smtp_server,
-                                                              outbox_rows):
+                                                              settled_rows):
     app = make_notify_app(**smtp_server.config)
     admin = Client(app).as_user("admin")
     r = admin.post("/api/projects/1/tasks", json={"title": "Write the report",
@@ -26,12 +27,12 @@ def test_assigning_a_task_through_the_api_emails_the_assignee(make_notify_app, s
     assert got.subject == "[TaskFlow] You've been assigned: Write the report"
     html = next(p for p in got.message.iter_parts() if p.get_content_type() == "text/html")
     assert "Write the report" in html.get_content() and "admin" in html.get_content()
-    app.taskflow.close()  # drains the worker
-    (row,) = outbox_rows(app)
+    (row,) = settled_rows(app, 1)
     assert (row["status"], row["user_id"], row["html"]) == ("sent", alice_id(app), 1)
+    assert got.message["Message-ID"] == row["message_id"]
 
 
-def test_reassigning_emails_the_new_assignee_only(make_notify_app, smtp_server):
+def test_reassigning_emails_the_new_assignee_only(make_notify_app, smtp_server, settled_rows):
     app = make_notify_app(**smtp_server.config)
     admin = Client(app).as_user("admin")
     task = admin.post("/api/projects/1/tasks", json={"title": "Unassigned"}).json
@@ -40,40 +41,40 @@ def test_reassigning_emails_the_new_assignee_only(make_notify_app, smtp_server):
         bob = db.scalar("SELECT id FROM users WHERE username = 'bob'")
     r = admin.patch(f"/api/projects/1/tasks/{task['id']}", json={"assignee_id": bob})
     assert r.status == 200
-    app.taskflow.close()
+    settled_rows(app, 1)
     assert [m.rcpt_tos for m in smtp_server.handler.messages] == [["bob@taskflow.local"]]
 
 
-def test_assignment_does_not_block_the_request_and_shutdown_drains(make_notify_app,
-                                                                     smtp_server, outbox_rows):
-    smtp_server.handler.accept_delay = 1.5  # the server is slow to accept
+def test_assignment_does_not_block_the_request_and_shutdown_finishes_the_send(
+        make_notify_app, smtp_server, outbox_rows):
+    smtp_server.handler.gate = threading.Event()  # the server holds its 250 until we say so
     app = make_notify_app(**smtp_server.config)
     admin = Client(app).as_user("admin")
-    started = time.monotonic()
     r = admin.post("/api/projects/1/tasks", json={"title": "Quick", "assignee_id": alice_id(app)})
-    elapsed = time.monotonic() - started
-    assert r.status == 201 and elapsed < 1.2, elapsed
+    assert r.status == 201  # answered while the message waits in the server
+    wait_until(lambda: smtp_server.handler.in_data, "the send to reach DATA")
     # recorded before any network I/O: visible as pending while the send is in flight
     assert [row["status"] for row in outbox_rows(app)] == ["pending"]
     history = Client(app).as_user("alice").get("/api/notifications/history").json
     assert history["total"] == 1 and history["notifications"][0]["status"] == "pending"
-    app.taskflow.close()  # waits for the background send
-    assert [row["status"] for row in outbox_rows(app)] == ["sent"]
+    closing = threading.Thread(target=app.taskflow.close)
+    closing.start()  # shutdown waits for the send in flight ...
+    smtp_server.handler.gate.set()
+    closing.join(timeout=30)
+    assert not closing.is_alive()
+    (row,) = outbox_rows(app)  # ... which ends recorded, not claimed
+    assert (row["status"], row["claimed_by"]) == ("sent", None)
     assert len(smtp_server.handler.messages) == 1
 
 
-def test_assignment_while_smtp_is_down_is_kept_for_retry(make_notify_app, outbox_rows):
-    from notify_testutil import HOST, SmtpServer, free_port
-
+def test_assignment_while_smtp_is_down_is_kept_for_retry(make_notify_app, settled_rows):
     port = free_port()
     app = make_notify_app(smtp_host=HOST, smtp_port=port, smtp_use_tls=False, smtp_timeout=2.0)
     admin = Client(app).as_user("admin")
     assert admin.post("/api/projects/1/tasks", json={
         "title": "Lost?", "assignee_id": alice_id(app)}).status == 201
-    plugin = app.taskflow.plugin("notify")
-    plugin.worker.drain()
-    (row,) = outbox_rows(app)
-    assert row["status"] == "failed" and row["error"]
+    (row,) = settled_rows(app, 1)
+    assert row["status"] == "failed" and row["error"] and row["next_attempt_at"]
     server = SmtpServer(port=port)
     try:
         assert admin.post("/api/notifications/retry").json["sent"] == 1
@@ -82,12 +83,11 @@ def test_assignment_while_smtp_is_down_is_kept_for_retry(make_notify_app, outbox
         server.stop()
 
 
-def test_simulated_assignment(make_notify_app, outbox_rows):
+def test_simulated_assignment(make_notify_app, settled_rows):
     app = make_notify_app()
     Client(app).as_user("admin").post("/api/projects/1/tasks", json={
         "title": "Sim", "assignee_id": alice_id(app)})
-    app.taskflow.close()
-    assert [row["status"] for row in outbox_rows(app)] == ["simulated"]
+    assert [row["status"] for row in settled_rows(app, 1)] == ["simulated"]
 
 
 def test_installable_object_in_a_foreign_lcore_app(tmp_path, smtp_server):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
+import threading
+import time
 
 import pytest
 from lcore_taskflow.notify._mailer import (
@@ -14,6 +17,8 @@ from lcore_taskflow.notify._mailer import (
     check_address,
     check_subject,
     html_to_text,
+    make_message_id,
+    permanent_refusal,
 )
 
 SENDER = "noreply@taskflow.local"
@@ -125,3 +130,47 @@ def test_a_message_never_carries_injected_headers():
 
 def test_html_to_text_keeps_words_and_breaks():
     assert html_to_text("<p>One</p><p>Two &lt;3</p>") == "One\n\nTwo <3"
+
+
+def test_a_given_message_id_is_used_and_kept_stable(smtp_server):
+    message_id = make_message_id(42)
+    assert re.match(r"^<notification-42\.[0-9a-f]{16}@taskflow>$", message_id)
+    assert make_message_id(42) != message_id  # random per row: two installations never clash
+    svc = service(smtp_server)
+    for _ in range(2):  # a resend of the same row carries the same Message-ID
+        svc.send("gina@example.com", "Twice", "body", message_id=message_id)
+    got = smtp_server.handler.wait_for(2)
+    assert [m.message["Message-ID"] for m in got] == [message_id, message_id]
+
+
+@pytest.mark.timeout(30)
+def test_the_deadline_bounds_the_whole_dialogue(smtp_server):
+    """Replies may each take 60 s; the deadline (1 s away) still ends the send.
+
+    Without the deadline this test would wait a minute and hit its timeout.
+    """
+    smtp_server.handler.gate = threading.Event()  # DATA is never answered
+    try:
+        with pytest.raises(TimeoutError, match="deadline"):
+            service(smtp_server, timeout=60.0).send(
+                "hank@example.com", "Stuck", "body", deadline=time.monotonic() + 1.0)
+    finally:
+        smtp_server.handler.gate.set()
+    assert smtp_server.handler.messages == []
+
+
+def test_a_deadline_already_past_sends_nothing(smtp_server):
+    with pytest.raises(TimeoutError, match="deadline"):
+        service(smtp_server).send("ivy@example.com", "Late", "body",
+                                  deadline=time.monotonic() - 1)
+    assert smtp_server.handler.messages == []
+
+
+def test_5xx_refusals_are_permanent_4xx_are_not(smtp_server):
+    with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+        service(smtp_server).send("refuse@example.com", "No", "body")
+    assert permanent_refusal(refused.value)
+    smtp_server.handler.delay = 0.01  # answers DATA with 451: try again later
+    with pytest.raises(smtplib.SMTPDataError) as later:
+        service(smtp_server).send("jo@example.com", "Later", "body")
+    assert later.value.smtp_code == 451 and not permanent_refusal(later.value)

@@ -82,8 +82,8 @@ def test_refused_recipient_is_retried_by_id(make_notify_app, smtp_server, outbox
 
 
 def test_stale_pending_rows_are_picked_up(make_notify_app, smtp_server, outbox_rows):
-    """A crash between recording and sending leaves 'pending': retry --stale-after sends it."""
-    app = make_notify_app(**smtp_server.config)
+    """With no worker running, due 'pending' rows wait: retry --stale-after sends them now."""
+    app = make_notify_app(**smtp_server.config, notify_delivery="worker")
     outbox = app.taskflow.plugin("notify").outbox
     from lcore_taskflow.notify import Email
 

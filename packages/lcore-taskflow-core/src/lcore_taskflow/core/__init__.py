@@ -20,7 +20,7 @@ from ._access import role_policy
 from ._assembly import RouteCollision
 from ._config import ConfigError
 from ._contributions import TaskFilter, UIModule
-from ._db import Database, IntegrityError, OperationalError
+from ._db import SQL, Database, IntegrityError, OperationalError
 from ._errors import ApiError, validation_error
 from ._extension import Extension
 from ._kernel import TaskFlow, create_app
@@ -34,6 +34,7 @@ __all__ = [
     "CORE_API",
     "EMAIL_RE",
     "ENTRY_POINT_GROUP",
+    "SQL",
     "ApiError",
     "ConfigError",
     "Database",

@@ -13,6 +13,8 @@ from ._outbox import STATUSES, Email, Outbox, tally
 
 MAX_BODY = 100_000
 MAX_BATCH = 100
+
+
 def assignment_email(task: dict[str, Any], assigned_by: str | None = None) -> Email:
     """The seed's HTML assignment email; user data escaped, the subject one line."""
     e = {k: html.escape(str(v)) for k, v in task.items() if v is not None}
@@ -129,10 +131,10 @@ def build_notifications_app(kernel: Any, outbox: Outbox, workers: int) -> Lcore:
         emails = [Email(to, values["subject"], values["body"], values.get("html", False), uid)
                   for to, uid in targets]
         try:
-            ids = outbox.record(emails)
+            rows = outbox.record(emails, claim=True)
         except InvalidEmail as exc:
             raise ApiError(422, "Validation failed", fields={exc.field: exc.message}) from None
-        results = await outbox.deliver_concurrently(ids, workers)
+        results = await outbox.deliver_concurrently(rows, workers)
         return {"results": results, **tally(results), "total": len(results)}
 
     @app.get("/history", name="notification_history", auth=True)
@@ -163,7 +165,7 @@ def build_notifications_app(kernel: Any, outbox: Outbox, workers: int) -> Lcore:
               auth="notifications:send")
     def retry_one(notification_id):
         """Send one failed notification again (admin)."""
-        result = outbox.deliver(notification_id, retry=True)
+        result = outbox.retry_one(notification_id)
         if result is None:
             raise ApiError(404, f"Notification {notification_id} not found")
         return result

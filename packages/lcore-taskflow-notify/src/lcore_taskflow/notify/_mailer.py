@@ -18,19 +18,29 @@ Transport security
     logging in, verifying the server certificate and host name against the
     system trust store (or ``smtp_ca_file``).  A server that does not offer
     STARTTLS fails the send instead of silently going on in clear text.
+
+Bounded sends
+    ``smtp_timeout`` bounds each reply; a ``deadline`` bounds the whole
+    dialogue, so a send never outlives the outbox claim it runs under.  Once
+    the server has accepted the message, :meth:`EmailService.send` returns
+    and the polite ``QUIT`` happens on another thread: the outbox records
+    the outcome without waiting for one more round trip.
 """
 
 from __future__ import annotations
 
 import html
 import re
+import secrets
 import smtplib
 import ssl
+import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate
 from html.parser import HTMLParser
 from typing import Any
 
@@ -125,15 +135,24 @@ def html_to_text(body: str) -> str:
     return text or html.unescape(body)
 
 
-def build_message(sender: str, to: str, subject: str, body: str,
-                  html_body: bool = False) -> EmailMessage:
+def make_message_id(notification_id: int | None = None) -> str:
+    """``<notification-<id>.<random>@taskflow>``: stable per outbox row, unique everywhere.
+
+    The random part keeps two installations' row 5 apart, so a mail system
+    that drops a repeated Message-ID only ever drops a real resend.
+    """
+    return f"<notification-{notification_id or 0}.{secrets.token_hex(8)}@taskflow>"
+
+
+def build_message(sender: str, to: str, subject: str, body: str, html_body: bool = False,
+                  message_id: str | None = None) -> EmailMessage:
     """A complete MIME message: text/plain, or text/html with a text/plain alternative."""
     msg = EmailMessage(policy=SMTP)
     msg["From"] = check_address(sender, "smtp_from")
     msg["To"] = check_address(to)
     msg["Subject"] = check_subject(subject)
     msg["Date"] = formatdate(localtime=True)
-    msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
+    msg["Message-ID"] = message_id or make_message_id()
     if html_body:
         msg.set_content(html_to_text(body))
         msg.add_alternative(body, subtype="html")
@@ -188,20 +207,27 @@ class EmailService:
     def simulated(self) -> bool:
         return self.settings.simulated
 
-    def message(self, to: str, subject: str, body: str, html_body: bool = False) -> EmailMessage:
-        return build_message(self.settings.sender, to, subject, body, html_body)
+    def message(self, to: str, subject: str, body: str, html_body: bool = False,
+                message_id: str | None = None) -> EmailMessage:
+        return build_message(self.settings.sender, to, subject, body, html_body, message_id)
 
     def tls_context(self) -> ssl.SSLContext:
         """Certificate and host-name verification; ``ca_file`` adds a trusted CA."""
         return ssl.create_default_context(cafile=self.settings.ca_file or None)
 
-    def send(self, to: str, subject: str, body: str, html_body: bool = False) -> None:
-        """Deliver one email, or raise (``smtplib.SMTPException``, ``OSError``)."""
-        msg = self.message(to, subject, body, html_body)
+    def send(self, to: str, subject: str, body: str, html_body: bool = False, *,
+             message_id: str | None = None, deadline: float = float("inf")) -> None:
+        """Deliver one email, or raise (``smtplib.SMTPException``, ``OSError``).
+
+        ``deadline`` (a :func:`time.monotonic` value) ends the whole dialogue;
+        returns as soon as the server has accepted the message.
+        """
+        msg = self.message(to, subject, body, html_body, message_id)
         if self.simulated:
             return
         s = self.settings
-        with smtplib.SMTP(s.host, s.port, timeout=s.timeout) as smtp:
+        smtp = _DeadlineSMTP(s.host, s.port, s.timeout, deadline)
+        try:
             smtp.ehlo()
             if s.use_tls:
                 smtp.starttls(context=self.tls_context())
@@ -209,6 +235,62 @@ class EmailService:
             if s.user:
                 smtp.login(s.user, s.password)
             smtp.send_message(msg, from_addr=s.sender, to_addrs=[to])
+        finally:
+            threading.Thread(target=_quit, args=(smtp,), name="taskflow-smtp-quit",
+                             daemon=True).start()
+
+
+class _DeadlineSMTP(smtplib.SMTP):
+    """``smtplib.SMTP`` whose dialogue ends by ``deadline`` (``time.monotonic()``).
+
+    ``timeout`` still bounds each reply; before every command and reply the
+    socket timeout shrinks to what is left until the deadline.
+    """
+
+    def __init__(self, host: str, port: int, timeout: float, deadline: float):
+        self.reply_timeout = timeout
+        self.deadline = deadline
+        super().__init__(host, port, timeout=self._left())
+
+    def _left(self) -> float:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the SMTP dialogue ran past its deadline")
+        return min(left, self.reply_timeout)
+
+    def send(self, s) -> None:
+        if self.sock:
+            self.sock.settimeout(self._left())
+        super().send(s)
+
+    def getreply(self):
+        if self.sock:
+            self.sock.settimeout(self._left())
+        try:
+            return super().getreply()
+        except smtplib.SMTPServerDisconnected:  # what smtplib makes of a socket timeout
+            if time.monotonic() >= self.deadline:
+                raise TimeoutError("the SMTP dialogue ran past its deadline") from None
+            raise
+
+
+def _quit(smtp: _DeadlineSMTP) -> None:
+    """Say QUIT and close; the outcome is already known, so errors do not matter."""
+    smtp.deadline = time.monotonic() + smtp.reply_timeout
+    try:
+        if smtp.sock:
+            smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        pass
+    finally:
+        smtp.close()
+
+
+def permanent_refusal(exc: BaseException) -> bool:
+    """Whether the server refused for good (a 5xx reply): retrying cannot help."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in exc.recipients.values())
+    return isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500
 
 
 def describe_error(exc: BaseException) -> str:

@@ -10,17 +10,29 @@ from typing import Any
 
 from lcore_taskflow.core import events, hookimpl, progress_bar
 
-from . import __version__
+from . import __version__, hookspecs
 from ._api import assignment_email, build_notifications_app
+from ._channels import EmailChannel
+from ._events import NOTIFY_EVENTS
 from ._mailer import InvalidEmail, check_address
-from ._outbox import MIGRATIONS, Email, Outbox, Worker
+from ._outbox import MIGRATIONS, Email, Outbox
+from ._worker import Dispatcher, run_worker, summary
 
 log = logging.getLogger("lcore_taskflow.notify")
 
 
+DELIVERY_MODES = ("embedded", "worker")
+
+
 @dataclasses.dataclass
 class NotifyConfig:
-    """The ``APP_SMTP_*`` keys.  An empty ``smtp_host`` means simulated mode."""
+    """The ``APP_SMTP_*`` and ``APP_NOTIFY_*`` keys.  An empty ``smtp_host`` means simulated mode.
+
+    ``notify_delivery``: ``embedded`` delivers in the background of every
+    process that assembles the app; ``worker`` leaves delivery to
+    ``taskflow notify worker`` processes (the web process only writes rows,
+    and sends right away only what an API call asks to send now).
+    """
 
     smtp_host: str = ""
     smtp_port: int = 587
@@ -31,9 +43,29 @@ class NotifyConfig:
     smtp_timeout: float = 10.0
     smtp_ca_file: str = ""
     notify_workers: int = 4
+    notify_delivery: str = "embedded"
+    notify_lease: float = 60.0
+    notify_poll: float = 1.0
+    notify_max_attempts: int = 8
+    notify_backoff: float = 60.0
 
     def validate(self) -> list[str]:
         errors = []
+        if self.notify_delivery not in DELIVERY_MODES:
+            errors.append(f"notify_delivery: expected one of {', '.join(DELIVERY_MODES)}, "
+                          f"got {self.notify_delivery!r}")
+        if not 1 <= self.notify_lease <= 86400:
+            errors.append(f"notify_lease: expected seconds in [1, 86400], got {self.notify_lease}")
+        elif self.notify_lease < 2 * self.smtp_timeout:
+            errors.append(f"notify_lease: {self.notify_lease} s leaves no room for an SMTP "
+                          f"dialogue with smtp_timeout={self.smtp_timeout} (at least twice it)")
+        if not 0 < self.notify_poll <= 300:
+            errors.append(f"notify_poll: expected seconds in (0, 300], got {self.notify_poll}")
+        if not 1 <= self.notify_max_attempts <= 100:
+            errors.append(f"notify_max_attempts: expected 1-100, got {self.notify_max_attempts}")
+        if not 0 < self.notify_backoff <= 86400:
+            errors.append(f"notify_backoff: expected seconds in (0, 86400], "
+                          f"got {self.notify_backoff}")
         if not 0 < self.smtp_port < 65536:
             errors.append(f"smtp_port: expected 1-65535, got {self.smtp_port}")
         if not 0 < self.smtp_timeout <= 600:
@@ -54,9 +86,9 @@ class NotifyConfig:
 class NotifyPlugin:
     """SMTP email with an outbox, assignment emails, batch notify and history.
 
-    One instance belongs to one kernel: it owns the background worker that
-    emails assignees, started by ``taskflow_startup`` and drained by
-    ``taskflow_shutdown``.
+    One instance belongs to one kernel: with embedded delivery it owns the
+    dispatcher that sends the outbox in the background, started by
+    ``taskflow_startup`` and stopped by ``taskflow_shutdown``.
     """
 
     name = "notify"
@@ -65,7 +97,8 @@ class NotifyPlugin:
 
     def __init__(self) -> None:
         self.outbox: Outbox | None = None
-        self.worker: Worker | None = None
+        self.dispatcher: Dispatcher | None = None
+        self._email: EmailChannel | None = None
 
     def _outbox(self, kernel: Any) -> Outbox:
         if self.outbox is None or self.outbox.kernel is not kernel:
@@ -73,6 +106,13 @@ class NotifyPlugin:
         return self.outbox
 
     # ---------------------------------------------------------- assembly
+    @hookimpl
+    def taskflow_addhooks(self, pluginmanager):
+        # Called again whenever another plugin registers: add the specs once.
+        caller = getattr(pluginmanager.hook, "taskflow_notify_channels", None)
+        if caller is None or caller.spec is None:
+            pluginmanager.add_hookspecs(hookspecs)
+
     @hookimpl
     def taskflow_config_schema(self):
         return NotifyConfig
@@ -82,31 +122,46 @@ class NotifyPlugin:
         return ("notify", MIGRATIONS)
 
     @hookimpl
+    def taskflow_event_types(self):
+        return list(NOTIFY_EVENTS)
+
+    @hookimpl
     def taskflow_mounts(self, kernel):
         app = build_notifications_app(kernel, self._outbox(kernel), kernel.config.notify_workers)
         return [("/api/notifications/", app)]
 
     @hookimpl
+    def taskflow_notify_channels(self, kernel):
+        if self._email is None or self._email.kernel is not kernel:
+            self._email = EmailChannel(kernel)
+        return [self._email]
+
+    @hookimpl
     def taskflow_startup(self, kernel):
-        self._outbox(kernel)
-        self.worker = Worker(kernel.config.notify_workers)
-        self.worker.start()
-        mode = "simulated (APP_SMTP_HOST is empty)" if not kernel.config.smtp_host.strip() \
-            else f"SMTP {kernel.config.smtp_host}:{kernel.config.smtp_port}"
-        log.info("notify: email %s", mode)
+        outbox = self._outbox(kernel)
+        channels = outbox.channels()  # a malformed or clashing channel stops start-up here
+        config = kernel.config
+        mode = "simulated (APP_SMTP_HOST is empty)" if not config.smtp_host.strip() \
+            else f"SMTP {config.smtp_host}:{config.smtp_port}"
+        log.info("notify: email %s; channels %s; delivery %s", mode, ", ".join(channels),
+                 config.notify_delivery)
+        if config.notify_delivery == "embedded":
+            self.dispatcher = Dispatcher(outbox, threads=config.notify_workers,
+                                         poll=config.notify_poll, role="embedded")
+            self.dispatcher.start()
 
     @hookimpl
     def taskflow_shutdown(self, kernel):
-        if self.worker is not None:
-            self.worker.drain()
+        if self.dispatcher is not None:
+            self.dispatcher.stop()
 
     # ---------------------------------------------------------- requests
     @hookimpl
     def taskflow_event(self, event, kernel):
-        """On ``task.assigned``: the email's outbox row joins the assignment's transaction.
+        """On ``task.assigned``: one outbox row per channel joins the assignment's transaction.
 
-        It is sent in the background once that transaction commits; if the
-        assignment rolls back, so does the row, and nothing is sent.
+        With embedded delivery the dispatcher is woken once that transaction
+        commits; if the assignment rolls back, so do the rows.
         """
         if not isinstance(event, events.TaskAssigned) or not event.assignee:
             return
@@ -114,36 +169,58 @@ class NotifyPlugin:
                 "assignee_name": event.assignee["username"],
                 "assignee_email": event.assignee["email"],
                 "project_name": (event.project or {}).get("name", "")}
+        message = assignment_email(task, event.actor_name)
+        outbox = self._outbox(kernel)
         try:
-            (notification_id,) = self._outbox(kernel).record(
-                [assignment_email(task, event.actor_name)])
-        except InvalidEmail as exc:  # e.g. an assignee whose address cannot be mailed
-            log.warning("not emailing the assignee of task %s: %s", event.task_id, exc)
+            outbox.record(outbox.for_user(event.assignee, message.subject, message.body,
+                                          html=True))
+        except InvalidEmail as exc:
+            log.warning("not notifying the assignee of task %s: %s", event.task_id, exc)
             return
-        kernel.db.after_commit(lambda: self._send_later(notification_id))
-
-    def _send_later(self, notification_id: int) -> None:
-        if self.worker is None or self.worker.submit(
-                self.outbox.deliver, notification_id) is None:
-            log.warning("notify worker stopped: notification %s stays pending "
-                        "(taskflow notify retry --stale-after 0 sends it)", notification_id)
+        if self.dispatcher is not None:
+            kernel.db.after_commit(self.dispatcher.wake)
 
     # ------------------------------------------------------- maintenance
     @hookimpl
     def taskflow_cli_commands(self, subparsers):
-        notify = subparsers.add_parser("notify", help="notification outbox (email)")
+        notify = subparsers.add_parser("notify", help="notification outbox (email and channels)")
         sub = notify.add_subparsers(dest="notify_command", required=True)
+        worker = sub.add_parser("worker", help="deliver the outbox in this process "
+                                               "(several may run on one database)")
+        worker.add_argument("--threads", type=int, metavar="N",
+                            help="concurrent sends (default: APP_NOTIFY_WORKERS)")
+        worker.add_argument("--poll", type=float, metavar="SECONDS",
+                            help="how often to look for due rows (default: APP_NOTIFY_POLL)")
+        worker.add_argument("--once", action="store_true",
+                            help="deliver what is due now, then exit (tests, cron)")
+        worker.set_defaults(handler=self.cmd_worker)
         retry = sub.add_parser("retry", help="send failed notifications again")
         retry.add_argument("--id", type=int, action="append", dest="ids", metavar="ID",
                            help="only this notification (repeatable)")
         retry.add_argument("--stale-after", type=float, metavar="SECONDS",
-                           help="also resend 'pending' rows older than this (after a crash)")
+                           help="also send due 'pending' rows older than this now")
         retry.add_argument("--limit", type=int, help="at most this many")
         retry.set_defaults(handler=self.cmd_retry)
         test = sub.add_parser("send-test", help="send one test email with the current settings")
         test.add_argument("--to", required=True, help="recipient address")
         test.add_argument("--subject", default="TaskFlow test email")
         test.set_defaults(handler=self.cmd_send_test)
+
+    def cmd_worker(self, kernel: Any, args: Any) -> int:
+        """``taskflow notify worker``: deliver until SIGTERM (or, with ``--once``, until idle)."""
+        plugin = kernel.plugin(self.name)  # the kernel's instance, not the CLI's
+        if plugin.dispatcher is not None:  # this process delivers in the foreground instead
+            plugin.dispatcher.stop()
+            plugin.dispatcher = None
+        config = kernel.config
+        threads = args.threads or config.notify_workers
+        poll = args.poll or config.notify_poll
+        if not 1 <= threads <= 64 or poll <= 0:
+            print("error: --threads must be 1-64 and --poll positive", file=sys.stderr)
+            return 2
+        counts = run_worker(plugin._outbox(kernel), threads=threads, poll=poll, once=args.once)
+        print(f"delivered: {summary(counts)}")
+        return 0
 
     def cmd_retry(self, kernel: Any, args: Any) -> int:
         """``taskflow notify retry``: resend failed rows with a progress bar."""
