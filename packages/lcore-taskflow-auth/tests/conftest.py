@@ -1,45 +1,35 @@
-"""Fixtures: core + auth assembled on a fresh SQLite file per test (no other plugin)."""
+"""Auth's tests run on the testing kit (docs/testing.md): core + auth on a temp database.
+
+No ``HeaderIdentity`` here: every request is identified by auth itself.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 import pytest
-from auth_testutil import PASSWORDS, ROOMY, EventRecorder, token_of
+from auth_testutil import token_of
 from lcore_taskflow.auth import AuthPlugin
-from lcore_taskflow.core.testing import Client, make_app
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    # TestClient requests come from no address: Lcore warns that they share one bucket.
-    config.addinivalue_line("filterwarnings", "ignore:rate_limit:RuntimeWarning")
-    # core's async dashboard route triggers Lcore's WSGI warning.
-    config.addinivalue_line("filterwarnings", "ignore:.*is async def.*:UserWarning")
+from lcore_taskflow.core.testing import DEMO_PASSWORDS, ROOMY_AUTH, Client, user_ids
 
 
 @pytest.fixture
-def build(tmp_path) -> Callable:
-    """``build(*plugins, **config)``: a core+auth app; closed after the test."""
-    apps = []
-
+def build(taskflow_app) -> Callable:
+    """``build(*plugins, **config)``: a core+auth app with roomy login limits."""
     def factory(*extra_plugins, **config):
-        app = make_app(tmp_path, plugins=[AuthPlugin(), *extra_plugins], **{**ROOMY, **config})
-        apps.append(app)
-        return app
-
-    yield factory
-    for app in apps:
-        app.taskflow.close()
+        return taskflow_app(plugins=[AuthPlugin(), *extra_plugins], identity=False,
+                            **{**ROOMY_AUTH, **config})
+    return factory
 
 
 @pytest.fixture
-def recorder() -> EventRecorder:
-    return EventRecorder()
+def recorder(taskflow_events):
+    return taskflow_events
 
 
 @pytest.fixture
-def app(build, recorder):
-    return build(recorder)
+def app(build):
+    return build()
 
 
 @pytest.fixture
@@ -53,11 +43,10 @@ def client(app) -> Client:
 
 
 @pytest.fixture
-def ids(kernel) -> dict[str, int]:
-    with kernel.database() as db:
-        return {r["username"]: r["id"] for r in db.fetchall("SELECT id, username FROM users")}
+def ids(app) -> dict[str, int]:
+    return user_ids(app)
 
 
 @pytest.fixture
 def tokens(client) -> dict[str, str]:
-    return {name: token_of(client, name) for name in PASSWORDS}
+    return {name: token_of(client, name) for name in DEMO_PASSWORDS}

@@ -1,4 +1,7 @@
-"""Fixtures: real SMTP servers (aiosmtpd) on free loopback ports, and notify apps."""
+"""Fixtures: real SMTP servers (aiosmtpd) on free loopback ports, and notify apps.
+
+Apps come from the testing kit's ``taskflow_app`` (docs/testing.md).
+"""
 
 from __future__ import annotations
 
@@ -6,16 +9,12 @@ import ssl
 
 import pytest
 import trustme
-from lcore_taskflow.core.testing import Client, HeaderIdentity, make_app
+from lcore_taskflow.core.testing import Client
 from lcore_taskflow.notify import NotifyPlugin
 from notify_testutil import HOST, SmtpServer, authenticator
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # TestClient requests come from 0.0.0.0 (Lcore warns that rate limits then share one
-    # bucket); the async batch route makes Lcore warn about async handlers under WSGI.
-    config.addinivalue_line("filterwarnings", "ignore:rate_limit:RuntimeWarning")
-    config.addinivalue_line("filterwarnings", "ignore:.*is async def.*:UserWarning")
     # auth_server allows AUTH without TLS on purpose (to test plain AUTH); aiosmtpd warns.
     config.addinivalue_line("filterwarnings", "ignore:Requiring AUTH while not:UserWarning")
 
@@ -53,19 +52,9 @@ def tls_server(tls_ca, tmp_path):
 
 
 @pytest.fixture
-def make_notify_app(tmp_path):
+def make_notify_app(taskflow_app):
     """``make(**config)`` -> an app with core + HeaderIdentity + notify; closed afterwards."""
-    apps = []
-
-    def make(**config):
-        app = make_app(tmp_path / f"app{len(apps)}", plugins=[HeaderIdentity(), NotifyPlugin()],
-                       **config)
-        apps.append(app)
-        return app
-
-    yield make
-    for app in apps:
-        app.taskflow.close()
+    return lambda **config: taskflow_app(plugins=[NotifyPlugin()], **config)
 
 
 @pytest.fixture

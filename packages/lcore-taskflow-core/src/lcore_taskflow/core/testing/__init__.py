@@ -1,133 +1,52 @@
-"""Helpers for testing TaskFlow plugins (used by the suite's own tests).
+"""The testing kit for TaskFlow plugins (and the suite's own tests).
 
-``HeaderIdentity`` trusts an ``X-Test-User`` header: it exists so that core
-and plugins can be tested without an authentication package.  Never register
-it in a real application.
+Importable without pytest.  The pytest fixtures built on it (``taskflow_app``,
+``taskflow_client``, ``taskflow_admin``, ``taskflow_member``,
+``taskflow_events``, ``taskflow_queries``, ``taskflow_login``) come from the
+pytest plugin :mod:`lcore_taskflow.pytest_taskflow`, registered as the
+``pytest11`` entry point ``taskflow``: installing lcore-taskflow-core is
+enough to use them.  See ``docs/testing.md``.
+
+* :func:`make_app` — an assembled app on a temporary SQLite file;
+* :class:`Client` — in-process requests as a user (``as_user``) or with a
+  real bearer token (:func:`login`);
+* :class:`HeaderIdentity` — test-only identity from the ``X-Test-User``
+  header, authorizing with the real ``role_policy``; never register it in a
+  real application;
+* :class:`EventRecorder` — a plugin that records every domain event;
+* :class:`QueryCounter` — counts the SQL statements run inside a block.
 """
 
 from __future__ import annotations
 
-import json as _json
-import os
-from collections.abc import Iterable, Mapping
-from typing import Any
-from urllib.parse import urlencode
+from ._apps import (
+    FAST_CONFIG,
+    ROOMY_AUTH,
+    AppFactory,
+    installed_plugin,
+    make_app,
+    quiet_test_warnings,
+    user_ids,
+)
+from ._client import DEMO_PASSWORDS, Client, Response, assert_error, login, multipart
+from ._plugins import EventRecorder, HeaderIdentity
+from ._queries import QueryCounter
 
-from lcore import Lcore, TestClient
-
-from .._access import role_policy
-from .._kernel import create_app
-from .._plugins import hookimpl
-
-FAST_CONFIG = {
-    "debug": False,
-    "secret_key": "test-secret-key-0123456789abcdef",
-    "password_iterations": 1000,
-    "seed_demo": True,
-}
-
-
-class HeaderIdentity:
-    """Test-only identity and permission plugin (the seed's RBAC policy).
-
-    The request's user is the one named by the ``X-Test-User`` header.
-    """
-
-    name = "test-identity"
-    version = "0"
-
-    @hookimpl
-    def taskflow_identify(self, request, kernel):
-        username = request.get_header("X-Test-User")
-        if not username:
-            return None
-        with kernel.database() as db:
-            return db.fetchone("SELECT id, username, email, role FROM users"
-                               " WHERE username = ? AND is_active = 1", (username,))
-
-    @hookimpl
-    def taskflow_authorize(self, user, action, resource, kernel):
-        return role_policy(user, action, resource)
-
-
-def make_app(tmp_path: str | os.PathLike, *, plugins: Iterable[Any] = (),
-             discover: bool = False, **config: Any) -> Lcore:
-    """An assembled app on a fresh SQLite file under ``tmp_path``."""
-    settings = {**FAST_CONFIG, "db_path": os.path.join(tmp_path, "taskflow.db"),
-                "upload_dir": os.path.join(tmp_path, "uploads"), **config}
-    return create_app(settings, plugins=plugins, discover=discover, environ={}, dotenv=None)
-
-
-class Response:
-    """A TestClient answer with ``status``, ``headers``, ``json`` and ``text``."""
-
-    def __init__(self, raw):
-        self.status = raw.status_code
-        self.headers = {k.lower(): v for k, v in raw.headers.items()}
-        self.body = raw.body
-
-    @property
-    def text(self) -> str:
-        return self.body.decode("utf-8", "replace")
-
-    @property
-    def json(self) -> Any:
-        return _json.loads(self.body)
-
-    def __repr__(self) -> str:
-        return f"<Response {self.status} {self.body[:200]!r}>"
-
-
-class Client:
-    """Lcore's TestClient with JSON defaults, query dicts and a current user."""
-
-    def __init__(self, app: Lcore, user: str | None = None,
-                 headers: Mapping[str, str] | None = None):
-        self.app = app
-        self._client = TestClient(app)
-        self.user = user
-        self.headers = dict(headers or {})
-
-    def as_user(self, user: str | None) -> Client:
-        return Client(self.app, user, self.headers)
-
-    def request(self, method: str, path: str, *, json: Any = None, query: Mapping | None = None,
-                headers: Mapping[str, str] | None = None, **kw: Any) -> Response:
-        merged = {"Accept": "application/json", **self.headers, **(headers or {})}
-        if self.user:
-            merged["X-Test-User"] = self.user
-        if "?" in path:
-            path, qs = path.split("?", 1)
-            kw["query_string"] = qs
-        if query:
-            kw["query_string"] = urlencode(query)
-        raw = self._client.request(method, path, json=json, headers=merged, **kw)
-        return Response(raw)
-
-    def get(self, path: str, **kw: Any) -> Response:
-        return self.request("GET", path, **kw)
-
-    def post(self, path: str, **kw: Any) -> Response:
-        return self.request("POST", path, **kw)
-
-    def put(self, path: str, **kw: Any) -> Response:
-        return self.request("PUT", path, **kw)
-
-    def patch(self, path: str, **kw: Any) -> Response:
-        return self.request("PATCH", path, **kw)
-
-    def delete(self, path: str, **kw: Any) -> Response:
-        return self.request("DELETE", path, **kw)
-
-    def options(self, path: str, **kw: Any) -> Response:
-        return self.request("OPTIONS", path, **kw)
-
-
-def multipart(field: str, filename: str, content: bytes,
-              content_type: str = "application/octet-stream") -> tuple[bytes, str]:
-    """A ``multipart/form-data`` body with one file; returns ``(body, content_type)``."""
-    boundary = "taskflowtestboundary7d93"
-    head = (f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; '
-            f'filename="{filename}"\r\nContent-Type: {content_type}\r\n\r\n').encode()
-    body = head + content + f"\r\n--{boundary}--\r\n".encode()
-    return body, f"multipart/form-data; boundary={boundary}"
+__all__ = [
+    "DEMO_PASSWORDS",
+    "FAST_CONFIG",
+    "ROOMY_AUTH",
+    "AppFactory",
+    "Client",
+    "EventRecorder",
+    "HeaderIdentity",
+    "QueryCounter",
+    "Response",
+    "assert_error",
+    "installed_plugin",
+    "login",
+    "make_app",
+    "multipart",
+    "quiet_test_warnings",
+    "user_ids",
+]
