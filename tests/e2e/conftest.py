@@ -110,6 +110,9 @@ SECTIONS = {
     "test_example.py": "Example server: configuration, debug docs",
     "test_foreign_app.py": "Foreign Lcore app (core + auth installed the Lcore way)",
     "test_smtp.py": "Real SMTP server (aiosmtpd): every notify endpoint, task assignment",
+    "test_plugins.py": "Example plugins (taskflow-labels, taskflow-webhooks) installed from "
+                       "their directories: HTTP, webhooks, Chromium",
+    "test_scaffold.py": "taskflow new-plugin: scaffold, install, its own tests",
 }
 
 

@@ -4,30 +4,9 @@ from __future__ import annotations
 
 import base64
 
-from lcore_taskflow.core import hookimpl
-from lcore_taskflow.core.testing import Client
+from lcore_taskflow.core.testing import DEMO_PASSWORDS, Client
 
-PASSWORDS = {"admin": "admin123", "alice": "alice123", "bob": "bob123"}
-# Generous limits so that tests logging in many times share the TestClient's one address;
-# the rate-limit tests build their own app with the defaults.
-ROOMY = {"login_rate_limit": 1000, "register_rate_limit": 1000}
-
-
-class EventRecorder:
-    """A plugin that remembers every domain event."""
-
-    name = "test-recorder"
-    version = "0"
-
-    def __init__(self):
-        self.events = []
-
-    @hookimpl
-    def taskflow_event(self, event, kernel):
-        self.events.append(event)
-
-    def types(self) -> list[str]:
-        return [e.type for e in self.events]
+PASSWORDS = DEMO_PASSWORDS
 
 
 def login(client: Client, username: str, password: str | None = None):

@@ -1,54 +1,55 @@
-"""Fixtures: core + auth assembled on a fresh database per test and engine (no other plugin)."""
+"""Auth's tests run on the testing kit (docs/testing.md): core + auth on a temp database.
+
+No ``HeaderIdentity`` here: every request is identified by auth itself.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 import pytest
-from auth_testutil import PASSWORDS, ROOMY, EventRecorder, token_of
+from auth_testutil import token_of
 from lcore_taskflow.auth import AuthPlugin
-from lcore_taskflow.core.testing import ENGINES, Client, engine_database, make_app
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    # TestClient requests come from no address: Lcore warns that they share one bucket.
-    config.addinivalue_line("filterwarnings", "ignore:rate_limit:RuntimeWarning")
-    # core's async dashboard route triggers Lcore's WSGI warning.
-    config.addinivalue_line("filterwarnings", "ignore:.*is async def.*:UserWarning")
+from lcore_taskflow.core.testing import (
+    DEMO_PASSWORDS,
+    ENGINES,
+    ROOMY_AUTH,
+    Client,
+    engine_database,
+    user_ids,
+)
 
 
 @pytest.fixture(params=ENGINES)
-def database_url(request, tmp_path) -> str:
-    """Each test that builds an app runs on every engine (see core.testing)."""
+def database_url(request, tmp_path):
+    """Each test runs on every engine (SQLite; PostgreSQL when a server is found)."""
     with engine_database(request.param, tmp_path) as url:
         yield url
 
 
 @pytest.fixture
-def build(tmp_path, database_url) -> Callable:
-    """``build(*plugins, **config)``: a core+auth app; closed after the test.
-    Apps built in one test share its database."""
-    apps = []
+def taskflow_database_url(database_url):
+    """Every app the kit builds in a test uses the test's database."""
+    return database_url
 
+
+@pytest.fixture
+def build(taskflow_app) -> Callable:
+    """``build(*plugins, **config)``: a core+auth app with roomy login limits."""
     def factory(*extra_plugins, **config):
-        app = make_app(tmp_path, plugins=[AuthPlugin(), *extra_plugins],
-                       **{"database_url": database_url, **ROOMY, **config})
-        apps.append(app)
-        return app
-
-    yield factory
-    for app in apps:
-        app.taskflow.close()
+        return taskflow_app(plugins=[AuthPlugin(), *extra_plugins], identity=False,
+                            **{**ROOMY_AUTH, **config})
+    return factory
 
 
 @pytest.fixture
-def recorder() -> EventRecorder:
-    return EventRecorder()
+def recorder(taskflow_events):
+    return taskflow_events
 
 
 @pytest.fixture
-def app(build, recorder):
-    return build(recorder)
+def app(build):
+    return build()
 
 
 @pytest.fixture
@@ -62,11 +63,10 @@ def client(app) -> Client:
 
 
 @pytest.fixture
-def ids(kernel) -> dict[str, int]:
-    with kernel.database() as db:
-        return {r["username"]: r["id"] for r in db.fetchall("SELECT id, username FROM users")}
+def ids(app) -> dict[str, int]:
+    return user_ids(app)
 
 
 @pytest.fixture
 def tokens(client) -> dict[str, str]:
-    return {name: token_of(client, name) for name in PASSWORDS}
+    return {name: token_of(client, name) for name in DEMO_PASSWORDS}

@@ -8,16 +8,16 @@ import json
 import sys
 
 import pytest
-from auth_testutil import ROOMY, bearer, login, session_cookie, token_of
+from auth_testutil import bearer, login, session_cookie, token_of
 from lcore import Lcore
 from lcore_taskflow.auth import AuthPlugin, TaskFlowAuth
 from lcore_taskflow.core import create_app, hookimpl
-from lcore_taskflow.core.testing import FAST_CONFIG, Client
+from lcore_taskflow.core.testing import FAST_CONFIG, ROOMY_AUTH, Client
 from lcore_taskflow.core.testing.host import answers, inventory_app
 
 
 def settings(tmp_path, name="tf", **extra):
-    return {**FAST_CONFIG, **ROOMY, "db_path": str(tmp_path / f"{name}.db"),
+    return {**FAST_CONFIG, **ROOMY_AUTH, "db_path": str(tmp_path / f"{name}.db"),
             "upload_dir": str(tmp_path / "up"), **extra}
 
 

@@ -1,48 +1,37 @@
-"""Fixtures for core's tests: a fresh app on a fresh database per test and engine.
+"""Core's tests run on the testing kit (the ``taskflow`` pytest plugin, docs/testing.md).
 
-Identity comes from ``HeaderIdentity`` (the test-only plugin of
-``lcore_taskflow.core.testing``) registered through the same hooks that a
-real authentication plugin implements.
+These fixtures only give the kit's objects the short names the tests use:
+one app per test (core + ``HeaderIdentity``), clients signed in as the demo
+users, and the kit's event recorder.
 """
 
 from __future__ import annotations
 
 import pytest
-from core_testutil import EventRecorder
-from lcore_taskflow.core.testing import (
-    ENGINES,
-    Client,
-    HeaderIdentity,
-    engine_database,
-    make_app,
-)
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    # TestClient requests come from 0.0.0.0: Lcore warns that rate limits then
-    # share one bucket; the async dashboard triggers Lcore's WSGI warning.
-    config.addinivalue_line("filterwarnings", "ignore:rate_limit:RuntimeWarning")
-    config.addinivalue_line("filterwarnings", "ignore:.*is async def.*:UserWarning")
+from lcore_taskflow.core.testing import ENGINES, engine_database, user_ids
 
 
 @pytest.fixture(params=ENGINES)
-def database_url(request, tmp_path) -> str:
-    """Each test that builds an app runs on every engine (see core.testing)."""
+def database_url(request, tmp_path):
+    """Each test runs on every engine (SQLite; PostgreSQL when a server is found)."""
     with engine_database(request.param, tmp_path) as url:
         yield url
 
 
 @pytest.fixture
-def recorder() -> EventRecorder:
-    return EventRecorder()
+def taskflow_database_url(database_url):
+    """Every app the kit builds in a test uses the test's database."""
+    return database_url
 
 
 @pytest.fixture
-def app(tmp_path, recorder, database_url):
-    application = make_app(tmp_path, plugins=[HeaderIdentity(), recorder],
-                           database_url=database_url)
-    yield application
-    application.taskflow.close()
+def recorder(taskflow_events):
+    return taskflow_events
+
+
+@pytest.fixture
+def app(taskflow_app):
+    return taskflow_app.default()
 
 
 @pytest.fixture
@@ -51,29 +40,25 @@ def kernel(app):
 
 
 @pytest.fixture
-def client(app) -> Client:
-    return Client(app)
+def client(app, taskflow_client):
+    return taskflow_client
 
 
 @pytest.fixture
-def admin(client) -> Client:
-    return client.as_user("admin")
+def admin(taskflow_admin):
+    return taskflow_admin
 
 
 @pytest.fixture
-def alice(client) -> Client:
-    return client.as_user("alice")
+def alice(taskflow_member):
+    return taskflow_member
 
 
 @pytest.fixture
-def bob(client) -> Client:
+def bob(client):
     return client.as_user("bob")
 
 
 @pytest.fixture
-def ids(kernel) -> dict[str, int]:
-    """Seed user ids by username."""
-    with kernel.database() as db:
-        return {r["username"]: r["id"] for r in db.fetchall("SELECT id, username FROM users")}
-
-
+def ids(app) -> dict[str, int]:
+    return user_ids(app)

@@ -1,4 +1,7 @@
-"""Fixtures: real SMTP servers (aiosmtpd) on free loopback ports, and notify apps."""
+"""Fixtures: real SMTP servers (aiosmtpd) on free loopback ports, and notify apps.
+
+Apps come from the testing kit's ``taskflow_app`` (docs/testing.md).
+"""
 
 from __future__ import annotations
 
@@ -6,24 +9,27 @@ import ssl
 
 import pytest
 import trustme
-from lcore_taskflow.core.testing import (
-    ENGINES,
-    Client,
-    HeaderIdentity,
-    engine_database,
-    make_app,
-)
+from lcore_taskflow.core.testing import ENGINES, Client, engine_database
 from lcore_taskflow.notify import NotifyPlugin
 from notify_testutil import HOST, SmtpServer, authenticator, settled, wait_until
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # TestClient requests come from 0.0.0.0 (Lcore warns that rate limits then share one
-    # bucket); the async batch route makes Lcore warn about async handlers under WSGI.
-    config.addinivalue_line("filterwarnings", "ignore:rate_limit:RuntimeWarning")
-    config.addinivalue_line("filterwarnings", "ignore:.*is async def.*:UserWarning")
     # auth_server allows AUTH without TLS on purpose (to test plain AUTH); aiosmtpd warns.
     config.addinivalue_line("filterwarnings", "ignore:Requiring AUTH while not:UserWarning")
+
+
+@pytest.fixture(params=ENGINES)
+def database_url(request, tmp_path):
+    """Each test runs on every engine (SQLite; PostgreSQL when a server is found)."""
+    with engine_database(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def taskflow_database_url(database_url):
+    """Every app the kit builds in a test uses the test's database."""
+    return database_url
 
 
 @pytest.fixture
@@ -58,28 +64,10 @@ def tls_server(tls_ca, tmp_path):
     server.stop()
 
 
-@pytest.fixture(params=ENGINES)
-def database_url(request, tmp_path) -> str:
-    """Each test that builds an app runs on every engine (see core.testing)."""
-    with engine_database(request.param, tmp_path) as url:
-        yield url
-
-
 @pytest.fixture
-def make_notify_app(tmp_path, database_url):
-    """``make(**config)`` -> an app with core + HeaderIdentity + notify; closed afterwards.
-    Apps made in one test share its database."""
-    apps = []
-
-    def make(**config):
-        app = make_app(tmp_path / f"app{len(apps)}", plugins=[HeaderIdentity(), NotifyPlugin()],
-                       database_url=database_url, **config)
-        apps.append(app)
-        return app
-
-    yield make
-    for app in apps:
-        app.taskflow.close()
+def make_notify_app(taskflow_app):
+    """``make(**config)`` -> an app with core + HeaderIdentity + notify; closed afterwards."""
+    return lambda **config: taskflow_app(plugins=[NotifyPlugin()], **config)
 
 
 @pytest.fixture

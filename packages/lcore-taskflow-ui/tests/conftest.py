@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
-from lcore_taskflow.core.testing import Client, HeaderIdentity, make_app
+from lcore_taskflow.core.testing import Client
 from lcore_taskflow.ui import UIPlugin
 from ui_browser_support import (
     CHROMIUM,
@@ -27,16 +27,12 @@ from ui_browser_support import (
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "browser: end-to-end tests in real Chromium against a real server process")
-    config.addinivalue_line("filterwarnings", "ignore:rate_limit:RuntimeWarning")
-    config.addinivalue_line("filterwarnings", "ignore:.*is async def.*:UserWarning")
 
 
 @pytest.fixture
-def app(tmp_path):
+def app(taskflow_app):
     """Core + ui, with no authentication package: the ui must work without it."""
-    application = make_app(tmp_path, plugins=[UIPlugin()])
-    yield application
-    application.taskflow.close()
+    return taskflow_app(plugins=[UIPlugin()], identity=False)
 
 
 @pytest.fixture
@@ -45,11 +41,9 @@ def client(app) -> Client:
 
 
 @pytest.fixture
-def authed_app(tmp_path):
+def authed_app(taskflow_app):
     """Core + ui + the test-only header identity (``X-Test-User``)."""
-    application = make_app(tmp_path, plugins=[HeaderIdentity(), UIPlugin()])
-    yield application
-    application.taskflow.close()
+    return taskflow_app(plugins=[UIPlugin()])
 
 
 # ------------------------------------------------------------------ browser

@@ -1,7 +1,7 @@
 """The ``taskflow`` command line.
 
 ``serve``, ``plugins``, ``routes``, ``db upgrade``, ``db seed``,
-``create-admin``, and whatever sub-commands plugins add through
+``create-admin``, ``new-plugin`` (``_scaffold.py``), and whatever sub-commands plugins add through
 ``taskflow_cli_commands``.  Configuration comes from the same sources as the
 server: ``--env-file`` (default ``./.env``) and ``APP_*`` variables.
 """
@@ -16,7 +16,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from . import __version__
+from . import __version__, _scaffold
 from . import _config as config
 from . import _plugins as plugins
 from ._db import OperationalError
@@ -185,6 +185,7 @@ def build_parser(pm) -> argparse.ArgumentParser:
     admin.add_argument("--password", help="or TASKFLOW_ADMIN_PASSWORD, or a prompt")
     admin.set_defaults(handler=cmd_create_admin)
 
+    _scaffold.add_parser(sub)
     pm.hook.taskflow_cli_commands(subparsers=sub)
     return parser
 
@@ -198,6 +199,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser(pm).parse_args(argv)
     if getattr(args, "inventory", False):
         return cmd_plugins(args, rows, pm)
+    if getattr(args, "standalone", None):  # needs no configuration and no database
+        return args.standalone(args)
     logging.basicConfig(level=os.environ.get("APP_LOG_LEVEL", "INFO").upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:

@@ -1,0 +1,119 @@
+/* taskflow-labels in the frontend: label badges on board cards, a label picker
+ * in the task forms, and the project's labels in project settings.
+ *
+ * An ES module loaded by the single-page app (same origin; no inline code, so
+ * the strict CSP holds).  DOM is built with taskflow.h only; colours are set
+ * through the DOM (element.style), which the CSP allows, never as attributes.
+ */
+const PROJECT_IN_URL = /^#\/projects\/(\d+)/;
+
+export default function setup(taskflow) {
+  const { h, api } = taskflow;
+
+  taskflow.addCardBadges((task) => (task.labels || []).map((label) => ({
+    text: label.name, color: label.color, title: `Label: ${label.name}`,
+  })));
+
+  // The edit form saves the task through core; the labels follow once core
+  // has saved it (a failed save leaves both unchanged).
+  const editedLabels = new Map(); // task id -> () => [label ids]
+  taskflow.on('task:saved', async (task) => {
+    const chosen = editedLabels.get(task.id);
+    if (!chosen) return;
+    try {
+      await api.put(`/api/labels/tasks/${task.id}`, { label_ids: chosen() });
+    } catch (err) {
+      taskflow.toast(`The labels were not saved: ${err.message}`, { kind: 'error' });
+    }
+  });
+
+  taskflow.addTaskField({
+    name: 'labels',
+    label: 'Labels',
+    render(container, task) {
+      const projectId = task ? task.project_id : projectOfPage();
+      const selected = new Set(((task && task.labels) || []).map((l) => l.id));
+      const box = h('div', { class: 'labels-picker', 'data-testid': 'labels-picker' },
+        h('span', { class: 'muted' }, 'Loading labels…'));
+      container.append(box);
+      if (projectId) fillPicker(box, projectId, selected);
+      if (task) {
+        editedLabels.set(task.id, () => [...selected]);
+        return { value: () => undefined }; // sent by the task:saved listener above
+      }
+      // A new task: core receives {"labels": [...]} with the task; the plugin's
+      // task.created listener attaches them in the same transaction.
+      return { value: () => (selected.size ? [...selected] : undefined) };
+    },
+  });
+
+  async function fillPicker(box, projectId, selected) {
+    let labels;
+    try {
+      labels = (await api.get(`/api/labels/projects/${Number(projectId)}`)).labels;
+    } catch (err) {
+      box.replaceChildren(h('span', { class: 'form-error' }, `Labels unavailable: ${err.message}`));
+      return;
+    }
+    if (!labels.length) {
+      box.replaceChildren(h('span', { class: 'muted' }, 'This project has no labels yet (add them in its settings).'));
+      return;
+    }
+    box.replaceChildren(...labels.map((label) => {
+      const input = h('input', {
+        type: 'checkbox', name: 'label', value: String(label.id), checked: selected.has(label.id),
+        onchange: () => { if (input.checked) selected.add(label.id); else selected.delete(label.id); },
+      });
+      return h('label', { class: 'labels-choice' }, input, swatch(label.color), label.name);
+    }));
+  }
+
+  taskflow.addProjectPanel({
+    id: 'labels',
+    title: 'Labels',
+    async render(container, project) {
+      const list = h('ul', { class: 'labels-list', 'data-testid': 'labels-list' });
+      container.append(list);
+      const isAdmin = (taskflow.user || {}).role === 'admin';
+      const show = async () => {
+        const { labels } = await api.get(`/api/labels/projects/${Number(project.id)}`);
+        list.replaceChildren(...labels.map((label) => h('li', null,
+          swatch(label.color), h('span', null, label.name),
+          h('span', { class: 'muted' }, ` (${label.task_count} task${label.task_count === 1 ? '' : 's'})`),
+          isAdmin ? h('button', {
+            type: 'button', class: 'btn btn-small', 'aria-label': `Delete label ${label.name}`,
+            onclick: async () => { await api.del(`/api/labels/${label.id}`); await show(); },
+          }, 'Delete') : null)));
+        if (!labels.length) list.append(h('li', { class: 'muted' }, 'No labels yet.'));
+      };
+      await show();
+      if (!isAdmin) return;
+      const name = h('input', { name: 'label_name', required: true, maxlength: 40, 'aria-label': 'Label name' });
+      const color = h('input', { name: 'label_color', type: 'color', value: '#3366cc', 'aria-label': 'Label colour' });
+      const form = h('form', { class: 'labels-form', 'data-testid': 'labels-form' },
+        name, color, h('button', { type: 'submit', class: 'btn' }, 'Add label'));
+      form.addEventListener('submit', async (ev) => {
+        ev.preventDefault();
+        try {
+          await api.post(`/api/labels/projects/${Number(project.id)}`, { name: name.value, color: color.value });
+          form.reset();
+          await show();
+        } catch (err) {
+          taskflow.toast(err.message, { kind: 'error' });
+        }
+      });
+      container.append(form);
+    },
+  });
+
+  function swatch(color) {
+    const el = h('span', { class: 'labels-swatch', 'aria-hidden': 'true' });
+    el.style.background = color;
+    return el;
+  }
+}
+
+function projectOfPage() {
+  const match = PROJECT_IN_URL.exec(window.location.hash);
+  return match ? Number(match[1]) : null;
+}

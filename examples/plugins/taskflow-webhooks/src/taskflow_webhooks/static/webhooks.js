@@ -1,0 +1,96 @@
+/* taskflow-webhooks in the frontend: a "Webhooks" panel in project settings.
+ *
+ * Admins see the project's webhooks, add one (URL, secret, events), switch one
+ * off, delete it, and read its delivery log with a Retry for failed ones.
+ * Members see why the panel is empty.  ES module, DOM built with taskflow.h:
+ * nothing inline, so the page's strict CSP holds.
+ */
+export default function setup(taskflow) {
+  const { h, api } = taskflow;
+
+  taskflow.addProjectPanel({
+    id: 'webhooks',
+    title: 'Webhooks',
+    async render(container, project) {
+      if ((taskflow.user || {}).role !== 'admin') {
+        container.append(h('p', { class: 'muted', 'data-testid': 'webhooks-admin-only' },
+          'Only admins configure webhooks.'));
+        return;
+      }
+      const base = `/api/webhooks/projects/${Number(project.id)}`;
+      const list = h('ul', { class: 'webhooks-list', 'data-testid': 'webhooks-list' });
+      const [{ events }] = await Promise.all([api.get('/api/webhooks/events')]);
+
+      async function show() {
+        const { webhooks } = await api.get(base);
+        list.replaceChildren(...webhooks.map(hookItem));
+        if (!webhooks.length) list.append(h('li', { class: 'muted' }, 'No webhooks yet.'));
+      }
+
+      function hookItem(hook) {
+        const log = h('div', { class: 'webhooks-log', hidden: true });
+        const item = h('li', { 'data-testid': 'webhook' },
+          h('div', { class: 'webhooks-head' },
+            h('code', { class: 'wrap' }, hook.url),
+            h('span', { class: 'muted' }, ` ${hook.active ? '' : '(off) '}${hook.events.join(', ')} · secret ${hook.secret_hint}`)),
+          h('div', { class: 'row' },
+            h('button', { type: 'button', class: 'btn btn-small', onclick: () => toggleLog(hook, log) }, 'Deliveries'),
+            h('button', { type: 'button', class: 'btn btn-small', onclick: async () => {
+              await api.patch(`/api/webhooks/${hook.id}`, { active: !hook.active });
+              await show();
+            } }, hook.active ? 'Switch off' : 'Switch on'),
+            h('button', { type: 'button', class: 'btn btn-small', 'aria-label': `Delete webhook ${hook.url}`, onclick: async () => {
+              await api.del(`/api/webhooks/${hook.id}`);
+              taskflow.toast('Webhook deleted');
+              await show();
+            } }, 'Delete')),
+          log);
+        return item;
+      }
+
+      async function toggleLog(hook, log) {
+        log.hidden = !log.hidden;
+        if (log.hidden) return;
+        const { deliveries } = await api.get(`/api/webhooks/${hook.id}/deliveries?limit=20`);
+        const rows = deliveries.map((d) => h('tr', null,
+          h('td', null, String(d.id)), h('td', null, d.event_type), h('td', null, d.status),
+          h('td', null, String(d.attempts)), h('td', { class: 'wrap' }, d.error || (d.response_status ? `HTTP ${d.response_status}` : '')),
+          h('td', null, d.status === 'failed' ? h('button', { type: 'button', class: 'btn btn-small', onclick: async () => {
+            await api.post(`/api/webhooks/${hook.id}/deliveries/${d.id}/retry`);
+            log.hidden = true;
+            await toggleLog(hook, log);
+          } }, 'Retry') : '')));
+        log.replaceChildren(deliveries.length
+          ? h('table', { class: 'table' },
+            h('thead', null, h('tr', null, ['#', 'Event', 'Status', 'Attempts', 'Answer', ''].map((t) => h('th', { scope: 'col' }, t)))),
+            h('tbody', null, rows))
+          : h('p', { class: 'muted' }, 'No deliveries yet.'));
+      }
+
+      const url = h('input', { name: 'webhook_url', type: 'url', required: true, placeholder: 'https://example.com/hook', 'aria-label': 'Webhook URL' });
+      const secret = h('input', { name: 'webhook_secret', minlength: 16, placeholder: 'secret (empty: generate one)', 'aria-label': 'Webhook secret' });
+      const boxes = events.map((type) => h('label', { class: 'webhooks-event' },
+        h('input', { type: 'checkbox', name: 'webhook_event', value: type, checked: type.startsWith('task.') }), type));
+      const form = h('form', { class: 'stack', 'data-testid': 'webhooks-form' },
+        url, secret, h('fieldset', { class: 'webhooks-events' }, h('legend', null, 'Events'), boxes),
+        h('div', null, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Add webhook')));
+      form.addEventListener('submit', async (ev) => {
+        ev.preventDefault();
+        const chosen = [...form.querySelectorAll('input[name=webhook_event]:checked')].map((i) => i.value);
+        const body = { url: url.value, events: chosen };
+        if (secret.value) body.secret = secret.value;
+        try {
+          const created = await api.post(base, body);
+          form.reset();
+          if (created.secret) taskflow.toast(`Webhook added. Its secret (shown once): ${created.secret}`, { kind: 'info' });
+          else taskflow.toast('Webhook added');
+          await show();
+        } catch (err) {
+          taskflow.toast(err.message, { kind: 'error' });
+        }
+      });
+      container.append(list, form);
+      await show();
+    },
+  });
+}

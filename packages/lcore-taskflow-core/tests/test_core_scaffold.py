@@ -1,0 +1,55 @@
+"""``taskflow new-plugin``: the package it writes, without configuration or database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from lcore_taskflow.core._cli import main
+
+EXPECTED = {
+    "README.md", "pyproject.toml", "tox.ini",
+    "src/taskflow_due_soon/__init__.py", "src/taskflow_due_soon/routes.py",
+    "src/taskflow_due_soon/migrations/0001_initial.sql",
+    "src/taskflow_due_soon/static/due-soon.js",
+    "tests/conftest.py", "tests/test_taskflow_due_soon.py",
+}
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("APP_")}
+    return subprocess.run([sys.executable, "-m", "lcore_taskflow.core._cli", *args], cwd=cwd,
+                          env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_new_plugin_writes_a_package_and_touches_nothing_else(tmp_path):
+    done = run_cli("new-plugin", "taskflow-due-soon", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "plugin 'due-soon', package taskflow_due_soon" in done.stdout
+    root = tmp_path / "taskflow-due-soon"
+    assert {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()} == EXPECTED
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taskflow-due-soon"]  # no database
+    pyproject = (root / "pyproject.toml").read_text()
+    assert 'due-soon = "taskflow_due_soon:DueSoonPlugin"' in pyproject
+    assert "{{" not in "".join(p.read_text() for p in root.rglob("*") if p.is_file())
+
+
+def test_the_generated_tests_pass(tmp_path):
+    assert main(["new-plugin", "taskflow-due-soon", "--directory", str(tmp_path)]) == 0
+    root = tmp_path / "taskflow-due-soon"
+    env = {**os.environ, "PYTHONPATH": str(root / "src")}
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           str(root / "tests")], cwd=root, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "4 passed" in done.stdout
+
+
+def test_bad_names_and_existing_directories_are_refused(tmp_path, capsys):
+    assert main(["new-plugin", "Bad_Name", "--directory", str(tmp_path)]) == 2
+    assert "is not a distribution name" in capsys.readouterr().err
+    (tmp_path / "taskflow-x").mkdir()
+    assert main(["new-plugin", "taskflow-x", "--directory", str(tmp_path)]) == 2
+    assert "already exists" in capsys.readouterr().err
