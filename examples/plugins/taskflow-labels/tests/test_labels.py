@@ -106,12 +106,29 @@ def test_labels_of_another_project_are_refused(taskflow_admin):
     assert task(taskflow_admin, tid)["labels"] == []
 
 
-def test_a_new_task_takes_the_labels_sent_by_the_task_form(taskflow_admin):
+def test_labels_travel_with_the_task_form(taskflow_admin):
+    """The picker's value is a field of core's own task body (taskflow_task_fields)."""
     bug = new_label(taskflow_admin)
+    docs = new_label(taskflow_admin, name="docs")
     other = taskflow_admin.post("/api/projects/", json={"name": "Other"}).json["id"]
     foreign = new_label(taskflow_admin, pid=other, name="elsewhere")
-    tid = new_task(taskflow_admin, labels=[bug["id"], foreign["id"], "junk"])
+    tid = new_task(taskflow_admin, labels=[bug["id"]])
     assert [lb["id"] for lb in task(taskflow_admin, tid)["labels"]] == [bug["id"]]
+    # an edit carrying only the plugin's field is a valid update of the task
+    res = taskflow_admin.patch(f"/api/projects/1/tasks/{tid}", json={"labels": [docs["id"]]})
+    assert res.status == 200 and res.json["fields"] == ["labels"]
+    assert [lb["id"] for lb in task(taskflow_admin, tid)["labels"]] == [docs["id"]]
+    # a bad value refuses the whole change, named beside its field
+    before = taskflow_admin.get("/api/projects/1/tasks").json["total"]
+    for bad in ([bug["id"], foreign["id"]], ["junk"], "1"):
+        assert_error(taskflow_admin.post("/api/projects/1/tasks",
+                                         json={"title": "Refused", "labels": bad}),
+                     422, fields=("labels",))
+    assert taskflow_admin.get("/api/projects/1/tasks").json["total"] == before
+    assert_error(taskflow_admin.patch(f"/api/projects/1/tasks/{tid}",
+                                      json={"title": "Renamed", "labels": [foreign["id"]]}),
+                 422, fields=("labels",))
+    assert task(taskflow_admin, tid)["title"] != "Renamed"
 
 
 def test_activity_feed_shows_label_changes(taskflow_admin):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from lcore_taskflow.core.testing import ENGINES, engine_database
 from taskflow_webhooks import WebhooksPlugin
 from webhooks_receiver import Receiver
 
@@ -25,3 +26,10 @@ def receiver():
     server = Receiver(SECRET).start()
     yield server
     server.stop()
+
+
+@pytest.fixture(params=ENGINES)
+def taskflow_database_url(request, tmp_path):
+    """Every test runs on SQLite and on PostgreSQL (when a server is found)."""
+    with engine_database(request.param, tmp_path) as url:
+        yield url

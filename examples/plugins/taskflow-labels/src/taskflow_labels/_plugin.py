@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lcore import request
-from lcore_taskflow.core import ApiError, TaskFilter, UIModule, events, hookimpl, json_body
+from lcore_taskflow.core import ApiError, TaskFilter, UIModule, events, hookimpl
 
 from . import __version__
 from . import _store as store
@@ -54,36 +53,38 @@ class LabelsPlugin:
                          styles=("labels.css",))]
 
     @hookimpl
+    def taskflow_task_fields(self, kernel):
+        """The task form's picker sends ``{"labels": [ids]}`` with core's task body."""
+        return ["labels"]
+
+    @hookimpl
     def taskflow_event(self, event, kernel):
         """Keep the plugin's rows consistent with core's: in the change's transaction."""
         if isinstance(event, events.TaskDeleted):
             store.forget_task(kernel.db, event.task_id)
         elif isinstance(event, events.ProjectDeleted):
             store.forget_project(kernel.db, event.project_id)
-        elif isinstance(event, events.TaskCreated):
-            wanted = labels_sent_with_new_task()
-            if wanted:
-                known = store.project_label_ids(kernel.db, event.project_id, wanted)
-                store.set_task_labels(kernel.db, event.task_id, known)
+        elif isinstance(event, (events.TaskCreated, events.TaskUpdated)) \
+                and "labels" in event.extra:
+            apply_labels(kernel, event)
 
 
-def labels_sent_with_new_task() -> set[int]:
-    """The ``labels`` the task form's picker sent along with ``POST .../tasks``.
-
-    The frontend sends a plugin field inside core's own request body
-    (``{"title": ..., "labels": [3, 5]}``); core ignores keys it does not
-    know, and the body can be read again with ``json_body()``.  Ids that are
-    not labels of the task's project are left out.
-    """
-    if request.method != "POST" or "json" not in (request.content_type or ""):
-        return set()
-    try:
-        value = json_body().get("labels")
-    except ApiError:
-        return set()
-    if not isinstance(value, list):
-        return set()
-    return {v for v in value if isinstance(v, int) and not isinstance(v, bool)}
+def apply_labels(kernel, event) -> None:
+    """Store the ``labels`` sent with a task's create or update, or refuse the change (422)."""
+    wanted = event.extra["labels"]
+    if not isinstance(wanted, list) or any(
+            isinstance(v, bool) or not isinstance(v, int) for v in wanted):
+        raise ApiError(422, "Validation failed", fields={"labels": "must be a list of label ids"})
+    known = store.project_label_ids(kernel.db, event.project_id, wanted)
+    unknown = sorted(set(wanted) - known)
+    if unknown:
+        raise ApiError(422, "Validation failed", fields={
+            "labels": f"not labels of project {event.project_id}: "
+                      f"{', '.join(map(str, unknown))}"})
+    added, removed = store.set_task_labels(kernel.db, event.task_id, known)
+    if added or removed:
+        kernel.emit(TaskLabelsChanged(actor=event.actor, task=event.task,
+                                      added=sorted(added), removed=sorted(removed)))
 
 
 __all__ = ["LabelsPlugin"]

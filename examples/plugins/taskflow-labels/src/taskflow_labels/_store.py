@@ -7,6 +7,7 @@ a label.  Tasks are looked up through ``kernel.tasks``.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -24,7 +25,7 @@ def labels_of_project(db: Database, project_id: int) -> list[dict[str, Any]]:
     return db.fetchall(
         "SELECT l.id, l.project_id, l.name, l.color, COUNT(tl.task_id) AS task_count"
         " FROM labels l LEFT JOIN task_labels tl ON tl.label_id = l.id"
-        " WHERE l.project_id = ? GROUP BY l.id ORDER BY l.name", (project_id,))
+        " WHERE l.project_id = ? GROUP BY l.id ORDER BY lower(l.name), l.id", (project_id,))
 
 
 def label_or_404(db: Database, label_id: int) -> dict[str, Any]:
@@ -35,7 +36,8 @@ def label_or_404(db: Database, label_id: int) -> dict[str, Any]:
 
 
 def name_taken(db: Database, project_id: int, name: str, exclude: int = 0) -> bool:
-    return db.fetchone("SELECT id FROM labels WHERE project_id = ? AND name = ? AND id != ?",
+    return db.fetchone("SELECT id FROM labels WHERE project_id = ? AND lower(name) = lower(?)"
+                       " AND id != ?",
                        (project_id, name, exclude)) is not None
 
 
@@ -47,7 +49,7 @@ def labels_by_task(db: Database, task_ids: Sequence[int]) -> dict[int, list[dict
     rows = db.fetchall(
         f"SELECT tl.task_id, l.id, l.name, l.color FROM task_labels tl"
         f" JOIN labels l ON l.id = tl.label_id WHERE tl.task_id IN ({marks})"
-        f" ORDER BY l.name", tuple(task_ids))
+        f" ORDER BY lower(l.name), l.id", tuple(task_ids))
     found: dict[int, list[dict[str, Any]]] = {}
     for row in rows:
         found.setdefault(row.pop("task_id"), []).append(row)
@@ -69,8 +71,9 @@ def set_task_labels(db: Database, task_id: int, label_ids: set[int]) -> tuple[se
     current = {r["label_id"] for r in db.fetchall(
         "SELECT label_id FROM task_labels WHERE task_id = ?", (task_id,))}
     added, removed = label_ids - current, current - label_ids
-    for label_id in sorted(added):
-        db.insert("task_labels", {"task_id": task_id, "label_id": label_id})
+    for label_id in sorted(added):  # execute, not insert(): the table has no id column
+        db.execute("INSERT INTO task_labels (task_id, label_id, created_at) VALUES (?, ?, ?)",
+                   (task_id, label_id, time.time()))
     for label_id in sorted(removed):
         db.execute("DELETE FROM task_labels WHERE task_id = ? AND label_id = ?",
                    (task_id, label_id))

@@ -52,6 +52,7 @@ class Contributions:
     route_plugins: list[Any] = field(default_factory=list)
     dependencies: list[tuple[str, Any, str]] = field(default_factory=list)
     filters: list[Any] = field(default_factory=list)
+    task_fields: list[str] = field(default_factory=list)
     ui_modules: list[Any] = field(default_factory=list)
     event_types: list[type] = field(default_factory=list)
     applied: bool = False
@@ -121,6 +122,7 @@ class Assembly:
             added.route_plugins += list(each("taskflow_route_plugins", kernel=kernel))
             added.dependencies += list(each("taskflow_dependencies", kernel=kernel))
             added.filters += list(each("taskflow_task_filters", kernel=kernel))
+            added.task_fields += list(each("taskflow_task_fields", kernel=kernel))
             if kernel.plugin("ui") is not None or info.name == "ui":
                 added.ui_modules += list(each("taskflow_ui_modules", kernel=kernel))
 
@@ -210,6 +212,7 @@ class Assembly:
         for name, factory, lifetime in added.dependencies:
             app.inject(name, factory, lifetime=lifetime)
         kernel.task_filters += added.filters
+        kernel.task_fields |= set(added.task_fields)
         kernel.ui_modules += added.ui_modules
         kernel._event_types.update({cls.type: cls for cls in added.event_types})
         if self.miss_route is None:
@@ -236,6 +239,7 @@ class Assembly:
             for name, _, _ in added.dependencies:
                 _compat.uninject(app, name)
             kernel.task_filters = [f for f in kernel.task_filters if f not in added.filters]
+            kernel.task_fields -= set(added.task_fields)
             kernel.ui_modules = [m for m in kernel.ui_modules if m not in added.ui_modules]
             for cls in added.event_types:
                 kernel._event_types.pop(cls.type, None)

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from lcore import Lcore, PluginError, Route, ctx, request
+from lcore import HTTPResponse, Lcore, PluginError, Route, ctx, request
 
 from . import _compat
 from . import _config as cfg
@@ -93,6 +93,7 @@ class TaskFlow:
         self.limits = Limits()
         self.storage: LocalStorage | None = None
         self.task_filters: list[Any] = []
+        self.task_fields: set[str] = set()
         self.ui_modules: list[Any] = []
         self.prefix = ""
         self.trusted_proxies: frozenset[str] = frozenset()
@@ -499,6 +500,8 @@ class TaskFlow:
                 try:
                     with db.transaction():
                         caller(event=event, kernel=self)
+                except HTTPResponse:
+                    raise  # a listener refusing the change (ApiError): the client hears it
                 except Exception:
                     log.exception("plugin %s failed on event %s", name, event.type)
         return event

@@ -154,15 +154,20 @@ class _TaskEvent(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class TaskCreated(_TaskEvent):
+    """``extra``: the plugins' own fields of the request body (``taskflow_task_fields``)."""
+
     type: ClassVar[str] = "task.created"
+    extra: Row = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)
 class TaskUpdated(_TaskEvent):
-    """``task`` as it is now; ``changes`` is ``{field: [old, new]}``."""
+    """``task`` as it is now; ``changes`` is ``{field: [old, new]}``; ``extra`` the
+    plugins' own fields of the request body (``taskflow_task_fields``)."""
 
     type: ClassVar[str] = "task.updated"
     changes: Changes
+    extra: Row = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -148,6 +148,20 @@ def taskflow_task_filters(kernel):
 
 
 @hookspec
+def taskflow_task_fields(kernel):
+    """Accept fields of your own in task create/update bodies.
+
+    Return a list of field names (``["labels"]``).  When a ``POST`` or
+    ``PUT``/``PATCH`` of a task carries them, core passes their raw values
+    to the listeners as ``extra`` on ``task.created`` / ``task.updated``
+    (an update with only such fields is valid), where the plugin validates
+    and stores them in the same transaction; a listener that raises
+    :class:`~lcore_taskflow.core.ApiError` refuses the whole change.  The
+    frontend's ``taskflow.addTaskField`` sends its value under its name.
+    """
+
+
+@hookspec
 def taskflow_ui_modules(kernel):
     """Contribute frontend code.
 
@@ -230,7 +244,9 @@ def taskflow_event(event, kernel):
     with ``isinstance``.  Rows written through ``kernel.db`` commit or roll
     back together with the change (an outbox row, an activity entry).  Do
     no network I/O here: schedule it with ``kernel.db.after_commit(fn)``.
-    An exception is logged and undoes only this listener's own writes.
+    An exception is logged and undoes only this listener's own writes; an
+    :class:`~lcore_taskflow.core.ApiError` instead refuses the whole change
+    (the client gets it), for a listener validating its ``extra`` fields.
     Core's listener (the activity feed) runs first (``tryfirst``); order
     yours with ``@hookimpl(tryfirst=True)`` / ``trylast=True`` when it
     matters.

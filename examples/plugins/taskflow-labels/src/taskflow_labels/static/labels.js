@@ -14,19 +14,6 @@ export default function setup(taskflow) {
     text: label.name, color: label.color, title: `Label: ${label.name}`,
   })));
 
-  // The edit form saves the task through core; the labels follow once core
-  // has saved it (a failed save leaves both unchanged).
-  const editedLabels = new Map(); // task id -> () => [label ids]
-  taskflow.on('task:saved', async (task) => {
-    const chosen = editedLabels.get(task.id);
-    if (!chosen) return;
-    try {
-      await api.put(`/api/labels/tasks/${task.id}`, { label_ids: chosen() });
-    } catch (err) {
-      taskflow.toast(`The labels were not saved: ${err.message}`, { kind: 'error' });
-    }
-  });
-
   taskflow.addTaskField({
     name: 'labels',
     label: 'Labels',
@@ -37,13 +24,10 @@ export default function setup(taskflow) {
         h('span', { class: 'muted' }, 'Loading labels…'));
       container.append(box);
       if (projectId) fillPicker(box, projectId, selected);
-      if (task) {
-        editedLabels.set(task.id, () => [...selected]);
-        return { value: () => undefined }; // sent by the task:saved listener above
-      }
-      // A new task: core receives {"labels": [...]} with the task; the plugin's
-      // task.created listener attaches them in the same transaction.
-      return { value: () => (selected.size ? [...selected] : undefined) };
+      // Core receives {"labels": [...]} with the task's own body (the plugin
+      // declares the field); its listener stores them in the same transaction,
+      // or refuses the whole save with a message beside the field.
+      return { value: () => (task || selected.size ? [...selected] : undefined) };
     },
   });
 

@@ -224,7 +224,9 @@ def add_task_routes(app, kernel) -> None:
         """Create a task in a project (at the end of its column); the assignee is notified."""
         actor = kernel.current_user()
         db = kernel.db
-        values = _task_fields(db, json_body(), title_required=True)
+        data = json_body()
+        values = _task_fields(db, data, title_required=True)
+        extra = {k: data[k] for k in kernel.task_fields if k in data}
         before_id = values.pop("before_id", None)
         values.setdefault("description", "")
         status = values.setdefault("status", "todo")
@@ -235,7 +237,7 @@ def add_task_routes(app, kernel) -> None:
             task = get_task_or_404(db, pid, task_id)
             if before_id is not None:
                 task["position"] = place(db, task, status, before_id)
-            kernel.emit(events.TaskCreated(actor=actor, task=task))
+            kernel.emit(events.TaskCreated(actor=actor, task=task, extra=extra))
             if task["assignee_id"] is not None:
                 _assigned(kernel, db, actor, task)
         response.status = 201
@@ -258,8 +260,10 @@ def add_task_routes(app, kernel) -> None:
         actor = kernel.current_user()
         db = kernel.db
         data = json_body()
-        if not any(k in data for k in UPDATABLE):
-            raise ApiError(422, "No field to update (allowed: " + ", ".join(UPDATABLE) + ")",
+        extra = {k: data[k] for k in kernel.task_fields if k in data}
+        if not extra and not any(k in data for k in UPDATABLE):
+            allowed = ", ".join([*UPDATABLE, *sorted(kernel.task_fields)])
+            raise ApiError(422, f"No field to update (allowed: {allowed})",
                            fields={"body": "no updatable field"})
         values = _task_fields(db, data, title_required=False)
         moving = "before_id" in data
@@ -278,14 +282,16 @@ def add_task_routes(app, kernel) -> None:
                     changes["position"] = [before["position"], position]
                 if not fields:
                     db.update("tasks", tid, {})  # stamps updated_at
-            if changes:
+            if changes or extra:
                 task = get_task_or_404(db, pid, tid)
-                kernel.emit(events.TaskUpdated(actor=actor, task=task, changes=changes))
+                kernel.emit(events.TaskUpdated(actor=actor, task=task, changes=changes,
+                                               extra=extra))
                 if "assignee_id" in changes and task["assignee_id"] is not None:
                     _assigned(kernel, db, actor, task, changes["assignee_id"][0])
             else:
                 task = before
-        return {"id": tid, "updated": True, "fields": [k for k in values if k != "before_id"],
+        return {"id": tid, "updated": True,
+                "fields": [k for k in values if k != "before_id"] + sorted(extra),
                 "position": task["position"], "status": task["status"]}
 
     app.put("/<pid:int>/tasks/<tid:int>", name="put_task", auth=True)(update_task)

@@ -187,7 +187,11 @@ class Database:
 
     # -- row helpers --------------------------------------------------------
     def insert(self, table: str, data: Mapping[str, Any]) -> int:
-        """Insert a row (``created_at`` defaults to now); return its new ``id``."""
+        """Insert a row (``created_at`` defaults to now); return its new ``id``.
+
+        The table needs an ``id`` column (PostgreSQL answers through
+        ``RETURNING id``); insert into other tables with :meth:`execute`.
+        """
         data = dict(data)
         data.setdefault("created_at", time.time())
         cols = ", ".join(_ident(c) for c in data)
