@@ -228,6 +228,10 @@ def test_web_process_killed_mid_send_loses_nothing(make_notify_app, smtp_server,
         wait_until(lambda: len(smtp_server.handler.in_data) == 2, "two sends in DATA")
     finally:
         server.kill()
+    # The SMTP server notices the dead connections and drops their messages
+    # (it never answered 250); only then may it accept mail again.
+    wait_until(lambda: not smtp_server.handler.in_data or None,
+               "the SMTP server to drop the dead client's messages")
     smtp_server.handler.gate.set()
     with app.taskflow.database() as db:
         assigned = db.scalar("SELECT COUNT(*) FROM tasks WHERE title LIKE 'Crash %'")
