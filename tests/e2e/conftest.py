@@ -107,9 +107,10 @@ SECTIONS = {
     "test_rbac.py": "RBAC (SPEC §4: anonymous, member, admin)",
     "test_matrix.py": "Composability matrix (8 plugin subsets)",
     "test_packaging.py": "Packaging",
-    "test_example.py": "Example server: configuration, debug docs",
+    "test_example.py": "Example server: configuration, API docs",
     "test_foreign_app.py": "Foreign Lcore app (core + auth installed the Lcore way)",
     "test_smtp.py": "Real SMTP server (aiosmtpd): every notify endpoint, task assignment",
+    "test_hardening.py": "Hardening (issue 13: each finding over real HTTP)",
 }
 
 
