@@ -108,7 +108,8 @@ def test_schemas_come_from_the_validation_rules(app):
     doc = document(app)
     task = doc["components"]["schemas"]["TaskCreate"]
     assert task["required"] == ["title"]
-    assert task["properties"]["title"] == {"type": "string", "minLength": 1, "maxLength": 200}
+    assert task["properties"]["title"] == {"type": "string", "minLength": 1, "maxLength": 200,
+                                           "examples": ["Write the release notes"]}
     assert task["properties"]["priority"]["enum"] == ["low", "medium", "high", None]
     errors = doc["components"]["schemas"]["Error"]
     assert errors["required"] == ["error", "status"]

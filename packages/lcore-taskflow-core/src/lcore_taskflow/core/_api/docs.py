@@ -28,13 +28,13 @@ PAGE = """<!doctype html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} API</title>
+<title>{title} · API</title>
 <link rel="stylesheet" href="{base}/docs/docs.css">
 <script src="{base}/docs/docs.js" defer></script>
 </head>
 <body data-openapi="{base}/openapi.json">
 <header>
-<h1 id="title">{title} API</h1>
+<h1 id="title">{title}</h1>
 <p class="muted"><span id="version"></span> · <a href="{base}/openapi.json">openapi.json</a></p>
 <p id="description" class="muted"></p>
 <div class="auth">

@@ -39,8 +39,8 @@ class ProjectListQuery(Page):
 class ProjectWrite(Schema):
     """A project's name, description and status (``archived`` archives it)."""
 
-    name = Text(required=True, max_len=200)
-    description = Text(max_len=5000, allow_empty=True)
+    name = Text(required=True, max_len=200, example="Website relaunch")
+    description = Text(max_len=5000, allow_empty=True, example="")
     status = Choice(PROJECT_STATUSES)
 
 

@@ -128,10 +128,10 @@ class CommentPage(Page):
 class TaskCreate(Schema):
     """A new task; it goes at the end of its status column unless ``before_id`` says where."""
 
-    title = Text(required=True, max_len=200)
+    title = Text(required=True, max_len=200, example="Write the release notes")
     description = Text(max_len=5000, allow_empty=True)
     status = Choice(STATUSES)
-    priority = Choice(PRIORITIES)
+    priority = Choice(PRIORITIES, example="medium")
     due_date = Date()
     assignee_id = Integer(nullable=True, description="An active user (null: nobody)")
     before_id = Integer(nullable=True, description="Put it before this task of its column")
@@ -146,7 +146,7 @@ class TaskUpdate(TaskCreate):
 class CommentCreate(Schema):
     """A comment."""
 
-    body = Text(required=True, max_len=5000)
+    body = Text(required=True, max_len=5000, example="Looks good to me.")
 
 
 class TaskList(Paged):

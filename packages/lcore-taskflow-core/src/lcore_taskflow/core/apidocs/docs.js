@@ -63,10 +63,15 @@
     if (schema.enum) return schema.enum.find((v) => v !== null);
     const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;
     if (type === 'object' || schema.properties) {
+      // The required fields, and the optional ones the document gives an example of.
       const out = {};
       if ((depth || 0) > 3) return out;
+      const required = schema.required || [];
       for (const [name, prop] of Object.entries(schema.properties || {})) {
-        out[name] = example(prop, (depth || 0) + 1);
+        const given = nonNull(prop).examples;
+        if (required.includes(name) || (given && given.length)) {
+          out[name] = example(prop, (depth || 0) + 1);
+        }
       }
       return out;
     }
@@ -246,7 +251,7 @@
   }
 
   function render() {
-    document.getElementById('title').textContent = spec.info.title + ' API';
+    document.getElementById('title').textContent = spec.info.title;
     document.getElementById('version').textContent = 'version ' + spec.info.version +
       ' · OpenAPI ' + spec.openapi;
     document.getElementById('description').textContent = spec.info.description || '';
@@ -258,9 +263,13 @@
         byTag.get(tag).push(operationCard(path, method, op));
       }
     }
+    const order = (spec.tags || []).map((t) => t.name);
+    const rank = (tag) => (order.includes(tag) ? order.indexOf(tag) : order.length);
+    const tags = [...byTag.keys()].sort((a, b) => rank(a) - rank(b));
     const main = document.getElementById('operations');
-    main.replaceChildren(...[...byTag.entries()].map(([tag, cards]) =>
-      el('section', { class: 'tag' }, el('h2', { text: '/' + tag.replace(/^\//, '') }), cards)));
+    main.replaceChildren(...tags.map((tag) =>
+      el('section', { class: 'tag' }, el('h2', { text: '/' + tag.replace(/^\//, '') }),
+        byTag.get(tag))));
     const wanted = location.hash.slice(1);
     if (wanted && document.getElementById(wanted)) document.getElementById(wanted).open = true;
   }
