@@ -4,7 +4,8 @@ Starts the example server (every plugin, demo data, debug routes) as its own
 process under waitress, checks that the document validates, signs in as the
 demo admin and runs ``st run`` with that token.  The run fails on any 5xx, on
 any answer the document does not describe (status code, content type,
-headers, body shape) and on any traceback in the server's log.
+headers, body shape), on a method the document does not list that is not a
+405 with ``Allow``, and on any error in the server's log.
 
     python tests/fuzz/run_fuzz.py                     # CI: bounded by --max-time
     python tests/fuzz/run_fuzz.py --max-time 0 --max-examples 400   # a long run
@@ -31,7 +32,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 EXAMPLE = REPO / "examples" / "taskflow_server"
 CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,"
-          "response_headers_conformance,response_schema_conformance")
+          "response_headers_conformance,response_schema_conformance,"
+          "unsupported_method,allow_header_conformance")
 # Logging out would revoke the token the run signs every request with.
 EXCLUDED = ("logout",)
 
@@ -98,7 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-time", type=int, default=120,
                         help="time budget of the whole run in seconds; 0: none (default 120)")
     parser.add_argument("--max-examples", type=int, help="test cases per operation and phase")
-    parser.add_argument("--workers", default="2", help="concurrent workers (default 2)")
+    # One worker: Hypothesis describing lambdas from two threads trips a CPython 3.11 ast bug
+    # (python/cpython#106905, "AST constructor recursion depth mismatch").
+    parser.add_argument("--workers", default="1", help="concurrent workers (default 1)")
     parser.add_argument("--seed", type=int, help="reproduce an earlier run")
     parser.add_argument("--junit", type=Path, help="write a JUnit report (one case per operation)")
     args, extra = parser.parse_known_args(argv)
