@@ -1,8 +1,9 @@
 """Issue 13's findings, each reproduced over real HTTP against the installed server.
 
-Two servers of this module run under waitress with proxy headers passed
-through (``--no-clear-untrusted-proxy-headers``), so TaskFlow's own
-``APP_TRUSTED_PROXIES`` decides whom to believe: ``guarded`` trusts loopback
+Two servers of this module run in production mode (demo users seeded) under
+waitress with proxy headers passed through (``--no-clear-untrusted-proxy-
+headers``), so TaskFlow's own ``APP_TRUSTED_PROXIES`` decides whom to
+believe: ``guarded`` trusts loopback
 (each test speaks as its own client through ``X-Forwarded-For``, so rate
 limits stay per test), ``untrusting`` trusts nobody and has an upload
 directory that cannot be created.  (How ``taskflow serve`` passes trusted
@@ -58,11 +59,12 @@ class ProxiedServer(Server):
 def hardened(server_python, tmp_path_factory) -> Iterator[dict[str, ProxiedServer]]:
     root = tmp_path_factory.mktemp("hardening")
     (root / "not-a-dir").write_text("a file where the upload directory's parent should be")
+    production = {"APP_SEED_DEMO": "true"}  # debug off, demo users on
     pool = {
-        "guarded": ProxiedServer("guarded", server_python, root / "guarded", debug=True,
-                                 settings={"APP_TRUSTED_PROXIES": "127.0.0.1"}),
+        "guarded": ProxiedServer("guarded", server_python, root / "guarded",
+                                 settings={**production, "APP_TRUSTED_PROXIES": "127.0.0.1"}),
         "untrusting": ProxiedServer("untrusting", server_python, root / "untrusting",
-                                    debug=True),
+                                    settings=production),
     }
     pool["untrusting"].env["APP_UPLOAD_DIR"] = str(root / "not-a-dir" / "uploads")
     try:
