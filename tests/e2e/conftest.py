@@ -107,12 +107,13 @@ SECTIONS = {
     "test_rbac.py": "RBAC (SPEC §4: anonymous, member, admin)",
     "test_matrix.py": "Composability matrix (8 plugin subsets)",
     "test_packaging.py": "Packaging",
-    "test_example.py": "Example server: configuration, debug docs",
+    "test_example.py": "Example server: configuration, API docs",
     "test_foreign_app.py": "Foreign Lcore app (core + auth installed the Lcore way)",
     "test_smtp.py": "Real SMTP server (aiosmtpd): every notify endpoint, task assignment",
     "test_plugins.py": "Example plugins (taskflow-labels, taskflow-webhooks) installed from "
                        "their directories: HTTP, webhooks, Chromium",
     "test_scaffold.py": "taskflow new-plugin: scaffold, install, its own tests",
+    "test_hardening.py": "Hardening (issue 13: each finding over real HTTP)",
 }
 
 

@@ -11,28 +11,81 @@ from collections.abc import Callable
 from typing import Any
 
 from lcore import Lcore, request, response
-from lcore_taskflow.core import ApiError, Fields, json_body
+from lcore_taskflow.core import (
+    ApiError,
+    Boolean,
+    Choice,
+    Email,
+    Integer,
+    Object,
+    Password,
+    Schema,
+    String,
+    Text,
+    Username,
+    json_body,
+)
 
 from ._identity import COOKIE_NAME, new_token, request_token, token_payload
 
 MAX_PASSWORD_LENGTH = 1024
+ROLES = ("admin", "member")
 
 
-def _login_fields() -> tuple[str, str]:
-    """``username`` and ``password`` of the body; 422 naming every bad field."""
-    data = json_body()
-    f = Fields(data)
-    f.text("username", required=True, max_len=200)
-    password = data.get("password")
-    if password is None:
-        f.add_error("password", "password is required")
-    elif not isinstance(password, str):
-        f.add_error("password", "password must be a string")
-    elif not password:
-        f.add_error("password", "password must not be empty")
-    elif len(password) > MAX_PASSWORD_LENGTH:
-        f.add_error("password", f"password must be at most {MAX_PASSWORD_LENGTH} characters")
-    return f.result()["username"], password
+class Login(Schema):
+    """Credentials to exchange for a token."""
+
+    username = Text(required=True, max_len=200, example="admin")
+    password = Password(required=True, min_len=1)
+
+
+class Register(Schema):
+    """A new member account."""
+
+    username = Username(required=True)
+    email = Email(required=True)
+    password = Password(required=True, policy=True)
+
+
+class PasswordChange(Schema):
+    """The current password and the new one."""
+
+    current_password = Password(required=True, min_len=1)
+    new_password = Password(required=True, policy=True)
+
+
+class SessionUser(Schema):
+    id = Integer(required=True, minimum=1)
+    username = String(required=True)
+    role = Choice(ROLES, required=True)
+
+
+class Session(Schema):
+    """A bearer token (also set as the ``session_user`` cookie)."""
+
+    token = String(required=True, description="Send as `Authorization: Bearer <token>`")
+    expires_in = Integer(required=True, minimum=1, description="Seconds")
+    user = Object(SessionUser, required=True)
+
+
+class Registered(SessionUser):
+    """The new account."""
+
+
+class Me(SessionUser):
+    """The signed-in user."""
+
+    email = String(required=True)
+
+
+class LoggedOut(Schema):
+    message = String(required=True)
+    revoked = Boolean(required=True, description="Whether a token was revoked")
+
+
+class BasicDemo(Schema):
+    message = String(required=True)
+    user = String(required=True)
 
 
 def secure_cookies(kernel) -> bool:
@@ -76,39 +129,40 @@ def build_auth_app(kernel) -> tuple[Lcore, Callable[[str, str], dict[str, Any] |
         kernel.limits.check("password", config.login_rate_limit, config.login_rate_window)
         return kernel.users.authenticate(username, password)
 
-    @app.post("/login", name="login", auth=False)
+    @app.post("/login", name="login", auth=False, body=Login, returns=Session,
+              responses=((401, "Invalid username or password, or an inactive account"),))
     @password_limit
     def login():
         """Exchange a username and password for a token and a session cookie."""
-        username, password = _login_fields()
-        user = kernel.users.authenticate(username, password)
+        values = Login.validate(json_body())
+        user = kernel.users.authenticate(values["username"], values["password"])
         if user is None:
             raise ApiError(401, "Invalid username or password")
         return _session(kernel, user)
 
-    @app.post("/register", name="register", auth=False)
+    @app.post("/register", name="register", auth=False, body=Register, status=201,
+              returns=Registered, responses=((403, "Registration is closed"),
+                                             (409, "The username or email is taken")))
     @kernel.limits.limit("register", config.register_rate_limit, config.register_rate_window)
     def register():
         """Create a member account (a ``role`` in the body is ignored)."""
         if not config.registration_open:
             raise ApiError(403, "Registration is closed; ask an admin for an account")
         data = json_body()
-        f = Fields(data)
-        f.username(required=True)
-        f.email("email", required=True)
-        f.password(required=True, policy=lambda pw: kernel.users.password_problem(
+        values = Register.validate(data, password=lambda pw: kernel.users.password_problem(
             pw, username=str(data.get("username") or ""), email=str(data.get("email") or "")))
-        user = kernel.users.create({**f.result(), "role": "member"}, registered=True)
+        user = kernel.users.create({**values, "role": "member"}, registered=True)
         response.status = 201
         return {"id": user["id"], "username": user["username"], "role": user["role"]}
 
-    @app.get("/me", name="me", auth=True, auth_via=("bearer", "cookie"))
+    @app.get("/me", name="me", auth=True, auth_via=("bearer", "cookie"), returns=Me)
     def me():
         """The signed-in user, from the session cookie or a bearer token."""
         user = kernel.current_user()
         return {k: user.get(k) for k in ("id", "username", "email", "role")}
 
-    @app.post("/logout", name="logout", auth=False, auth_via=("bearer", "cookie"))
+    @app.post("/logout", name="logout", auth=False, auth_via=("bearer", "cookie"),
+              returns=LoggedOut)
     def logout():
         """Revoke the token (or the cookie's) this request signs in with; clear the cookie."""
         payload = token_payload(kernel, request_token(request, ("bearer", "cookie"), kernel))
@@ -118,19 +172,16 @@ def build_auth_app(kernel) -> tuple[Lcore, Callable[[str, str], dict[str, Any] |
                                samesite="Lax", secure=secure_cookies(kernel))
         return {"message": "Logged out", "revoked": payload is not None}
 
-    @app.post("/password", name="change_password", auth=True, auth_via=("bearer", "cookie"))
+    @app.post("/password", name="change_password", auth=True, auth_via=("bearer", "cookie"),
+              body=PasswordChange, returns=Session)
     @password_limit
     def change_password():
         """Change the signed-in user's password: every other token and cookie stops working."""
         user = kernel.current_user()
-        data = json_body()
-        f = Fields(data)
-        current = data.get("current_password")
-        if not isinstance(current, str) or not current:
-            f.add_error("current_password", "current_password is required")
-        f.password("new_password", required=True, policy=lambda pw: kernel.users.password_problem(
-            pw, username=user["username"], email=user.get("email") or ""))
-        values = f.result()
+        values = PasswordChange.validate(
+            json_body(), new_password=lambda pw: kernel.users.password_problem(
+                pw, username=user["username"], email=user.get("email") or ""))
+        current = values["current_password"]
         if kernel.users.authenticate(user["username"], current) is None:
             raise ApiError(422, "Validation failed",
                            fields={"current_password": "current_password is not correct"})
@@ -141,7 +192,8 @@ def build_auth_app(kernel) -> tuple[Lcore, Callable[[str, str], dict[str, Any] |
         fresh = kernel.users.authenticate(user["username"], values["new_password"])
         return _session(kernel, fresh)
 
-    @app.get("/basic-demo", name="basic_demo", auth=True, auth_via=("basic",))
+    @app.get("/basic-demo", name="basic_demo", auth=True, auth_via=("basic",),
+             returns=BasicDemo, responses=(429,))
     def basic_demo():
         """Protected by HTTP Basic Auth (any active account)."""
         return {"message": "Authenticated via HTTP Basic Auth!",

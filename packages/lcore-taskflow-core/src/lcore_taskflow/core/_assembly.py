@@ -21,6 +21,7 @@ from . import _compat
 from . import _config as cfg
 from . import _plugins as plugins
 from ._access import rule_of
+from ._openapi import check_declaration
 from ._pipeline import ALL
 
 log = logging.getLogger("lcore_taskflow")
@@ -146,6 +147,7 @@ class Assembly:
                     "auth='admin' or auth='<action>' to the route")
             try:
                 rule_of(route.config)
+                check_declaration(route.config)
             except ValueError as exc:
                 raise plugins.PluginCheckError(f"{where}: {exc}") from None
             key = route_key(route.method, rule)

@@ -65,6 +65,7 @@ class CoreConfig:
     plugins_enabled: list[str] = dataclasses.field(default_factory=list)
     trace_hooks: bool = False
     api_version: str = "1.0.0"
+    docs: bool = True
     log_level: str = "INFO"
 
     def validate(self) -> list[str]:

@@ -20,6 +20,7 @@ from . import events
 from ._db import IntegrityError
 from ._errors import ApiError
 from ._passwords import password_problem
+from ._schema import INT_MAX, INT_MIN
 
 PUBLIC_COLUMNS = "id, username, email, role, is_active, avatar, created_at, updated_at"
 SESSION_COLUMNS = "id, username, email, role, token_generation"
@@ -45,13 +46,15 @@ class Users:
     # ------------------------------------------------------------ lookups
     def get(self, user_id: int) -> dict[str, Any] | None:
         """The user ``user_id`` (active or not), or ``None``."""
+        if not _storable(user_id):
+            return None
         with self.kernel.database() as db:
             return public_user(db.fetchone(
                 f"SELECT {PUBLIC_COLUMNS} FROM users WHERE id = ?", (user_id,)))
 
     def many(self, user_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
         """``{id: user}`` for the ids that exist, in one query."""
-        ids = sorted({int(i) for i in user_ids})
+        ids = sorted({int(i) for i in user_ids if _storable(int(i))})
         if not ids:
             return {}
         with self.kernel.database() as db:
@@ -190,5 +193,12 @@ class Tasks:
 
     def get(self, task_id: int) -> dict[str, Any] | None:
         """The task with ``project_name``, ``assignee_name`` and ``assignee_email``."""
+        if not _storable(task_id):
+            return None
         with self.kernel.database() as db:
             return db.fetchone(TASK_WITH_PEOPLE, (task_id,))
+
+
+def _storable(row_id: int) -> bool:
+    """Whether an id fits a database integer: one that does not cannot exist (no 500)."""
+    return INT_MIN <= row_id <= INT_MAX

@@ -73,11 +73,6 @@ class CorePlugin:
             ("trace_id", lambda: str(uuid.uuid4()), "transient"),
         ]
 
-    @hookimpl
-    def taskflow_startup(self, kernel):
-        if kernel.config.debug and kernel.owns_app:
-            kernel.app.enable_docs()
-
     @hookimpl(tryfirst=True)
     def taskflow_event(self, event, kernel):
         """The activity feed, written first, in the transaction of the change."""

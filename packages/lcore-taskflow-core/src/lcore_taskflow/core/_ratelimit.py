@@ -16,6 +16,7 @@ backend implements.
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 import threading
 import time
@@ -89,10 +90,19 @@ class Limits:
     def limit(self, bucket: str, limit: int, per: float) -> Callable:
         """Decorate a handler with ``check(bucket, limit, per)``."""
         def decorate(handler):
-            @functools.wraps(handler)
-            def limited(*args, **kwargs):
-                self.check(bucket, limit, per)
-                return handler(*args, **kwargs)
+            if inspect.iscoroutinefunction(handler):
+                # Stay a coroutine function, so the kernel still runs it to completion
+                # (a plain wrapper would hand the middleware an un-awaited coroutine).
+                @functools.wraps(handler)
+                async def limited(*args, **kwargs):
+                    self.check(bucket, limit, per)
+                    return await handler(*args, **kwargs)
+            else:
+                @functools.wraps(handler)
+                def limited(*args, **kwargs):
+                    self.check(bucket, limit, per)
+                    return handler(*args, **kwargs)
+            limited.rate_limit = (bucket, limit, per)  # /openapi.json documents the 429
             return limited
         return decorate
 

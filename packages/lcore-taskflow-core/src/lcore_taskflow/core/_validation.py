@@ -7,7 +7,6 @@ types strictly and collect every problem into one 422 with ``fields``.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -16,16 +15,30 @@ from typing import Any
 from lcore import HTTPError, request
 
 from ._errors import ApiError
+from ._schema import (
+    EMAIL_RE,
+    INT_MAX,
+    INT_MIN,
+    MISSING,
+    USERNAME_RE,
+    Boolean,
+    Choice,
+    Date,
+    Email,
+    Field,
+    Integer,
+    Invalid,
+    Password,
+    Query,
+    Text,
+    Username,
+    read_query,
+)
 
-EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
-USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
 MAX_PAGE_LIMIT = 100
-
-
 JSON_LIMIT = 1_048_576
 MAX_CONTAINERS = 10_000
 MAX_DEPTH = 32
-INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 
 
 def json_body() -> dict[str, Any]:
@@ -91,122 +104,58 @@ def _encodable(text: str) -> bool:
 
 
 class Fields:
-    """Collects validated values and per-field errors for one body."""
+    """Collects validated values and per-field errors for one body.
+
+    The imperative form of :class:`Schema` (same rules, same messages, from
+    the same field classes); a route that declares ``body=`` validates with
+    its schema instead, so ``/openapi.json`` describes what it checks.
+    """
 
     def __init__(self, data: Mapping[str, Any]):
         self.data = data
         self.values: dict[str, Any] = {}
         self.errors: dict[str, str] = {}
 
-    def _take(self, name: str, required: bool) -> tuple[bool, Any]:
-        if name not in self.data or self.data[name] is None:
-            if required:
-                self.errors[name] = f"{name} is required"
-            return False, None
-        return True, self.data[name]
+    def field(self, name: str, field: Field, check: Callable[[Any], str | None] | None = None
+              ) -> None:
+        """Apply ``field``'s rules (and ``check``) to ``name``."""
+        try:
+            value = field.read(name, self.data, check)
+        except Invalid as exc:
+            self.errors[name] = exc.message(name)
+            return
+        if value is not MISSING:
+            self.values[name] = value
 
     def text(self, name: str, *, required: bool = False, max_len: int = 200,
              min_len: int = 1, pattern: re.Pattern | None = None,
              pattern_msg: str = "has an invalid format", allow_empty: bool = False) -> None:
-        present, value = self._take(name, required)
-        if not present:
-            return
-        if not isinstance(value, str):
-            self.errors[name] = f"{name} must be a string"
-            return
-        value = value.strip()
-        if not value and allow_empty:
-            self.values[name] = value
-            return
-        if len(value) < min_len:
-            self.errors[name] = (f"{name} must not be empty" if min_len == 1
-                                 else f"{name} must be at least {min_len} characters")
-        elif len(value) > max_len:
-            self.errors[name] = f"{name} must be at most {max_len} characters"
-        elif pattern is not None and not pattern.match(value):
-            self.errors[name] = f"{name} {pattern_msg}"
-        else:
-            self.values[name] = value
+        self.field(name, Text(required=required, max_len=max_len, min_len=min_len,
+                              pattern=pattern, pattern_msg=pattern_msg, allow_empty=allow_empty))
 
     def choice(self, name: str, choices: Iterable[str], *, required: bool = False) -> None:
-        present, value = self._take(name, required)
-        if not present:
-            return
-        choices = tuple(choices)
-        if value not in choices:
-            self.errors[name] = f"{name} must be one of: {', '.join(choices)}"
-        else:
-            self.values[name] = value
+        self.field(name, Choice(choices, required=required))
 
     def integer(self, name: str, *, required: bool = False, nullable: bool = False,
                 check: Callable[[int], str | None] | None = None) -> None:
-        if nullable and name in self.data and self.data[name] is None:
-            self.values[name] = None
-            return
-        present, value = self._take(name, required)
-        if not present:
-            return
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.errors[name] = f"{name} must be an integer"
-            return
-        if not INT_MIN <= value <= INT_MAX:
-            self.errors[name] = f"{name} is out of range"
-            return
-        problem = check(value) if check else None
-        if problem:
-            self.errors[name] = problem
-        else:
-            self.values[name] = value
+        self.field(name, Integer(required=required, nullable=nullable), check)
 
     def boolean(self, name: str, *, required: bool = False) -> None:
-        present, value = self._take(name, required)
-        if not present:
-            return
-        if isinstance(value, bool):
-            self.values[name] = value
-        elif value in (0, 1) and not isinstance(value, float):
-            self.values[name] = bool(value)
-        else:
-            self.errors[name] = f"{name} must be true or false"
+        self.field(name, Boolean(required=required))
 
     def date(self, name: str, *, required: bool = False, nullable: bool = True) -> None:
-        if nullable and name in self.data and self.data[name] in (None, ""):
-            self.values[name] = None
-            return
-        present, value = self._take(name, required)
-        if not present:
-            return
-        try:
-            if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-                raise ValueError
-            dt.date.fromisoformat(value)
-        except ValueError:
-            self.errors[name] = f"{name} must be a date as YYYY-MM-DD"
-            return
-        self.values[name] = value
+        self.field(name, Date(required=required, nullable=nullable))
 
     def email(self, name: str, *, required: bool = False) -> None:
-        self.text(name, required=required, max_len=254, pattern=EMAIL_RE,
-                  pattern_msg="must be a valid email address")
+        self.field(name, Email(required=required))
 
     def username(self, name: str = "username", *, required: bool = False) -> None:
-        self.text(name, required=required, max_len=32, min_len=3, pattern=USERNAME_RE,
-                  pattern_msg="may contain only letters, digits, '.', '_' and '-'")
+        self.field(name, Username(required=required))
 
     def password(self, name: str = "password", *, required: bool = False,
                  policy: Callable[[str], str | None] | None = None) -> None:
         """A password; ``policy(value)`` returns why it is refused (see ``kernel.users``)."""
-        present, value = self._take(name, required)
-        if not present:
-            return
-        if not isinstance(value, str):
-            self.errors[name] = f"{name} must be a string"
-        elif policy is not None and (problem := policy(value)):
-            self.errors[name] = problem
-        elif len(value) > 1024:
-            self.errors[name] = f"{name} must be at most 1024 characters"
-        else:
-            self.values[name] = value
+        self.field(name, Password(required=required), policy)
 
     def add_error(self, name: str, message: str) -> None:
         self.errors[name] = message
@@ -218,20 +167,18 @@ class Fields:
         return self.values
 
 
+class Page(Query):
+    """``?page=&limit=``: which page of a listing, and how long a page is."""
+
+    page = Integer(minimum=1, maximum=1_000_000, default=1, description="Page number, from 1")
+    limit = Integer(minimum=1, maximum=MAX_PAGE_LIMIT, default=20,
+                    description=f"Items per page (at most {MAX_PAGE_LIMIT})")
+
+
 def query_int(name: str, default: int, *, minimum: int = 1, maximum: int | None = None) -> int:
-    raw = request.query.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        message = "must be an integer"
-        raise ApiError(400, f"{name} {message}", fields={name: message}) from None
-    maximum = INT_MAX if maximum is None else maximum
-    if value < minimum or value > maximum:
-        bound = f"between {minimum} and {maximum}"
-        raise ApiError(400, f"{name} must be {bound}", fields={name: f"must be {bound}"})
-    return value
+    """``?name=`` as an integer in ``[minimum, maximum]``; ``default`` when absent; else 400."""
+    field = Integer(minimum=minimum, maximum=maximum, default=default)
+    return _query(name, field)
 
 
 def pagination(default_limit: int = 20) -> tuple[int, int, int]:
@@ -242,11 +189,13 @@ def pagination(default_limit: int = 20) -> tuple[int, int, int]:
 
 
 def query_choice(name: str, choices: Iterable[str]) -> str | None:
-    raw = request.query.get(name)
-    if raw in (None, ""):
-        return None
-    choices = tuple(choices)
-    if raw not in choices:
-        message = f"must be one of: {', '.join(choices)}"
-        raise ApiError(400, f"{name} {message}", fields={name: message})
-    return raw
+    """``?name=`` when it is one of ``choices``, ``None`` when absent; else 400."""
+    return _query(name, Choice(choices, default=None))
+
+
+def _query(name: str, field: Field) -> Any:
+    return read_query({name: field}, request.query).get(name)
+
+
+__all__ = ["EMAIL_RE", "INT_MAX", "INT_MIN", "USERNAME_RE", "Fields", "Page", "json_body",
+           "pagination", "query_choice", "query_int"]

@@ -10,9 +10,18 @@ from lcore_taskflow.core import ApiError, Fields, json_body, pagination, query_c
 
 from ._mailer import InvalidEmail, check_address, check_subject, one_line
 from ._outbox import STATUSES, Email, Outbox, tally
-
-MAX_BODY = 100_000
-MAX_BATCH = 100
+from ._schemas import (
+    MAX_BATCH,
+    MAX_BODY,
+    BatchResult,
+    BatchSend,
+    EmailSend,
+    History,
+    HistoryQuery,
+    RetryIds,
+    RetryResult,
+    SendResult,
+)
 
 
 def assignment_email(task: dict[str, Any], assigned_by: str | None = None) -> Email:
@@ -101,7 +110,8 @@ def build_notifications_app(kernel: Any, outbox: Outbox, workers: int) -> Lcore:
 
     limit = kernel.limits.limit
 
-    @app.post("/email", name="send_email", auth="notifications:send")
+    @app.post("/email", name="send_email", auth="notifications:send", body=EmailSend,
+              returns=SendResult)
     @limit("notifications:email", 10, 60)
     def send_email():
         """Send one email now (admin); answers with the outcome."""
@@ -109,7 +119,8 @@ def build_notifications_app(kernel: Any, outbox: Outbox, workers: int) -> Lcore:
         return outbox.send(Email(values["to"], values["subject"], values["body"],
                                  values.get("html", False)))
 
-    @app.post("/task-assigned/<task_id:int>", name="notify_assignment", auth=True)
+    @app.post("/task-assigned/<task_id:int>", name="notify_assignment", auth=True,
+              returns=SendResult)
     @limit("notifications:assigned", 20, 60)
     def notify_assignment(task_id):
         """Email a task's assignee about the assignment (any user)."""
@@ -119,7 +130,8 @@ def build_notifications_app(kernel: Any, outbox: Outbox, workers: int) -> Lcore:
             raise ApiError(404, "Task not found or has no assignee")
         return outbox.send(assignment_email(task, user.get("username")))
 
-    @app.post("/batch", name="batch_notify", auth="notifications:batch")
+    @app.post("/batch", name="batch_notify", auth="notifications:batch", body=BatchSend,
+              returns=BatchResult)
     @limit("notifications:batch", 10, 60)
     async def batch_notify():
         """Email many users at once, concurrently (admin)."""
@@ -137,7 +149,8 @@ def build_notifications_app(kernel: Any, outbox: Outbox, workers: int) -> Lcore:
         results = await outbox.deliver_concurrently(rows, workers)
         return {"results": results, **tally(results), "total": len(results)}
 
-    @app.get("/history", name="notification_history", auth=True)
+    @app.get("/history", name="notification_history", auth=True, query=HistoryQuery,
+             returns=History)
     def history():
         """Notifications, newest first: every one for admins, a member's own otherwise."""
         user = kernel.current_user()
@@ -148,21 +161,18 @@ def build_notifications_app(kernel: Any, outbox: Outbox, workers: int) -> Lcore:
         return {"notifications": rows, "total": total, "page": page, "limit": limit,
                 "scope": "all" if see_all else "own"}
 
-    @app.post("/retry", name="retry_notifications", auth="notifications:send")
+    @app.post("/retry", name="retry_notifications", auth="notifications:send", body=RetryIds,
+              returns=RetryResult)
     def retry_all():
         """Send failed notifications again (admin); body ``{ids?: [...]}``."""
         ids = None
         if request.content_length:
-            data = json_body()
-            ids = data.get("ids")
-            if ids is not None and (not isinstance(ids, list) or any(
-                    isinstance(i, bool) or not isinstance(i, int) for i in ids)):
-                raise ApiError(422, "Validation failed", fields={"ids": "must be a list of ids"})
+            ids = RetryIds.validate(json_body()).get("ids")
         results = outbox.retry(ids, limit=MAX_BATCH)
         return {"results": results, **tally(results), "retried": len(results)}
 
     @app.post("/<notification_id:int>/retry", name="retry_notification",
-              auth="notifications:send")
+              auth="notifications:send", returns=SendResult)
     def retry_one(notification_id):
         """Send one failed notification again (admin)."""
         result = outbox.retry_one(notification_id)

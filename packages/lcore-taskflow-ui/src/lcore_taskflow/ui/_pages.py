@@ -155,7 +155,7 @@ def build_ui_app(kernel) -> Lcore:
     """The ui's routes, at the root of TaskFlow (under its prefix, if any)."""
     app = Lcore()
 
-    @app.get("/", name="ui_welcome", skip_versioning=True, auth=False)
+    @app.get("/", name="ui_welcome", skip_versioning=True, auth=False, returns="text/html")
     def welcome():
         """Welcome page: installed plugins, endpoint groups, link to the frontend."""
         cfg = kernel.config
@@ -166,19 +166,21 @@ def build_ui_app(kernel) -> Lcore:
                       host=request.urlparts.hostname or cfg.host,
                       port=request.urlparts.port or cfg.port)
 
-    @app.get("/frontend", name="ui_frontend", skip_versioning=True, auth=False)
+    @app.get("/frontend", name="ui_frontend", skip_versioning=True, auth=False,
+             returns="text/html")
     def frontend():
         """The single-page TaskFlow app (login, dashboard, Kanban board, team, ...)."""
         return render("frontend", kernel, title=kernel.config.app_name, version=__version__,
                       demo_users=kernel.demo_accounts(), **plugin_assets(kernel))
 
     @app.get("/static/plugins/<name>/<path:path>", name="ui_plugin_static",
-             skip_versioning=True, auth=False)
+             skip_versioning=True, auth=False, returns="*/*", responses=(404,))
     def plugin_static(name, path):
         """Frontend code of an installed plugin."""
         return serve_plugin_static(kernel, name, path)
 
-    @app.get("/static/<path:path>", name="ui_static", skip_versioning=True, auth=False)
+    @app.get("/static/<path:path>", name="ui_static", skip_versioning=True, auth=False,
+             returns="*/*", responses=(404,))
     def static(path):
         """The frontend's CSS, JavaScript and icon (never anything outside the static folder)."""
         return serve_static(path)

@@ -10,7 +10,9 @@ from lcore import HTTPError, request, static_file
 
 from .. import events
 from .._errors import ApiError
+from .._schema import Boolean, File, Integer, Schema, String
 from .._storage import StorageError, TooLarge
+from .replies import ident
 from .tasks import get_task_or_404, lock_project
 
 log = logging.getLogger("lcore_taskflow")
@@ -35,6 +37,29 @@ def stored_name(task_id: int, filename: str) -> str:
     return f"task_{task_id}_{uuid.uuid4().hex[:8]}_{base[:150] or 'file'}{ext}"
 
 
+class AttachmentUpload(Schema):
+    """A file for the task (multipart field ``file``); it replaces the previous one."""
+
+    file = File(required=True)
+
+
+class Uploaded(Schema):
+    task_id = ident()
+    filename = String(required=True, description="The stored name, for downloading it")
+    content_type = String(required=True, nullable=True)
+    size = Integer(required=True, minimum=0)
+    uploaded = Boolean(required=True)
+
+
+class AttachmentDeleted(Schema):
+    task_id = ident()
+    deleted = Boolean(required=True)
+
+
+STORAGE_FAULTS = ((503, "The upload directory cannot be used (the message says why)"),
+                  (507, "The storage is full; nothing was kept"))
+
+
 def _read_upload():
     try:
         return request.files.get("file")
@@ -53,7 +78,8 @@ def _storage_error(exc: StorageError) -> ApiError:
 def add_attachment_routes(app, kernel) -> None:
     limit = kernel.config.max_upload_size
 
-    @app.post("/<pid:int>/tasks/<tid:int>/attachment", name="upload_attachment", auth=True)
+    @app.post("/<pid:int>/tasks/<tid:int>/attachment", name="upload_attachment", auth=True,
+              body=AttachmentUpload, returns=Uploaded, responses=STORAGE_FAULTS)
     @kernel.limits.limit("attachments:upload", 10, 60)
     def upload_attachment(pid, tid):
         """Attach a file to a task (multipart field ``file``); replaces the previous one."""
@@ -89,7 +115,8 @@ def add_attachment_routes(app, kernel) -> None:
         return {"task_id": tid, "filename": name, "content_type": upload.content_type,
                 "size": size, "uploaded": True}
 
-    @app.delete("/<pid:int>/tasks/<tid:int>/attachment", name="delete_attachment", auth=True)
+    @app.delete("/<pid:int>/tasks/<tid:int>/attachment", name="delete_attachment", auth=True,
+                returns=AttachmentDeleted)
     def delete_attachment(pid, tid):
         """Remove a task's attachment."""
         actor = kernel.current_user()
@@ -104,7 +131,8 @@ def add_attachment_routes(app, kernel) -> None:
         remove_files(kernel, [name])
         return {"task_id": tid, "deleted": True}
 
-    @app.get("/attachments/<filename:path>", name="serve_attachment", auth=True)
+    @app.get("/attachments/<filename:path>", name="serve_attachment", auth=True,
+             returns="*/*", responses=(404, STORAGE_FAULTS[0]))
     def serve_attachment(filename):
         """Download an attachment (served as a download, never rendered inline)."""
         path = kernel.storage.path(filename)

@@ -15,12 +15,70 @@ import json
 
 from lcore import HTTPResponse, request, response
 
-from .._validation import query_int
+from .._schema import Choice, Integer, ListOf, Object, Query, Schema, String
+from .replies import PROJECT_STATUSES, TASK_STATUSES, ident, timestamp
 from .tasks import today
 
 DASHBOARD_PROJECTS = 100
 OVERDUE_LISTED = 50
 OPEN_AND_DUE = "t.status != 'done' AND t.due_date IS NOT NULL AND t.due_date < ?"
+
+
+class DashboardProject(Schema):
+    id = ident()
+    name = String(required=True)
+    status = Choice(PROJECT_STATUSES, required=True)
+    task_count = Integer(required=True, minimum=0)
+    done_count = Integer(required=True, minimum=0)
+
+
+class OverdueTask(Schema):
+    id = ident()
+    title = String(required=True)
+    due_date = String(required=True, description="YYYY-MM-DD")
+    status = Choice(TASK_STATUSES, required=True)
+    project_id = ident()
+    project_name = String(required=True)
+
+
+class Totals(Schema):
+    projects = Integer(required=True, minimum=0)
+    tasks = Integer(required=True, minimum=0)
+    users = Integer(required=True, minimum=0)
+    overdue = Integer(required=True, minimum=0)
+
+
+class Overview(Schema):
+    """Projects with their counts, the first overdue tasks, and totals."""
+
+    projects = ListOf(DashboardProject, required=True,
+                      description=f"At most {DASHBOARD_PROJECTS}, archived ones left out")
+    overdue_tasks = ListOf(OverdueTask, required=True,
+                           description=f"The {OVERDUE_LISTED} most overdue")
+    totals = Object(Totals, required=True)
+
+
+class ActivityQuery(Query):
+    limit = Integer(minimum=1, maximum=100, default=20, description="Entries per page")
+    before = Integer(minimum=1, description="Only entries older than this id")
+
+
+class ActivityEntry(Schema):
+    id = ident()
+    type = String(required=True, description="The event type (task.created, ...)")
+    actor = String(required=True, nullable=True)
+    project_id = Integer(required=True, nullable=True)
+    task_id = Integer(required=True, nullable=True)
+    summary = String(required=True)
+    created_at = timestamp(required=True)
+
+
+class Activity(Schema):
+    """A page of the activity feed, newest first."""
+
+    activity = ListOf(ActivityEntry, required=True)
+    next_before = Integer(required=True, nullable=True,
+                          description="`before` of the next page; null on the last")
 
 
 def _projects(db):
@@ -52,7 +110,8 @@ def add_dashboard_routes(app, kernel) -> None:
                 return fn(db)
         return asyncio.get_running_loop().run_in_executor(kernel.executor, run)
 
-    @app.get("/dashboard/overview", name="dashboard_overview", auth=True)
+    @app.get("/dashboard/overview", name="dashboard_overview", auth=True, returns=Overview,
+             responses=((304, "Unchanged since the ETag of If-None-Match"),))
     async def dashboard_overview():
         """Project summary, overdue tasks and totals, gathered concurrently (ETag: 304)."""
         projects, overdue, totals = await asyncio.gather(
@@ -66,11 +125,12 @@ def add_dashboard_routes(app, kernel) -> None:
             return HTTPResponse(status=304, ETag=tag)
         return body
 
-    @app.get("/dashboard/activity", name="dashboard_activity", auth=True)
+    @app.get("/dashboard/activity", name="dashboard_activity", auth=True, query=ActivityQuery,
+             returns=Activity)
     def dashboard_activity():
         """The activity feed, newest first, a page at a time (``before`` an id)."""
-        limit = query_int("limit", 20, minimum=1, maximum=100)
-        before = query_int("before", 0, minimum=1) if request.query.get("before") else None
+        args = ActivityQuery.validate()
+        limit, before = args["limit"], args.get("before")
         where, params = ("WHERE id < ?", [before]) if before else ("", [])
         rows = kernel.db.fetchall(
             "SELECT id, type, actor, project_id, task_id, summary, created_at FROM activity"

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from lcore import Lcore, request, response
+from lcore import Lcore, response
 
 from .. import events
 from .._errors import ApiError
-from .._validation import Fields, json_body, pagination, query_choice
+from .._schema import Boolean, Choice, ListOf, Schema, String, Text
+from .._validation import Page, json_body
 from . import attachments, dashboard, tasks
+from .replies import PROJECT_STATUSES, Deleted, Paged, ProjectOut, Updated, ident
 
-PROJECT_STATUSES = ("active", "on_hold", "completed", "archived")
 PROJECT_COLUMNS = ("id, name, description, owner_id, status, task_count, todo_count,"
                    " in_progress_count, done_count, created_at, updated_at")
 
@@ -30,23 +31,41 @@ def get_project_or_404(db, project_id: int) -> dict:
     return row
 
 
-def _project_fields(data: dict, *, name_required: bool) -> dict:
-    f = Fields(data)
-    f.text("name", required=name_required, max_len=200)
-    f.text("description", max_len=5000, allow_empty=True)
-    f.choice("status", PROJECT_STATUSES)
-    return f.result()
+class ProjectListQuery(Page):
+    status = Choice(PROJECT_STATUSES)
+    include_archived = Boolean(description="Also list archived projects (1, true or yes)")
+
+
+class ProjectWrite(Schema):
+    """A project's name, description and status (``archived`` archives it)."""
+
+    name = Text(required=True, max_len=200, example="Website relaunch")
+    description = Text(max_len=5000, allow_empty=True, example="")
+    status = Choice(PROJECT_STATUSES)
+
+
+class ProjectPage(Paged):
+    """A page of projects."""
+
+    projects = ListOf(ProjectOut, required=True)
+
+
+class ProjectCreated(Schema):
+    id = ident()
+    name = String(required=True)
+    created = Boolean(required=True)
 
 
 def build_projects_app(kernel) -> Lcore:
     app = Lcore()
 
-    @app.get("/", name="list_projects", auth=True)
+    @app.get("/", name="list_projects", auth=True, query=ProjectListQuery, returns=ProjectPage)
     def list_projects():
         """List projects (archived ones only with ``include_archived=1`` or ``status``)."""
-        status = query_choice("status", PROJECT_STATUSES)
-        everything = request.query.get("include_archived") in ("1", "true", "yes")
-        page, limit, offset = pagination()
+        args = ProjectListQuery.validate()
+        status, everything = args.get("status"), args.get("include_archived", False)
+        page, limit = args["page"], args["limit"]
+        offset = (page - 1) * limit
         if status:
             where, params = "WHERE status = ?", [status]
         elif everything:
@@ -61,16 +80,17 @@ def build_projects_app(kernel) -> Lcore:
         return {"projects": kernel.represent("project", [project_out(r) for r in rows]),
                 "total": total, "page": page, "limit": limit}
 
-    @app.get("/<id:int>", name="get_project", auth=True)
+    @app.get("/<id:int>", name="get_project", auth=True, returns=ProjectOut)
     def get_project(id):
         """A project with its task counts by status."""
         return kernel.represent("project", [project_out(get_project_or_404(kernel.db, id))])[0]
 
-    @app.post("/", name="create_project", auth="projects:create")
+    @app.post("/", name="create_project", auth="projects:create", body=ProjectWrite,
+              status=201, returns=ProjectCreated)
     def create_project():
         """Create a project (admin)."""
         actor = kernel.current_user()
-        values = _project_fields(json_body(), name_required=True)
+        values = ProjectWrite.validate(json_body())
         values.setdefault("description", "")
         db = kernel.db
         with db.transaction():
@@ -80,11 +100,12 @@ def build_projects_app(kernel) -> Lcore:
         response.status = 201
         return {"id": project_id, "name": values["name"], "created": True}
 
-    @app.put("/<id:int>", name="update_project", auth="projects:update")
+    @app.put("/<id:int>", name="update_project", auth="projects:update", body=ProjectWrite,
+             returns=Updated)
     def update_project(id):
         """Update a project's name, description and status (admin; status archived archives)."""
         actor = kernel.current_user()
-        values = _project_fields(json_body(), name_required=True)
+        values = ProjectWrite.validate(json_body())
         db = kernel.db
         with db.transaction():
             before = project_out(get_project_or_404(db, id))
@@ -95,7 +116,7 @@ def build_projects_app(kernel) -> Lcore:
                 kernel.emit(events.ProjectUpdated(actor=actor, project=project, changes=changes))
         return {"id": id, "updated": True}
 
-    @app.delete("/<id:int>", name="delete_project", auth="projects:delete")
+    @app.delete("/<id:int>", name="delete_project", auth="projects:delete", returns=Deleted)
     def delete_project(id):
         """Delete a project with its tasks, comments and attachment files (admin)."""
         actor = kernel.current_user()

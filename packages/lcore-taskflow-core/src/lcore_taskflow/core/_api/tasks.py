@@ -18,11 +18,32 @@ from lcore import HTTPResponse, request, response
 
 from .. import events
 from .._errors import ApiError
-from .._validation import INT_MAX, Fields, json_body, pagination, query_choice, query_int
+from .._schema import (
+    Boolean,
+    Choice,
+    Date,
+    Integer,
+    ListOf,
+    Object,
+    Query,
+    Schema,
+    String,
+    Text,
+)
+from .._validation import INT_MAX, Page, json_body
 from . import attachments
+from .replies import (
+    PRIORITIES,
+    TASK_STATUSES,
+    CommentOut,
+    Deleted,
+    Paged,
+    TaskCounts,
+    TaskOut,
+    ident,
+)
 
-STATUSES = ("todo", "in_progress", "done")
-PRIORITIES = ("low", "medium", "high")
+STATUSES = TASK_STATUSES
 UPDATABLE = ("title", "description", "assignee_id", "priority", "status", "due_date",
              "before_id")
 DUE_FILTERS = ("overdue", "week", "none")
@@ -67,20 +88,125 @@ def today() -> str:
     return dt.date.today().isoformat()
 
 
-def _task_fields(db, data: dict, *, title_required: bool) -> dict:
-    f = Fields(data)
-    f.text("title", required=title_required, max_len=200)
-    f.text("description", max_len=5000, allow_empty=True)
-    f.choice("status", STATUSES)
-    f.choice("priority", PRIORITIES)
-    f.date("due_date")
-    f.integer("assignee_id", nullable=True)
-    f.integer("before_id", nullable=True)
-    assignee = f.values.get("assignee_id")
-    if assignee is not None and not db.fetchone(
-            "SELECT id FROM users WHERE id = ? AND is_active = 1", (assignee,)):
-        f.add_error("assignee_id", f"assignee_id {assignee} is not an active user")
-    return f.result()
+# ------------------------------------------------------------- schemas
+class AssigneeFilter(Integer):
+    """``none`` (unassigned tasks) or a user id."""
+
+    def from_text(self, raw: str):
+        return raw if raw == "none" else super().from_text(raw)
+
+    def clean(self, value):
+        return value if value == "none" else super().clean(value)
+
+    def _json(self, ref):
+        return {"anyOf": [{"type": "string", "const": "none"}, super()._json(ref)]}
+
+
+class TaskListQuery(Page):
+    status = Choice(STATUSES)
+    priority = Choice(PRIORITIES)
+    assignee_id = AssigneeFilter(minimum=1, description="A user id, or none for unassigned")
+    q = Text(max_len=200, description="Part of the title (case-insensitive)")
+    due = Choice(DUE_FILTERS, description="overdue, due within a week, or without a date")
+    sort = Choice(SORTS, default="id", description="id, or position (board order)")
+
+    @classmethod
+    def extra_parameters(cls, kernel):
+        """The filters plugins add (``taskflow_task_filters``)."""
+        return {f.param: String(description=f"Filter of a plugin ({f.where})")
+                for f in kernel.task_filters}
+
+
+class ChangesQuery(Query):
+    since = Integer(minimum=0, default=0, description="The cursor of the last answer")
+
+
+class CommentPage(Page):
+    limit = Integer(minimum=1, maximum=100, default=50, description="Items per page")
+
+
+class TaskCreate(Schema):
+    """A new task; it goes at the end of its status column unless ``before_id`` says where."""
+
+    title = Text(required=True, max_len=200, example="Write the release notes")
+    description = Text(max_len=5000, allow_empty=True)
+    status = Choice(STATUSES)
+    priority = Choice(PRIORITIES, example="medium")
+    due_date = Date()
+    assignee_id = Integer(nullable=True, description="An active user (null: nobody)")
+    before_id = Integer(nullable=True, description="Put it before this task of its column")
+
+
+class TaskUpdate(TaskCreate):
+    """Some of a task's fields; ``status`` with ``before_id`` moves it on the board."""
+
+    title = Text(max_len=200)
+
+
+class CommentCreate(Schema):
+    """A comment."""
+
+    body = Text(required=True, max_len=5000, example="Looks good to me.")
+
+
+class TaskList(Paged):
+    """A page of a project's tasks, and the board's change cursor."""
+
+    tasks = ListOf(TaskOut, required=True)
+    cursor = Integer(required=True, minimum=0)
+
+
+class TaskChanges(Schema):
+    """What changed since the cursor; ``reset`` means "reload the whole list"."""
+
+    cursor = Integer(required=True, minimum=0)
+    reset = Boolean(required=True)
+    tasks = ListOf(TaskOut, required=True)
+    deleted = ListOf(Integer(minimum=1), required=True)
+    task_counts = Object(TaskCounts)
+
+
+class TaskDetail(TaskOut):
+    """A task with its latest comments."""
+
+    comments = ListOf(CommentOut, required=True)
+    comments_truncated = Boolean(required=True)
+
+
+class TaskCreated(Schema):
+    id = ident()
+    title = String(required=True)
+    created = Boolean(required=True)
+    position = Integer(required=True, minimum=0)
+
+
+class TaskUpdated(Schema):
+    id = ident()
+    updated = Boolean(required=True)
+    fields = ListOf(String(), required=True, description="The fields that were given")
+    position = Integer(required=True, minimum=0)
+    status = Choice(STATUSES, required=True)
+
+
+class CommentList(Paged):
+    """A page of a task's comments, oldest first."""
+
+    comments = ListOf(CommentOut, required=True)
+
+
+class CommentCreated(Schema):
+    id = ident()
+    task_id = ident()
+    created = Boolean(required=True)
+
+
+def _task_values(db, schema: type[Schema], data: dict) -> dict:
+    def active(assignee: int) -> str | None:
+        if db.fetchone("SELECT id FROM users WHERE id = ? AND is_active = 1", (assignee,)):
+            return None
+        return f"assignee_id {assignee} is not an active user"
+
+    return schema.validate(data, assignee_id=active)
 
 
 def _assigned(kernel, db, actor, task: dict, previous: int | None = None) -> None:
@@ -124,28 +250,26 @@ def place(db, task: dict, status: str, before_id: int | None) -> int:
 
 
 # -------------------------------------------------------------- listing
-def _filters(kernel, db) -> tuple[list[str], list]:
+def _filters(kernel, args: dict) -> tuple[list[str], list]:
     """The WHERE conditions of the task list's query parameters (plugins' too)."""
     where, params = [], []
     for column in ("status", "priority"):
-        value = query_choice(column, STATUSES if column == "status" else PRIORITIES)
+        value = args.get(column)
         if value is not None:
             where.append(f"t.{column} = ?")
             params.append(value)
-    raw = request.query.get("assignee_id")
-    if raw == "none":
+    assignee = args.get("assignee_id")
+    if assignee == "none":
         where.append("t.assignee_id IS NULL")
-    elif raw:
+    elif assignee is not None:
         where.append("t.assignee_id = ?")
-        params.append(query_int("assignee_id", 0, minimum=1))
-    q = (request.query.get("q") or "").strip()
+        params.append(assignee)
+    q = args.get("q")
     if q:
-        if len(q) > 200:
-            raise ApiError(400, "q must be at most 200 characters", fields={"q": "too long"})
         escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         where.append("lower(t.title) LIKE ? ESCAPE '\\'")
         params.append(f"%{escaped}%")
-    due = query_choice("due", DUE_FILTERS)
+    due = args.get("due")
     if due == "overdue":
         where.append("t.status != 'done' AND t.due_date IS NOT NULL AND t.due_date < ?")
         params.append(today())
@@ -181,13 +305,15 @@ def _count(db, project: dict, where: list[str], params: list) -> int:
 
 def add_task_routes(app, kernel) -> None:
 
-    @app.get("/<pid:int>/tasks", name="list_tasks", auth=True)
+    @app.get("/<pid:int>/tasks", name="list_tasks", auth=True, query=TaskListQuery,
+             returns=TaskList)
     def list_tasks(pid):
         """Tasks of a project: filters status, priority, assignee_id, q, due; paginated."""
         db = kernel.db
-        where, params = _filters(kernel, db)
-        sort = query_choice("sort", SORTS) or "id"
-        page, limit, offset = pagination()
+        args = TaskListQuery.validate()
+        where, params = _filters(kernel, args)
+        sort, page, limit = args["sort"], args["page"], args["limit"]
+        offset = (page - 1) * limit
         project = require_project(db, pid)
         order = "t.id" if sort == "id" else "t.status, t.position, t.id"
         rows = db.fetchall(f"{TASK_SELECT} WHERE {' AND '.join(['t.project_id = ?', *where])}"
@@ -196,10 +322,11 @@ def add_task_routes(app, kernel) -> None:
                 "total": _count(db, project, where, params), "page": page, "limit": limit,
                 "cursor": project["change_seq"]}
 
-    @app.get("/<pid:int>/tasks/changes", name="task_changes", auth=True)
+    @app.get("/<pid:int>/tasks/changes", name="task_changes", auth=True, query=ChangesQuery,
+             returns=TaskChanges, responses=((304, "Nothing changed since the cursor"),))
     def task_changes(pid):
         """What changed on the board since ``cursor``: 304 when nothing did."""
-        since = query_int("since", 0, minimum=0)
+        since = ChangesQuery.validate()["since"]
         db = kernel.db
         project = require_project(db, pid)
         seq = project["change_seq"]
@@ -219,13 +346,14 @@ def add_task_routes(app, kernel) -> None:
         return {"cursor": seq, "reset": False, "tasks": kernel.represent("task", rows),
                 "deleted": deleted, "task_counts": counts}
 
-    @app.post("/<pid:int>/tasks", name="create_task", auth=True)
+    @app.post("/<pid:int>/tasks", name="create_task", auth=True, body=TaskCreate, status=201,
+              returns=TaskCreated)
     def create_task(pid):
         """Create a task in a project (at the end of its column); the assignee is notified."""
         actor = kernel.current_user()
         db = kernel.db
         data = json_body()
-        values = _task_fields(db, data, title_required=True)
+        values = _task_values(db, TaskCreate, data)
         extra = {k: data[k] for k in kernel.task_fields if k in data}
         before_id = values.pop("before_id", None)
         values.setdefault("description", "")
@@ -244,7 +372,7 @@ def add_task_routes(app, kernel) -> None:
         return {"id": task_id, "title": task["title"], "created": True,
                 "position": task["position"]}
 
-    @app.get("/<pid:int>/tasks/<tid:int>", name="get_task", auth=True)
+    @app.get("/<pid:int>/tasks/<tid:int>", name="get_task", auth=True, returns=TaskDetail)
     def get_task(pid, tid):
         """A task with its latest comments (the full thread is paginated separately)."""
         db = kernel.db
@@ -265,7 +393,7 @@ def add_task_routes(app, kernel) -> None:
             allowed = ", ".join([*UPDATABLE, *sorted(kernel.task_fields)])
             raise ApiError(422, f"No field to update (allowed: {allowed})",
                            fields={"body": "no updatable field"})
-        values = _task_fields(db, data, title_required=False)
+        values = _task_values(db, TaskUpdate, data)
         moving = "before_id" in data
         before_id = values.pop("before_id", None)
         with db.transaction():
@@ -294,10 +422,12 @@ def add_task_routes(app, kernel) -> None:
                 "fields": [k for k in values if k != "before_id"] + sorted(extra),
                 "position": task["position"], "status": task["status"]}
 
-    app.put("/<pid:int>/tasks/<tid:int>", name="put_task", auth=True)(update_task)
-    app.patch("/<pid:int>/tasks/<tid:int>", name="patch_task", auth=True)(update_task)
+    for method in ("put", "patch"):
+        getattr(app, method)("/<pid:int>/tasks/<tid:int>", name=f"{method}_task", auth=True,
+                             body=TaskUpdate, returns=TaskUpdated)(update_task)
 
-    @app.delete("/<pid:int>/tasks/<tid:int>", name="delete_task", auth="tasks:delete")
+    @app.delete("/<pid:int>/tasks/<tid:int>", name="delete_task", auth="tasks:delete",
+                returns=Deleted)
     def delete_task(pid, tid):
         """Delete a task with its comments and attachment (admin)."""
         actor = kernel.current_user()
@@ -314,25 +444,27 @@ def add_task_routes(app, kernel) -> None:
         attachments.remove_files(kernel, [task["attachment"]])
         return {"id": tid, "deleted": True}
 
-    @app.get("/<pid:int>/tasks/<tid:int>/comments", name="list_comments", auth=True)
+    @app.get("/<pid:int>/tasks/<tid:int>/comments", name="list_comments", auth=True,
+             query=CommentPage, returns=CommentList)
     def list_comments(pid, tid):
         """A task's comments, oldest first, a page at a time."""
         db = kernel.db
         task = get_task_or_404(db, pid, tid)
-        page, limit, offset = pagination(default_limit=50)
+        args = CommentPage.validate()
+        page, limit = args["page"], args["limit"]
+        offset = (page - 1) * limit
         rows = db.fetchall(f"{COMMENT_SELECT} WHERE c.task_id = ? ORDER BY c.id LIMIT ? OFFSET ?",
                            (tid, limit, offset))
         return {"comments": rows, "total": task["comment_count"], "page": page, "limit": limit}
 
-    @app.post("/<pid:int>/tasks/<tid:int>/comments", name="add_comment", auth=True)
+    @app.post("/<pid:int>/tasks/<tid:int>/comments", name="add_comment", auth=True,
+              body=CommentCreate, status=201, returns=CommentCreated)
     def add_comment(pid, tid):
         """Add a comment to a task."""
         actor = kernel.current_user()
         db = kernel.db
         task = get_task_or_404(db, pid, tid)
-        f = Fields(json_body())
-        f.text("body", required=True, max_len=5000)
-        body = f.result()["body"]
+        body = CommentCreate.validate(json_body())["body"]
         with db.transaction():
             comment_id = db.insert("comments", {"task_id": tid, "user_id": actor["id"],
                                                 "body": body})
@@ -342,7 +474,7 @@ def add_task_routes(app, kernel) -> None:
         return {"id": comment_id, "task_id": tid, "created": True}
 
     @app.delete("/<pid:int>/tasks/<tid:int>/comments/<cid:int>", name="delete_comment",
-                auth=True)
+                auth=True, returns=Deleted, responses=(403,))
     def delete_comment(pid, tid, cid):
         """Delete a comment (its author, or an admin)."""
         actor = kernel.current_user()

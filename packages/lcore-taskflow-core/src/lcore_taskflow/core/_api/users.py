@@ -2,16 +2,102 @@
 
 from __future__ import annotations
 
-from lcore import Lcore, request, response
+from lcore import Lcore, response
 
 from .. import events
 from .._db import IntegrityError
 from .._directory import PUBLIC_COLUMNS, conflict_fields, public_user, raise_conflict
 from .._errors import ApiError
-from .._validation import Fields, json_body, pagination, query_choice
-from .tasks import STATUSES, TASK_SELECT
+from .._schema import (
+    Boolean,
+    Choice,
+    Email,
+    Integer,
+    ListOf,
+    Password,
+    Query,
+    Schema,
+    String,
+    Text,
+    Username,
+)
+from .._validation import Page, json_body
+from .replies import ROLES, TASK_STATUSES, Deleted, Paged, TaskOut, Updated, UserOut, ident
+from .tasks import TASK_SELECT
 
-ROLES = ("admin", "member")
+
+class UserListQuery(Page):
+    role = Choice(ROLES)
+
+
+class UserSearchQuery(Query):
+    q = Text(required=True, max_len=100, description="Part of a username or email address")
+
+
+class MyTasksQuery(Page):
+    status = Choice(TASK_STATUSES)
+
+
+class UserCreate(Schema):
+    """A new team member."""
+
+    username = Username(required=True)
+    email = Email(required=True)
+    role = Choice(ROLES)
+    password = Password(required=True, policy=True)
+
+
+class UserReplace(Schema):
+    """A user's username and email."""
+
+    username = Username(required=True)
+    email = Email(required=True)
+
+
+class UserPatch(Schema):
+    """Some of a user's fields (at least one)."""
+
+    username = Username()
+    email = Email()
+    role = Choice(ROLES)
+    is_active = Boolean()
+
+
+class UserPage(Paged):
+    """A page of users."""
+
+    users = ListOf(UserOut, required=True)
+
+
+class UserMatches(Schema):
+    """Users that match a search (at most 100)."""
+
+    users = ListOf(UserOut, required=True)
+    total = Integer(required=True, minimum=0)
+
+
+class MyTask(TaskOut):
+    """A task assigned to the signed-in user, with its project's name."""
+
+    project_name = String(required=True)
+
+
+class MyTaskPage(Paged):
+    """A page of the signed-in user's tasks."""
+
+    tasks = ListOf(MyTask, required=True)
+
+
+class UserCreated(Schema):
+    id = ident()
+    username = String(required=True)
+    created = Boolean(required=True)
+
+
+class UserPatched(Schema):
+    id = ident()
+    patched = Boolean(required=True)
+    fields = ListOf(String(), required=True, description="The fields that were given")
 
 
 def get_user_or_404(db, user_id: int) -> dict:
@@ -27,12 +113,13 @@ def build_users_app(kernel) -> Lcore:
     # The seed's default limit, used by the listing and the search (a bucket each).
     default, window = kernel.config.rate_limit_default, kernel.config.rate_limit_window
 
-    @app.get("/", name="list_users", auth=True)
+    @app.get("/", name="list_users", auth=True, query=UserListQuery, returns=UserPage)
     @limit_("users:list", default, window)
     def list_users():
         """List team members, optionally by role, a page at a time."""
-        role = query_choice("role", ROLES)
-        page, limit, offset = pagination()
+        args = UserListQuery.validate()
+        role, page, limit = args.get("role"), args["page"], args["limit"]
+        offset = (page - 1) * limit
         where, params = ("WHERE role = ?", [role]) if role else ("", [])
         db = kernel.db
         users = db.fetchall(
@@ -42,15 +129,12 @@ def build_users_app(kernel) -> Lcore:
         return {"users": kernel.represent("user", [public_user(u) for u in users]),
                 "total": total, "page": page, "limit": limit}
 
-    @app.get("/search", name="search_users", auth=True)
+    @app.get("/search", name="search_users", auth=True, query=UserSearchQuery,
+             returns=UserMatches)
     @limit_("users:search", default, window)
     def search_users():
         """Users whose username or email contains ``q`` (case-insensitive)."""
-        q = (request.query.get("q") or "").strip()
-        if not q:
-            raise ApiError(400, "q is required", fields={"q": "q is required"})
-        if len(q) > 100:
-            raise ApiError(400, "q must be at most 100 characters")
+        q = UserSearchQuery.validate()["q"]
         escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         pattern = f"%{escaped}%"
         users = kernel.db.fetchall(
@@ -59,12 +143,13 @@ def build_users_app(kernel) -> Lcore:
         return {"users": kernel.represent("user", [public_user(u) for u in users]),
                 "total": len(users)}
 
-    @app.get("/me/tasks", name="my_tasks", auth=True)
+    @app.get("/me/tasks", name="my_tasks", auth=True, query=MyTasksQuery, returns=MyTaskPage)
     def my_tasks():
         """Tasks assigned to the signed-in user across projects, soonest due first."""
         user = kernel.current_user()
-        status = query_choice("status", STATUSES)
-        page, limit, offset = pagination()
+        args = MyTasksQuery.validate()
+        status, page, limit = args.get("status"), args["page"], args["limit"]
+        offset = (page - 1) * limit
         where, params = "t.assignee_id = ?", [user["id"]]
         if status:
             where, params = where + " AND t.status = ?", [*params, status]
@@ -78,54 +163,47 @@ def build_users_app(kernel) -> Lcore:
         return {"tasks": kernel.represent("task", rows), "total": total,
                 "page": page, "limit": limit}
 
-    @app.get("/<id:int>", name="get_user", auth=True)
+    @app.get("/<id:int>", name="get_user", auth=True, returns=UserOut)
     @limit_("users:get", 200, 60)
     def get_user(id):
         """Fetch a team member by id."""
         return kernel.represent("user", [get_user_or_404(kernel.db, id)])[0]
 
-    @app.post("/", name="create_user", auth="users:create")
+    @app.post("/", name="create_user", auth="users:create", body=UserCreate, status=201,
+              returns=UserCreated, responses=((409, "The username or email is taken"),))
     @limit_("users:create", 20, 60)
     def create_user_route():
         """Invite a new team member (admin)."""
         actor = kernel.current_user()
         data = json_body()
-        f = Fields(data)
-        f.username(required=True)
-        f.email("email", required=True)
-        f.choice("role", ROLES)
-        f.password(required=True, policy=lambda pw: kernel.users.password_problem(
+        values = UserCreate.validate(data, password=lambda pw: kernel.users.password_problem(
             pw, username=str(data.get("username") or ""), email=str(data.get("email") or "")))
-        user = kernel.users.create(f.result(), actor=actor)
+        user = kernel.users.create(values, actor=actor)
         response.status = 201
         return {"id": user["id"], "username": user["username"], "created": True}
 
-    @app.put("/<id:int>", name="update_user", auth=True)
+    @app.put("/<id:int>", name="update_user", auth=True, body=UserReplace, returns=Updated,
+             responses=(403, (409, "The username or email is taken")))
     @limit_("users:update", 50, 60)
     def update_user(id):
         """Replace username and email (admin, or the user themself)."""
         actor = kernel.require("users:update", id)
-        f = Fields(json_body())
-        f.username(required=True)
-        f.email("email", required=True)
-        _apply_update(kernel, id, f.result(), actor)
+        _apply_update(kernel, id, UserReplace.validate(json_body()), actor)
         return {"id": id, "updated": True}
 
-    @app.patch("/<id:int>", name="patch_user", auth="users:patch")
+    @app.patch("/<id:int>", name="patch_user", auth="users:patch", body=UserPatch,
+               returns=UserPatched, responses=(
+                   (409, "The username or email is taken, or you demote or deactivate "
+                         "yourself"),))
     @limit_("users:update", 50, 60)
     def patch_user(id):
         """Change some of username, email, role, is_active (admin)."""
         actor = kernel.current_user()
         data = json_body()
-        allowed = ("username", "email", "role", "is_active")
+        allowed = tuple(UserPatch.fields)
         if not any(k in data for k in allowed):
             raise ApiError(400, "No valid field to update (allowed: " + ", ".join(allowed) + ")")
-        f = Fields(data)
-        f.username()
-        f.email("email")
-        f.choice("role", ROLES)
-        f.boolean("is_active")
-        values = f.result()
+        values = UserPatch.validate(data)
         if actor["id"] == id and (values.get("role") == "member"
                                   or values.get("is_active") is False):
             raise ApiError(409, "You cannot demote or deactivate your own account; "
@@ -135,7 +213,8 @@ def build_users_app(kernel) -> Lcore:
         _apply_update(kernel, id, values, actor)
         return {"id": id, "patched": True, "fields": list(values)}
 
-    @app.delete("/<id:int>", name="delete_user", auth="users:delete")
+    @app.delete("/<id:int>", name="delete_user", auth="users:delete", returns=Deleted,
+                responses=((409, "The user is still referenced: deactivate instead"),))
     @limit_("users:delete", 10, 60)
     def delete_user(id):
         """Remove a team member who is no longer referenced (admin)."""

@@ -1,0 +1,114 @@
+"""What the ``/api/notifications/`` routes accept and answer, for ``/openapi.json``.
+
+The handlers in ``_api.py`` validate with ``Fields`` and the mailer's checks
+(``check_address``, ``check_subject``); these declarations describe the same
+rules.
+"""
+
+from __future__ import annotations
+
+from lcore_taskflow.core import (
+    Boolean,
+    Choice,
+    Email,
+    Integer,
+    ListOf,
+    Number,
+    Page,
+    Schema,
+    String,
+    Text,
+)
+
+from ._mailer import MAX_SUBJECT
+from ._outbox import STATUSES
+
+MAX_BODY = 100_000
+MAX_BATCH = 100
+SUBJECT = "One line: no CR/LF, Unicode line separators or control characters"
+
+
+class EmailSend(Schema):
+    """One email to one address."""
+
+    to = Email(required=True)
+    subject = Text(required=True, max_len=MAX_SUBJECT, description=SUBJECT)
+    body = Text(required=True, max_len=MAX_BODY)
+    html = Boolean(description="The body is HTML (a text part is derived from it)")
+
+
+class BatchSend(Schema):
+    """One email to many users (``user_ids``) or addresses (``recipients``): exactly one."""
+
+    user_ids = ListOf(Integer(minimum=1), min_items=1, max_items=MAX_BATCH)
+    recipients = ListOf(Email(), min_items=1, max_items=MAX_BATCH)
+    subject = Text(required=True, max_len=MAX_SUBJECT, description=SUBJECT)
+    body = Text(required=True, max_len=MAX_BODY)
+    html = Boolean()
+
+
+class RetryIds(Schema):
+    """Which failed notifications to send again (all failed ones when absent)."""
+
+    ids = ListOf(Integer())
+
+
+class HistoryQuery(Page):
+    status = Choice(STATUSES)
+
+
+class SendResult(Schema):
+    """The outcome of one email."""
+
+    id = Integer(required=True, minimum=1)
+    status = Choice(STATUSES, required=True)
+    to = String(required=True)
+    subject = String(required=True)
+    error = String(description="Why sending failed (status failed)")
+    note = String(description="Why it was only simulated (status simulated)")
+
+
+class Tally(Schema):
+    results = ListOf(SendResult, required=True)
+    sent = Integer(required=True, minimum=0)
+    simulated = Integer(required=True, minimum=0)
+    failed = Integer(required=True, minimum=0)
+
+
+class BatchResult(Tally):
+    """The outcome of each email of a batch."""
+
+    total = Integer(required=True, minimum=0)
+
+
+class RetryResult(Tally):
+    """The outcome of each retried email."""
+
+    retried = Integer(required=True, minimum=0)
+
+
+class Notification(Schema):
+    id = Integer(required=True, minimum=1)
+    user_id = Integer(required=True, nullable=True)
+    type = String(required=True)
+    recipient = String(required=True)
+    subject = String(required=True)
+    body = String(required=True, nullable=True)
+    html = Boolean(required=True)
+    status = Choice(STATUSES, required=True)
+    error = String(required=True, nullable=True)
+    attempts = Integer(required=True, minimum=0)
+    created_at = Number(required=True)
+    updated_at = Number(required=True, nullable=True)
+    last_attempt_at = Number(required=True, nullable=True)
+    sent_at = Number(required=True, nullable=True)
+
+
+class History(Schema):
+    """Notifications, newest first."""
+
+    notifications = ListOf(Notification, required=True)
+    total = Integer(required=True, minimum=0)
+    page = Integer(required=True, minimum=1)
+    limit = Integer(required=True, minimum=1)
+    scope = Choice(("all", "own"), required=True)
