@@ -236,7 +236,8 @@ class Server:
             APP_PLUGINS_DISABLED=",".join(self.disabled), APP_LOG_LEVEL="WARNING",
             # many tests log in from 127.0.0.1 (one shared password-check bucket); a test
             # of the throttle itself passes settings={"APP_LOGIN_RATE_LIMIT": "5"}
-            **{"APP_LOGIN_RATE_LIMIT": "1000", **dict(settings or {})})
+            APP_LOGIN_RATE_LIMIT="1000")
+        self.env.update(settings or {})  # a test's settings win over the defaults above
         self.proc: subprocess.Popen | None = None
         self._tokens: dict[str, str] = {}
         self._users: dict[str, dict] = {}

@@ -59,7 +59,8 @@ class ProxiedServer(Server):
 def hardened(server_python, tmp_path_factory) -> Iterator[dict[str, ProxiedServer]]:
     root = tmp_path_factory.mktemp("hardening")
     (root / "not-a-dir").write_text("a file where the upload directory's parent should be")
-    production = {"APP_SEED_DEMO": "true"}  # debug off, demo users on
+    # debug off, demo users on, the shipped login throttle (e2e_support relaxes it)
+    production = {"APP_SEED_DEMO": "true", "APP_LOGIN_RATE_LIMIT": "5"}
     pool = {
         "guarded": ProxiedServer("guarded", server_python, root / "guarded",
                                  settings={**production, "APP_TRUSTED_PROXIES": "127.0.0.1"}),

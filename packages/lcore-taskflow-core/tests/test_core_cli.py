@@ -151,3 +151,47 @@ def test_serve_answers_and_stops_cleanly_on_sigterm(cli):
             proc.kill()
     assert proc.returncode == 0, out
     assert "serving on http://127.0.0.1:" in out and "TaskFlow stopped" in out, out
+
+
+def test_db_backup_copies_the_live_sqlite_database(cli, tmp_path):
+    assert cli("db", "seed", "--projects", "1", "--tasks", "300").returncode == 0
+    target = tmp_path / "backups" / "taskflow.db"
+    target.parent.mkdir()
+    proc = cli("db", "backup", str(target))
+    if not cli.db.startswith("sqlite"):
+        assert proc.returncode == 2 and "pg_dump" in proc.stderr and not target.exists()
+        return
+    assert proc.returncode == 0, proc.stderr
+    assert f"to {target}" in proc.stdout
+    copy = f"sqlite:///{target}"
+    assert query(copy, "SELECT COUNT(*) FROM tasks") == query(cli.db, "SELECT COUNT(*) FROM tasks")
+    assert query(copy, "SELECT COUNT(*) FROM taskflow_migrations")[0][0] >= 3
+    again = cli("db", "backup", str(target))
+    assert again.returncode == 1 and "exists" in again.stderr
+    assert cli("db", "backup", "--force", str(target)).returncode == 0
+    assert not list(target.parent.glob("*.part"))
+
+
+def test_attachments_sweep_removes_only_old_orphans(cli):
+    assert cli("db", "seed", "--projects", "1", "--tasks", "3").returncode == 0
+    uploads = cli.cwd / "uploads"
+    uploads.mkdir(exist_ok=True)
+    with connect(cli.db) as db, db.transaction():
+        db.execute("UPDATE tasks SET attachment = 'kept.txt'"
+                   " WHERE id = (SELECT MIN(id) FROM tasks)")
+    old = time.time() - 7200
+    for name, mtime in (("kept.txt", old), ("orphan.txt", old), (".abc.part", old),
+                        ("fresh-upload.txt", None)):
+        (uploads / name).write_text(name)
+        if mtime:
+            os.utime(uploads / name, (mtime, mtime))
+    dry = cli("attachments", "sweep", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "2 file(s) would be removed" in dry.stdout and "orphan.txt" in dry.stdout
+    assert len(list(uploads.iterdir())) == 4
+    proc = cli("attachments", "sweep")
+    assert proc.returncode == 0, proc.stderr
+    assert "2 file(s) removed" in proc.stdout
+    assert sorted(p.name for p in uploads.iterdir()) == ["fresh-upload.txt", "kept.txt"]
+    assert cli("attachments", "sweep", "--min-age", "0").returncode == 0
+    assert [p.name for p in uploads.iterdir()] == ["kept.txt"]

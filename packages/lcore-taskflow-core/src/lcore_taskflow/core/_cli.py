@@ -1,20 +1,23 @@
 """The ``taskflow`` command line.
 
-``serve``, ``plugins``, ``routes``, ``db upgrade``, ``db seed``,
-``create-admin``, ``new-plugin`` (``_scaffold.py``), and whatever sub-commands plugins add through
-``taskflow_cli_commands``.  Configuration comes from the same sources as the
-server: ``--env-file`` (default ``./.env``) and ``APP_*`` variables.
+``serve``, ``plugins``, ``routes``, ``db upgrade``, ``db seed``, ``db backup``,
+``attachments sweep``, ``create-admin``, ``new-plugin`` (``_scaffold.py``), and whatever
+sub-commands plugins add through ``taskflow_cli_commands``.  Configuration comes from
+the same sources as the server: ``--env-file`` (default ``./.env``) and ``APP_*`` variables.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import logging
 import os
 import signal
+import sqlite3
 import sys
 from collections.abc import Sequence
+from contextlib import closing
 
 from . import __version__, _scaffold
 from . import _config as config
@@ -127,6 +130,49 @@ def cmd_db_seed(kernel: TaskFlow, args) -> int:
     return 0
 
 
+def cmd_db_backup(kernel: TaskFlow, args) -> int:
+    """Copy the live SQLite database with SQLite's online backup API.
+
+    Consistent while servers write (a plain ``cp`` of a WAL database is not);
+    PostgreSQL has its own tool.
+    """
+    with kernel.database() as db:
+        if db.engine != "sqlite":
+            print("taskflow db backup copies SQLite databases; for PostgreSQL use "
+                  "pg_dump --format=custom (docs/deploy.md, Backups)", file=sys.stderr)
+            return 2
+        target = os.path.abspath(args.path)
+        if os.path.exists(target) and not args.force:
+            print(f"error: {target} exists (--force replaces it)", file=sys.stderr)
+            return 1
+        partial = f"{target}.part"
+        try:
+            with closing(sqlite3.connect(partial)) as out:
+                db.conn.backup(out)
+            os.replace(partial, target)
+        except (OSError, sqlite3.Error) as exc:
+            with contextlib.suppress(OSError):
+                os.remove(partial)
+            print(f"error: backup to {target} failed: {exc}", file=sys.stderr)
+            return 1
+    print(f"backed up {kernel.pool.describe()} to {target} ({os.path.getsize(target)} bytes)")
+    return 0
+
+
+def cmd_attachments_sweep(kernel: TaskFlow, args) -> int:
+    """Remove upload files no task refers to, and ``.part`` files a crash left."""
+    with kernel.database() as db:
+        referenced = {r["attachment"] for r in db.fetchall(
+            "SELECT attachment FROM tasks WHERE attachment IS NOT NULL")}
+    storage = kernel.storage
+    removed = storage.sweep(referenced, older_than=args.min_age, dry_run=args.dry_run)
+    for name in removed:
+        print(name)
+    verb = "would be removed" if args.dry_run else "removed"
+    print(f"{len(removed)} file(s) {verb} from {storage.root}")
+    return 0
+
+
 def cmd_create_admin(kernel: TaskFlow, args) -> int:
     password = args.password or os.environ.get("TASKFLOW_ADMIN_PASSWORD")
     if not password:
@@ -178,6 +224,18 @@ def build_parser(pm) -> argparse.ArgumentParser:
     for name in ("users", "projects", "tasks", "comments"):
         seed.add_argument(f"--{name}", type=int, default=0, metavar="N")
     seed.set_defaults(handler=cmd_db_seed)
+    backup = db.add_parser("backup", help="copy the live SQLite database (online backup)")
+    backup.add_argument("path", help="the backup file to write")
+    backup.add_argument("--force", action="store_true", help="replace an existing file")
+    backup.set_defaults(handler=cmd_db_backup)
+
+    files = sub.add_parser("attachments", help="upload maintenance").add_subparsers(
+        dest="attachments_command", required=True)
+    sweep = files.add_parser("sweep", help="remove files no task refers to any more")
+    sweep.add_argument("--min-age", type=int, default=3600, metavar="SECONDS",
+                       help="keep files younger than this (an upload in flight; default 3600)")
+    sweep.add_argument("--dry-run", action="store_true", help="list, remove nothing")
+    sweep.set_defaults(handler=cmd_attachments_sweep)
 
     admin = sub.add_parser("create-admin", help="create an admin user")
     admin.add_argument("--username", required=True)

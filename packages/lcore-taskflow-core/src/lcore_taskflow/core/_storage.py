@@ -125,12 +125,20 @@ class LocalStorage:
             if entry.is_file(follow_symlinks=False):
                 yield entry.name, entry.stat().st_mtime
 
-    def sweep(self, referenced: set[str], older_than: float = 3600) -> list[str]:
-        """Remove files no task refers to (and stale ``.part`` files); the names removed."""
+    def sweep(self, referenced: set[str], older_than: float = 3600,
+              dry_run: bool = False) -> list[str]:
+        """Remove files no task refers to (and stale ``.part`` files); the names removed.
+
+        Files younger than ``older_than`` seconds stay: an upload whose row is
+        not committed yet is not an orphan.
+        """
         cutoff = time.time() - older_than
         removed = []
         for name, mtime in self.names():
             if name in referenced or mtime > cutoff:
+                continue
+            if dry_run:
+                removed.append(name)
                 continue
             try:
                 os.remove(os.path.join(self.root, name))
