@@ -106,6 +106,9 @@ class ServerProcess:
             "APP_SECRET_KEY": "browser-test-secret-key-0123456789",
             "APP_PASSWORD_ITERATIONS": "1000", "APP_SEED_DEMO": "true",
             "APP_MOUNT_PREFIX": self.prefix,
+            # the suite's packages only: other plugins installed beside them (say, the
+            # example plugins in a dev venv) add UI of their own
+            "APP_PLUGINS_ENABLED": "auth,notify,ui",
             # Every test client is 127.0.0.1: one shared bucket for all of them.
             "APP_LOGIN_RATE_LIMIT": "1000", "APP_RATE_LIMIT_DEFAULT": "5000", "APP_THREADS": "8",
             **self.env,
