@@ -114,6 +114,8 @@ SECTIONS = {
                        "their directories: HTTP, webhooks, Chromium",
     "test_scaffold.py": "taskflow new-plugin: scaffold, install, its own tests",
     "test_hardening.py": "Hardening (issue 13: each finding over real HTTP)",
+    "test_deployment.py": "docs/deploy.md from scratch: nginx, 2 gunicorn servers, 2 mail "
+                          "workers, PostgreSQL, Redis, SMTP",
 }
 
 
