@@ -112,6 +112,38 @@ def test_nested_transaction_is_a_savepoint(kernel):
         assert db.count("tasks", "title = 'inner'") == 0
 
 
+def test_a_savepoint_is_sent_only_when_its_block_runs_sql(kernel):
+    """Empty nested blocks (event listeners with nothing to write) cost no statement."""
+    with kernel.database() as db:
+        sent: list[str] = []
+        real_execute = db._pool.execute
+        db._pool.execute = lambda conn, sql, params: sent.append(sql) or real_execute(
+            conn, sql, params)
+        try:
+            with db.transaction():
+                with db.transaction(), db.transaction():
+                    pass  # nothing: neither SAVEPOINT nor RELEASE
+                with pytest.raises(ValueError), db.transaction():
+                    raise ValueError  # nothing to roll back either
+                with db.transaction():
+                    with db.transaction():
+                        db.insert("tasks", {"title": "deep", "project_id": 1, "creator_id": 1})
+                    with pytest.raises(ValueError), db.transaction():
+                        db.insert("tasks", {"title": "undone", "project_id": 1,
+                                            "creator_id": 1})
+                        raise ValueError
+        finally:
+            db._pool.execute = real_execute
+        words = [sql.split()[0] + (" " + sql.split()[-1] if sql.split()[0] in
+                                   ("SAVEPOINT", "RELEASE", "ROLLBACK") else "")
+                 for sql in sent]
+        assert [w for w in words if w.split()[0] != "INSERT"] == [
+            words[0], "SAVEPOINT sp1", "SAVEPOINT sp2", "RELEASE sp2", "SAVEPOINT sp2",
+            "ROLLBACK sp2", "RELEASE sp2", "RELEASE sp1", "COMMIT"], sent
+        assert db.count("tasks", "title = 'deep'") == 1
+        assert db.count("tasks", "title = 'undone'") == 0
+
+
 def test_constraint_failure_in_transaction_rolls_back(kernel):
     with kernel.database() as db:
         with pytest.raises(IntegrityError), db.transaction():

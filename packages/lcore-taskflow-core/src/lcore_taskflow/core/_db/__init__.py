@@ -147,6 +147,8 @@ class Database:
         self.engine: str = pool.engine
         self._conn: Any = None
         self._depth = 0
+        # nested blocks whose SAVEPOINT is not sent yet (see transaction())
+        self._pending: list[int] = []
         self._after_commit: list[tuple[int, Callable[[], Any]]] = []
 
     @property
@@ -163,9 +165,16 @@ class Database:
     def _engine(self, method: Callable, *args: Any) -> Any:
         """Call an engine method on the connection; engine errors become ours."""
         try:
+            if self._pending:
+                self._open_savepoints()
             return method(self.conn, *args)
         except self._pool.Error as exc:
             raise self._pool.translate(exc) from exc
+
+    def _open_savepoints(self) -> None:
+        pending, self._pending = self._pending, []
+        for depth in pending:
+            self._pool.execute(self.conn, f"SAVEPOINT sp{depth}", ())
 
     # -- queries ----------------------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> Any:
@@ -310,17 +319,26 @@ class Database:
         errors outside the block, or around a nested one.
         """
         depth = self._depth
-        self.execute(self._pool.begin_sql if depth == 0 else f"SAVEPOINT sp{depth}")
+        if depth == 0:
+            self.execute(self._pool.begin_sql)
+        else:
+            # Sent just before the block's first statement: a nested block that
+            # runs no SQL (an event listener with nothing to write) costs none.
+            self._pending.append(depth)
         self._depth = depth + 1
         try:
             yield self
         except BaseException:
             self._depth = depth
-            self._rollback(depth)
+            if self._unopened(depth):
+                self._after_commit = [(d, fn) for d, fn in self._after_commit if d <= depth]
+            else:
+                self._rollback(depth)
             raise
         self._depth = depth
         if depth:
-            self.execute(f"RELEASE sp{depth}")
+            if not self._unopened(depth):
+                self.execute(f"RELEASE sp{depth}")
             # its callbacks now stand or fall with the enclosing block
             self._after_commit = [(min(d, depth), fn) for d, fn in self._after_commit]
             return
@@ -330,6 +348,13 @@ class Database:
             self._rollback(0)
             raise
         self._run_after_commit()
+
+    def _unopened(self, depth: int) -> bool:
+        """Whether the savepoint of ``depth`` was never sent (and forget it)."""
+        if self._pending and self._pending[-1] == depth:
+            self._pending.pop()
+            return True
+        return False
 
     def _rollback(self, depth: int) -> None:
         self._after_commit = [(d, fn) for d, fn in self._after_commit if d <= depth]
@@ -369,6 +394,7 @@ class Database:
         if self._conn is not None:
             conn, self._conn = self._conn, None
             self._depth = 0
+            self._pending = []
             self._pool.release(conn)
 
     def __enter__(self) -> Database:
