@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 from lcore_taskflow.core import create_app
-from lcore_taskflow.core._cli import cmd_serve
+from lcore_taskflow.core._cli import NO_WAITRESS, add_serve_arguments, cmd_serve, have_waitress
 from lcore_taskflow.core._config import ConfigError
 
 HERE = Path(__file__).resolve().parent
@@ -45,15 +45,17 @@ def build() -> object:
         sys.exit(f"taskflow: {exc}")
 
 
+if __name__ == "__main__" and not have_waitress():
+    sys.exit(NO_WAITRESS)  # say so before build() creates the database
+
 app = build()
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Serve ``app`` with waitress; flags override APP_HOST/APP_PORT/APP_THREADS."""
+    """Serve ``app`` with waitress exactly as ``taskflow serve`` does (same flags,
+    same connection handling and trusted proxies)."""
     parser = argparse.ArgumentParser(description="Serve the full TaskFlow server (waitress)")
-    parser.add_argument("--host", help="default: APP_HOST (127.0.0.1)")
-    parser.add_argument("--port", type=int, help="default: APP_PORT (8080)")
-    parser.add_argument("--threads", type=int, help="default: APP_THREADS (8)")
+    add_serve_arguments(parser)
     args = parser.parse_args(argv)
     logging.basicConfig(level=str(app.taskflow.config.log_level).upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -4,20 +4,28 @@
 ``attachments sweep``, ``create-admin``, ``new-plugin`` (``_scaffold.py``), and whatever
 sub-commands plugins add through ``taskflow_cli_commands``.  Configuration comes from
 the same sources as the server: ``--env-file`` (default ``./.env``) and ``APP_*`` variables.
+
+Read-only commands (``--help`` of any command, ``plugins``, ``routes``)
+never create or change a database and need no secret key: ``routes``
+assembles the app on a scratch database in a temporary directory.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import getpass
 import logging
 import os
+import secrets
 import signal
 import sqlite3
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Callable, Sequence
 from contextlib import closing
+from typing import Any
 
 from . import __version__, _scaffold
 from . import _config as config
@@ -58,27 +66,139 @@ def _inventory(env_file: str):
     return pm, rows
 
 
+# ------------------------------------------------------------- serving
+NO_WAITRESS = "taskflow serve needs waitress: pip install 'lcore-taskflow-core[server]'"
+# What a trusted proxy may tell us: the client's address (per-client rate
+# limits, logs) and the scheme it was reached by (Secure cookies).  The same
+# two headers gunicorn's --forwarded-allow-ips trusts with TaskFlow.
+PROXY_HEADERS = frozenset({"x-forwarded-for", "x-forwarded-proto"})
+
+
+def _default(key: str) -> Any:
+    return {f.name: f.default for f in dataclasses.fields(config.CoreConfig)}[key]
+
+
+def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``taskflow serve`` (also those of examples/taskflow_server/app.py)."""
+    def option(flag: str, key: str, kind: type, text: str) -> None:
+        parser.add_argument(flag, type=kind, metavar=key.upper(), help=(
+            f"{text} (default: APP_{key.upper()} or {_default(key)})"))
+
+    option("--host", "host", str, "address to listen on")
+    option("--port", "port", int, "port to listen on")
+    option("--threads", "threads", int, "worker threads answering requests")
+    option("--connection-limit", "connection_limit", int,
+           "connections held open at once, slow clients included; more wait in the "
+           "listen queue")
+    option("--channel-timeout", "channel_timeout", int,
+           "seconds an idle connection (no byte received or sent) stays open")
+
+
+def serve_options(cfg: config.Settings, args: Any = None) -> dict[str, Any]:
+    """waitress's settings from the configuration, command-line flags winning.
+
+    The defaults keep ``/health`` answering while 150 clients trickle their
+    headers a byte at a time (issue 13): waitress parses headers in its event
+    loop, so slow clients hold connections, not threads, and the limit that
+    matters is ``connection_limit`` (waitress: 100).  ``poll()`` instead of
+    ``select()``, which fails beyond file descriptor 1023; a listen backlog at
+    least as long as the limit, so a burst waits instead of being refused.
+    """
+    def pick(key: str) -> Any:
+        value = getattr(args, key, None)
+        return cfg[key] if value is None else value
+
+    limit, timeout = pick("connection_limit"), pick("channel_timeout")
+    return {
+        "host": pick("host"), "port": pick("port"), "threads": pick("threads"),
+        "connection_limit": limit, "channel_timeout": timeout,
+        # waitress looks for idle connections this often (default 30 s)
+        "cleanup_interval": max(1, min(30, timeout // 2)),
+        "backlog": max(1024, limit), "asyncore_use_poll": True, "ident": "TaskFlow",
+    }
+
+
+def behind_proxies(app: Callable, trusted: Sequence[str]) -> tuple[Callable, dict[str, Any]]:
+    """The app and waitress's proxy settings for ``APP_TRUSTED_PROXIES``.
+
+    waitress rewrites ``REMOTE_ADDR`` (from ``X-Forwarded-For``) and the
+    scheme (``X-Forwarded-Proto``) only for requests whose peer is its
+    ``trusted_proxy`` and deletes these headers from everybody else
+    (``clear_untrusted_proxy_headers``).  It takes a single address; for
+    several, each peer is dispatched to waitress's own middleware, trusting
+    the configured ones only.  One hop: each listed proxy talks to TaskFlow
+    directly (a chain of proxies lists the one in front of TaskFlow and lets
+    it pass the client on).
+    """
+    if not trusted:
+        return app, {"clear_untrusted_proxy_headers": True}
+    options = {"trusted_proxy_count": 1, "trusted_proxy_headers": set(PROXY_HEADERS),
+               "clear_untrusted_proxy_headers": True}
+    if len(trusted) == 1:
+        return app, {"trusted_proxy": trusted[0], **options}
+    from waitress.proxy_headers import proxy_headers_middleware
+
+    peers = frozenset(trusted)
+    trusting = proxy_headers_middleware(
+        app, trusted_proxy="*", trusted_proxy_count=1, trusted_proxy_headers=set(PROXY_HEADERS))
+    clearing = proxy_headers_middleware(app, trusted_proxy=None, clear_untrusted=True)
+
+    def dispatch(environ, start_response):
+        peer = environ.get("REMOTE_ADDR")
+        return (trusting if peer in peers else clearing)(environ, start_response)
+
+    return dispatch, {"clear_untrusted_proxy_headers": False}
+
+
+def open_files_for(connections: int) -> int:
+    """Let the process hold ``connections`` sockets; the number it can hold.
+
+    Debian's default soft limit is 1024 open files; raise it towards the hard
+    limit.  When even that is too low, serve fewer connections than asked
+    rather than fail in ``accept()`` with EMFILE.
+    """
+    try:
+        import resource
+    except ImportError:  # not on Windows
+        return connections
+    spare = 128  # the database, log files, the threads' own sockets
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = connections + spare
+    if soft == resource.RLIM_INFINITY or soft >= want:
+        return connections
+    new = want if hard == resource.RLIM_INFINITY else min(want, hard)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
+    if new >= want:
+        return connections
+    fits = max(10, new - spare)
+    logging.getLogger("lcore_taskflow").warning(
+        "connection_limit %d needs about %d open files but this process may open only %d "
+        "(ulimit -n); serving up to %d connections", connections, want, new, fits)
+    return fits
+
+
 # ------------------------------------------------------------ commands
 def cmd_serve(kernel: TaskFlow, args) -> int:
     try:
         import waitress
     except ImportError:
-        print("taskflow serve needs waitress: pip install 'lcore-taskflow-core[server]'",
-              file=sys.stderr)
+        print(NO_WAITRESS, file=sys.stderr)
         return 2
 
     cfg = kernel.config
-    host, port = args.host or cfg.host, args.port or cfg.port
-    threads = args.threads or cfg.threads
-    print(f"TaskFlow {__version__} serving on http://{host}:{port}/ "
-          f"(waitress, {threads} threads; plugins: "
+    options = serve_options(cfg, args)
+    app, proxy = behind_proxies(kernel.app, cfg.trusted_proxies)
+    options["connection_limit"] = open_files_for(options["connection_limit"])
+    print(f"TaskFlow {__version__} serving on http://{options['host']}:{options['port']}/ "
+          f"(waitress, {options['threads']} threads, up to {options['connection_limit']} "
+          f"connections, idle timeout {options['channel_timeout']} s; trusted proxies: "
+          f"{', '.join(cfg.trusted_proxies) or 'none'}; plugins: "
           f"{', '.join(i.name for i in kernel.infos)})", flush=True)
     # SIGTERM (systemd, docker, gunicorn-less supervisors) ends the process
     # without unwinding; turn it into SystemExit so the plugins shut down
     # cleanly (notify drains its queued sends).
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    server = waitress.create_server(kernel.app, host=host, port=port, threads=threads,
-                                    ident="TaskFlow", clear_untrusted_proxy_headers=True)
+    server = waitress.create_server(app, **options, **proxy)
     try:
         server.run()
     except (KeyboardInterrupt, SystemExit):
@@ -199,30 +319,60 @@ def cmd_create_admin(kernel: TaskFlow, args) -> int:
     return 0
 
 
-def build_parser(pm) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="taskflow", description="TaskFlow for Lcore")
-    parser.add_argument("--version", action="version", version=f"taskflow {__version__}")
-    parser.add_argument("--env-file", default=".env", help="the .env file (default ./.env)")
-    sub = parser.add_subparsers(dest="command", required=True)
+class HelpFormatter(argparse.HelpFormatter):
+    """Every option's help ends with its default, plugin commands' too.
 
-    serve = sub.add_parser("serve", help="run the server (waitress, multi-threaded)")
-    serve.add_argument("--host")
-    serve.add_argument("--port", type=int)
-    serve.add_argument("--threads", type=int)
+    argparse's ``ArgumentDefaultsHelpFormatter`` would also print
+    "(default: None)" for options whose default comes from the configuration;
+    their help names it instead.
+    """
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if (not action.option_strings or "default" in text or action.required
+                or any(action.default is v for v in (None, False, argparse.SUPPRESS))):
+            return text
+        return f"{text} (default: %(default)s)"
+
+
+class Parser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose sub-commands (plugins' too) use :class:`HelpFormatter`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
+def build_parser(pm) -> argparse.ArgumentParser:
+    parser = Parser(prog="taskflow", description="TaskFlow for Lcore. Configuration: "
+                    "defaults < the .env file < APP_* environment variables.")
+    parser.add_argument("--version", action="version", version=f"taskflow {__version__}")
+    parser.add_argument("--env-file", default=".env", metavar="PATH",
+                        help="the .env file to read")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="run the server (waitress, multi-threaded)",
+                           description="Serve TaskFlow with waitress. Each option overrides "
+                           "its APP_* setting. Behind a reverse proxy set "
+                           "APP_TRUSTED_PROXIES to its address.")
+    add_serve_arguments(serve)
     serve.set_defaults(handler=cmd_serve)
 
-    sub.add_parser("plugins", help="installed plugins, versions and hooks").set_defaults(
-        handler=None, inventory=True)
-    sub.add_parser("routes", help="every route of the assembled app").set_defaults(
-        handler=cmd_routes)
+    sub.add_parser("plugins", help="installed plugins, versions and hooks (reads nothing "
+                   "but the configuration)").set_defaults(handler=None, inventory=True)
+    sub.add_parser("routes", help="every route of the assembled app (assembled on a scratch "
+                   "database; yours is not opened)").set_defaults(
+        handler=cmd_routes, scratch=True)
 
     db = sub.add_parser("db", help="database maintenance").add_subparsers(
-        dest="db_command", required=True)
-    db.add_parser("upgrade", help="apply pending migrations").set_defaults(
-        handler=cmd_db_upgrade)
-    seed = db.add_parser("seed", help="insert demo data, or bulk rows for benchmarks")
+        dest="db_command", required=True, metavar="COMMAND")
+    db.add_parser("upgrade", help="create the database if needed and apply pending "
+                  "migrations of every plugin").set_defaults(handler=cmd_db_upgrade)
+    seed = db.add_parser("seed", help="insert the demo data into an empty database, and "
+                         "bulk rows for benchmarks")
     for name in ("users", "projects", "tasks", "comments"):
-        seed.add_argument(f"--{name}", type=int, default=0, metavar="N")
+        seed.add_argument(f"--{name}", type=int, default=0, metavar="N",
+                          help=f"also insert N generated {name}")
     seed.set_defaults(handler=cmd_db_seed)
     backup = db.add_parser("backup", help="copy the live SQLite database (online backup)")
     backup.add_argument("path", help="the backup file to write")
@@ -238,14 +388,41 @@ def build_parser(pm) -> argparse.ArgumentParser:
     sweep.set_defaults(handler=cmd_attachments_sweep)
 
     admin = sub.add_parser("create-admin", help="create an admin user")
-    admin.add_argument("--username", required=True)
-    admin.add_argument("--email", required=True)
-    admin.add_argument("--password", help="or TASKFLOW_ADMIN_PASSWORD, or a prompt")
+    admin.add_argument("--username", required=True, help="3-32 letters, digits, . _ -")
+    admin.add_argument("--email", required=True, help="the admin's email address")
+    admin.add_argument("--password", help="the password (default: $TASKFLOW_ADMIN_PASSWORD, "
+                       "else asked for without echo)")
     admin.set_defaults(handler=cmd_create_admin)
 
     _scaffold.add_parser(sub)
     pm.hook.taskflow_cli_commands(subparsers=sub)
     return parser
+
+
+# Settings a scratch assembly replaces: it must not touch the configured
+# database, uploads or Redis, and needs no real secret (it signs nothing).
+SCRATCH_KEYS = ("db_path", "database_url", "upload_dir", "seed_demo", "secret_key",
+                "redis_url")
+
+
+def scratch_environ(directory: str) -> dict[str, str]:
+    """``os.environ`` with the :data:`SCRATCH_KEYS` pointing into ``directory``."""
+    known = {f.name for f in dataclasses.fields(config.CoreConfig)}
+    forced = {"db_path": os.path.join(directory, "scratch.db"),
+              "database_url": "", "upload_dir": os.path.join(directory, "uploads"),
+              "seed_demo": "false", "secret_key": secrets.token_hex(32), "redis_url": ""}
+    environ = {k: v for k, v in os.environ.items()
+               if k not in {f"APP_{key.upper()}" for key in SCRATCH_KEYS}}
+    environ.update({f"APP_{k.upper()}": v for k, v in forced.items() if k in known})
+    return environ
+
+
+def have_waitress() -> bool:
+    try:
+        import waitress  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -259,15 +436,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_plugins(args, rows, pm)
     if getattr(args, "standalone", None):  # needs no configuration and no database
         return args.standalone(args)
+    if getattr(args, "handler", None) is cmd_serve and not have_waitress():
+        print(NO_WAITRESS, file=sys.stderr)  # before anything touches the database
+        return 2
     logging.basicConfig(level=os.environ.get("APP_LOG_LEVEL", "INFO").upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if getattr(args, "scratch", False):
+        with tempfile.TemporaryDirectory(prefix="taskflow-scratch-") as directory:
+            return _run(args, environ=scratch_environ(directory), quiet=True)
+    return _run(args)
+
+
+def _run(args, environ: dict[str, str] | None = None, quiet: bool = False) -> int:
+    """Assemble the app and run the command's handler on its kernel."""
+    if quiet:  # a scratch database's start-up notes are about nobody's data
+        logging.getLogger("lcore_taskflow").setLevel(logging.ERROR)
     try:
-        app = create_app(dotenv=args.env_file)
+        app = create_app(dotenv=args.env_file, environ=environ)
     except (config.ConfigError, ApiError, OperationalError) as exc:
         print(f"taskflow: {exc}", file=sys.stderr)
         return 2
     kernel = app.taskflow
-    logging.getLogger().setLevel(kernel.config.log_level.upper())
+    if not quiet:
+        logging.getLogger().setLevel(kernel.config.log_level.upper())
     try:
         return args.handler(kernel, args) or 0
     finally:

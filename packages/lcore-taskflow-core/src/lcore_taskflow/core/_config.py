@@ -43,6 +43,16 @@ class CoreConfig:
     host: str = "127.0.0.1"
     port: int = 8080
     threads: int = 8
+    # `taskflow serve` (waitress): connections held open at once (slow clients
+    # included) and seconds an idle connection may stay.  See _cli.serve_options.
+    connection_limit: int = 1000
+    channel_timeout: int = 30
+    # Worker processes serving this app (gunicorn -w); empty = detect.  Only
+    # used to warn that in-process rate limits are per process without Redis.
+    workers: int | None = None
+    # Optional Redis: rate limits and cache shared by every process and server.
+    redis_url: str = ""
+    redis_prefix: str = "taskflow:"
     db_path: str = "./taskflow.db"
     database_url: str = ""  # empty: sqlite:/// + db_path
     db_busy_timeout: float = 10.0
@@ -72,6 +82,17 @@ class CoreConfig:
         errors = []
         if not 0 < self.port < 65536:
             errors.append(f"port: expected 1-65535, got {self.port}")
+        if self.threads < 1:
+            errors.append(f"threads: expected at least 1, got {self.threads}")
+        if self.connection_limit < 10:
+            errors.append(f"connection_limit: expected at least 10, got {self.connection_limit}")
+        if self.channel_timeout < 1:
+            errors.append(f"channel_timeout: expected at least 1 s, got {self.channel_timeout}")
+        if self.workers is not None and self.workers < 1:
+            errors.append(f"workers: expected at least 1 or empty, got {self.workers}")
+        if self.redis_url and not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
+            errors.append(f"redis_url: expected redis://host:port/db, rediss://... or "
+                          f"unix://path, got {self.redis_url!r}")
         if self.max_upload_size <= 0:
             errors.append("max_upload_size: must be positive")
         if self.json_body_limit < 1024:
