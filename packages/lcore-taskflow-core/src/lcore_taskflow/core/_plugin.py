@@ -10,7 +10,7 @@ from . import _migrate as migrations
 from ._api.projects import build_projects_app
 from ._api.system import build_system_app
 from ._api.users import build_users_app
-from ._cache import AppCache
+from ._cache import make_cache
 from ._config import CoreConfig
 from ._middleware import AuditLogHook, standard_stack
 from ._plugins import hookimpl
@@ -68,7 +68,7 @@ class CorePlugin:
         if not kernel.owns_app:
             return []
         return [
-            ("cache", AppCache, "singleton"),
+            ("cache", lambda: make_cache(kernel.config), "singleton"),
             ("db", lambda: kernel.db, "transient"),
             ("trace_id", lambda: str(uuid.uuid4()), "transient"),
         ]
@@ -85,3 +85,9 @@ class CorePlugin:
             seed_demo(db, kernel.config.password_iterations)
         if sizes:
             seed_bulk(db, sizes, options["progress"])
+
+    @hookimpl(specname="taskflow_startup", tryfirst=True)
+    def shared_state_startup(self, kernel):
+        """Rate limits shared through Redis (``APP_REDIS_URL``), or a warning
+        that they are per process when several workers serve the app."""
+        kernel.limits.configure(kernel.config)
