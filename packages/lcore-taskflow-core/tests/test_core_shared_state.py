@@ -187,6 +187,19 @@ def test_two_kernels_share_rate_limits_through_redis(tmp_path, redis_url, prefix
             a.taskflow.close()
 
 
+def test_the_redis_url_is_never_shown(tmp_path, redis_url, prefix):
+    secret_url = redis_url.replace("redis://", "redis://:s3cret-pw@", 1)
+    app = make_app(tmp_path, plugins=[HeaderIdentity()], debug=True, redis_url=secret_url,
+                   redis_prefix=prefix)
+    try:
+        shown = Client(app).as_user("admin").get("/debug/config")
+        assert shown.status == 200, shown
+        assert shown.json["config"]["redis_url"] == secret_url.replace("s3cret-pw", "***")
+        assert "s3cret-pw" not in shown.text
+    finally:
+        app.taskflow.close()
+
+
 def test_missing_redis_package_stops_start_up_with_the_extra_to_install(tmp_path):
     code = ("import sys; sys.modules['redis'] = None\n"
             "from lcore_taskflow.core.testing import make_app\n"

@@ -32,6 +32,7 @@ from typing import Any
 from lcore import request
 
 from ._config import ConfigError
+from ._db.urls import describe_url
 from ._errors import ApiError
 
 log = logging.getLogger("lcore_taskflow")
@@ -84,7 +85,9 @@ class MemoryBuckets:
 # MemoryBuckets.hit, on Redis's clock (TIME) so that servers whose clocks
 # differ still agree.  The answer is a string: Redis truncates Lua numbers to
 # integers, and Retry-After must not lose the fraction before rounding up.
+# replicate_commands: Redis < 5 refuses writes after TIME without it.
 _TOKEN_BUCKET = """
+if redis.replicate_commands then redis.replicate_commands() end
 local limit, per = tonumber(ARGV[1]), tonumber(ARGV[2])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
@@ -116,15 +119,6 @@ def redis_client(url: str, *, timeout: float = 1.0):
                           "installed: pip install 'lcore-taskflow-core[redis]'") from None
     return redis.Redis.from_url(url, decode_responses=True, socket_connect_timeout=timeout,
                                 socket_timeout=timeout, health_check_interval=30)
-
-
-def shown_url(url: str) -> str:
-    """``url`` without its password, for logs."""
-    scheme, sep, rest = url.partition("://")
-    creds, at, host = rest.rpartition("@")
-    if not at or ":" not in creds:
-        return url
-    return f"{scheme}{sep}{creds.split(':', 1)[0]}:***@{host}"
 
 
 class RedisBuckets:
@@ -168,13 +162,13 @@ class RedisBuckets:
             self._down_until = time.monotonic() + self.retry_after
         if first:
             log.error("rate limits: Redis at %s is unreachable (%s); limits are enforced "
-                      "per process until it answers again", shown_url(self.url), exc)
+                      "per process until it answers again", describe_url(self.url), exc)
 
     def _came_back(self) -> None:
         with self._lock:
             self._down_until = 0.0
         log.warning("rate limits: Redis at %s answers again; limits are shared again",
-                    shown_url(self.url))
+                    describe_url(self.url))
 
     def ping(self) -> str | None:
         """``None`` when Redis answers, else why not."""
@@ -255,7 +249,7 @@ class Limits:
             problem = backend.ping()
             if problem:
                 log.warning("rate limits: Redis at %s does not answer (%s); limits are "
-                            "per process until it does", shown_url(url), problem)
+                            "per process until it does", describe_url(url), problem)
             self.close()
             self.backend = backend
             return
