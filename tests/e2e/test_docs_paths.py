@@ -1,9 +1,10 @@
 """The documents point only at files that exist.
 
-Checked in every README and CONTRIBUTING.md: relative link targets,
-absolute links into the repository (``REPO_URL/blob/main/...``), and
-file paths written in backticks that start at the checkout's root
-(``scripts/test.sh``, ``packages/...``).
+Checked in every README, CONTRIBUTING.md and docs/: relative link targets
+and absolute links into the repository (``REPO_URL/blob/main/...``); in the
+root's README and CONTRIBUTING also file paths written in backticks
+(``scripts/test.sh``, ``packages/...``), which there start at the checkout's
+root (elsewhere a backticked ``tests/...`` may be the reader's own project).
 """
 
 from __future__ import annotations
@@ -34,23 +35,18 @@ def referenced(doc) -> set[str]:
         if not re.match(r"^(https?:|mailto:|#)", target):
             paths.add((here / target.split("#")[0]).as_posix())
     paths.update(IN_REPO.findall(text))
-    for token in TICKED.findall(text):
+    for token in TICKED.findall(text) if doc.parent == REPO else ():
         token = token.rstrip(".,:;")
         if any(c in token for c in "<>*{}$=()[]|") or token.startswith(("http", "/")):
             continue
-        if token.startswith(ROOTS) or (doc.parent == REPO and TOP_FILES.match(token)):
+        if token.startswith(ROOTS) or TOP_FILES.match(token):
             paths.add(token)
     return paths
 
 
-def exists(doc, path: str) -> bool:
-    """At the checkout's root, or beside ``doc`` (a package README's ``tests/...``)."""
-    return (REPO / path).exists() or (doc.parent / path).exists()
-
-
 @pytest.mark.parametrize("doc", DOCUMENTS, ids=lambda d: d.relative_to(REPO).as_posix())
 def test_documents_point_at_files_that_exist(doc):
-    missing = sorted(p for p in referenced(doc) if not exists(doc, p))
+    missing = sorted(p for p in referenced(doc) if not (REPO / p).exists())
     assert not missing, f"{doc.relative_to(REPO)} points at missing files: {missing}"
 
 
