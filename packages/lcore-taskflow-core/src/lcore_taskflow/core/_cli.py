@@ -329,8 +329,11 @@ class HelpFormatter(argparse.HelpFormatter):
 
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""
-        if (not action.option_strings or "default" in text or action.required
-                or any(action.default is v for v in (None, False, argparse.SUPPRESS))):
+        if not action.option_strings or "default" in text or action.required:
+            return text
+        if isinstance(action, (argparse._StoreTrueAction, argparse._StoreFalseAction)):
+            return f"{text} (default: {'on' if action.default else 'off'})"
+        if action.default is None or action.default is argparse.SUPPRESS:
             return text
         return f"{text} (default: %(default)s)"
 
