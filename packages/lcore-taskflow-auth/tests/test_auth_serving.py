@@ -20,7 +20,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from lcore_taskflow.core.testing.serve import ServerProcess, redis_for_tests
+from lcore_taskflow.core.testing.serve import ServerProcess, require_redis
 
 LIMIT = 3
 SETTINGS = {"APP_PLUGINS_ENABLED": "auth", "APP_LOGIN_RATE_LIMIT": str(LIMIT),
@@ -80,11 +80,7 @@ def test_clients_behind_a_trusted_proxy_get_their_own_login_buckets(tmp_path, la
 # ---------------------------------------------------------------- Redis
 @pytest.fixture(scope="module")
 def redis_url() -> str:
-    url, note = redis_for_tests()
-    if url is None:
-        pytest.skip(note)
-    print(f"Redis: {note}")
-    return url
+    return require_redis()
 
 
 def two_servers(tmp_path, **settings: str) -> list[ServerProcess]:

@@ -1,7 +1,8 @@
 """Shared state (``APP_REDIS_URL``) against a real Redis, and the per-process warning.
 
-Redis comes from ``TASKFLOW_TEST_REDIS_URL`` or 127.0.0.1:6379; without one
-the Redis tests skip and say why.  Each test keeps its keys under a prefix
+Redis comes from ``TASKFLOW_TEST_REDIS_URL``, 127.0.0.1:6379 or a private
+redis-server (``testing.services``); without one the Redis tests skip and say
+why (under CI they fail).  Each test keeps its keys under a prefix
 of its own and deletes them afterwards.  A private ``redis-server`` (when
 the binary exists) plays the outage: it is stopped in the middle of a test.
 """
@@ -25,17 +26,13 @@ from lcore_taskflow.core.testing.serve import (
     ServerProcess,
     clean_environ,
     free_port,
-    redis_for_tests,
+    require_redis,
 )
 
 
 @pytest.fixture(scope="module")
 def redis_url() -> str:
-    url, note = redis_for_tests()
-    if url is None:
-        pytest.skip(note)
-    print(f"Redis: {note}")
-    return url
+    return require_redis()
 
 
 @pytest.fixture

@@ -24,8 +24,6 @@ from pathlib import Path
 from typing import Any
 
 SECRET_KEY = "serve-test-secret-key-0123456789abcdef"
-REDIS_ENV = "TASKFLOW_TEST_REDIS_URL"
-LOCAL_REDIS = "redis://127.0.0.1:6379/0"
 
 
 def free_port() -> int:
@@ -156,37 +154,14 @@ class ServerProcess:
         self.stop()
 
 
-def _redis_answers(url: str) -> str | None:
-    """``None`` when ``url`` answers PING, else why not."""
-    try:
-        import redis
-    except ImportError:
-        return "the redis package is not installed (pip install redis)"
-    client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2)
-    try:
-        client.ping()
-    except Exception as exc:
-        return f"{url} does not answer: {exc}"
-    finally:
-        client.close()
-    return None
+def require_redis() -> str:
+    """The URL of a Redis for tests (``services.find_redis``: ``TASKFLOW_TEST_REDIS_URL``,
+    127.0.0.1:6379, or a private redis-server); without one, skip saying why (fail under CI)."""
+    from . import services
+    from ._engines import skip_or_fail
 
-
-def redis_for_tests() -> tuple[str | None, str]:
-    """A Redis URL for tests and where it came from, or ``None`` and why not.
-
-    ``TASKFLOW_TEST_REDIS_URL``, else a server on 127.0.0.1:6379.
-    """
-    # TODO(services): when lcore_taskflow.core.testing.services lands (it also
-    # starts a private redis-server when none runs), use its find_redis() here.
-    with contextlib.suppress(ImportError):
-        from . import services  # type: ignore[attr-defined]
-
-        found = services.find_redis()
-        return found.url, found.note
-    configured = os.environ.get(REDIS_ENV)
-    url = configured or LOCAL_REDIS
-    problem = _redis_answers(url)
-    if problem is None:
-        return url, f"from {REDIS_ENV}" if configured else "the server on 127.0.0.1:6379"
-    return None, f"no Redis for these tests (set {REDIS_ENV}): {problem}"
+    found = services.find_redis()
+    if found.url is None:
+        skip_or_fail(found.note)
+    print(f"Redis: {found.note}")
+    return found.url
