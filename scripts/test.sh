@@ -3,13 +3,20 @@
 # (tox finds pyenv's through toxfile.py), the frontend in real Chromium, the
 # end-to-end suite over real HTTP and the package builds.  Extra arguments go
 # to tox (e.g. `-e py311-core`).  As root on Debian it installs what the tests
-# need and the machine lacks: python3-venv, chromium, redis-server.
+# need and the machine lacks: python3-venv, chromium, redis-server, postgresql,
+# nginx-light (the deployment test's proxy).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PY=${PYTHON:-python3}
 is_root() { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; }
 apt_install() { is_root && { apt-get update -qq >/dev/null; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null; }; }
+free_port() { "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# Private servers started here are stopped on exit, whatever happens.
+CLEANUP=()
+cleanup() { local step; for step in "${CLEANUP[@]}"; do eval "$step" || true; done; }
+trap cleanup EXIT
 
 # Redis for the shared-state tests (TASKFLOW_TEST_REDIS_URL): the one the
 # caller names, else one answering on 127.0.0.1:6379, else a private
@@ -32,19 +39,53 @@ ensure_redis() {
     fi
     REDIS_DIR=$(mktemp -d)
     local port
-    port=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    port=$(free_port)
     redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$REDIS_DIR" \
         --daemonize yes --pidfile "$REDIS_DIR/redis.pid" --logfile "$REDIS_DIR/redis.log"
-    trap 'kill "$(cat "$REDIS_DIR/redis.pid" 2>/dev/null)" 2>/dev/null; rm -rf "$REDIS_DIR"' EXIT
+    CLEANUP+=('kill "$(cat "$REDIS_DIR/redis.pid" 2>/dev/null)" 2>/dev/null; rm -rf "$REDIS_DIR"')
     for _ in $(seq 50); do redis_answers 127.0.0.1 "$port" && break; sleep 0.1; done
     export TASKFLOW_TEST_REDIS_URL="redis://127.0.0.1:$port/0"
 }
 
-# PostgreSQL for the database tests (TASKFLOW_TEST_POSTGRES_URL).  Nothing to
-# do here yet: lcore_taskflow.core.testing.services (the PostgreSQL engine's
-# test kit) finds 127.0.0.1:5432 or installs and starts a private server.
-# If the test command should prepare it instead, this is the place.
-ensure_postgres() { :; }
+# PostgreSQL for the database tests (TASKFLOW_TEST_POSTGRES_URL): the one the
+# caller names, else one listening on 127.0.0.1:5432 (trust auth), else one
+# private server for the whole run (Debian's postgresql, installed as root if
+# missing; no fsync; stopped on exit).  Starting it here, once, keeps the
+# parallel tox envs from each installing and starting their own.
+ensure_postgres() {
+    [ -n "${TASKFLOW_TEST_POSTGRES_URL:-}" ] && return
+    if { exec 3<>/dev/tcp/127.0.0.1/5432; } 2>/dev/null; then
+        exec 3<&- 3>&-
+        export TASKFLOW_TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/postgres
+        return
+    fi
+    local bindir
+    bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+    if [ -z "$bindir" ]; then
+        apt_install postgresql || true
+        bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+    fi
+    if [ -z "$bindir" ]; then
+        echo "note: no PostgreSQL and none installable here; its tests will skip and say so (CI fails)"
+        return
+    fi
+    PG_DIR=$(mktemp -d) PG_BIN=$bindir AS_PG=()
+    local port
+    port=$(free_port)
+    # PostgreSQL refuses to run as root: as root, run it as the postgres user
+    if [ "$(id -u)" = 0 ]; then chown postgres "$PG_DIR"; AS_PG=(runuser -u postgres --); fi
+    "${AS_PG[@]}" "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres -A trust -E UTF8 --locale=C --no-sync >/dev/null
+    "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 start \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $PG_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" >/dev/null
+    CLEANUP+=('"${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop >/dev/null; rm -rf "$PG_DIR"')
+    export TASKFLOW_TEST_POSTGRES_URL="postgresql://postgres@127.0.0.1:$port/postgres"
+}
+
+# The deployment test's reverse proxy (docs/deploy.md): Debian's nginx.
+ensure_nginx() {
+    command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || apt_install nginx-light \
+        || echo "note: nginx not found and not installable here; the deployment test will skip"
+}
 
 # The browser tests drive Debian's Chromium; without it they skip and say so.
 if ! command -v chromium >/dev/null; then
@@ -52,6 +93,7 @@ if ! command -v chromium >/dev/null; then
 fi
 ensure_redis
 ensure_postgres
+ensure_nginx
 
 # tox lives in its own virtualenv so the system Python stays untouched.
 if [ ! -x .venv-tools/bin/tox ]; then
