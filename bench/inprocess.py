@@ -10,7 +10,6 @@ suite on that endpoint (``--app handwired`` profiles the baseline instead).
 
     python bench/inprocess.py --tasks 1000
     python bench/inprocess.py --tasks 1000 --profile "task list"
-    python bench/inprocess.py --ablate      # attribute the suite's extra time
 """
 
 from __future__ import annotations
@@ -39,6 +38,7 @@ def build(workdir: Path, template: Path) -> dict:
     """Both apps in this process, each on its own copy of the template database."""
     os.environ.update(APP_SECRET_KEY=run.SECRET, APP_LOG_LEVEL="WARNING",
                       APP_UPLOAD_DIR=str(workdir / "uploads"),
+                      APP_PLUGINS_ENABLED=run.SUITE_PLUGINS,
                       TASKFLOW_ENV_FILE=str(workdir / "no.env"))
     from lcore import TestClient
 
@@ -151,64 +151,6 @@ def profile(apps: dict, ep: run.Endpoint, app: str, n: int, top: int) -> str:
     return out.getvalue()
 
 
-def _suite_medians(apps: dict, eps: list[run.Endpoint], blocks: int, n: int) -> dict:
-    return {key: (hw, su) for key, hw, su, _ in compare(apps, eps, blocks, n)}
-
-
-def ablate(apps: dict, eps: list[run.Endpoint], blocks: int, n: int) -> str:
-    """Take suite pieces out one after the other (in this process only) and re-time.
-
-    Exploratory: it pokes at kernel and Lcore internals (``app._hooks``, the
-    DI registry, ``kernel.emit``, ``activity.record``) to attribute the
-    suite's extra CPU time; nothing is changed on disk.
-    """
-    import suite_app
-    from lcore import ctx, response
-    from lcore_taskflow.core import activity
-    from lcore_taskflow.core.events import Event
-
-    app, kernel = suite_app.app, suite_app.app.taskflow
-    eps = [ep for ep in eps if ep.key != "dashboard"]
-
-    def drop_hooks():
-        for name in ("on_request_start", "before_request", "on_response_send"):
-            app._hooks[name].clear()
-        app._hooks["after_request"][:] = [lambda: response.set_header("X-Powered-By", "Lcore")]
-
-    def drop_di():
-        for name in ("cache", "trace_id"):
-            app._dependencies._registry.pop(name, None)
-
-    def direct_events():
-        kernel.emit = lambda type, actor=None, *, project_id=None, task_id=None, **data: \
-            activity.record(kernel, Event(type, actor, data, project_id, task_id))
-
-    def same_connection():
-        def record(kernel_, event):
-            actor = event.actor or {}
-            ctx.db.insert("activity", {
-                "type": event.type, "actor_id": actor.get("id"), "actor": actor.get("username"),
-                "project_id": event.project_id, "task_id": event.task_id,
-                "summary": activity.summarize(event), "created_at": event.created_at})
-        activity.record = record
-
-    steps = [("suite as assembled", None),
-             ("- lifecycle hooks (keep X-Powered-By)", drop_hooks),
-             ("- DI 'cache' and 'trace_id' (keep scoped db)", drop_di),
-             ("- pluggy event dispatch (activity row direct)", direct_events),
-             ("- second pooled connection for the activity row", same_connection)]
-    lines = ["suite CPU us per request minus the hand-wired app's, timed side by side at each "
-             "step (cumulative)",
-             f"{'':<50}" + "".join(f"{e.key:>13}" for e in eps)]
-    for label, change in steps:
-        if change:
-            change()
-        medians = _suite_medians(apps, eps, blocks, n)
-        lines.append(f"{label:<50}" + "".join(
-            f"{medians[e.key][1] - medians[e.key][0]:>+13.0f}" for e in eps))
-    return "\n".join(lines)
-
-
 def in_worker_thread(fn, *args):
     """``fn(*args)`` on another thread, as a gunicorn gthread worker runs requests.
 
@@ -231,8 +173,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-n", type=int, default=200, help="requests per block (200)")
     parser.add_argument("--profile", metavar="ENDPOINT", help='e.g. "task list"')
     parser.add_argument("--app", default="suite", choices=run.APPS)
-    parser.add_argument("--ablate", action="store_true",
-                        help="then remove suite pieces one by one (in process) and re-time")
     parser.add_argument("--by-area", action="store_true",
                         help="profile every endpoint on both apps; time by owner")
     parser.add_argument("--top", type=int, default=30)
@@ -251,8 +191,6 @@ def main(argv: list[str] | None = None) -> int:
         if args.by_area:
             for ep in eps:
                 print("\n" + in_worker_thread(by_area, apps, ep, args.n * 3, args.top))
-        if args.ablate:
-            print("\n" + in_worker_thread(ablate, apps, eps, args.blocks, args.n))
         if args.profile:
             ep = next(e for e in eps if e.key == args.profile)
             print(in_worker_thread(profile, apps, ep, args.app, args.n * 3, args.top))

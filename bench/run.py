@@ -97,10 +97,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# The suite is its four packages: other plugins installed beside them (the
+# example plugins in a development venv) would add their own queries.
+SUITE_PLUGINS = "auth,notify,ui"
+
+
 def base_env(db_path: Path, workdir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("APP_")}
     env.update(APP_SECRET_KEY=SECRET, APP_DB_PATH=str(db_path), APP_LOG_LEVEL="WARNING",
-               APP_UPLOAD_DIR=str(workdir / "uploads"),
+               APP_UPLOAD_DIR=str(workdir / "uploads"), APP_PLUGINS_ENABLED=SUITE_PLUGINS,
                TASKFLOW_ENV_FILE=str(workdir / "no.env"))
     return env
 

@@ -320,3 +320,76 @@ def test_plugin_route_that_raises_is_a_clean_500(tmp_path, caplog):
     resp = Client(debug_app).get("/widgets/boom")
     assert resp.status == 500 and "RuntimeError" in resp.json["traceback"]
     debug_app.taskflow.close()
+
+
+class Quiet:
+    """Answers nothing: pluggy skips its ``None``."""
+
+    name = "quiet"
+
+    @hookimpl
+    def taskflow_identify(self, request, kernel, credentials):
+        return None
+
+    @hookimpl
+    def taskflow_authorize(self, user, action, resource, kernel):
+        return None
+
+
+class Voter:
+    name = "voter"
+
+    @hookimpl
+    def taskflow_authorize(self, action):  # a subset of the arguments, as pluggy allows
+        return {"tasks:read": True, "users:delete": False}.get(action)
+
+
+class Wrapping:
+    """A new-style wrapper on identify and on events: only pluggy can run it."""
+
+    name = "wrapping"
+
+    def __init__(self):
+        self.seen: list[str] = []
+
+    @hookimpl(wrapper=True)
+    def taskflow_identify(self, request, kernel, credentials):
+        user = yield
+        self.seen.append(f"identify:{user and user['username']}")
+        return user
+
+    @hookimpl(wrapper=True)
+    def taskflow_event(self, event, kernel):
+        yield
+        self.seen.append(f"event:{event.type}")
+
+
+@pytest.mark.parametrize("wrapped", [False, True], ids=["direct", "with-a-wrapper"])
+def test_kernel_call_answers_as_pluggy_does(tmp_path, wrapped):
+    """``kernel.call`` skips pluggy's dispatch on the request path; the answers must match."""
+    wrapper = Wrapping()
+    extra = [wrapper] if wrapped else []
+    app = make_app(tmp_path, plugins=[Quiet(), HeaderIdentity(), Voter(), *extra])
+    kernel = app.taskflow
+    try:
+        class Req:
+            @staticmethod
+            def get_header(name, default=None):
+                return "alice" if name == "X-Test-User" else default
+
+        args = {"request": Req(), "kernel": kernel, "credentials": ("header",)}
+        assert kernel.call("taskflow_identify", **args) == kernel.hook.taskflow_identify(**args)
+        assert kernel.call("taskflow_identify", **args)["username"] == "alice"
+        for action in ("tasks:read", "users:delete"):
+            args = {"user": {"id": 2, "role": "member"}, "action": action, "resource": None,
+                    "kernel": kernel}
+            assert kernel.call("taskflow_authorize", **args) == \
+                kernel.hook.taskflow_authorize(**args)
+        assert kernel.call("taskflow_authorize", **{**args, "action": "tasks:read"}).count(
+            True) == 1
+        res = Client(app).as_user("admin").post("/api/projects/", json={"name": "Wrapped"})
+        assert res.status == 201
+        if wrapped:
+            assert "identify:admin" in wrapper.seen and "event:project.created" in wrapper.seen
+    finally:
+        kernel.close()

@@ -35,6 +35,7 @@ from ._access import (
     rule_of,
     unauthenticated,
 )
+from ._activity import record as record_activity
 from ._assembly import Assembly, RouteCollision
 from ._db import Database, Pool, open_pool, sqlite_url
 from ._directory import Tasks, Users
@@ -46,6 +47,7 @@ from ._storage import LocalStorage
 from .events import Event
 
 log = logging.getLogger("lcore_taskflow")
+_UNSEEN = object()
 
 PERMISSION_MESSAGES = {
     "users:update": "Admin access required or can only update own profile",
@@ -107,6 +109,7 @@ class TaskFlow:
         self._local = threading.local()
         self._callers: list[tuple[str, Any]] | None = None
         self._impls: dict[str, bool] = {}
+        self._plain: dict[str, Any] = {}  # hook name -> _plain_impls()
         self._executor: ThreadPoolExecutor | None = None
         self._closed = False
 
@@ -128,6 +131,7 @@ class TaskFlow:
         self.prefix = core_settings.mount_prefix.rstrip("/")
         self.app = app
         self.pm = plugins.new_manager(trace=core_settings.trace_hooks)
+        self._traced = core_settings.trace_hooks  # then every call goes through pluggy
         self.hook = self.pm.hook
         # Historic: every plugin registered from now on gets the call too.
         self.hook.taskflow_addhooks.call_historic(kwargs={"pluginmanager": self.pm})
@@ -224,8 +228,7 @@ class TaskFlow:
                 "rename one (its entry point name or its name attribute)")
         plugins.check_core_api(name, plugin, _core_version())
         self.pm.register(plugin, name=name)  # also calls its taskflow_addhooks (historic)
-        self._callers = None
-        self._impls = {}
+        self._forget_hook_caches()
         info = plugins.PluginInfo(name, version or plugins.plugin_version(plugin), source, plugin)
         self.infos.append(info)
         return info
@@ -236,8 +239,12 @@ class TaskFlow:
                 self.infos.remove(info)
             if self.pm.is_registered(info.plugin):
                 self.pm.unregister(info.plugin)
+        self._forget_hook_caches()
+
+    def _forget_hook_caches(self) -> None:
         self._callers = None
         self._impls = {}
+        self._plain = {}
 
     def _discover_plugins(self, core_settings) -> list[plugins.PluginInfo]:
         enabled, disabled = core_settings.plugins_enabled, core_settings.plugins_disabled
@@ -267,6 +274,37 @@ class TaskFlow:
 
     def plugin(self, name: str) -> Any:
         return self.pm.get_plugin(name)
+
+    def call(self, hook_name: str, **kwargs: Any) -> Any:
+        """``self.hook.<hook_name>(**kwargs)``, without pluggy's dispatch on the request path.
+
+        Same order and results as pluggy: for a ``firstresult`` hook the first
+        answer that is not ``None``, else the list of those answers.  A hook
+        with a wrapper implementation, and every hook under ``APP_TRACE_HOOKS``,
+        goes through pluggy itself.
+        """
+        plain = self._plain.get(hook_name, _UNSEEN)
+        if plain is _UNSEEN:
+            plain = self._plain[hook_name] = self._plain_impls(hook_name)
+        if plain is None:
+            return getattr(self.hook, hook_name)(**kwargs)
+        firstresult, impls = plain
+        results = []
+        for function, argnames in impls:
+            result = function(*[kwargs[name] for name in argnames])
+            if result is not None:
+                if firstresult:
+                    return result
+                results.append(result)
+        return None if firstresult else results
+
+    def _plain_impls(self, hook_name: str) -> tuple[bool, list[tuple[Any, list[str]]]] | None:
+        caller = getattr(self.hook, hook_name)
+        impls = caller.get_hookimpls()
+        if self._traced or any(i.hookwrapper or i.wrapper for i in impls):
+            return None
+        firstresult = bool(caller.spec and caller.spec.opts.get("firstresult"))
+        return firstresult, [(i.function, i.argnames) for i in reversed(impls)]  # pluggy's order
 
     def implemented(self, hook_name: str) -> bool:
         """Whether any plugin implements ``hook_name`` (cached per registry)."""
@@ -450,8 +488,8 @@ class TaskFlow:
         except KeyError:
             user = None
             if self.implemented("taskflow_identify"):
-                user = self.hook.taskflow_identify(
-                    request=request, kernel=self,
+                user = self.call(
+                    "taskflow_identify", request=request, kernel=self,
                     credentials=env.get("taskflow.credentials", DEFAULT_CREDENTIALS))
             env["taskflow.user"] = user
             if user is not None:
@@ -464,8 +502,8 @@ class TaskFlow:
 
     def allowed(self, user: dict[str, Any] | None, action: str, resource: Any = None) -> bool:
         """Whether ``user`` may ``action``: every plugin's answer, combined (see ``decide``)."""
-        return decide(self.hook.taskflow_authorize(
-            user=user, action=action, resource=resource, kernel=self))
+        return decide(self.call("taskflow_authorize", user=user, action=action,
+                                resource=resource, kernel=self))
 
     def require(self, action: str, resource: Any = None) -> dict[str, Any]:
         """The current user, if allowed to perform ``action``; else 401/403."""
@@ -480,26 +518,31 @@ class TaskFlow:
     def represent(self, kind: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Let plugins add their fields to ``rows`` (``taskflow_represent``), one call."""
         if rows and self.implemented("taskflow_represent"):
-            self.hook.taskflow_represent(kind=kind, rows=rows, kernel=self)
+            self.call("taskflow_represent", kind=kind, rows=rows, kernel=self)
         return rows
 
     def emit(self, event: Event) -> Event:
-        """Tell every ``taskflow_event`` listener about ``event``, in one transaction.
+        """Record ``event`` in the activity feed and tell every ``taskflow_event`` listener.
 
         Inside a request this joins the request's transaction (emit right
-        after the write, before the ``with db.transaction()`` block ends).
-        Each listener runs in a savepoint: one that fails is logged and its
-        own writes are undone; the change and the other listeners' stay.
+        after the write, before the ``with db.transaction()`` block ends);
+        outside one it opens its own.  The activity row is part of the
+        change.  Each listener runs in a savepoint: one that fails is logged
+        and its own writes are undone; the change and the other listeners'
+        stay.  A listener's ``ApiError`` refuses the change: it propagates,
+        and leaving the transaction block with it rolls everything back.
         """
         declared = self._event_types.get(type(event).type)
         if declared is not type(event):
             raise TypeError(f"{type(event).__qualname__} ({type(event).type!r}) is not a "
                             "declared event type: return its class from taskflow_event_types")
-        with self.database() as db, db.transaction():
-            for name, caller in self._event_callers():
+        with self.database() as db, (
+                contextlib.nullcontext() if db.in_transaction else db.transaction()):
+            record_activity(self, event)
+            for name, listener in self._event_callers():
                 try:
                     with db.transaction():
-                        caller(event=event, kernel=self)
+                        listener(event, self)
                 except HTTPResponse:
                     raise  # a listener refusing the change (ApiError): the client hears it
                 except Exception:
@@ -507,15 +550,21 @@ class TaskFlow:
         return event
 
     def _event_callers(self) -> list[tuple[str, Any]]:
-        """One ``taskflow_event`` caller per implementing plugin, in hook order (cached)."""
+        """``(plugin name, listener(event, kernel))`` per implementation, in hook order (cached)."""
         if self._callers is None:
             impls = self.hook.taskflow_event.get_hookimpls()
-            self._callers = [
-                (impl.plugin_name, self.pm.subset_hook_caller(
-                    "taskflow_event",
-                    remove_plugins=[i.plugin for i in impls if i is not impl]))
-                for impl in reversed(impls)]
+            self._callers = [(impl.plugin_name, self._listener(impl, impls))
+                             for impl in reversed(impls)]
         return self._callers
+
+    def _listener(self, impl: Any, impls: list[Any]) -> Any:
+        if self._traced or impl.hookwrapper or impl.wrapper:  # pluggy traces, runs wrappers
+            caller = self.pm.subset_hook_caller(
+                "taskflow_event", remove_plugins=[i.plugin for i in impls if i is not impl])
+            return lambda event, kernel: caller(event=event, kernel=kernel)
+        function, argnames = impl.function, impl.argnames
+        return lambda event, kernel: function(
+            *[{"event": event, "kernel": kernel}[name] for name in argnames])
 
     def event_types(self) -> dict[str, type[Event]]:
         return dict(self._event_types)

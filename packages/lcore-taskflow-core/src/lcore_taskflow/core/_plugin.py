@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 from . import __version__, events
-from . import _activity as activity
 from . import _migrate as migrations
 from ._api.projects import build_projects_app
 from ._api.system import build_system_app
@@ -72,11 +71,6 @@ class CorePlugin:
             ("db", lambda: kernel.db, "transient"),
             ("trace_id", lambda: str(uuid.uuid4()), "transient"),
         ]
-
-    @hookimpl(tryfirst=True)
-    def taskflow_event(self, event, kernel):
-        """The activity feed, written first, in the transaction of the change."""
-        activity.record(kernel, event)
 
     @hookimpl
     def taskflow_seed(self, db, kernel, options):

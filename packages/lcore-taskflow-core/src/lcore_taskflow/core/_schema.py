@@ -428,6 +428,7 @@ class Schema:
     """
 
     fields: ClassVar[dict[str, Field]] = {}
+    _policy: ClassVar[frozenset[str]] = frozenset()
 
     def __init_subclass__(cls, **kwargs: Any):
         super().__init_subclass__(**kwargs)
@@ -436,6 +437,7 @@ class Schema:
             fields.update(getattr(base, "fields", {}))
         fields.update({k: v for k, v in vars(cls).items() if isinstance(v, Field)})
         cls.fields = fields
+        cls._policy = frozenset(n for n, f in fields.items() if getattr(f, "policy", False))
 
     def __init__(self) -> None:
         raise TypeError(f"{type(self).__name__} is a schema: use {type(self).__name__}"
@@ -445,17 +447,19 @@ class Schema:
     def collect(cls, data: Mapping[str, Any],
                 checks: Mapping[str, Check] | None = None) -> tuple[dict, dict]:
         """``(values, errors)``: what passed, and a message per bad field."""
-        checks = dict(checks or {})
-        unknown = set(checks) - set(cls.fields)
+        checks = checks or {}
+        unknown = checks.keys() - cls.fields.keys()
         if unknown:
             raise TypeError(f"{cls.__name__}.validate: no field named {sorted(unknown)[0]!r}")
+        missing = cls._policy - checks.keys()
+        if missing:
+            name = sorted(missing)[0]
+            raise TypeError(f"{cls.__name__}.{name} declares policy=True: pass its check "
+                            f"({cls.__name__}.validate(data, {name}=...))")
         values: dict[str, Any] = {}
         errors: dict[str, str] = {}
         for name, field in cls.fields.items():
             check = checks.get(name)
-            if getattr(field, "policy", False) and check is None:
-                raise TypeError(f"{cls.__name__}.{name} declares policy=True: pass its check "
-                                f"({cls.__name__}.validate(data, {name}=...))")
             try:
                 value = field.read(name, data, check)
             except Invalid as exc:

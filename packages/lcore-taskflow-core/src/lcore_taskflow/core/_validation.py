@@ -64,7 +64,8 @@ def json_body() -> dict[str, Any]:
         if err.status_code == 413:
             raise ApiError(413, f"JSON body exceeds {limit} bytes") from None
         raise
-    if raw.count(b"{") + raw.count(b"[") > MAX_CONTAINERS:
+    containers = raw.count(b"{") + raw.count(b"[")
+    if containers > MAX_CONTAINERS:
         raise ApiError(413, f"JSON body has more than {MAX_CONTAINERS} objects and arrays")
     try:
         data = json.loads(raw)
@@ -74,7 +75,11 @@ def json_body() -> dict[str, Any]:
         raise ApiError(400, "Malformed JSON in request body") from None
     if not isinstance(data, dict):
         raise ApiError(400, "Request body must be a JSON object")
-    _check_tree(data)
+    # Walk the tree only when it could be too deep (more containers than the
+    # depth limit) or hold a lone surrogate (only a \u escape makes one; NUL
+    # bytes mean UTF-16/32, whose escapes the byte test would miss).
+    if containers > MAX_DEPTH or b"\\u" in raw or b"\x00" in raw:
+        _check_tree(data)
     return data
 
 

@@ -247,9 +247,9 @@ def taskflow_event(event, kernel):
     An exception is logged and undoes only this listener's own writes; an
     :class:`~lcore_taskflow.core.ApiError` instead refuses the whole change
     (the client gets it), for a listener validating its ``extra`` fields.
-    Core's listener (the activity feed) runs first (``tryfirst``); order
-    yours with ``@hookimpl(tryfirst=True)`` / ``trylast=True`` when it
-    matters.
+    Core's activity feed is written before any listener runs, as part of
+    the change; order listeners with ``@hookimpl(tryfirst=True)`` /
+    ``trylast=True`` when it matters.
     """
 
 
