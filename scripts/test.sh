@@ -88,9 +88,11 @@ ensure_nginx() {
 }
 
 # The browser tests drive Debian's Chromium; without it they skip and say so.
+# The emoji font only makes the screenshots truthful (emoji titles, not boxes).
 if ! command -v chromium >/dev/null; then
     apt_install chromium || echo "note: chromium not found and not installable here; browser tests will skip"
 fi
+[ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || apt_install fonts-noto-color-emoji || true
 ensure_redis
 ensure_postgres
 ensure_nginx
