@@ -103,8 +103,13 @@ if [ ! -x .venv-tools/bin/tox ]; then
     .venv-tools/bin/pip install -q --disable-pip-version-check "tox>=4.11"
 fi
 
-rm -rf .tox/reports
+# The browser suite's screenshots (every screen, desktop and phone): outside
+# the repository, kept after the run, named at the end.
+export TASKFLOW_ARTIFACTS=${TASKFLOW_ARTIFACTS:-${TMPDIR:-/tmp}/taskflow-test-artifacts}
+rm -rf .tox/reports "$TASKFLOW_ARTIFACTS"
+mkdir -p "$TASKFLOW_ARTIFACTS"
 status=0
 .venv-tools/bin/tox run-parallel --parallel auto --parallel-no-spinner "$@" || status=$?
 .venv-tools/bin/python scripts/summarize_reports.py .tox/reports || true
+echo "screenshots: $TASKFLOW_ARTIFACTS ($(find "$TASKFLOW_ARTIFACTS" -name '*.png' | wc -l) files)"
 exit "$status"
