@@ -105,8 +105,12 @@ fi
 
 # The browser suite's screenshots (every screen, desktop and phone): outside
 # the repository, kept after the run, named at the end.
-export TASKFLOW_ARTIFACTS=${TASKFLOW_ARTIFACTS:-${TMPDIR:-/tmp}/taskflow-test-artifacts}
-rm -rf .tox/reports "$TASKFLOW_ARTIFACTS"
+# (Only our own default directory is emptied first, never one the caller names.)
+if [ -z "${TASKFLOW_ARTIFACTS:-}" ]; then
+    export TASKFLOW_ARTIFACTS=${TMPDIR:-/tmp}/taskflow-test-artifacts
+    rm -rf "$TASKFLOW_ARTIFACTS"
+fi
+rm -rf .tox/reports
 mkdir -p "$TASKFLOW_ARTIFACTS"
 status=0
 .venv-tools/bin/tox run-parallel --parallel auto --parallel-no-spinner "$@" || status=$?
