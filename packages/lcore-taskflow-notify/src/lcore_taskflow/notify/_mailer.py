@@ -161,6 +161,12 @@ def build_message(sender: str, to: str, subject: str, body: str, html_body: bool
     return msg
 
 
+# SmtpSettings field -> configuration key.
+_CONFIG_KEYS = {"host": "smtp_host", "port": "smtp_port", "user": "smtp_user",
+                "password": "smtp_password", "sender": "smtp_from", "use_tls": "smtp_use_tls",
+                "timeout": "smtp_timeout", "ca_file": "smtp_ca_file"}
+
+
 @dataclass(frozen=True)
 class SmtpSettings:
     """Where and how to send; built from the ``smtp_*`` configuration keys."""
@@ -176,12 +182,8 @@ class SmtpSettings:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> SmtpSettings:
-        return cls(host=config.get("smtp_host", ""), port=config.get("smtp_port", 587),
-                   user=config.get("smtp_user", ""), password=config.get("smtp_password", ""),
-                   sender=config.get("smtp_from", cls.sender),
-                   use_tls=config.get("smtp_use_tls", True),
-                   timeout=config.get("smtp_timeout", 10.0),
-                   ca_file=config.get("smtp_ca_file", ""))
+        """From the ``smtp_*`` keys present in ``config``; the defaults above for the rest."""
+        return cls(**{name: config[key] for name, key in _CONFIG_KEYS.items() if key in config})
 
     @property
     def simulated(self) -> bool:
