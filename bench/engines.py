@@ -10,11 +10,14 @@ rows ``create task`` adds never reach the next measurement.  The suite alone
 gthread --threads 4``, one server per engine side by side; every endpoint must
 answer its status, then wrk (``-t2 -c16 --latency``) drives each endpoint for
 ``--duration`` seconds per engine after a short warm-up, alternating which engine
-goes first.  It prints a table (req/s and p99 per engine and worker count) and
-writes it with the raw numbers to ``bench/results/engines.md`` and
-``engines.json``.  Every database it made is dropped at the end.
+goes first.  Halfway through each measurement it counts wrk's connections per
+worker process (``ss``): a ``*`` in the table marks cells where one worker held
+them all, i.e. where two workers measured one.  It prints a table (req/s and p99
+per engine and worker count) and writes it with the raw numbers (and the CPU left
+idle) to ``bench/results/engines.md`` and ``engines.json``.  Every database it
+made is dropped at the end.
 
-    python bench/engines.py                      # 1k and 1M tasks, about 9 minutes
+    python bench/engines.py                      # 1k and 1M tasks, about 10 minutes
     python bench/engines.py --sizes 1000 --duration 1 --warmup 0 --workers 1   # smoke
 
 Nothing here asserts a timing: it measures and reports.
@@ -29,6 +32,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -106,6 +110,32 @@ class Suite(run.Server):
         self.url = f"http://127.0.0.1:{self.port}"
 
 
+def conn_split(server: Suite) -> list[int]:
+    """Established client connections held by each worker process, most first."""
+    pids = subprocess.run(["pgrep", "-P", str(server.proc.pid)], capture_output=True,
+                          text=True).stdout.split()
+    try:
+        ss = subprocess.run(["ss", "-tnpH", "state", "established", f"sport = :{server.port}"],
+                            capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    return sorted((ss.count(f"pid={pid},") for pid in pids), reverse=True)
+
+
+def record_split(server: Suite, into: list) -> None:
+    into.append(conn_split(server))
+
+
+def cpu_times() -> list[int]:
+    return [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+
+
+def idle_percent(before: list[int], after: list[int]) -> float:
+    """Share of the machine's CPU time left idle between two cpu_times()."""
+    delta = [b - a for a, b in zip(before, after)]
+    return 100 * delta[3] / sum(delta) if sum(delta) else float("nan")
+
+
 def check(server: Suite, token: str, eps: list[run.Endpoint]) -> None:
     for ep in eps:
         status, body = run.call(server.url + ep.path, ep.method, ep.body,
@@ -175,19 +205,35 @@ def run_workers(size: int, workers: int, templates: dict, detail: dict, args,
                 if args.warmup:
                     run.run_wrk(url, script, args.warmup)
                 load1 = float(run.load().split()[0])
+                split: list[list[int]] = []
+                # Half-way through, count wrk's connections per worker process.
+                timer = threading.Timer(args.duration / 2, record_split,
+                                        (servers[engine], split))
+                cpu_before = cpu_times()
+                timer.start()
                 m = run.parse(run.run_wrk(url, script, args.duration), size, ep, engine)
+                timer.join()
+                idle = idle_percent(cpu_before, cpu_times())
                 m.load1 = load1
+                conns = "/".join(map(str, split[0])) if split and split[0] else "?"
                 print(f"   {ep.key:<12} {engine:<10} {workers}w {m.rps:>9.1f} req/s  "
                       f"p50 {m.p50_ms:7.2f} ms  p99 {m.p99_ms:7.2f} ms  non-2xx {m.non_2xx}"
-                      f"  load {load1:.2f}", flush=True)
+                      f"  conns {conns:<5}  cpu idle {idle:4.1f}%  load {load1:.2f}",
+                      flush=True)
                 row = {k: v for k, v in asdict(m).items() if k not in ("raw", "app", "round")}
-                results.append({**row, "engine": engine, "workers": workers})
+                results.append({**row, "engine": engine, "workers": workers,
+                                "conns": conns, "cpu_idle": round(idle, 1)})
         return results
     finally:
         for server in servers.values():
             server.stop()
         for name in copies:
             drop_pg(args.pg_url, name)
+
+
+def lopsided(r: dict) -> bool:
+    counts = [int(c) for c in r.get("conns", "?").split("/") if c.isdigit()]
+    return len(counts) > 1 and counts[0] > 0 and not any(counts[1:])
 
 
 def table(results: list[dict]) -> str:
@@ -203,7 +249,8 @@ def table(results: list[dict]) -> str:
         for key in keys:
             cells = [by.get((size, key, *c)) for c in cols]
             out.append(f"| {size:,} | {key} | " + " | ".join(
-                f"{r['rps']:,.0f} · {r['p99_ms']:.1f}" if r else "-" for r in cells) + " |")
+                f"{r['rps']:,.0f} · {r['p99_ms']:.1f}{'*' if lopsided(r) else ''}" if r
+                else "-" for r in cells) + " |")
     if len(sizes) == 2:
         small, large = sizes
         out += ["", f"req/s at {large:,} tasks / req/s at {small:,}:", "",
@@ -212,8 +259,12 @@ def table(results: list[dict]) -> str:
             ratios = []
             for c in cols:
                 a, b = by.get((small, key, *c)), by.get((large, key, *c))
-                ratios.append(f"{b['rps'] / a['rps']:.2f}" if a and b and a["rps"] else "-")
+                mark = "*" if a and b and (lopsided(a) or lopsided(b)) else ""
+                ratios.append(f"{b['rps'] / a['rps']:.2f}{mark}" if a and b and a["rps"] else "-")
             out.append(f"| {key} | " + " | ".join(ratios) + " |")
+    if any(lopsided(r) for r in results):
+        out += ["", "\\* one worker held all of wrk's 16 connections (the others served "
+                "nothing), so this cell measured one process (in the ratios: at either size)."]
     bad = [r for r in results if r["non_2xx"] or r["socket_errors"]]
     if bad:
         out += ["", "Errors during load: " + "; ".join(
