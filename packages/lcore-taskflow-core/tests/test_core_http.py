@@ -129,6 +129,30 @@ def test_error_shapes(admin, alice, client, tmp_path):
     assert body["error"] == "Validation failed"
 
 
+@pytest.mark.parametrize("raw", [
+    b'{"title": "\\ud800"}',                      # the escape
+    b'{"title": "\xed\xa0\x80"}',                 # its UTF-8 bytes (json.loads lets them pass)
+    b'{"title": "ok", "x": [[{"y": "a\xed\xbf\xbfb"}]]}',   # deep in the tree
+], ids=["escape", "utf8-bytes", "nested"])
+def test_lone_surrogates_are_a_400_and_write_nothing(admin, kernel, raw):
+    with kernel.database() as db:
+        before = db.count("tasks")
+    body = assert_error(admin.post("/api/projects/1/tasks", body=raw,
+                                   headers={"Content-Type": "application/json"}), 400)
+    assert "surrogate" in body["error"]
+    with kernel.database() as db:
+        assert db.count("tasks") == before
+
+
+def test_text_that_merely_shares_a_surrogate_lead_byte_is_accepted(admin):
+    title = "\ud55c\uad6d\uc5b4 \ud14c\uc2a4\ud2b8"  # Korean: UTF-8 bytes ED 95 9C ...
+    assert b"\xed" in title.encode()
+    res = admin.post("/api/projects/1/tasks", body=json.dumps({"title": title},
+                                                               ensure_ascii=False).encode(),
+                     headers={"Content-Type": "application/json"})
+    assert res.status == 201, res.text
+
+
 def test_401_without_identity_plugin_says_so(tmp_path):
     app = make_app(tmp_path)
     body = assert_error(Client(app).get("/api/users/"), 401)

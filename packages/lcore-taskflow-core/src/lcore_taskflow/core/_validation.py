@@ -76,9 +76,10 @@ def json_body() -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ApiError(400, "Request body must be a JSON object")
     # Walk the tree only when it could be too deep (more containers than the
-    # depth limit) or hold a lone surrogate (only a \u escape makes one; NUL
-    # bytes mean UTF-16/32, whose escapes the byte test would miss).
-    if containers > MAX_DEPTH or b"\\u" in raw or b"\x00" in raw:
+    # depth limit) or hold a lone surrogate: a \u escape, or the surrogate's
+    # UTF-8 bytes (ED A0..BF), which json.loads decodes with "surrogatepass";
+    # NUL bytes mean UTF-16/32, whose escapes the byte tests would miss.
+    if containers > MAX_DEPTH or b"\\u" in raw or b"\xed" in raw or b"\x00" in raw:
         _check_tree(data)
     return data
 
