@@ -88,11 +88,13 @@ ensure_nginx() {
 }
 
 # The browser tests drive Debian's Chromium; without it they skip and say so.
-# The emoji font only makes the screenshots truthful (emoji titles, not boxes).
+# The emoji and CJK fonts only make the screenshots truthful (the seeded
+# emoji and Chinese titles, not boxes).
 if ! command -v chromium >/dev/null; then
     apt_install chromium || echo "note: chromium not found and not installable here; browser tests will skip"
 fi
-[ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || apt_install fonts-noto-color-emoji || true
+[ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] && [ -d /usr/share/fonts/truetype/wqy ] \
+    || apt_install fonts-noto-color-emoji fonts-wqy-zenhei || true
 ensure_redis
 ensure_postgres
 ensure_nginx
