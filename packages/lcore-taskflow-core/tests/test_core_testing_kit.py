@@ -10,7 +10,13 @@ from importlib import metadata
 
 import pytest
 from lcore_taskflow.core import CORE_API, PluginCheckError, hookimpl
-from lcore_taskflow.core.testing import EventRecorder, HeaderIdentity, QueryCounter, make_app
+from lcore_taskflow.core.testing import (
+    EventRecorder,
+    HeaderIdentity,
+    QueryCounter,
+    make_app,
+    private_imports,
+)
 
 
 def run_python(code: str) -> subprocess.CompletedProcess:
@@ -193,3 +199,16 @@ def _core_version() -> str:
     from lcore_taskflow.core import __version__
 
     return __version__
+
+
+def test_private_imports_names_each_import_beyond_the_public_api(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "good.py").write_text(
+        "from lcore_taskflow.core import hookimpl\nimport lcore_taskflow.core.events\n"
+        "from . import sibling\nimport json\n")
+    (tmp_path / "sub" / "bad.py").write_text(
+        "from lcore_taskflow.core._db import Database\nimport lcore_taskflow.auth\n")
+    assert private_imports(tmp_path) == ["bad.py imports lcore_taskflow.core._db",
+                                         "bad.py imports lcore_taskflow.auth"]
+    (tmp_path / "sub" / "bad.py").unlink()
+    assert private_imports(tmp_path) == []

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import pytest
-from lcore_taskflow.core.testing import Client, assert_error, installed_plugin
+from lcore_taskflow.core.testing import Client, assert_error, installed_plugin, private_imports
 from taskflow_labels import LabelsPlugin, TaskLabelsChanged
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "taskflow_labels"
-PUBLIC = {"lcore_taskflow.core", "lcore_taskflow.core.events", "lcore_taskflow.core.hookspecs",
-          "lcore_taskflow.core.testing"}
 
 
 def new_label(admin, pid=1, name="bug", color="#d33"):
@@ -228,14 +225,4 @@ def test_the_frontend_page_loads_the_labels_module(taskflow_app):
 
 # ---------------------------------------------------------------- packaging
 def test_only_the_public_api_is_imported():
-    for path in PACKAGE.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                names = [node.module]
-            elif isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            else:
-                continue
-            for name in names:
-                if name.startswith("lcore_taskflow"):
-                    assert name in PUBLIC, f"{path.name} imports {name}"
+    assert private_imports(PACKAGE) == []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import threading
 import time
 from pathlib import Path
@@ -10,14 +9,12 @@ from pathlib import Path
 import pytest
 from conftest import SECRET
 from lcore_taskflow.core import events
-from lcore_taskflow.core.testing import Client, assert_error, installed_plugin
+from lcore_taskflow.core.testing import Client, assert_error, installed_plugin, private_imports
 from taskflow_webhooks import WebhooksPlugin, signing
 from taskflow_webhooks._outbox import backoff
 from webhooks_receiver import Receiver, wait_for
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "taskflow_webhooks"
-PUBLIC = {"lcore_taskflow.core", "lcore_taskflow.core.events", "lcore_taskflow.core.hookspecs",
-          "lcore_taskflow.core.testing"}
 
 
 def add_hook(admin, url, events_=("task.created",), pid=1, **extra):
@@ -216,14 +213,4 @@ def test_the_frontend_page_loads_the_webhooks_module(taskflow_app):
 
 
 def test_only_the_public_api_is_imported():
-    for path in PACKAGE.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                names = [node.module]
-            elif isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            else:
-                continue
-            for name in names:
-                if name.startswith("lcore_taskflow"):
-                    assert name in PUBLIC, f"{path.name} imports {name}"
+    assert private_imports(PACKAGE) == []

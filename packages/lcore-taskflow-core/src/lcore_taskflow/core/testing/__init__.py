@@ -15,6 +15,8 @@ enough to use them.  See ``docs/testing.md``.
   real application;
 * :class:`EventRecorder` — a plugin that records every domain event;
 * :class:`QueryCounter` — counts the SQL statements run inside a block;
+* :func:`private_imports` — what a plugin's source imports of TaskFlow beyond
+  the public API (:data:`PUBLIC_MODULES`);
 * :data:`ENGINES`, :func:`engine_database` — the suite runs on SQLite and
   PostgreSQL: a conftest parametrises ``taskflow_database_url`` with them
   (a PostgreSQL test without a server skips with the reason, or fails under
@@ -34,6 +36,7 @@ from ._apps import (
 )
 from ._client import DEMO_PASSWORDS, Client, Response, assert_error, login, multipart
 from ._engines import ENGINES, engine_database, require_postgres, skip_or_fail
+from ._imports import PUBLIC_MODULES, private_imports
 from ._plugins import EventRecorder, HeaderIdentity
 from ._queries import QueryCounter
 
@@ -41,6 +44,7 @@ __all__ = [
     "DEMO_PASSWORDS",
     "ENGINES",
     "FAST_CONFIG",
+    "PUBLIC_MODULES",
     "ROOMY_AUTH",
     "AppFactory",
     "Client",
@@ -54,6 +58,7 @@ __all__ = [
     "login",
     "make_app",
     "multipart",
+    "private_imports",
     "quiet_test_warnings",
     "require_postgres",
     "skip_or_fail",
