@@ -14,8 +14,7 @@ import zipfile
 
 import pytest
 from e2e_installs import clean_install_results
-from e2e_support import FEATURES, PACKAGES, REPO, Dist, clean_env, run
-from lcore_taskflow.core.testing import private_imports
+from e2e_support import FEATURES, PACKAGES, Dist, clean_env, run
 
 
 def source_files(dist: Dist) -> set[str]:
@@ -107,11 +106,3 @@ def test_cli_in_clean_venv(clean_installs) -> None:
     out = run([script, "plugins"], cwd=env["python"].parent, env=clean_env())
     for name in ("core", *FEATURES):
         assert name in out, out
-
-
-@pytest.mark.parametrize("feature", FEATURES)
-def test_feature_packages_import_only_cores_public_api(feature):
-    """Plugins stay plugins: never another feature package, never a ``_private`` core module."""
-    source = REPO / "packages" / PACKAGES[feature] / "src" / "lcore_taskflow" / feature
-    assert source.is_dir(), source
-    assert private_imports(source) == []

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import lcore_taskflow.auth
+from lcore_taskflow.core.testing import private_imports
+
 
 def test_kit_login_gives_a_real_bearer_token(taskflow_app, taskflow_login):
     app = taskflow_app(auth=True)
@@ -20,3 +25,8 @@ def test_kit_login_says_why_it_failed(taskflow_app, taskflow_login):
         assert "login of 'alice' failed" in str(exc) and "401" in str(exc)
     else:
         raise AssertionError("a wrong password signed in")
+
+
+def test_auth_imports_only_cores_public_api():
+    """Plugins stay plugins: never another feature package, never a ``_private`` core module."""
+    assert private_imports(Path(lcore_taskflow.auth.__file__).parent) == []

@@ -12,16 +12,15 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from lcore_taskflow.core.testing import wait_until
 
 HOST = "127.0.0.1"
-T = TypeVar("T")
 
 
 def free_port() -> int:
@@ -93,18 +92,6 @@ class Handler:
 
     def message_ids(self) -> list[str]:
         return [m.message["Message-ID"] for m in self.messages]
-
-
-def wait_until(check: Callable[[], T], what: str, timeout: float = 20.0) -> T:
-    """Poll ``check()`` until it returns something true; fail saying ``what`` did not happen."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up after {timeout:g} s waiting for {what}")
-        time.sleep(0.02)
 
 
 def accepts_connections(port: int) -> bool:

@@ -6,10 +6,12 @@ import json
 import threading
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
+import lcore_taskflow.notify
 import pytest
 from lcore_taskflow.core import PluginCheckError, hookimpl
-from lcore_taskflow.core.testing import Client, HeaderIdentity, make_app
+from lcore_taskflow.core.testing import Client, HeaderIdentity, make_app, private_imports
 from lcore_taskflow.notify import NotificationFailed, NotificationSent, NotifyPlugin
 from notify_testutil import HOST, free_port, settled, wait_until
 
@@ -255,3 +257,8 @@ def test_simulated_deliveries_are_reported_as_sent_events(tmp_path):
         assert event.notification["status"] == "simulated"
     finally:
         app.taskflow.close()
+
+
+def test_notify_imports_only_cores_public_api():
+    """Plugins stay plugins: never another feature package, never a ``_private`` core module."""
+    assert private_imports(Path(lcore_taskflow.notify.__file__).parent) == []

@@ -5,12 +5,14 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import re
+from pathlib import Path
 
 import lcore
+import lcore_taskflow.ui
 import pytest
 from lcore import Lcore
 from lcore_taskflow.core import hookimpl
-from lcore_taskflow.core.testing import FAST_CONFIG, Client, make_app
+from lcore_taskflow.core.testing import FAST_CONFIG, Client, make_app, private_imports
 from lcore_taskflow.ui import TaskFlowUI, UIPlugin
 from lcore_taskflow.ui._pages import CSP, STATIC_DIR, TEMPLATE_DIR, endpoint_groups, group_name
 
@@ -359,3 +361,8 @@ def test_gzipped_static_files_keep_their_content_type(client):
         with open(os.path.join(STATIC_DIR, name), "rb") as fh:
             assert gzip.decompress(r.body) == fh.read()
         assert int(r.headers["content-length"]) == len(r.body)
+
+
+def test_ui_imports_only_cores_public_api():
+    """Plugins stay plugins: never another feature package, never a ``_private`` core module."""
+    assert private_imports(Path(lcore_taskflow.ui.__file__).parent) == []

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from lcore_taskflow.core.testing import wait_until
 from taskflow_webhooks import signing
 
 
@@ -71,13 +71,5 @@ class Receiver:
             self._server = None
 
 
-def wait_for(check: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
-    """Poll ``check`` until it returns something truthy; fail naming ``what``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
+# The testing kit's poller, with this suite's longer patience (30 s).
+wait_for = functools.partial(wait_until, timeout=30.0)

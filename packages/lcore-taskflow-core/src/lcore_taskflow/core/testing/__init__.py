@@ -15,6 +15,8 @@ enough to use them.  See ``docs/testing.md``.
   real application;
 * :class:`EventRecorder` — a plugin that records every domain event;
 * :class:`QueryCounter` — counts the SQL statements run inside a block;
+* :func:`wait_until` — polls until something another thread or process does
+  has happened, failing with what was awaited;
 * :func:`private_imports` — what a plugin's source imports of TaskFlow beyond
   the public API (:data:`PUBLIC_MODULES`);
 * :data:`ENGINES`, :func:`engine_database` — the suite runs on SQLite and
@@ -39,6 +41,7 @@ from ._engines import ENGINES, engine_database, require_postgres, skip_or_fail
 from ._imports import PUBLIC_MODULES, private_imports
 from ._plugins import EventRecorder, HeaderIdentity
 from ._queries import QueryCounter
+from .serve import wait_until
 
 __all__ = [
     "DEMO_PASSWORDS",
@@ -63,4 +66,5 @@ __all__ = [
     "require_postgres",
     "skip_or_fail",
     "user_ids",
+    "wait_until",
 ]

@@ -17,13 +17,28 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.client import HTTPConnection
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 SECRET_KEY = "serve-test-secret-key-0123456789abcdef"
+T = TypeVar("T")
+
+
+def wait_until(check: Callable[[], T], what: str, timeout: float = 20.0) -> T:
+    """Poll ``check()`` until it returns something true, and return that; after
+    ``timeout`` seconds fail, saying ``what`` did not happen (for effects that
+    another thread or process brings about: a delivery, a worker's claim)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up after {timeout:g} s waiting for {what}")
+        time.sleep(0.02)
 
 
 def free_port() -> int:
