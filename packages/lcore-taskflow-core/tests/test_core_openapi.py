@@ -90,12 +90,14 @@ def test_operations_carry_the_routes_rules(app):
     paths = document(app)["paths"]
     create = paths["/api/projects/{pid}/tasks"]["post"]
     assert create["security"] == [{"bearerAuth": []}]
-    assert set(create["responses"]) == {"201", "400", "401", "404", "413", "422"}
+    assert set(create["responses"]) == {"201", "400", "401", "403", "404", "413", "422"}
+    assert create["x-taskflow-role"] == "editor"
     body = create["requestBody"]["content"]["application/json"]["schema"]
     assert body == {"$ref": "#/components/schemas/TaskCreate"}
     delete = paths["/api/projects/{id}"]["delete"]
     assert {"401", "403", "404"} <= set(delete["responses"])
-    assert "permission 'projects:delete'" in delete["description"]
+    assert "owner of the project" in delete["description"]
+    assert delete["x-taskflow-role"] == "owner"
     health = paths["/health"]["get"]
     assert health["security"] == [] and set(health["responses"]) == {"200", "503"}
     users = paths["/api/users/"]["get"]

@@ -32,8 +32,12 @@ def test_list_users_bad_query_is_400(admin, query):
 def test_search_users(alice, admin):
     body = alice.get("/api/users/search", query={"q": "ALI"}).json
     assert body["total"] == 1 and body["users"][0]["username"] == "alice"
-    body = alice.get("/api/users/search", query={"q": "taskflow.local"}).json
-    assert body["total"] == 3
+    # Addresses are for admins: a member's search does not match them, nor shows them.
+    assert alice.get("/api/users/search", query={"q": "taskflow.local"}).json["total"] == 0
+    body = admin.get("/api/users/search", query={"q": "taskflow.local"}).json
+    assert body["total"] == 3 and all("@" in u["email"] for u in body["users"])
+    body = alice.get("/api/users/search", query={"q": "b"}).json
+    assert [u["email"] for u in body["users"]] == [None]
     assert alice.get("/api/users/search", query={"q": "%"}).json["total"] == 0
     assert alice.get("/api/users/search", query={"q": "_"}).json["total"] == 0
     assert_error(alice.get("/api/users/search"), 400)

@@ -1,11 +1,14 @@
 """``/api/labels/``: label CRUD per project, and the labels of a task.
 
-Who may do what (the plugin's rules, enforced by core through ``auth=``):
+Who may do what, in project roles (``docs/access.md``): a route under a
+project declares ``role=`` and core enforces it; a route that names a label
+or a task asks ``kernel.access()`` about its project:
 
-* any signed-in user lists a project's labels and sets the labels of a task
-  (like editing the task itself, which core allows every signed-in user);
-* creating, renaming, recolouring and deleting labels needs the action
-  ``labels:manage``: with the standard policy (``role_policy``), admins only.
+* any viewer of the project lists its labels and a task's labels;
+* an editor sets the labels of a task (like editing the task itself);
+* creating, renaming, recolouring and deleting labels needs the owner role.
+
+A project the caller cannot see answers 404, whatever the route.
 """
 
 from __future__ import annotations
@@ -40,11 +43,19 @@ def label_ids_of(data: dict[str, Any], key: str = "label_ids") -> set[int]:
     return set(value)
 
 
-def task_or_404(kernel, task_id: int) -> dict[str, Any]:
-    task = kernel.tasks.get(task_id)
-    if task is None:
-        raise ApiError(404, f"Task {task_id} not found")
-    return task
+def task_or_404(kernel, task_id: int, role: str = "viewer") -> dict[str, Any]:
+    """The task, if the caller has ``role`` in its project (404 when they cannot see it)."""
+    return kernel.access().task(task_id, role)
+
+
+def label_for_owner(kernel, label_id: int) -> dict[str, Any]:
+    """The label, if the caller owns its project (404 when they cannot see it)."""
+    label = store.label_or_404(kernel.db, label_id)
+    access = kernel.access()
+    if access.role(label["project_id"]) is None:
+        raise ApiError(404, f"Label {label_id} not found")
+    access.project(label["project_id"], "owner")
+    return label
 
 
 def apply_labels(kernel, task: dict[str, Any], wanted: set[int]) -> dict[str, Any]:
@@ -67,21 +78,17 @@ def apply_labels(kernel, task: dict[str, Any], wanted: set[int]) -> dict[str, An
 def build_labels_app(kernel) -> Lcore:
     app = Lcore()
 
-    @app.get("/projects/<pid:int>", name="labels_list", auth=True)
+    @app.get("/projects/<pid:int>", name="labels_list", auth=True, role="viewer")
     def list_labels(pid):
         """A project's labels, by name, with the number of tasks carrying each."""
-        if not store.project_exists(kernel.db, pid):
-            raise ApiError(404, f"Project {pid} not found")
         return {"labels": store.labels_of_project(kernel.db, pid)}
 
-    @app.post("/projects/<pid:int>", name="labels_create", auth="labels:manage")
+    @app.post("/projects/<pid:int>", name="labels_create", auth=True, role="owner")
     def create_label(pid):
-        """Create a label ``{name, color}`` in a project (``labels:manage``)."""
+        """Create a label ``{name, color}`` in a project (its owners)."""
         values = label_fields(json_body(), required=True)
         db = kernel.db
         with db.transaction():
-            if not store.project_exists(db, pid):
-                raise ApiError(404, f"Project {pid} not found")
             if store.name_taken(db, pid, values["name"]):
                 raise ApiError(409, f"Project {pid} already has a label named "
                                     f"{values['name']!r}", fields={"name": "already exists"})
@@ -91,13 +98,13 @@ def build_labels_app(kernel) -> Lcore:
         response.status = 201
         return store.label_or_404(db, label_id)
 
-    @app.patch("/<lid:int>", name="labels_update", auth="labels:manage")
+    @app.patch("/<lid:int>", name="labels_update", auth=True)
     def update_label(lid):
-        """Rename or recolour a label (``labels:manage``)."""
+        """Rename or recolour a label (the project's owners)."""
         values = label_fields(json_body(), required=False)
         db = kernel.db
         with db.transaction():
-            label = store.label_or_404(db, lid)
+            label = label_for_owner(kernel, lid)
             if "name" in values and store.name_taken(db, label["project_id"], values["name"],
                                                      exclude=lid):
                 raise ApiError(409, f"Project {label['project_id']} already has a label "
@@ -106,12 +113,12 @@ def build_labels_app(kernel) -> Lcore:
                 db.update("labels", lid, values)
         return store.label_or_404(db, lid)
 
-    @app.delete("/<lid:int>", name="labels_delete", auth="labels:manage")
+    @app.delete("/<lid:int>", name="labels_delete", auth=True)
     def delete_label(lid):
-        """Delete a label; it leaves every task that carried it (``labels:manage``)."""
+        """Delete a label; it leaves every task that carried it (the project's owners)."""
         db = kernel.db
         with db.transaction():
-            store.label_or_404(db, lid)
+            label_for_owner(kernel, lid)
             db.delete("labels", lid)
         return {"id": lid, "deleted": True}
 
@@ -123,20 +130,21 @@ def build_labels_app(kernel) -> Lcore:
 
     @app.put("/tasks/<tid:int>", name="labels_set", auth=True)
     def set_labels(tid):
-        """Set the labels of a task: ``{"label_ids": [...]}`` (ids of its project)."""
-        return apply_labels(kernel, task_or_404(kernel, tid), label_ids_of(json_body()))
+        """Set the labels of a task: ``{"label_ids": [...]}`` (ids of its project; editors)."""
+        return apply_labels(kernel, task_or_404(kernel, tid, "editor"),
+                            label_ids_of(json_body()))
 
     @app.post("/tasks/<tid:int>/<lid:int>", name="labels_attach", auth=True)
     def attach(tid, lid):
-        """Put one label on a task."""
-        task = task_or_404(kernel, tid)
+        """Put one label on a task (editors)."""
+        task = task_or_404(kernel, tid, "editor")
         current = {label["id"] for label in store.labels_by_task(kernel.db, [tid]).get(tid, [])}
         return apply_labels(kernel, task, current | {lid})
 
     @app.delete("/tasks/<tid:int>/<lid:int>", name="labels_detach", auth=True)
     def detach(tid, lid):
-        """Take one label off a task."""
-        task = task_or_404(kernel, tid)
+        """Take one label off a task (editors)."""
+        task = task_or_404(kernel, tid, "editor")
         current = {label["id"] for label in store.labels_by_task(kernel.db, [tid]).get(tid, [])}
         return apply_labels(kernel, task, current - {lid})
 

@@ -16,10 +16,6 @@ from lcore_taskflow.core import ApiError, Database
 LABEL_COLUMNS = "id, project_id, name, color"
 
 
-def project_exists(db: Database, project_id: int) -> bool:
-    return db.fetchone("SELECT id FROM projects WHERE id = ?", (project_id,)) is not None
-
-
 def labels_of_project(db: Database, project_id: int) -> list[dict[str, Any]]:
     """The project's labels by name, each with how many tasks carry it."""
     return db.fetchall(

@@ -27,6 +27,7 @@ from ._kernel import TaskFlow, create_app
 from ._migrate import MigrationError
 from ._plugins import CORE_API, ENTRY_POINT_GROUP, PluginCheckError, hookimpl, hookspec
 from ._progress import progress_bar
+from ._roles import ROLES, Access, Deny, Grant
 from ._schema import (
     AnyValue,
     Boolean,
@@ -55,7 +56,9 @@ __all__ = [
     "CORE_API",
     "EMAIL_RE",
     "ENTRY_POINT_GROUP",
+    "ROLES",
     "SQL",
+    "Access",
     "AnyValue",
     "ApiError",
     "Boolean",
@@ -63,12 +66,14 @@ __all__ = [
     "ConfigError",
     "Database",
     "Date",
+    "Deny",
     "Email",
     "Event",
     "Extension",
     "Field",
     "Fields",
     "File",
+    "Grant",
     "Integer",
     "IntegrityError",
     "Invalid",

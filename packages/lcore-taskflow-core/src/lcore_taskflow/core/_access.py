@@ -14,7 +14,14 @@ opt in by declaring it):
 * ``auth_via=("bearer",)`` the credentials the route accepts, any of
   ``"bearer"`` (``Authorization: Bearer``), ``"cookie"`` (the signed session
   cookie; on POST/PUT/PATCH/DELETE only with CSRF protection, see the auth
-  package) and ``"basic"`` (HTTP Basic).  Default: ``("bearer",)``.
+  package) and ``"basic"`` (HTTP Basic).  Default: ``("bearer",)``;
+* ``role="editor"`` on a route under a project: the caller needs that project
+  role (``viewer``, ``commenter``, ``editor``, ``owner``; ``docs/access.md``)
+  in the project whose id is the path argument ``project_arg`` (default
+  ``"pid"``): 404 when they cannot see the project, 403 naming the role when
+  theirs is lower.  Implies ``auth=True``.  Share links reach only such
+  routes (and those declaring ``share=True``, which must filter with
+  ``kernel.access().where()``).
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._errors import ApiError
+from ._roles import RANK, ROLES
 
 CREDENTIALS = ("bearer", "cookie", "basic")
 DEFAULT_CREDENTIALS = ("bearer",)
@@ -32,13 +40,21 @@ SIGNED_IN = frozenset({"user", "authenticated", "signed-in"})
 
 @dataclass(frozen=True)
 class Rule:
-    """A route's protection: ``action`` ``None`` means "any signed-in user"."""
+    """A route's protection: ``action`` ``None`` means "any signed-in user".
+
+    ``role``: the project role needed in the project named by the path
+    argument ``project_arg``; ``share``: share links may call it.
+    """
 
     action: str | None
     credentials: tuple[str, ...]
+    role: str | None = None
+    project_arg: str = "pid"
+    share: bool = False
 
     def describe(self) -> str:
-        return "signed-in user" if self.action is None else f"permission {self.action!r}"
+        who = "signed-in user" if self.action is None else f"permission {self.action!r}"
+        return f"{who}, {self.role} of the project" if self.role else who
 
 
 def rule_of(options: Any) -> Rule | None:
@@ -52,14 +68,19 @@ def rule_of(options: Any) -> Rule | None:
     if unknown:
         raise ValueError(f"auth_via={credentials!r}: unknown credential kind "
                          f"{unknown[0]!r} (choose from {', '.join(CREDENTIALS)})")
-    if raw is None or raw is False:
+    role = options.get("role")
+    if role is not None and role not in RANK:
+        raise ValueError(f"role={role!r}: choose from {', '.join(ROLES)}")
+    extra = {"role": role, "project_arg": options.get("project_arg") or "pid",
+             "share": bool(options.get("share"))}
+    if (raw is None or raw is False) and role is None:
         return None
-    if raw is True or raw in SIGNED_IN:
-        return Rule(None, credentials)
+    if raw is None or raw is False or raw is True or raw in SIGNED_IN:
+        return Rule(None, credentials, **extra)
     if raw == "admin":
-        return Rule("admin:access", credentials)
+        return Rule("admin:access", credentials, **extra)
     if isinstance(raw, str) and raw:
-        return Rule(raw, credentials)
+        return Rule(raw, credentials, **extra)
     raise ValueError(f"auth={raw!r}: expected True, False, 'admin' or an action name "
                      "such as 'reports:view'")
 
@@ -79,26 +100,32 @@ def decide(answers: Iterable[bool | None]) -> bool:
     return allowed
 
 
-def role_policy(user: dict[str, Any] | None, action: str, resource: Any = None) -> bool:
-    """The seed's RBAC table: what each role may do.
+def role_policy(user: dict[str, Any] | None, action: str,
+                resource: Any = None) -> bool | None:
+    """The seed's RBAC table for workspace actions: what each workspace role may do.
 
-    * an admin may do everything;
-    * a member may ``users:update`` their own account, and any ``*:own``
-      action (a plugin asks for it after checking that the resource is theirs);
-    * every other action (``users:create``, ``projects:delete``,
-      ``admin:access``, ``notifications:batch``, ...) is admin-only;
-    * anonymous users may do nothing.
+    * an admin may do everything (``True``);
+    * a member or guest may ``users:update`` their own account, and any
+      ``*:own`` action (a plugin asks for it after checking that the resource
+      is theirs);
+    * anonymous callers and share links may do nothing (``False``, a veto);
+    * for everything else (``users:create``, ``admin:access``,
+      ``notifications:batch``, ...) it has no opinion (``None``): denied
+      unless another plugin allows it, so a plugin *can* allow a member an
+      action.
 
-    The auth package answers ``taskflow_authorize`` with it; the testing kit
-    uses the same function, so tests check the real policy.
+    Project actions are not decided here but by project roles (route option
+    ``role=``, ``kernel.access()``; ``docs/access.md``).  The auth package
+    answers ``taskflow_authorize`` with this function; the testing kit uses
+    the same function, so tests check the real policy.
     """
-    if not user:
+    if not user or user.get("role") == "share":
         return False
     if user.get("role") == "admin":
         return True
     if action == "users:update":
-        return resource is not None and user.get("id") == resource
-    return isinstance(action, str) and action.endswith(":own")
+        return True if resource is not None and user.get("id") == resource else None
+    return True if isinstance(action, str) and action.endswith(":own") else None
 
 
 def missing_identity(kernel) -> ApiError:

@@ -146,8 +146,12 @@ class Assembly:
                     f"{where} declares no protection: add auth=False (public), auth=True, "
                     "auth='admin' or auth='<action>' to the route")
             try:
-                rule_of(route.config)
+                declared = rule_of(route.config)
                 check_declaration(route.config)
+                if declared and declared.role and f"<{declared.project_arg}" not in rule:
+                    raise ValueError(f"role={declared.role!r} needs the project id in the "
+                                     f"path as <{declared.project_arg}:int> (or name the "
+                                     "argument with project_arg=)")
             except ValueError as exc:
                 raise plugins.PluginCheckError(f"{where}: {exc}") from None
             key = route_key(route.method, rule)

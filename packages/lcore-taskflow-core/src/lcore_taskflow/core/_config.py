@@ -77,9 +77,15 @@ class CoreConfig:
     api_version: str = "1.0.0"
     docs: bool = True
     log_level: str = "INFO"
+    # Who may create projects (the creator becomes its owner): "admins" (the
+    # seed) or "members" (guests never).
+    project_creators: str = "admins"
 
     def validate(self) -> list[str]:
         errors = []
+        if self.project_creators not in ("admins", "members"):
+            errors.append(f"project_creators: expected admins or members, got "
+                          f"{self.project_creators!r}")
         if not 0 < self.port < 65536:
             errors.append(f"port: expected 1-65535, got {self.port}")
         if self.threads < 1:

@@ -43,6 +43,8 @@ from ._errors import ApiError, install_error_handlers
 from ._lifecycle import install_lifecycle_hooks
 from ._pipeline import ALL, Pipeline
 from ._ratelimit import Limits
+from ._roles import Access
+from ._shares import share_identity
 from ._storage import LocalStorage
 from .events import Event
 
@@ -108,7 +110,7 @@ class TaskFlow:
         self._assembly = Assembly(self)
         self._local = threading.local()
         self._callers: list[tuple[str, Any]] | None = None
-        self._impls: dict[str, bool] = {}
+        self._impls: dict[tuple[str, bool], bool] = {}
         self._plain: dict[str, Any] = {}  # hook name -> _plain_impls()
         self._executor: ThreadPoolExecutor | None = None
         self._closed = False
@@ -306,12 +308,14 @@ class TaskFlow:
         firstresult = bool(caller.spec and caller.spec.opts.get("firstresult"))
         return firstresult, [(i.function, i.argnames) for i in reversed(impls)]  # pluggy's order
 
-    def implemented(self, hook_name: str) -> bool:
-        """Whether any plugin implements ``hook_name`` (cached per registry)."""
-        known = self._impls.get(hook_name)
+    def implemented(self, hook_name: str, besides_core: bool = False) -> bool:
+        """Whether any plugin (other than core) implements ``hook_name`` (cached)."""
+        key = (hook_name, besides_core)
+        known = self._impls.get(key)
         if known is None:
-            known = self._impls[hook_name] = bool(
-                getattr(self.hook, hook_name).get_hookimpls())
+            known = self._impls[key] = any(
+                not besides_core or impl.plugin_name != "core"
+                for impl in getattr(self.hook, hook_name).get_hookimpls())
         return known
 
     def _merge_config(self, config: Mapping[str, Any], owner: str) -> None:
@@ -486,19 +490,34 @@ class TaskFlow:
         try:
             user = env["taskflow.user"]
         except KeyError:
-            user = None
-            if self.implemented("taskflow_identify"):
+            user = share_identity(self, env)
+            if user is None and self.implemented("taskflow_identify"):
                 user = self.call(
                     "taskflow_identify", request=request, kernel=self,
                     credentials=env.get("taskflow.credentials", DEFAULT_CREDENTIALS))
+            user = user or None  # False: a dead share link, identified as nobody
             env["taskflow.user"] = user
             if user is not None:
                 ctx.user = user
         if user is None and required:
-            if not self.implemented("taskflow_identify"):
+            if not (self.implemented("taskflow_identify") or "taskflow.auth_problem" in env):
                 raise missing_identity(self)
             raise unauthenticated(env, env.get("taskflow.credentials", DEFAULT_CREDENTIALS))
         return user
+
+    def access(self, user: dict[str, Any] | object | None = _UNSEEN) -> Access:
+        """Who sees what (see ``docs/access.md``): the current caller's, cached per request.
+
+        Pass a ``user`` dict for someone else's (a listener deciding whether
+        to tell a user about a project); that one is not cached.
+        """
+        if user is not _UNSEEN:
+            return Access(self, user)
+        env = request.environ
+        access = env.get("taskflow.access")
+        if access is None:
+            access = env["taskflow.access"] = Access(self, self.current_user(required=False))
+        return access
 
     def allowed(self, user: dict[str, Any] | None, action: str, resource: Any = None) -> bool:
         """Whether ``user`` may ``action``: every plugin's answer, combined (see ``decide``)."""
@@ -508,7 +527,7 @@ class TaskFlow:
     def require(self, action: str, resource: Any = None) -> dict[str, Any]:
         """The current user, if allowed to perform ``action``; else 401/403."""
         user = self.current_user()
-        if not self.implemented("taskflow_authorize"):
+        if not self.implemented("taskflow_authorize", besides_core=True):
             raise ApiError(403, f"Permission denied: no permission plugin is installed "
                                 f"to allow {action!r}")
         if not self.allowed(user, action, resource):

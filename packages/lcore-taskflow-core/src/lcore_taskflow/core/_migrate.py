@@ -10,8 +10,17 @@ engine only is refused: the two schemas would drift apart.
 :func:`upgrade` applies, for each namespace, the versions not yet recorded in
 ``taskflow_migrations`` — in version order, each file and its record in one
 transaction, so a failing file leaves neither half of its changes nor a record
-behind.  The database-wide migration lock is taken before looking at what is
-applied, so two processes starting at once never apply the same file twice.
+behind.
+
+SQLite cannot alter a column's constraints: a migration rebuilds the table
+instead (create the new one, copy, drop, rename).  A SQLite file whose first
+line is ``-- taskflow: rebuilds-tables`` runs with foreign-key enforcement
+off (the procedure of SQLite's ALTER TABLE documentation; the pragma is a
+no-op inside a transaction, so it is set around it) and is refused unless
+``PRAGMA foreign_key_check`` finds every reference intact before it commits.
+
+The database-wide migration lock is taken before looking at what is applied,
+so two processes starting at once never apply the same file twice.
 """
 
 from __future__ import annotations
@@ -48,6 +57,9 @@ class MigrationError(RuntimeError):
     """A migration file is malformed or failed to apply."""
 
 
+REBUILDS = "-- taskflow: rebuilds-tables"
+
+
 @dataclass(frozen=True)
 class Migration:
     namespace: str
@@ -62,6 +74,10 @@ class Migration:
 
     def script(self, engine: str) -> str:
         return self.files[engine].read_text(encoding="utf-8")
+
+    def rebuilds(self, engine: str) -> bool:
+        """Whether this file rebuilds tables (SQLite: foreign keys off around it)."""
+        return engine == "sqlite" and self.script(engine).startswith(REBUILDS)
 
 
 def discover(namespace: str, directory: str | os.PathLike) -> list[Migration]:
@@ -158,20 +174,40 @@ def upgrade(db: Database, sources: list[tuple[str, str | os.PathLike]]) -> list[
     with _locked(db):  # concurrent CREATE TABLE IF NOT EXISTS can collide on PostgreSQL
         db.execute(LEDGER)
     for migration in pending:
-        with _locked(db):
+        with _foreign_keys_off(db, migration.rebuilds(db.engine)), _locked(db):
             # Re-read under the lock: another process may have won.
             if (migration.namespace, migration.version) in applied(db):
                 continue
-            try:
-                db.run_script(migration.script(db.engine))
-            except Exception as exc:
-                raise MigrationError(
-                    f"migration {migration.namespace}/{migration.files[db.engine].name}"
-                    f" failed: {exc}") from exc
-            db.execute(
-                "INSERT INTO taskflow_migrations (namespace, version, name, applied_at)"
-                " VALUES (?, ?, ?, ?)",
-                (migration.namespace, migration.version, migration.name, time.time()),
-            )
+            _apply(db, migration)
         done.append(migration)
     return done
+
+
+def _apply(db: Database, migration: Migration) -> None:
+    label = f"migration {migration.namespace}/{migration.files[db.engine].name}"
+    try:
+        db.run_script(migration.script(db.engine))
+    except Exception as exc:
+        raise MigrationError(f"{label} failed: {exc}") from exc
+    if migration.rebuilds(db.engine):
+        broken = db.fetchall("PRAGMA foreign_key_check")
+        if broken:
+            raise MigrationError(f"{label} left {len(broken)} broken references, e.g. "
+                                 f"{dict(broken[0])}")
+    db.execute(
+        "INSERT INTO taskflow_migrations (namespace, version, name, applied_at)"
+        " VALUES (?, ?, ?, ?)",
+        (migration.namespace, migration.version, migration.name, time.time()),
+    )
+
+
+@contextlib.contextmanager
+def _foreign_keys_off(db: Database, off: bool) -> Iterator[None]:
+    if not off:
+        yield
+        return
+    db.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        db.execute("PRAGMA foreign_keys=ON")

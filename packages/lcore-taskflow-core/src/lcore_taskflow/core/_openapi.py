@@ -187,6 +187,8 @@ class Builder:
         }
         if notes:
             operation["description"] = "\n\n".join(notes)
+        if rule is not None and rule.role is not None:
+            operation["x-taskflow-role"] = rule.role
         query = config.get("query")
         if query is not None:
             params = params + self.query_parameters(query)
@@ -242,7 +244,9 @@ class Builder:
         out = {str(status): self.success(status, config.get("returns", MISSING))}
         implied = []
         if rule is not None:
-            implied += [401] if rule.action is None else [401, 403]
+            implied += [401] if rule.action is None and rule.role is None else [401, 403]
+            if rule.role is not None:
+                implied.append(404)
         if any(p["in"] == "path" and p["schema"].get("type") == "integer" for p in params):
             implied.append(404)
         body = config.get("body")

@@ -40,6 +40,7 @@ from lcore import (
 from . import _compat
 from ._access import Rule, missing_identity, rule_of, unauthenticated
 from ._errors import ApiError, render
+from ._roles import is_share
 from ._validation import INT_MAX, INT_MIN
 
 log = logging.getLogger("lcore_taskflow")
@@ -133,7 +134,7 @@ class Pipeline:
                         raise ApiError(404, "Not found: a number in the path is out of range")
                 if credentials is not None:
                     request.environ["taskflow.credentials"] = credentials
-                    check(kernel, rule)
+                    check(kernel, rule, args)
                 return handler(**args)
             except HTTPResponse as answer:
                 return answer
@@ -220,15 +221,23 @@ def _compose(chain, endpoint):
     return call
 
 
-def check(kernel, rule: Rule) -> None:
-    """Enforce ``rule`` for the current request: 401 or 403 (fail closed)."""
+def check(kernel, rule: Rule, args: dict[str, Any]) -> None:
+    """Enforce ``rule`` for the current request: 401, 403 or 404 (fail closed)."""
     user = kernel.current_user(required=False)
     if user is None:
-        if not kernel.hook.taskflow_identify.get_hookimpls():
+        if not (kernel.implemented("taskflow_identify")
+                or "taskflow.auth_problem" in request.environ):
             raise missing_identity(kernel)
         refusal = unauthenticated(request.environ, rule.credentials)
         if "basic" in rule.credentials:
             refusal.set_header("WWW-Authenticate", 'Basic realm="TaskFlow"')
         raise refusal
+    if is_share(user) and not (rule.role or rule.share):
+        raise ApiError(403, f"A share link opens project {user['share_project']} only")
     if rule.action is not None:
         kernel.require(rule.action)
+    if rule.role is not None:
+        if rule.project_arg not in args:
+            raise RuntimeError(f"route option role={rule.role!r} needs the path argument "
+                               f"<{rule.project_arg}:int> (or name it with project_arg=)")
+        kernel.access().project(args[rule.project_arg], rule.role)

@@ -8,6 +8,7 @@ from . import __version__, events
 from . import _migrate as migrations
 from ._api.projects import build_projects_app
 from ._api.system import build_system_app
+from ._api.teams import build_teams_app
 from ._api.users import build_users_app
 from ._cache import make_cache
 from ._config import CoreConfig
@@ -44,6 +45,7 @@ class CorePlugin:
         return [
             ("/api/users/", build_users_app(kernel)),
             ("/api/projects/", build_projects_app(kernel)),
+            ("/", build_teams_app(kernel)),
             ("/", build_system_app(kernel, self)),
         ]
 
@@ -71,6 +73,14 @@ class CorePlugin:
             ("db", lambda: kernel.db, "transient"),
             ("trace_id", lambda: str(uuid.uuid4()), "transient"),
         ]
+
+    @hookimpl
+    def taskflow_authorize(self, user, action, resource, kernel):
+        """``APP_PROJECT_CREATORS=members`` lets members create projects."""
+        if (action == "projects:create" and user and user.get("role") == "member"
+                and kernel.config.project_creators == "members"):
+            return True
+        return None
 
     @hookimpl
     def taskflow_seed(self, db, kernel, options):

@@ -12,6 +12,7 @@ from typing import Any
 from lcore import hash_password
 
 from ._db import Database
+from ._roles import add_owner
 
 DEMO_USERS = [
     ("admin", "admin@taskflow.local", "admin123", "admin"),
@@ -43,6 +44,8 @@ def seed_demo(db: Database, iterations: int) -> None:
                                  "description": "Refresh the public website"})
     app = db.insert("projects", {"name": "Mobile App", "owner_id": ids["admin"],
                                  "description": "First release of the companion app"})
+    for project in (web, app):
+        add_owner(db, project, ids["admin"])
     for title, project, assignee, status, priority, due in (
         ("Design mockups", web, "alice", "in_progress", "high", _day(7)),
         ("Set up CI pipeline", web, "bob", "todo", "medium", _day(14)),
@@ -83,6 +86,7 @@ def seed_bulk(db: Database, options: dict[str, Any], progress: Callable[[int, in
     project_ids = []
     for i in range(int(options.get("projects") or 0)):
         project_ids.append(db.insert("projects", {"name": f"Project {i + 1}", "owner_id": owner}))
+        add_owner(db, project_ids[-1], owner)
     if not project_ids:
         project_ids = [r["id"] for r in db.fetchall("SELECT id FROM projects")]
     total = int(options.get("tasks") or 0)

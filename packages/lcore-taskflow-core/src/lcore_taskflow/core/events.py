@@ -218,11 +218,89 @@ class AttachmentDeleted(_TaskEvent):
     filename: str
 
 
+# ----------------------------------------------------------------- access
+@dataclass(frozen=True, kw_only=True)
+class _MemberEvent(_ProjectEvent):
+    """``member`` is ``{"user_id", "username"}`` or ``{"team_id", "name"}`` with ``role``."""
+
+    member: Row
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProjectMemberAdded(_MemberEvent):
+    """A user or team got a role in ``project`` (``PUT .../members/...`` answering 201)."""
+
+    type: ClassVar[str] = "project.member_added"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProjectMemberUpdated(_MemberEvent):
+    """A member's role changed; ``previous_role`` is the old one."""
+
+    type: ClassVar[str] = "project.member_updated"
+    previous_role: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProjectMemberRemoved(_MemberEvent):
+    type: ClassVar[str] = "project.member_removed"
+
+
+@dataclass(frozen=True, kw_only=True)
+class _TeamEvent(Event):
+    team: Row  # {"id", "name"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class TeamCreated(_TeamEvent):
+    type: ClassVar[str] = "team.created"
+
+
+@dataclass(frozen=True, kw_only=True)
+class TeamUpdated(_TeamEvent):
+    type: ClassVar[str] = "team.updated"
+    changes: Changes
+
+
+@dataclass(frozen=True, kw_only=True)
+class TeamDeleted(_TeamEvent):
+    type: ClassVar[str] = "team.deleted"
+
+
+@dataclass(frozen=True, kw_only=True)
+class TeamMemberAdded(_TeamEvent):
+    type: ClassVar[str] = "team.member_added"
+    user: Row  # {"id", "username"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class TeamMemberRemoved(_TeamEvent):
+    type: ClassVar[str] = "team.member_removed"
+    user: Row
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShareCreated(_ProjectEvent):
+    """A share link of ``project``: ``share`` is ``{"id", "role", "label", "expires_at"}``."""
+
+    type: ClassVar[str] = "share.created"
+    share: Row
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShareRevoked(_ProjectEvent):
+    type: ClassVar[str] = "share.revoked"
+    share: Row
+
+
 CORE_EVENTS: tuple[type[Event], ...] = (
     UserCreated, UserRegistered, UserUpdated, UserDeactivated, UserDeleted,
     ProjectCreated, ProjectUpdated, ProjectDeleted,
     TaskCreated, TaskUpdated, TaskAssigned, TaskDeleted,
     CommentAdded, CommentDeleted, AttachmentAdded, AttachmentDeleted,
+    ProjectMemberAdded, ProjectMemberUpdated, ProjectMemberRemoved,
+    TeamCreated, TeamUpdated, TeamDeleted, TeamMemberAdded, TeamMemberRemoved,
+    ShareCreated, ShareRevoked,
 )
 
 

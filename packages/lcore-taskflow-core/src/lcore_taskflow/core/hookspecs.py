@@ -21,7 +21,8 @@ Hooks are called in three phases:
   ``taskflow_ui_modules``, then ``taskflow_startup``.  If any of them fails,
   the plugin is removed again and nothing it contributed stays;
 * **requests**: ``taskflow_identify``, ``taskflow_authorize``,
-  ``taskflow_represent``, ``taskflow_render_error``, ``taskflow_event``;
+  ``taskflow_project_access``, ``taskflow_represent``,
+  ``taskflow_render_error``, ``taskflow_event``;
 * **maintenance**: ``taskflow_seed``, ``taskflow_cli_commands``,
   ``taskflow_shutdown``.
 
@@ -203,12 +204,33 @@ def taskflow_identify(request, credentials, kernel):
 def taskflow_authorize(user, action, resource, kernel):
     """Decide whether ``user`` may perform ``action``.
 
-    ``action`` is a string such as ``"projects:create"`` or ``"users:update"``;
+    For workspace-wide actions (route option ``auth="<action>"``,
+    ``kernel.require(action)``); what a caller may do *in a project* is its
+    project role instead (``taskflow_project_access``).  ``action`` is a
+    string such as ``"projects:create"`` or ``"users:update"``;
     ``resource`` is the object acted on (a user id for ``users:update``,
     otherwise often ``None``).  Return ``True`` to allow, ``False`` to deny,
     ``None`` for no opinion.  All answers are combined, whatever the order
     of the plugins: any ``False`` denies, else any ``True`` allows, else the
-    request is denied with 403.
+    request is denied with 403.  The auth package's policy
+    (:func:`lcore_taskflow.core.role_policy`) answers ``None`` for actions
+    it does not know, so a plugin's ``True`` can allow a member one.
+    """
+
+
+@hookspec
+def taskflow_project_access(user, kernel):
+    """Grant or deny project roles beyond members, teams and workspace visibility.
+
+    Called at most once per request, for a signed-in user who is not an
+    admin (admins act as owners everywhere; share links see their one
+    project), the first time the request needs to know what the user may
+    see.  Return a list of :class:`lcore_taskflow.core.Grant` (a role in the
+    projects whose ids its SQL selects) and :class:`lcore_taskflow.core.Deny`
+    (no access at all to those), or ``None``.  Everything is combined
+    whatever the order of the plugins: the highest granted role counts, and
+    a deny wins over every role.  The SQL becomes part of every list's
+    ``WHERE`` (``kernel.access().where()``), so keep it indexed.
     """
 
 

@@ -123,11 +123,15 @@ def build_notifications_app(kernel: Any, outbox: Outbox, workers: int) -> Lcore:
               returns=SendResult)
     @limit("notifications:assigned", 20, 60)
     def notify_assignment(task_id):
-        """Email a task's assignee about the assignment (any user)."""
+        """Email a task's assignee about the assignment again (editors of its project)."""
         user = kernel.current_user()
-        task = kernel.tasks.get(task_id)
-        if task is None or task["assignee_id"] is None:
-            raise ApiError(404, "Task not found or has no assignee")
+        task = kernel.access().task(task_id, "editor")
+        if task["assignee_id"] is None:
+            raise ApiError(404, f"Task {task_id} has no assignee")
+        assignee = kernel.users.get(task["assignee_id"])
+        if assignee is None or kernel.access(assignee).role(task["project_id"]) is None:
+            raise ApiError(422, f"The assignee of task {task_id} can no longer see its project; "
+                                "assign someone who can")
         return outbox.send(assignment_email(task, user.get("username")))
 
     @app.post("/batch", name="batch_notify", auth="notifications:batch", body=BatchSend,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import uuid
 
 from lcore import HTTPError, request, static_file
@@ -23,6 +24,9 @@ def remove_files(kernel, names) -> None:
     for name in names:
         if name:
             kernel.storage.delete(name)
+
+
+STORED_NAME = re.compile(r"task_(\d{1,18})_")
 
 
 def stored_name(task_id: int, filename: str) -> str:
@@ -79,7 +83,7 @@ def add_attachment_routes(app, kernel) -> None:
     limit = kernel.config.max_upload_size
 
     @app.post("/<pid:int>/tasks/<tid:int>/attachment", name="upload_attachment", auth=True,
-              body=AttachmentUpload, returns=Uploaded, responses=STORAGE_FAULTS)
+              role="editor", body=AttachmentUpload, returns=Uploaded, responses=STORAGE_FAULTS)
     @kernel.limits.limit("attachments:upload", 10, 60)
     def upload_attachment(pid, tid):
         """Attach a file to a task (multipart field ``file``); replaces the previous one."""
@@ -116,7 +120,7 @@ def add_attachment_routes(app, kernel) -> None:
                 "size": size, "uploaded": True}
 
     @app.delete("/<pid:int>/tasks/<tid:int>/attachment", name="delete_attachment", auth=True,
-                returns=AttachmentDeleted)
+                role="editor", returns=AttachmentDeleted)
     def delete_attachment(pid, tid):
         """Remove a task's attachment."""
         actor = kernel.current_user()
@@ -131,10 +135,13 @@ def add_attachment_routes(app, kernel) -> None:
         remove_files(kernel, [name])
         return {"task_id": tid, "deleted": True}
 
-    @app.get("/attachments/<filename:path>", name="serve_attachment", auth=True,
+    @app.get("/attachments/<filename:path>", name="serve_attachment", auth=True, share=True,
              returns="*/*", responses=(404, STORAGE_FAULTS[0]))
     def serve_attachment(filename):
-        """Download an attachment (served as a download, never rendered inline)."""
+        """Download an attachment of a task you can see (as a download, never inline)."""
+        owner = _attached_to(kernel, filename)
+        if owner is None or kernel.access().role(owner) is None:
+            raise ApiError(404, "Attachment not found")
         path = kernel.storage.path(filename)
         if path is None:
             raise ApiError(404, "Attachment not found")
@@ -145,3 +152,12 @@ def add_attachment_routes(app, kernel) -> None:
                 raise ApiError(503, "Attachment storage problem: the file cannot be read")
             raise ApiError(404, "Attachment not found")
         return result
+
+
+def _attached_to(kernel, filename: str) -> int | None:
+    """The project of the task whose current attachment is ``filename`` (its id is in the name)."""
+    match = STORED_NAME.match(filename)
+    if match is None:
+        return None
+    return kernel.db.scalar("SELECT project_id FROM tasks WHERE id = ? AND attachment = ?",
+                            (int(match.group(1)), filename))

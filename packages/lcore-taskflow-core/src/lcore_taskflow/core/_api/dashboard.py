@@ -81,41 +81,55 @@ class Activity(Schema):
                           description="`before` of the next page; null on the last")
 
 
-def _projects(db):
-    return db.fetchall("SELECT id, name, status, task_count, done_count FROM projects"
-                       " WHERE status != 'archived' ORDER BY id LIMIT ?", (DASHBOARD_PROJECTS,))
+def _projects(db, visible: tuple[str, list]):
+    where, params = visible
+    return db.fetchall("SELECT p.id, p.name, p.status, p.task_count, p.done_count FROM projects p"
+                       f" WHERE p.status != 'archived'{' AND ' + where if where else ''}"
+                       " ORDER BY p.id LIMIT ?", (*params, DASHBOARD_PROJECTS))
 
 
-def _overdue(db):
+def _overdue(db, visible: tuple[str, list]):
+    where, params = visible
     return db.fetchall(
         "SELECT t.id, t.title, t.due_date, t.status, t.project_id, p.name AS project_name"
         f" FROM tasks t JOIN projects p ON p.id = t.project_id WHERE {OPEN_AND_DUE}"
-        " ORDER BY t.due_date LIMIT ?", (today(), OVERDUE_LISTED))
+        f"{' AND ' + where if where else ''} ORDER BY t.due_date LIMIT ?",
+        (today(), *params, OVERDUE_LISTED))
 
 
-def _totals(db):
+def _totals(db, visible: tuple[str, list], people: tuple[str, list]):
+    """Totals of what the caller may see (an admin's from maintained counts only)."""
+    where, params = visible
     row = db.fetchone("SELECT COUNT(*) AS projects, COALESCE(SUM(task_count), 0) AS tasks"
-                      " FROM projects")
-    row["users"] = db.count("users")
-    row["overdue"] = db.scalar("SELECT COALESCE(SUM(open_count), 0) FROM task_due_counts"
-                               " WHERE due_date < ?", (today(),))
+                      f" FROM projects p{' WHERE ' + where if where else ''}", params)
+    row["users"] = db.count("users", *people)
+    if not where:
+        row["overdue"] = db.scalar("SELECT COALESCE(SUM(open_count), 0) FROM task_due_counts"
+                                   " WHERE due_date < ?", (today(),))
+    else:
+        row["overdue"] = db.scalar(
+            f"SELECT COUNT(*) FROM tasks t JOIN projects p ON p.id = t.project_id"
+            f" WHERE {OPEN_AND_DUE} AND {where}", (today(), *params))
     return row
 
 
 def add_dashboard_routes(app, kernel) -> None:
 
-    def query(fn):
+    def query(fn, *args):
         def run():
             with kernel.database() as db:
-                return fn(db)
+                return fn(db, *args)
         return asyncio.get_running_loop().run_in_executor(kernel.executor, run)
 
     @app.get("/dashboard/overview", name="dashboard_overview", auth=True, returns=Overview,
              responses=((304, "Unchanged since the ETag of If-None-Match"),))
     async def dashboard_overview():
-        """Project summary, overdue tasks and totals, gathered concurrently (ETag: 304)."""
+        """What you can see: projects, overdue tasks and totals, gathered concurrently (ETag)."""
+        access = kernel.access()
+        visible = access.where("p.id", visibility="p.visibility")
         projects, overdue, totals = await asyncio.gather(
-            query(_projects), query(_overdue), query(_totals))
+            query(_projects, visible), query(_overdue, visible),
+            query(_totals, visible, access.users_where()))
         body = {"projects": projects, "overdue_tasks": overdue, "totals": totals}
         tag = '"' + hashlib.sha1(json.dumps(body, sort_keys=True).encode(),
                                  usedforsecurity=False).hexdigest() + '"'
@@ -131,10 +145,22 @@ def add_dashboard_routes(app, kernel) -> None:
         """The activity feed, newest first, a page at a time (``before`` an id)."""
         args = ActivityQuery.validate()
         limit, before = args["limit"], args.get("before")
-        where, params = ("WHERE id < ?", [before]) if before else ("", [])
+        conditions, params = (["id < ?"], [before]) if before else ([], [])
+        _visible_activity(kernel.access(), conditions, params)
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
         rows = kernel.db.fetchall(
             "SELECT id, type, actor, project_id, task_id, summary, created_at FROM activity"
             f" {where} ORDER BY id DESC LIMIT ?", (*params, limit + 1))
         more = len(rows) > limit
         rows = rows[:limit]
         return {"activity": rows, "next_before": rows[-1]["id"] if more else None}
+
+
+def _visible_activity(access, conditions: list[str], params: list) -> None:
+    """Entries of the projects the caller sees; workspace-wide ones for members only."""
+    where, extra = access.where("project_id")
+    if not where:
+        return
+    guest = (access.user or {}).get("role") != "member"
+    conditions.append(f"({where})" if guest else f"(project_id IS NULL OR {where})")
+    params.extend(extra)

@@ -5,30 +5,23 @@ from __future__ import annotations
 from lcore import Lcore, response
 
 from .. import events
-from .._errors import ApiError
+from .._roles import PROJECT_ROW, VISIBILITIES, WORKSPACE_ROLES, add_owner
 from .._schema import Boolean, Choice, ListOf, Schema, String, Text
 from .._validation import Page, json_body
-from . import attachments, dashboard, tasks
+from . import attachments, dashboard, members, tasks
 from .replies import PROJECT_STATUSES, Deleted, Paged, ProjectOut, Updated, ident
 
-PROJECT_COLUMNS = ("id, name, description, owner_id, status, task_count, todo_count,"
-                   " in_progress_count, done_count, created_at, updated_at")
+OUT_FIELDS = ("id", "name", "description", "owner_id", "status", "visibility", "workspace_role",
+              "created_at", "updated_at")
 
 
 def project_out(row: dict) -> dict:
     """A project row with its maintained counts grouped under ``task_counts``."""
-    out = {k: row[k] for k in ("id", "name", "description", "owner_id", "status",
-                               "created_at", "updated_at")}
+    out = {k: row[k] for k in OUT_FIELDS}
     out["task_counts"] = {"total": row["task_count"], "todo": row["todo_count"],
                           "in_progress": row["in_progress_count"], "done": row["done_count"]}
+    out["my_role"] = row["role"]
     return out
-
-
-def get_project_or_404(db, project_id: int) -> dict:
-    row = db.fetchone(f"SELECT {PROJECT_COLUMNS} FROM projects WHERE id = ?", (project_id,))
-    if row is None:
-        raise ApiError(404, f"Project {project_id} not found")
-    return row
 
 
 class ProjectListQuery(Page):
@@ -42,6 +35,9 @@ class ProjectWrite(Schema):
     name = Text(required=True, max_len=200, example="Website relaunch")
     description = Text(max_len=5000, allow_empty=True, example="")
     status = Choice(PROJECT_STATUSES)
+    visibility = Choice(VISIBILITIES, description="workspace (default) or private")
+    workspace_role = Choice(WORKSPACE_ROLES,
+                            description="The role of every member in a workspace project")
 
 
 class ProjectPage(Paged):
@@ -59,70 +55,81 @@ class ProjectCreated(Schema):
 def build_projects_app(kernel) -> Lcore:
     app = Lcore()
 
-    @app.get("/", name="list_projects", auth=True, query=ProjectListQuery, returns=ProjectPage)
+    @app.get("/", name="list_projects", auth=True, share=True, query=ProjectListQuery,
+             returns=ProjectPage)
     def list_projects():
-        """List projects (archived ones only with ``include_archived=1`` or ``status``)."""
+        """The projects you can see (archived ones only with include_archived=1 or status)."""
         args = ProjectListQuery.validate()
         status, everything = args.get("status"), args.get("include_archived", False)
         page, limit = args["page"], args["limit"]
-        offset = (page - 1) * limit
         if status:
-            where, params = "WHERE status = ?", [status]
+            where, params = ["p.status = ?"], [status]
         elif everything:
-            where, params = "", []
+            where, params = [], []
         else:
-            where, params = "WHERE status != ?", ["archived"]
+            where, params = ["p.status != ?"], ["archived"]
+        access = kernel.access()
+        access.and_where(where, params, "p.id", visibility="p.visibility")
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        extra, role_params = access.columns()
         db = kernel.db
-        rows = db.fetchall(
-            f"SELECT {PROJECT_COLUMNS} FROM projects {where} ORDER BY id LIMIT ? OFFSET ?",
-            (*params, limit, offset))
-        total = db.count("projects", where.removeprefix("WHERE "), params)
-        return {"projects": kernel.represent("project", [project_out(r) for r in rows]),
+        rows = db.fetchall(f"{PROJECT_ROW}{extra} FROM projects p {clause} ORDER BY p.id"
+                           " LIMIT ? OFFSET ?", (*role_params, *params, limit, (page - 1) * limit))
+        total = db.scalar(f"SELECT COUNT(*) FROM projects p {clause}", params)
+        projects = [project_out(r) for r in access.annotate(rows)]
+        return {"projects": kernel.represent("project", projects),
                 "total": total, "page": page, "limit": limit}
 
-    @app.get("/<id:int>", name="get_project", auth=True, returns=ProjectOut)
+    @app.get("/<id:int>", name="get_project", auth=True, role="viewer", project_arg="id",
+             returns=ProjectOut)
     def get_project(id):
-        """A project with its task counts by status."""
-        return kernel.represent("project", [project_out(get_project_or_404(kernel.db, id))])[0]
+        """A project with its task counts by status, and your role in it."""
+        return kernel.represent("project", [project_out(kernel.access().project(id))])[0]
 
     @app.post("/", name="create_project", auth="projects:create", body=ProjectWrite,
               status=201, returns=ProjectCreated)
     def create_project():
-        """Create a project (admin)."""
+        """Create a project (admins; members too with APP_PROJECT_CREATORS=members).
+
+        You become its owner.
+        """
         actor = kernel.current_user()
         values = ProjectWrite.validate(json_body())
         values.setdefault("description", "")
         db = kernel.db
         with db.transaction():
             project_id = db.insert("projects", {**values, "owner_id": actor["id"]})
-            project = project_out(get_project_or_404(db, project_id))
+            add_owner(db, project_id, actor["id"])
+            project = project_out(kernel.access().project(project_id))
             kernel.emit(events.ProjectCreated(actor=actor, project=project))
         response.status = 201
         return {"id": project_id, "name": values["name"], "created": True}
 
-    @app.put("/<id:int>", name="update_project", auth="projects:update", body=ProjectWrite,
-             returns=Updated)
+    @app.put("/<id:int>", name="update_project", auth=True, role="owner", project_arg="id",
+             body=ProjectWrite, returns=Updated)
     def update_project(id):
-        """Update a project's name, description and status (admin; status archived archives)."""
+        """Update a project's name, description, status, visibility (owners; archived archives)."""
         actor = kernel.current_user()
         values = ProjectWrite.validate(json_body())
-        db = kernel.db
+        db, access = kernel.db, kernel.access()
         with db.transaction():
-            before = project_out(get_project_or_404(db, id))
+            before = project_out(access.project(id, "owner"))
             changes = {k: [before[k], v] for k, v in values.items() if before[k] != v}
             if changes:
                 db.update("projects", id, {k: new for k, (_, new) in changes.items()})
-                project = project_out(get_project_or_404(db, id))
+                access.forget(id)
+                project = project_out(access.project(id))
                 kernel.emit(events.ProjectUpdated(actor=actor, project=project, changes=changes))
         return {"id": id, "updated": True}
 
-    @app.delete("/<id:int>", name="delete_project", auth="projects:delete", returns=Deleted)
+    @app.delete("/<id:int>", name="delete_project", auth=True, role="owner", project_arg="id",
+                returns=Deleted)
     def delete_project(id):
-        """Delete a project with its tasks, comments and attachment files (admin)."""
+        """Delete a project with its tasks, comments and attachment files (owners)."""
         actor = kernel.current_user()
         db = kernel.db
         with db.transaction():
-            project = project_out(get_project_or_404(db, id))
+            project = project_out(kernel.access().project(id, "owner"))
             files = [r["attachment"] for r in db.fetchall(
                 "SELECT attachment FROM tasks WHERE project_id = ? AND attachment IS NOT NULL",
                 (id,))]
@@ -135,4 +142,5 @@ def build_projects_app(kernel) -> Lcore:
     tasks.add_task_routes(app, kernel)
     attachments.add_attachment_routes(app, kernel)
     dashboard.add_dashboard_routes(app, kernel)
+    members.add_member_routes(app, kernel)
     return app

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._roles import ROLES as PROJECT_ROLES
+from .._roles import VISIBILITIES, WORKSPACE_ROLES
 from .._schema import Boolean, Choice, Integer, ListOf, Number, Object, Schema, String
 
-ROLES = ("admin", "member")
+ROLES = ("admin", "member", "guest")
 TASK_STATUSES = ("todo", "in_progress", "done")
 PRIORITIES = ("low", "medium", "high")
 PROJECT_STATUSES = ("active", "on_hold", "completed", "archived")
@@ -43,7 +45,8 @@ class UserOut(Schema):
 
     id = ident()
     username = String(required=True)
-    email = String(required=True)
+    email = String(required=True, nullable=True,
+                   description="Shown to admins and to the user themself, null to others")
     role = Choice(ROLES, required=True)
     is_active = Boolean(required=True)
     avatar = String(required=True, nullable=True)
@@ -71,6 +74,13 @@ class ProjectOut(Schema):
     created_at = timestamp(required=True)
     updated_at = timestamp(required=True, nullable=True)
     task_counts = Object(TaskCounts, required=True)
+    visibility = Choice(VISIBILITIES, required=True,
+                        description="workspace: every member has workspace_role; private: "
+                                    "members only")
+    workspace_role = Choice(WORKSPACE_ROLES, required=True,
+                            description="The role every workspace member has in a "
+                                        "workspace-visible project")
+    my_role = Choice(PROJECT_ROLES, required=True, description="The caller's role in the project")
 
 
 class TaskOut(Schema):
@@ -99,8 +109,9 @@ class CommentOut(Schema):
 
     id = ident()
     task_id = ident()
-    user_id = ident()
-    username = String(required=True)
+    user_id = Integer(required=True, nullable=True, minimum=1,
+                      description="null for a comment made through a share link")
+    username = String(required=True, description="The author (a share link's label)")
     body = String(required=True)
     created_at = timestamp(required=True)
 

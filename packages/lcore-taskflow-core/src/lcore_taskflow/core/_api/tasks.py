@@ -56,10 +56,8 @@ TASK_SELECT = (
     " t.created_at, t.updated_at, a.username AS assignee_name"
     " FROM tasks t LEFT JOIN users a ON a.id = t.assignee_id")
 COMMENT_SELECT = (
-    "SELECT c.id, c.task_id, c.user_id, u.username, c.body, c.created_at"
-    " FROM comments c JOIN users u ON u.id = c.user_id")
-PROJECT_COUNTS = ("SELECT id, task_count, todo_count, in_progress_count, done_count,"
-                  " change_seq, tombstone_floor FROM projects WHERE id = ?")
+    "SELECT c.id, c.task_id, c.user_id, COALESCE(u.username, c.author) AS username, c.body,"
+    " c.created_at FROM comments c LEFT JOIN users u ON u.id = c.user_id")
 
 
 def get_task_or_404(db, project_id: int, task_id: int) -> dict:
@@ -67,13 +65,6 @@ def get_task_or_404(db, project_id: int, task_id: int) -> dict:
     row = db.fetchone(TASK_SELECT + " WHERE t.id = ? AND t.project_id = ?", (task_id, project_id))
     if row is None:
         raise ApiError(404, f"Task {task_id} not found in project {project_id}")
-    return row
-
-
-def require_project(db, project_id: int) -> dict:
-    row = db.fetchone(PROJECT_COUNTS, (project_id,))
-    if row is None:
-        raise ApiError(404, f"Project {project_id} not found")
     return row
 
 
@@ -200,13 +191,17 @@ class CommentCreated(Schema):
     created = Boolean(required=True)
 
 
-def _task_values(db, schema: type[Schema], data: dict) -> dict:
-    def active(assignee: int) -> str | None:
-        if db.fetchone("SELECT id FROM users WHERE id = ? AND is_active = 1", (assignee,)):
-            return None
-        return f"assignee_id {assignee} is not an active user"
+def _task_values(kernel, project_id: int, schema: type[Schema], data: dict) -> dict:
+    def assignable(assignee: int) -> str | None:
+        user = kernel.db.fetchone("SELECT id, username, role FROM users WHERE id = ?"
+                                  " AND is_active = 1", (assignee,))
+        if user is None:
+            return f"assignee_id {assignee} is not an active user"
+        if kernel.access(user).role(project_id) is None:
+            return f"assignee_id {assignee} ({user['username']}) cannot see project {project_id}"
+        return None
 
-    return schema.validate(data, assignee_id=active)
+    return schema.validate(data, assignee_id=assignable)
 
 
 def _assigned(kernel, db, actor, task: dict, previous: int | None = None) -> None:
@@ -305,8 +300,8 @@ def _count(db, project: dict, where: list[str], params: list) -> int:
 
 def add_task_routes(app, kernel) -> None:
 
-    @app.get("/<pid:int>/tasks", name="list_tasks", auth=True, query=TaskListQuery,
-             returns=TaskList)
+    @app.get("/<pid:int>/tasks", name="list_tasks", auth=True, role="viewer",
+             query=TaskListQuery, returns=TaskList)
     def list_tasks(pid):
         """Tasks of a project: filters status, priority, assignee_id, q, due; paginated."""
         db = kernel.db
@@ -314,7 +309,7 @@ def add_task_routes(app, kernel) -> None:
         where, params = _filters(kernel, args)
         sort, page, limit = args["sort"], args["page"], args["limit"]
         offset = (page - 1) * limit
-        project = require_project(db, pid)
+        project = kernel.access().project(pid)
         order = "t.id" if sort == "id" else "t.status, t.position, t.id"
         rows = db.fetchall(f"{TASK_SELECT} WHERE {' AND '.join(['t.project_id = ?', *where])}"
                            f" ORDER BY {order} LIMIT ? OFFSET ?", (pid, *params, limit, offset))
@@ -322,13 +317,14 @@ def add_task_routes(app, kernel) -> None:
                 "total": _count(db, project, where, params), "page": page, "limit": limit,
                 "cursor": project["change_seq"]}
 
-    @app.get("/<pid:int>/tasks/changes", name="task_changes", auth=True, query=ChangesQuery,
+    @app.get("/<pid:int>/tasks/changes", name="task_changes", auth=True, role="viewer",
+             query=ChangesQuery,
              returns=TaskChanges, responses=((304, "Nothing changed since the cursor"),))
     def task_changes(pid):
         """What changed on the board since ``cursor``: 304 when nothing did."""
         since = ChangesQuery.validate()["since"]
         db = kernel.db
-        project = require_project(db, pid)
+        project = kernel.access().project(pid)
         seq = project["change_seq"]
         if since == seq:
             return HTTPResponse(status=304)
@@ -346,14 +342,14 @@ def add_task_routes(app, kernel) -> None:
         return {"cursor": seq, "reset": False, "tasks": kernel.represent("task", rows),
                 "deleted": deleted, "task_counts": counts}
 
-    @app.post("/<pid:int>/tasks", name="create_task", auth=True, body=TaskCreate, status=201,
-              returns=TaskCreated)
+    @app.post("/<pid:int>/tasks", name="create_task", auth=True, role="editor", body=TaskCreate,
+              status=201, returns=TaskCreated)
     def create_task(pid):
         """Create a task in a project (at the end of its column); the assignee is notified."""
         actor = kernel.current_user()
         db = kernel.db
         data = json_body()
-        values = _task_values(db, TaskCreate, data)
+        values = _task_values(kernel, pid, TaskCreate, data)
         extra = {k: data[k] for k in kernel.task_fields if k in data}
         before_id = values.pop("before_id", None)
         values.setdefault("description", "")
@@ -372,7 +368,8 @@ def add_task_routes(app, kernel) -> None:
         return {"id": task_id, "title": task["title"], "created": True,
                 "position": task["position"]}
 
-    @app.get("/<pid:int>/tasks/<tid:int>", name="get_task", auth=True, returns=TaskDetail)
+    @app.get("/<pid:int>/tasks/<tid:int>", name="get_task", auth=True, role="viewer",
+             returns=TaskDetail)
     def get_task(pid, tid):
         """A task with its latest comments (the full thread is paginated separately)."""
         db = kernel.db
@@ -393,7 +390,7 @@ def add_task_routes(app, kernel) -> None:
             allowed = ", ".join([*UPDATABLE, *sorted(kernel.task_fields)])
             raise ApiError(422, f"No field to update (allowed: {allowed})",
                            fields={"body": "no updatable field"})
-        values = _task_values(db, TaskUpdate, data)
+        values = _task_values(kernel, pid, TaskUpdate, data)
         moving = "before_id" in data
         before_id = values.pop("before_id", None)
         with db.transaction():
@@ -424,12 +421,12 @@ def add_task_routes(app, kernel) -> None:
 
     for method in ("put", "patch"):
         getattr(app, method)("/<pid:int>/tasks/<tid:int>", name=f"{method}_task", auth=True,
-                             body=TaskUpdate, returns=TaskUpdated)(update_task)
+                             role="editor", body=TaskUpdate, returns=TaskUpdated)(update_task)
 
-    @app.delete("/<pid:int>/tasks/<tid:int>", name="delete_task", auth="tasks:delete",
+    @app.delete("/<pid:int>/tasks/<tid:int>", name="delete_task", auth=True, role="owner",
                 returns=Deleted)
     def delete_task(pid, tid):
-        """Delete a task with its comments and attachment (admin)."""
+        """Delete a task with its comments and attachment (the project's owners)."""
         actor = kernel.current_user()
         db = kernel.db
         with db.transaction():
@@ -445,7 +442,7 @@ def add_task_routes(app, kernel) -> None:
         return {"id": tid, "deleted": True}
 
     @app.get("/<pid:int>/tasks/<tid:int>/comments", name="list_comments", auth=True,
-             query=CommentPage, returns=CommentList)
+             role="viewer", query=CommentPage, returns=CommentList)
     def list_comments(pid, tid):
         """A task's comments, oldest first, a page at a time."""
         db = kernel.db
@@ -458,7 +455,7 @@ def add_task_routes(app, kernel) -> None:
         return {"comments": rows, "total": task["comment_count"], "page": page, "limit": limit}
 
     @app.post("/<pid:int>/tasks/<tid:int>/comments", name="add_comment", auth=True,
-              body=CommentCreate, status=201, returns=CommentCreated)
+              role="commenter", body=CommentCreate, status=201, returns=CommentCreated)
     def add_comment(pid, tid):
         """Add a comment to a task."""
         actor = kernel.current_user()
@@ -466,25 +463,27 @@ def add_task_routes(app, kernel) -> None:
         task = get_task_or_404(db, pid, tid)
         body = CommentCreate.validate(json_body())["body"]
         with db.transaction():
+            author = None if actor["id"] else actor["username"]  # a share link
             comment_id = db.insert("comments", {"task_id": tid, "user_id": actor["id"],
-                                                "body": body})
+                                                "author": author, "body": body})
             comment = db.fetchone(f"{COMMENT_SELECT} WHERE c.id = ?", (comment_id,))
             kernel.emit(events.CommentAdded(actor=actor, task=task, comment=comment))
         response.status = 201
         return {"id": comment_id, "task_id": tid, "created": True}
 
     @app.delete("/<pid:int>/tasks/<tid:int>/comments/<cid:int>", name="delete_comment",
-                auth=True, returns=Deleted, responses=(403,))
+                auth=True, role="commenter", returns=Deleted, responses=(403,))
     def delete_comment(pid, tid, cid):
-        """Delete a comment (its author, or an admin)."""
+        """Delete a comment (its author, or the project's owners)."""
         actor = kernel.current_user()
         db = kernel.db
         task = get_task_or_404(db, pid, tid)
         comment = db.fetchone(f"{COMMENT_SELECT} WHERE c.id = ? AND c.task_id = ?", (cid, tid))
         if comment is None:
             raise ApiError(404, f"Comment {cid} not found on task {tid}")
-        mine = comment["user_id"] == actor["id"]
-        kernel.require("comments:delete:own" if mine else "comments:delete", cid)
+        mine = actor["id"] is not None and comment["user_id"] == actor["id"]
+        if not mine:
+            kernel.access().project(pid, "owner")
         with db.transaction():
             db.delete("comments", cid)
             kernel.emit(events.CommentDeleted(actor=actor, task=task, comment=comment))

@@ -107,6 +107,12 @@ def get_user_or_404(db, user_id: int) -> dict:
     return public_user(row)
 
 
+def _shown(kernel, rows: list[dict]) -> list[dict]:
+    """The users as the caller may see them (emails hidden), with plugins' fields."""
+    access = kernel.access()
+    return kernel.represent("user", [access.shown_user(public_user(u)) for u in rows])
+
+
 def build_users_app(kernel) -> Lcore:
     app = Lcore()
     limit_ = kernel.limits.limit
@@ -120,28 +126,38 @@ def build_users_app(kernel) -> Lcore:
         args = UserListQuery.validate()
         role, page, limit = args.get("role"), args["page"], args["limit"]
         offset = (page - 1) * limit
-        where, params = ("WHERE role = ?", [role]) if role else ("", [])
+        conditions, params = (["role = ?"], [role]) if role else ([], [])
+        visible, extra = kernel.access().users_where()
+        if visible:
+            conditions.append(visible)
+            params += extra
+        where = " AND ".join(conditions)
         db = kernel.db
         users = db.fetchall(
-            f"SELECT {PUBLIC_COLUMNS} FROM users {where} ORDER BY id LIMIT ? OFFSET ?",
-            (*params, limit, offset))
-        total = db.count("users", "role = ?" if role else "", params)
-        return {"users": kernel.represent("user", [public_user(u) for u in users]),
-                "total": total, "page": page, "limit": limit}
+            f"SELECT {PUBLIC_COLUMNS} FROM users {'WHERE ' + where if where else ''}"
+            " ORDER BY id LIMIT ? OFFSET ?", (*params, limit, offset))
+        total = db.count("users", where, params)
+        return {"users": _shown(kernel, users), "total": total, "page": page, "limit": limit}
 
     @app.get("/search", name="search_users", auth=True, query=UserSearchQuery,
              returns=UserMatches)
     @limit_("users:search", default, window)
     def search_users():
-        """Users whose username or email contains ``q`` (case-insensitive)."""
+        """Users whose username (admins: or email) contains ``q`` (case-insensitive)."""
         q = UserSearchQuery.validate()["q"]
         escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         pattern = f"%{escaped}%"
+        access = kernel.access()
+        # Only admins may find people by address: a match would reveal it.
+        match = ("(lower(username) LIKE ? ESCAPE '\\' OR lower(email) LIKE ? ESCAPE '\\')"
+                 if access.admin else "lower(username) LIKE ? ESCAPE '\\'")
+        params = [pattern, pattern] if access.admin else [pattern]
+        visible, extra = access.users_where()
+        if visible:
+            match, params = f"{match} AND {visible}", [*params, *extra]
         users = kernel.db.fetchall(
-            f"SELECT {PUBLIC_COLUMNS} FROM users WHERE lower(username) LIKE ? ESCAPE '\\'"
-            " OR lower(email) LIKE ? ESCAPE '\\' ORDER BY id LIMIT 100", (pattern, pattern))
-        return {"users": kernel.represent("user", [public_user(u) for u in users]),
-                "total": len(users)}
+            f"SELECT {PUBLIC_COLUMNS} FROM users WHERE {match} ORDER BY id LIMIT 100", params)
+        return {"users": _shown(kernel, users), "total": len(users)}
 
     @app.get("/me/tasks", name="my_tasks", auth=True, query=MyTasksQuery, returns=MyTaskPage)
     def my_tasks():
@@ -150,9 +166,12 @@ def build_users_app(kernel) -> Lcore:
         args = MyTasksQuery.validate()
         status, page, limit = args.get("status"), args["page"], args["limit"]
         offset = (page - 1) * limit
-        where, params = "t.assignee_id = ?", [user["id"]]
+        conditions, params = ["t.assignee_id = ?"], [user["id"]]
         if status:
-            where, params = where + " AND t.status = ?", [*params, status]
+            conditions.append("t.status = ?")
+            params.append(status)
+        kernel.access().and_where(conditions, params, "t.project_id")
+        where = " AND ".join(conditions)
         db = kernel.db
         rows = db.fetchall(
             f"{TASK_SELECT.replace(' FROM tasks t', ', p.name AS project_name FROM tasks t')}"
@@ -167,7 +186,11 @@ def build_users_app(kernel) -> Lcore:
     @limit_("users:get", 200, 60)
     def get_user(id):
         """Fetch a team member by id."""
-        return kernel.represent("user", [get_user_or_404(kernel.db, id)])[0]
+        visible, params = kernel.access().users_where()
+        if visible and not kernel.db.fetchone(f"SELECT id FROM users WHERE id = ? AND {visible}",
+                                              (id, *params)):
+            raise ApiError(404, f"User {id} not found")
+        return _shown(kernel, [get_user_or_404(kernel.db, id)])[0]
 
     @app.post("/", name="create_user", auth="users:create", body=UserCreate, status=201,
               returns=UserCreated, responses=((409, "The username or email is taken"),))
