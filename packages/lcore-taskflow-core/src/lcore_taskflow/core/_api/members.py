@@ -14,7 +14,7 @@ from lcore import HTTPResponse, request, response
 
 from .. import _shares, events
 from .._errors import ApiError
-from .._roles import RANK_SQL, ROLES, SHARE_ROLES
+from .._roles import RANK, ROLES, SHARE_ROLES
 from .._schema import Boolean, Choice, Integer, ListOf, Number, Schema, String, Text
 from .._validation import json_body
 from .replies import ident, timestamp
@@ -88,17 +88,17 @@ def members_of(db, project_id: int) -> dict:
         "SELECT t.id AS team_id, t.name, pt.role FROM project_teams pt JOIN teams t"
         " ON t.id = pt.team_id WHERE pt.project_id = ? ORDER BY lower(t.name)", (project_id,))
     rows = db.fetchall(
-        "SELECT m.user_id, u.username, m.role, 'direct' AS via, 0 AS team_order"
+        "SELECT m.user_id, u.username, m.role, 'direct' AS via"
         " FROM project_members m JOIN users u ON u.id = m.user_id WHERE m.project_id = ?"
         " UNION ALL"
-        " SELECT tm.user_id, u.username, pt.role, t.name AS via, 1 AS team_order"
+        " SELECT tm.user_id, u.username, pt.role, t.name AS via"
         " FROM project_teams pt JOIN teams t ON t.id = pt.team_id"
         " JOIN team_members tm ON tm.team_id = pt.team_id JOIN users u ON u.id = tm.user_id"
-        f" WHERE pt.project_id = ? ORDER BY {RANK_SQL.format('role')} DESC, team_order, via",
-        (project_id, project_id))
+        " WHERE pt.project_id = ?", (project_id, project_id))
+    # Each user once: the highest role, a direct one before a team's, teams by name.
+    rows.sort(key=lambda r: (-RANK[r["role"]], r["via"] != "direct", r["via"]))
     users: dict[int, dict] = {}
     for row in rows:
-        row.pop("team_order")
         users.setdefault(row["user_id"], row)
     listed = sorted(users.values(), key=lambda r: r["username"].lower())
     return {"users": listed, "teams": teams}

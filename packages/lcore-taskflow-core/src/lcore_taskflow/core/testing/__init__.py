@@ -8,6 +8,8 @@ pytest plugin :mod:`lcore_taskflow.pytest_taskflow`, registered as the
 enough to use them.  See ``docs/testing.md``.
 
 * :func:`make_app` — an assembled app on a temporary SQLite file;
+* :func:`make_project`, :func:`make_private`, :func:`with_project_role`,
+  :func:`project_roles` — projects and users with a given project role;
 * :class:`Client` — in-process requests as a user (``as_user``) or with a
   real bearer token (:func:`login`);
 * :class:`HeaderIdentity` — test-only identity from the ``X-Test-User``
@@ -27,6 +29,7 @@ enough to use them.  See ``docs/testing.md``.
 
 from __future__ import annotations
 
+from ._access import make_private, make_project, project_roles, with_project_role
 from ._apps import (
     FAST_CONFIG,
     ROOMY_AUTH,
@@ -60,11 +63,15 @@ __all__ = [
     "installed_plugin",
     "login",
     "make_app",
+    "make_private",
+    "make_project",
     "multipart",
     "private_imports",
+    "project_roles",
     "quiet_test_warnings",
     "require_postgres",
     "skip_or_fail",
     "user_ids",
     "wait_until",
+    "with_project_role",
 ]
