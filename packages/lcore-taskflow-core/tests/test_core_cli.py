@@ -54,7 +54,7 @@ def test_plugins_lists_core(cli):
     lines = proc.stdout.splitlines()
     assert lines[0].split()[:5] == ["name", "version", "source", "enabled", "hooks"]
     core = next(line for line in lines if line.startswith("core "))
-    assert "0.2.0" in core and "builtin" in core and "yes" in core
+    assert "0.3.0" in core and "builtin" in core and "yes" in core
     assert "mounts" in core and "migrations" in core and "event" in core
 
 

@@ -19,7 +19,7 @@ class LabelsPlugin:
 
     name = "labels"
     version = __version__
-    core_api = "1.0"
+    core_api = "1.1"
 
     @hookimpl
     def taskflow_migrations(self):

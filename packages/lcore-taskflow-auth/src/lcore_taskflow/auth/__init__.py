@@ -4,7 +4,7 @@
 installs it into any Lcore app with ``app.install(TaskFlowAuth(config))``.
 """
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 from ._extension import TaskFlowAuth
 from ._plugin import AuthPlugin

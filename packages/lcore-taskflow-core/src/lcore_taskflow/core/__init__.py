@@ -13,7 +13,7 @@ are private and change without notice.  Compatibility: see ``CORE_API`` and
 
 from __future__ import annotations
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 from . import events
 from ._access import role_policy

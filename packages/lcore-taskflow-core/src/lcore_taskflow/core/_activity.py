@@ -54,8 +54,35 @@ def summarize(event: ev.Event) -> str | None:
         return f"{actor} commented on '{_title(event)}'"
     if isinstance(event, ev.AttachmentAdded):
         return f"{actor} attached a file to '{_title(event)}'"
+    access = _access(event, actor)
+    if access is not None:
+        return access
     summary = getattr(event, "summary", None)
     return summary() if callable(summary) else None
+
+
+def _member_name(member: dict) -> str:
+    return member.get("username") or f"team {member.get('name')}"
+
+
+def _access(event: ev.Event, actor: str) -> str | None:
+    """Membership, team and share-link changes (who can see a project is news to its team)."""
+    project = (getattr(event, "project", None) or {}).get("name", "")
+    if isinstance(event, ev.ProjectMemberAdded):
+        return (f"{actor} gave {_member_name(event.member)} the {event.member['role']} role in "
+                f"'{project}'")
+    if isinstance(event, ev.ProjectMemberUpdated):
+        return (f"{actor} changed {_member_name(event.member)}'s role in '{project}' from "
+                f"{event.previous_role} to {event.member['role']}")
+    if isinstance(event, ev.ProjectMemberRemoved):
+        return f"{actor} removed {_member_name(event.member)} from '{project}'"
+    if isinstance(event, ev.ShareCreated):
+        return f"{actor} created a {event.share['role']} share link for '{project}'"
+    if isinstance(event, ev.ShareRevoked):
+        return f"{actor} revoked a share link of '{project}'"
+    if isinstance(event, ev.TeamCreated):
+        return f"{actor} created team {event.team['name']}"
+    return None
 
 
 def record(kernel, event: ev.Event) -> None:

@@ -21,7 +21,7 @@ from . import hookspecs
 ENTRY_POINT_GROUP = "lcore_taskflow.plugins"
 #: The plugin API of this core (``major.minor``).  A plugin declares the one
 #: it was written for as ``core_api = "1.0"``: same major, minor at most ours.
-CORE_API = "1.0"
+CORE_API = "1.1"  # 1.1: project access (role=, kernel.access(), taskflow_project_access)
 hookimpl = pluggy.HookimplMarker(hookspecs.PROJECT)
 hookspec = hookspecs.hookspec
 log = logging.getLogger("lcore_taskflow.plugins")

@@ -9,7 +9,7 @@ hook in :mod:`lcore_taskflow.notify.hookspecs` and listen for
 
 from __future__ import annotations
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 from ._events import NotificationFailed, NotificationSent
 from ._extension import TaskFlowNotify

@@ -93,7 +93,7 @@ class NotifyPlugin:
 
     name = "notify"
     version = __version__
-    core_api = "1.0"
+    core_api = "1.1"
 
     def __init__(self) -> None:
         self.outbox: Outbox | None = None

@@ -7,7 +7,7 @@ installs :class:`TaskFlowUI`.
 
 from __future__ import annotations
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 from ._extension import TaskFlowUI
 from ._plugin import UIPlugin
