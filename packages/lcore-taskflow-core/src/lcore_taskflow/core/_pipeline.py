@@ -234,10 +234,8 @@ def check(kernel, rule: Rule, args: dict[str, Any]) -> None:
         raise refusal
     if is_share(user) and not (rule.role or rule.share):
         raise ApiError(403, f"A share link opens project {user['share_project']} only")
-    if rule.action is not None:
-        kernel.require(rule.action)
+    project_id = args.get(rule.project_arg) if rule.role is not None else None
     if rule.role is not None:
-        if rule.project_arg not in args:
-            raise RuntimeError(f"route option role={rule.role!r} needs the path argument "
-                               f"<{rule.project_arg}:int> (or name it with project_arg=)")
-        kernel.access().project(args[rule.project_arg], rule.role)
+        kernel.access().project(project_id, rule.role)
+    if rule.action is not None:  # a project route passes its project: the resource
+        kernel.require(rule.action, project_id)

@@ -208,8 +208,9 @@ def taskflow_authorize(user, action, resource, kernel):
     ``kernel.require(action)``); what a caller may do *in a project* is its
     project role instead (``taskflow_project_access``).  ``action`` is a
     string such as ``"projects:create"`` or ``"users:update"``;
-    ``resource`` is the object acted on (a user id for ``users:update``,
-    otherwise often ``None``).  Return ``True`` to allow, ``False`` to deny,
+    ``resource`` is the object acted on: the project id on a route that
+    declares both ``auth="<action>"`` and ``role=`` (checked after the role),
+    a user id for ``users:update``, otherwise often ``None``.  Return ``True`` to allow, ``False`` to deny,
     ``None`` for no opinion.  All answers are combined, whatever the order
     of the plugins: any ``False`` denies, else any ``True`` allows, else the
     request is denied with 403.  The auth package's policy
