@@ -31,9 +31,9 @@ def secret(app):
 
 def test_a_private_project_is_invisible_to_outsiders(app, secret, alice):
     pid, task = secret["pid"], secret["task"]
-    for path in (f"/api/projects/{pid}", f"/api/projects/{pid}/tasks",
-                 f"/api/projects/{pid}/tasks/{task}", f"/api/projects/{pid}/members",
-                 f"/api/projects/{pid}/tasks/changes", f"/api/projects/{pid}/tasks/{task}/comments"):
+    base = f"/api/projects/{pid}"
+    for path in (base, f"{base}/tasks", f"{base}/tasks/{task}", f"{base}/members",
+                 f"{base}/tasks/changes", f"{base}/tasks/{task}/comments"):
         reply = alice.get(path)
         assert reply.status == 404, path
         assert "Secret" not in reply.text

@@ -210,12 +210,13 @@ def taskflow_authorize(user, action, resource, kernel):
     string such as ``"projects:create"`` or ``"users:update"``;
     ``resource`` is the object acted on: the project id on a route that
     declares both ``auth="<action>"`` and ``role=`` (checked after the role),
-    a user id for ``users:update``, otherwise often ``None``.  Return ``True`` to allow, ``False`` to deny,
-    ``None`` for no opinion.  All answers are combined, whatever the order
-    of the plugins: any ``False`` denies, else any ``True`` allows, else the
-    request is denied with 403.  The auth package's policy
-    (:func:`lcore_taskflow.core.role_policy`) answers ``None`` for actions
-    it does not know, so a plugin's ``True`` can allow a member one.
+    a user id for ``users:update``, otherwise often ``None``.  Return
+    ``True`` to allow, ``False`` to deny, ``None`` for no opinion.  All
+    answers are combined, whatever the order of the plugins: any ``False``
+    denies, else any ``True`` allows, else the request is denied with 403.
+    The auth package's policy (:func:`lcore_taskflow.core.role_policy`)
+    answers ``None`` for actions it does not know, so a plugin's ``True``
+    can allow a member one.
     """
 
 
