@@ -137,7 +137,11 @@ def build_auth_app(kernel) -> tuple[Lcore, Callable[[str, str], dict[str, Any] |
         values = Login.validate(json_body())
         user = kernel.users.authenticate(values["username"], values["password"])
         if user is None:
+            kernel.audit("auth.login_failed", target=f"user:{values['username'][:64]}",
+                         actor=None, details={"via": "password"})
             raise ApiError(401, "Invalid username or password")
+        kernel.audit("auth.login", target=f"user:{user['username']}", actor=user,
+                     details={"via": "password"})
         return _session(kernel, user)
 
     @app.post("/register", name="register", auth=False, body=Register, status=201,
@@ -167,7 +171,10 @@ def build_auth_app(kernel) -> tuple[Lcore, Callable[[str, str], dict[str, Any] |
         """Revoke the token (or the cookie's) this request signs in with; clear the cookie."""
         payload = token_payload(kernel, request_token(request, ("bearer", "cookie"), kernel))
         if payload is not None and payload.get("jti"):
-            kernel.users.revoke(payload["jti"], payload["sub"], payload["exp"])
+            with kernel.db.transaction():
+                kernel.users.revoke(payload["jti"], payload["sub"], payload["exp"])
+                kernel.audit("auth.logout", target=f"user:{payload.get('username')}",
+                             actor={"id": payload["sub"], "username": payload.get("username")})
         response.delete_cookie(COOKIE_NAME, path=_cookie_path(kernel), httponly=True,
                                samesite="Lax", secure=secure_cookies(kernel))
         return {"message": "Logged out", "revoked": payload is not None}
@@ -188,7 +195,10 @@ def build_auth_app(kernel) -> tuple[Lcore, Callable[[str, str], dict[str, Any] |
         if values["new_password"] == current:
             raise ApiError(422, "Validation failed",
                            fields={"new_password": "new_password must differ from the current"})
-        kernel.users.set_password(user["id"], values["new_password"], actor=user)
+        with kernel.db.transaction():
+            kernel.users.set_password(user["id"], values["new_password"], actor=user)
+            kernel.audit("auth.password_changed", target=f"user:{user['username']}",
+                         actor=user)
         fresh = kernel.users.authenticate(user["username"], values["new_password"])
         return _session(kernel, fresh)
 

@@ -80,9 +80,14 @@ class CoreConfig:
     # Who may create projects (the creator becomes its owner): "admins" (the
     # seed) or "members" (guests never).
     project_creators: str = "admins"
+    # Audit-log entries older than this go with `taskflow audit prune`.
+    audit_retention_days: int = 365
 
     def validate(self) -> list[str]:
         errors = []
+        if self.audit_retention_days < 1:
+            errors.append(f"audit_retention_days: expected at least 1, got "
+                          f"{self.audit_retention_days}")
         if self.project_creators not in ("admins", "members"):
             errors.append(f"project_creators: expected admins or members, got "
                           f"{self.project_creators!r}")

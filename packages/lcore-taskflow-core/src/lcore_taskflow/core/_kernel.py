@@ -24,7 +24,7 @@ from typing import Any
 
 from lcore import HTTPResponse, Lcore, PluginError, Route, ctx, request
 
-from . import _compat
+from . import _audit, _compat
 from . import _config as cfg
 from . import _migrate as migrations
 from . import _plugins as plugins
@@ -534,6 +534,16 @@ class TaskFlow:
             raise ApiError(403, PERMISSION_MESSAGES.get(action, "Admin access required"))
         return user
 
+    def audit(self, action: str, *, target: str | None = None,
+              details: dict[str, Any] | None = None, actor: Any = _audit.CURRENT) -> None:
+        """Write an audit-log entry (``area.verb``) in the current transaction (SPEC §10).
+
+        ``actor`` defaults to the request's user: pass it (or ``None`` for
+        the system) outside a request.  ``target`` names what was acted on
+        (``"user:alice"``); ``details`` is a JSON-able dict.
+        """
+        _audit.record(self, action, target=target, details=details, actor=actor)
+
     def represent(self, kind: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Let plugins add their fields to ``rows`` (``taskflow_represent``), one call."""
         if rows and self.implemented("taskflow_represent"):
@@ -558,6 +568,7 @@ class TaskFlow:
         with self.database() as db, (
                 contextlib.nullcontext() if db.in_transaction else db.transaction()):
             record_activity(self, event)
+            _audit.record_event(self, event)
             for name, listener in self._event_callers():
                 try:
                     with db.transaction():

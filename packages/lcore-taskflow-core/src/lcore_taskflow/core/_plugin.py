@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from . import __version__, events
+from . import __version__, _audit, events
 from . import _migrate as migrations
+from ._api.audit import build_audit_app
 from ._api.projects import build_projects_app
 from ._api.system import build_system_app
 from ._api.teams import build_teams_app
@@ -46,6 +47,7 @@ class CorePlugin:
             ("/api/users/", build_users_app(kernel)),
             ("/api/projects/", build_projects_app(kernel)),
             ("/", build_teams_app(kernel)),
+            ("/", build_audit_app(kernel)),
             ("/", build_system_app(kernel, self)),
         ]
 
@@ -83,6 +85,16 @@ class CorePlugin:
         return None
 
     @hookimpl
+    def taskflow_cli_commands(self, subparsers):
+        audit = subparsers.add_parser("audit", help="the audit log").add_subparsers(
+            dest="audit_command", required=True)
+        prune = audit.add_parser("prune", help="delete entries older than "
+                                 "APP_AUDIT_RETENTION_DAYS (default 365)")
+        prune.add_argument("--days", type=int, metavar="N",
+                           help="keep N days instead (default: the setting)")
+        prune.set_defaults(handler=_prune_audit)
+
+    @hookimpl
     def taskflow_seed(self, db, kernel, options):
         sizes = {k: v for k, v in options.items() if k != "progress" and v}
         if not db.count("users"):
@@ -95,3 +107,14 @@ class CorePlugin:
         """Rate limits shared through Redis (``APP_REDIS_URL``), or a warning
         that they are per process when several workers serve the app."""
         kernel.limits.configure(kernel.config)
+
+
+def _prune_audit(kernel, args) -> int:
+    days = args.days or kernel.config.audit_retention_days
+    if days < 1:
+        print("--days: expected at least 1")
+        return 2
+    with kernel.database() as db, db.transaction():
+        removed = _audit.prune(db, days)
+    print(f"{removed} audit entr{'y' if removed == 1 else 'ies'} older than {days} days removed")
+    return 0
