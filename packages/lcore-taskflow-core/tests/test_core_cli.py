@@ -195,3 +195,19 @@ def test_attachments_sweep_removes_only_old_orphans(cli):
     assert sorted(p.name for p in uploads.iterdir()) == ["fresh-upload.txt", "kept.txt"]
     assert cli("attachments", "sweep", "--min-age", "0").returncode == 0
     assert [p.name for p in uploads.iterdir()] == ["kept.txt"]
+
+
+def test_audit_prune_keeps_the_retention_period(cli):
+    assert cli("db", "upgrade").returncode == 0
+    now = time.time()
+    with connect(cli.db) as db, db.transaction():
+        for age_days in (400, 366, 10):
+            db.insert("audit_log", {"at": now - age_days * 86400, "action": "auth.login",
+                                    "details": "{}"})
+    proc = cli("audit", "prune")
+    assert proc.returncode == 0, proc.stderr
+    assert "2 audit entries older than 365 days removed" in proc.stdout
+    assert query(cli.db, "SELECT COUNT(*) FROM audit_log") == [(1,)]
+    proc = cli("audit", "prune", "--days", "5")
+    assert "1 audit entry older than 5 days removed" in proc.stdout
+    assert cli("audit", "prune", "--days", "0").returncode == 2

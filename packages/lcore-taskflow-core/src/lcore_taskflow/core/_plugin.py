@@ -110,7 +110,7 @@ class CorePlugin:
 
 
 def _prune_audit(kernel, args) -> int:
-    days = args.days or kernel.config.audit_retention_days
+    days = kernel.config.audit_retention_days if args.days is None else args.days
     if days < 1:
         print("--days: expected at least 1")
         return 2
