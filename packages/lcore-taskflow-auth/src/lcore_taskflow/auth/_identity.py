@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from . import _sessions as sessions
 from ._tokens import bearer_token, issue_token, verify_token
 
 COOKIE_NAME = "session_user"
@@ -34,12 +35,21 @@ def token_payload(kernel, token: str | None) -> dict[str, Any] | None:
     return verify_token(token, secrets_of(kernel))
 
 
-def user_from_token(kernel, token: str | None) -> dict[str, Any] | None:
-    """The active user a valid, unrevoked token names, else ``None`` (never raises)."""
+def user_from_token(kernel, token: str | None,
+                    throttle: sessions.Throttle | None = None) -> dict[str, Any] | None:
+    """The active user a valid, unrevoked token names, else ``None`` (never raises).
+
+    With ``throttle``, the session's "last seen" is refreshed (once a minute).
+    """
     payload = token_payload(kernel, token)
     if payload is None:
         return None
-    return kernel.users.session(payload["sub"], payload.get("gen", 0), payload.get("jti"))
+    user = kernel.users.session(payload["sub"], payload.get("gen", 0), payload.get("jti"))
+    if user is not None:
+        user["session_id"] = payload.get("jti")
+        if throttle is not None:
+            sessions.touch(kernel, throttle, payload.get("jti"))
+    return user
 
 
 def new_token(kernel, user: dict[str, Any]) -> str:
@@ -85,7 +95,8 @@ def request_token(request, credentials, kernel) -> str | None:
 BAD_TOKEN = "Invalid, expired or revoked token"
 
 
-def identify(request, credentials, kernel, basic_check) -> dict[str, Any] | None:
+def identify(request, credentials, kernel, basic_check,
+             throttle: sessions.Throttle) -> dict[str, Any] | None:
     """The user of ``request`` by the first accepted credential present.
 
     A credential that is present but does not identify anyone leaves its
@@ -94,8 +105,13 @@ def identify(request, credentials, kernel, basic_check) -> dict[str, Any] | None
     environ = request.environ
     if "bearer" in credentials:
         token = bearer_token(request.get_header("Authorization"))
+        if token and token.startswith(sessions.PAT_PREFIX):
+            user = sessions.user_of_access_token(kernel, token, throttle)
+            if user is None:
+                environ["taskflow.auth_problem"] = "Invalid, expired or revoked access token"
+            return user
         if token:
-            user = user_from_token(kernel, token)
+            user = user_from_token(kernel, token, throttle)
             if user is None:
                 environ["taskflow.auth_problem"] = BAD_TOKEN
             return user
@@ -104,7 +120,7 @@ def identify(request, credentials, kernel, basic_check) -> dict[str, Any] | None
             environ["taskflow.auth_problem"] = ("The session cookie needs an X-Requested-With "
                                                 "header on this request (CSRF protection)")
             return None
-        user = user_from_token(kernel, cookie_token(request, kernel))
+        user = user_from_token(kernel, cookie_token(request, kernel), throttle)
         if user is None:
             environ["taskflow.auth_problem"] = "Session expired or signed out: sign in again"
         return user

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from lcore_taskflow.core import hookimpl, role_policy
 
 from . import __version__
+from . import _sessions as sessions
 from ._config import AuthConfig
 from ._identity import identify
 from ._middleware import AdminGuardHook, TokenAuthMiddleware
-from ._routes import build_auth_app
+from ._routes import build_auth_app, start_session
 
 
 class AuthPlugin:
@@ -18,10 +20,15 @@ class AuthPlugin:
 
     name = "auth"
     version = __version__
-    core_api = "1.0"
+    core_api = "1.1"
 
     def __init__(self) -> None:
         self._basic = None
+        self._throttle = sessions.Throttle()
+
+    @hookimpl
+    def taskflow_migrations(self):
+        return ("auth", Path(__file__).parent / "migrations")
 
     @hookimpl
     def taskflow_config_schema(self):
@@ -38,7 +45,12 @@ class AuthPlugin:
 
     @hookimpl
     def taskflow_identify(self, request, credentials, kernel) -> dict[str, Any] | None:
-        return identify(request, credentials, kernel, self._basic)
+        return identify(request, credentials, kernel, self._basic, self._throttle)
+
+    @hookimpl
+    def taskflow_sign_in(self, user, via, kernel) -> dict[str, Any]:
+        """Sessions for users another plugin verified (single sign-on)."""
+        return start_session(kernel, user, via)
 
     @hookimpl
     def taskflow_authorize(self, user, action, resource, kernel) -> bool:

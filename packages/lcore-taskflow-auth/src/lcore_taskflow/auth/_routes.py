@@ -26,10 +26,12 @@ from lcore_taskflow.core import (
     json_body,
 )
 
+from . import _sessions as sessions
+from ._account import add_account_routes, person
 from ._identity import COOKIE_NAME, new_token, request_token, token_payload
 
 MAX_PASSWORD_LENGTH = 1024
-ROLES = ("admin", "member")
+ROLES = ("admin", "member", "guest")
 
 
 class Login(Schema):
@@ -108,8 +110,10 @@ def _set_session_cookie(kernel, token: str) -> None:
                         secure=secure_cookies(kernel))
 
 
-def _session(kernel, user: dict[str, Any]) -> dict[str, Any]:
+def start_session(kernel, user: dict[str, Any], via: str = "password") -> dict[str, Any]:
+    """A token and the session cookie for ``user``, remembered in their session list."""
     token = new_token(kernel, user)
+    sessions.record(kernel, token, user, via, request)
     _set_session_cookie(kernel, token)
     return {"token": token, "expires_in": kernel.config.token_ttl,
             "user": {"id": user["id"], "username": user["username"], "role": user["role"]}}
@@ -142,7 +146,7 @@ def build_auth_app(kernel) -> tuple[Lcore, Callable[[str, str], dict[str, Any] |
             raise ApiError(401, "Invalid username or password")
         kernel.audit("auth.login", target=f"user:{user['username']}", actor=user,
                      details={"via": "password"})
-        return _session(kernel, user)
+        return start_session(kernel, user)
 
     @app.post("/register", name="register", auth=False, body=Register, status=201,
               returns=Registered, responses=((403, "Registration is closed"),
@@ -172,7 +176,8 @@ def build_auth_app(kernel) -> tuple[Lcore, Callable[[str, str], dict[str, Any] |
         payload = token_payload(kernel, request_token(request, ("bearer", "cookie"), kernel))
         if payload is not None and payload.get("jti"):
             with kernel.db.transaction():
-                kernel.users.revoke(payload["jti"], payload["sub"], payload["exp"])
+                if sessions.end(kernel, payload["sub"], payload["jti"]) is None:
+                    kernel.users.revoke(payload["jti"], payload["sub"], payload["exp"])
                 kernel.audit("auth.logout", target=f"user:{payload.get('username')}",
                              actor={"id": payload["sub"], "username": payload.get("username")})
         response.delete_cookie(COOKIE_NAME, path=_cookie_path(kernel), httponly=True,
@@ -184,7 +189,7 @@ def build_auth_app(kernel) -> tuple[Lcore, Callable[[str, str], dict[str, Any] |
     @password_limit
     def change_password():
         """Change the signed-in user's password: every other token and cookie stops working."""
-        user = kernel.current_user()
+        user = person(kernel)
         values = PasswordChange.validate(
             json_body(), new_password=lambda pw: kernel.users.password_problem(
                 pw, username=user["username"], email=user.get("email") or ""))
@@ -200,7 +205,9 @@ def build_auth_app(kernel) -> tuple[Lcore, Callable[[str, str], dict[str, Any] |
             kernel.audit("auth.password_changed", target=f"user:{user['username']}",
                          actor=user)
         fresh = kernel.users.authenticate(user["username"], values["new_password"])
-        return _session(kernel, fresh)
+        return start_session(kernel, fresh)
+
+    add_account_routes(app, kernel)
 
     @app.get("/basic-demo", name="basic_demo", auth=True, auth_via=("basic",),
              returns=BasicDemo, responses=(429,))

@@ -505,6 +505,19 @@ class TaskFlow:
             raise unauthenticated(env, env.get("taskflow.credentials", DEFAULT_CREDENTIALS))
         return user
 
+    def sign_in(self, user: dict[str, Any], via: str) -> dict[str, Any]:
+        """Start a session for ``user``, verified by the calling plugin (``taskflow_sign_in``).
+
+        Returns the identity plugin's answer (``{"token", "expires_in",
+        "user"}``, its cookie set on the response); 503 naming the missing
+        package when no plugin starts sessions.
+        """
+        started = self.call("taskflow_sign_in", user=user, via=via, kernel=self)
+        if started is None:
+            raise ApiError(503, "Cannot sign in: no identity plugin starts sessions "
+                                "(install lcore-taskflow-auth)")
+        return started
+
     def access(self, user: dict[str, Any] | object | None = _UNSEEN) -> Access:
         """Who sees what (see ``docs/access.md``): the current caller's, cached per request.
 

@@ -45,6 +45,7 @@ from ._validation import INT_MAX, INT_MIN
 
 log = logging.getLogger("lcore_taskflow")
 ALL = "all"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: Host features that are not middleware or route-plugin names.
 ERRORS = "errors"
 
@@ -232,6 +233,9 @@ def check(kernel, rule: Rule, args: dict[str, Any]) -> None:
         if "basic" in rule.credentials:
             refusal.set_header("WWW-Authenticate", 'Basic realm="TaskFlow"')
         raise refusal
+    scopes = user.get("scopes")  # a personal access token's
+    if scopes is not None and "write" not in scopes and request.method not in SAFE_METHODS:
+        raise ApiError(403, "This token has the read scope: it cannot change anything")
     if is_share(user) and not (rule.role or rule.share):
         raise ApiError(403, f"A share link opens project {user['share_project']} only")
     project_id = args.get(rule.project_arg) if rule.role is not None else None

@@ -20,7 +20,7 @@ Hooks are called in three phases:
   ``taskflow_dependencies``, ``taskflow_task_filters``,
   ``taskflow_ui_modules``, then ``taskflow_startup``.  If any of them fails,
   the plugin is removed again and nothing it contributed stays;
-* **requests**: ``taskflow_identify``, ``taskflow_authorize``,
+* **requests**: ``taskflow_identify``, ``taskflow_sign_in``, ``taskflow_authorize``,
   ``taskflow_project_access``, ``taskflow_represent``,
   ``taskflow_render_error``, ``taskflow_event``;
 * **maintenance**: ``taskflow_seed``, ``taskflow_cli_commands``,
@@ -197,6 +197,21 @@ def taskflow_identify(request, credentials, kernel):
     ``id``, ``username`` and ``role``, or ``None`` when this plugin cannot
     identify the request.  The first non-``None`` answer wins.  When no
     plugin implements this hook, protected routes answer 401 saying so.
+    """
+
+
+@hookspec(firstresult=True)
+def taskflow_sign_in(user, via, kernel):
+    """Start a session for ``user``, whom another plugin has already verified.
+
+    A plugin that authenticates people itself (single sign-on) calls
+    ``kernel.sign_in(user, via="oidc")`` inside its request; the identity
+    plugin answers this hook: it issues its credentials for the current
+    request (its session cookie set on ``lcore.response``), records the
+    session (listed with ``via``) and returns ``{"token", "expires_in",
+    "user"}`` — the same shape as a password login.  ``user`` is a users row
+    with at least ``id``, ``username`` and ``role``.  Return ``None`` when
+    this plugin does not start sessions; the first answer wins.
     """
 
 

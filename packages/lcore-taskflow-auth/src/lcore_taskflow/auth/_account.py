@@ -1,0 +1,149 @@
+"""``/auth/sessions`` and ``/auth/tokens``: a user's sign-ins and personal access tokens.
+
+Only a signed-in person manages these (bearer token or session cookie); a
+personal access token is refused here, so a leaked script token cannot
+mint more tokens or end its owner's sessions.
+"""
+
+from __future__ import annotations
+
+from lcore import HTTPResponse, Lcore, response
+from lcore_taskflow.core import (
+    ApiError,
+    Boolean,
+    Choice,
+    Integer,
+    ListOf,
+    Number,
+    Schema,
+    String,
+    Text,
+    json_body,
+)
+
+from . import _sessions as sessions
+
+VIA = ("bearer", "cookie")
+MAX_TOKENS = 50
+
+
+class SessionOut(Schema):
+    id = String(required=True, description="The session's id (end it with DELETE)")
+    via = String(required=True, description="How it began: password, oidc, ...")
+    client = String(required=True, description="The browser or program (User-Agent)")
+    address = String(required=True, nullable=True)
+    created_at = Number(required=True)
+    last_seen_at = Number(required=True, description="Refreshed at most once a minute")
+    expires_at = Number(required=True)
+    current = Boolean(required=True, description="The session of this request")
+
+
+class SessionList(Schema):
+    """Your sign-ins that still work, newest first."""
+
+    sessions = ListOf(SessionOut, required=True)
+
+
+class TokenCreate(Schema):
+    """A personal access token for scripts: shown once, stored hashed."""
+
+    name = Text(required=True, max_len=100, example="Nightly report")
+    scopes = ListOf(Choice(sessions.SCOPES), required=True, min_items=1,
+                    description="read (safe methods only), write, admin (admins only)")
+    expires_in_days = Integer(required=True, minimum=1, maximum=365)
+
+
+class TokenOut(Schema):
+    id = Integer(required=True, minimum=1)
+    name = String(required=True)
+    scopes = ListOf(Choice(sessions.SCOPES), required=True)
+    expires_at = Number(required=True)
+    expired = Boolean(required=True)
+    last_used_at = Number(required=True, nullable=True)
+    created_at = Number(required=True)
+
+
+class TokenCreated(Schema):
+    id = Integer(required=True, minimum=1)
+    name = String(required=True)
+    token = String(required=True, description="The secret (tfp_...), shown this once")
+    scopes = ListOf(Choice(sessions.SCOPES), required=True)
+    expires_at = Number(required=True)
+
+
+class TokenList(Schema):
+    """Your personal access tokens, without their secrets."""
+
+    tokens = ListOf(TokenOut, required=True)
+
+
+def person(kernel) -> dict:
+    """The signed-in user, refused when the request carries a personal access token."""
+    user = kernel.current_user()
+    if user.get("via") == "token":
+        raise ApiError(403, "A personal access token cannot manage tokens, sessions, "
+                            "passwords or two-factor sign-in; sign in as yourself")
+    return user
+
+
+def add_account_routes(app: Lcore, kernel) -> None:
+
+    @app.get("/sessions", name="list_sessions", auth=True, auth_via=VIA, returns=SessionList)
+    def list_sessions():
+        """Your sign-ins (browser and API) that still work, with where they came from."""
+        user = person(kernel)
+        rows = sessions.live(kernel, user["id"])
+        for row in rows:
+            row["current"] = row["id"] == user.get("session_id")
+        return {"sessions": rows}
+
+    @app.delete("/sessions/<sid>", name="end_session", auth=True, auth_via=VIA, status=204)
+    def end_session(sid):
+        """End one of your sessions: it stops working at once, on every server."""
+        user = person(kernel)
+        with kernel.db.transaction():
+            ended = sessions.end(kernel, user["id"], sid)
+            if ended is None:
+                raise ApiError(404, "Session not found")
+            kernel.audit("session.ended", target=f"user:{user['username']}",
+                         details={"via": ended["via"], "client": ended["client"]})
+        return HTTPResponse(status=204)
+
+    @app.get("/tokens", name="list_tokens", auth=True, auth_via=VIA, returns=TokenList)
+    def list_tokens():
+        """Your personal access tokens (never their secrets), with when each was last used."""
+        return {"tokens": sessions.access_tokens(kernel, person(kernel)["id"])}
+
+    @app.post("/tokens", name="create_token", auth=True, auth_via=VIA, body=TokenCreate,
+              status=201, returns=TokenCreated, responses=(403,))
+    def create_token():
+        """A token for scripts, sent as ``Authorization: Bearer tfp_...`` (shown once)."""
+        user = person(kernel)
+        values = TokenCreate.validate(json_body())
+        if "admin" in values["scopes"] and user.get("role") != "admin":
+            raise ApiError(403, "Only admins may create tokens with the admin scope")
+        if len(sessions.access_tokens(kernel, user["id"])) >= MAX_TOKENS:
+            raise ApiError(422, f"At most {MAX_TOKENS} tokens per user: revoke some first")
+        with kernel.db.transaction():
+            made = sessions.new_access_token(kernel, user, values["name"], values["scopes"],
+                                             values["expires_in_days"])
+            kernel.audit("token.created", target=f"user:{user['username']}",
+                         details={"token_id": made["id"], "name": made["name"],
+                                  "scopes": made["scopes"]})
+        response.status = 201
+        return made
+
+    @app.delete("/tokens/<tid:int>", name="revoke_token", auth=True, auth_via=VIA, status=204)
+    def revoke_token(tid):
+        """Revoke one of your tokens: it stops working at once."""
+        user = person(kernel)
+        db = kernel.db
+        with db.transaction():
+            row = db.fetchone("SELECT id, name FROM auth_tokens WHERE id = ? AND user_id = ?",
+                              (tid, user["id"]))
+            if row is None:
+                raise ApiError(404, f"Token {tid} not found")
+            db.delete("auth_tokens", tid)
+            kernel.audit("token.revoked", target=f"user:{user['username']}",
+                         details={"token_id": tid, "name": row["name"]})
+        return HTTPResponse(status=204)
