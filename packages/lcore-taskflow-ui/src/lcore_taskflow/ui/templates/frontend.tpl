@@ -39,7 +39,11 @@
 </main>
 
 <div id="shell" class="shell" hidden>
-  <header class="sidebar">
+  <header id="share-bar" class="share-bar" hidden>
+    <span class="brand">{{title}}</span>
+    <span id="share-mode" class="share-mode" data-testid="share-mode">Shared project — read only</span>
+  </header>
+  <header id="sidebar" class="sidebar">
     <div class="sidebar-top">
       <a class="brand" href="#/dashboard">{{title}}</a>
       <button id="menu-toggle" class="btn menu-toggle" type="button" aria-expanded="false" aria-controls="sidebar-menu">Menu</button>
@@ -50,6 +54,7 @@
         <a href="#/my-tasks" data-route="my-tasks">My tasks</a>
         <a href="#/projects" data-route="projects">Projects</a>
         <a href="#/team" data-route="team">Team</a>
+        <a href="#/teams" data-route="teams" id="nav-teams" hidden>Teams</a>
         <a href="#/notifications" data-route="notifications">Notifications</a>
         <a href="#/profile" data-route="profile">My profile</a>
       </nav>

@@ -1,11 +1,15 @@
-/* The session (token in localStorage) and the HTTP client of today's API.
+/* The session (token in localStorage), the share link of this tab (token in
+ * sessionStorage) and the HTTP client of today's API.
  *
  * Every URL starts with the page's base prefix (<body data-base>, "" or
- * "/pm"); every call sends the bearer token and asks for JSON.  An error
- * answer becomes an ApiError whose message is written for people: the
- * server's own wording stays in `detail`.  A 401 from any call but the
- * login ends the session.  Endpoints of the round-2 contract that may not
- * exist yet are called from contract.js, not from here.
+ * "/pm"); every call sends the bearer token and asks for JSON.  While the
+ * tab shows a shared project (share.active), that token is the share
+ * link's (tfs_...), never the signed-in user's.  An error answer becomes an
+ * ApiError whose message is written for people: the server's own wording
+ * stays in `detail`.  A 401 from any call but the login ends the session;
+ * in a shared project it means the link was revoked or has expired.
+ * Endpoints of the round-2 contract that may not exist yet are called from
+ * contract.js, not from here.
  */
 export const base = (document.body.dataset.base || '').replace(/\/+$/, '');
 const KEY = 'taskflow.session';
@@ -33,7 +37,32 @@ export const session = {
     this.user = null;
     localStorage.removeItem(KEY);
   },
-  isAdmin() { return Boolean(this.user && this.user.role === 'admin'); },
+  isAdmin() { return Boolean(!share.active && this.user && this.user.role === 'admin'); },
+};
+
+const SHARE_KEY = 'taskflow.share';
+export const SHARE_PREFIX = 'tfs_';
+
+/**
+ * The share link this tab opened (#/share/<token>): kept for the tab only
+ * (sessionStorage), sent as the bearer token while `active`.
+ */
+export const share = {
+  token: null,
+  active: false,
+  load() {
+    this.token = sessionStorage.getItem(SHARE_KEY);
+    return Boolean(this.token);
+  },
+  save(token) {
+    this.token = token;
+    sessionStorage.setItem(SHARE_KEY, token);
+  },
+  clear() {
+    this.token = null;
+    this.active = false;
+    sessionStorage.removeItem(SHARE_KEY);
+  },
 };
 
 export class ApiError extends Error {
@@ -73,7 +102,8 @@ export function plainMessage(status, serverMessage, retryAfter) {
  */
 export async function request(method, path, opts = {}) {
   const headers = Object.assign({ Accept: opts.accept || 'application/json' }, opts.headers || {});
-  if (session.token) headers.Authorization = 'Bearer ' + session.token;
+  const token = share.active ? share.token : session.token;
+  if (token) headers.Authorization = 'Bearer ' + token;
   let body;
   if (opts.form) {
     body = opts.form;
@@ -89,13 +119,16 @@ export async function request(method, path, opts = {}) {
     throw new ApiError(0, plainMessage(0), { detail: String(e.message || e) });
   }
   if (res.ok || (opts.pass || []).includes(res.status)) return res;
-  if (res.status === 401 && !opts.keepSession) {
-    session.clear();
-    window.dispatchEvent(new CustomEvent('taskflow:unauthorized'));
-  }
   let data = null;
   try { data = await res.json(); } catch (e) { data = null; }
   const detail = (data && (data.error || data.message)) || res.statusText;
+  if (res.status === 401 && share.active) {
+    // The link was revoked or has expired; the signed-in session (if any) is not touched.
+    window.dispatchEvent(new CustomEvent('taskflow:share-ended', { detail }));
+  } else if (res.status === 401 && !opts.keepSession) {
+    session.clear();
+    window.dispatchEvent(new CustomEvent('taskflow:unauthorized'));
+  }
   const retryAfter = res.status === 429 ? retryAfterSeconds(res) : null;
   throw new ApiError(res.status, plainMessage(res.status, detail, retryAfter),
     { fields: (data && data.fields) || null, detail, retryAfter });
@@ -134,3 +167,9 @@ export async function teamMembers() {
 export function forgetTeam() { usersCache = null; }
 
 export const taskPath = (pid, tid) => `/api/projects/${Number(pid)}/tasks/${Number(tid)}`;
+
+/** Where the screens of a project are: #/projects/<pid>/..., or #/shared/... in a shared project. */
+export const links = {
+  board: (pid) => (share.active ? '#/shared' : '#/projects/' + Number(pid)),
+  task: (pid, tid) => (share.active ? '#/shared/tasks/' : `#/projects/${Number(pid)}/tasks/`) + Number(tid),
+};

@@ -1,14 +1,20 @@
 /* The app shell: login, session restore, hash routing with a loading state,
  * an error frame with Retry, focus on the heading after each navigation,
- * live polling tied to the view, the phone menu and the skip link. */
+ * live polling tied to the view, the phone menu and the skip link.
+ *
+ * A share link (#/share/<token>) opens the shared mode instead: the token is
+ * kept for the tab (sessionStorage) and the address becomes #/shared; no
+ * sign-in, no navigation, a plain header instead of the sidebar, only the
+ * routes registered with {share: true}; a revoked or expired link says so. */
 import { h, byId, mount } from './dom.js';
-import { api, session } from './api.js';
+import { api, session, share, SHARE_PREFIX } from './api.js';
 import { routes, route, currentLocation } from './router.js';
 import { toast, errorText } from './toast.js';
 import { contributions, loadPlugins, safeRender } from './extensions.js';
 
 let current = null;   // {controller} of the view on screen
 let pluginsReady = null;
+let mode = null;      // 'login', 'app' or 'share': what the tab shows
 
 export function setTitle(text) {
   byId('page-title').textContent = text;
@@ -26,6 +32,8 @@ function setLiveStatus(text) {
 
 function showLogin(message) {
   if (current) current.controller.abort();
+  if (mode === 'share') leaveShare();
+  mode = 'login';
   byId('shell').hidden = true;
   byId('login-view').hidden = false;
   const box = byId('login-error');
@@ -41,8 +49,9 @@ export function showUser() {
   byId('whoami-name').textContent = user.username || '';
   const role = byId('whoami-role');
   role.textContent = user.role || '';
-  role.className = 'badge badge-' + (user.role === 'admin' ? 'admin' : 'member');
+  role.className = 'badge badge-' + (user.role === 'admin' || user.role === 'guest' ? user.role : 'member');
   document.body.classList.toggle('is-admin', session.isAdmin());
+  byId('nav-teams').hidden = !session.isAdmin();
 }
 
 function markNav(path) {
@@ -61,7 +70,8 @@ function errorFrame(err, r) {
     h('p', { class: 'form-error' }, notFound && r.notFoundText ? r.notFoundText : errorText(err)),
     h('div', { class: 'row' },
       notFound ? null : h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'retry-view', onclick: () => render({ focus: false }) }, 'Try again'),
-      h('a', { class: 'btn', href: '#/dashboard' }, 'Back to the dashboard')));
+      share.active ? h('a', { class: 'btn', href: '#/shared' }, 'Back to the shared project')
+        : h('a', { class: 'btn', href: '#/dashboard' }, 'Back to the dashboard')));
 }
 
 /**
@@ -70,7 +80,7 @@ function errorFrame(err, r) {
  * aborts the older one (ctx.signal), which also stops its polling.
  */
 export async function render({ focus = true } = {}) {
-  if (!session.token) return showLogin();
+  if (!share.active && !session.token) return showLogin();
   if (current) current.controller.abort();
   const controller = new AbortController();
   const me = { controller };
@@ -82,7 +92,8 @@ export async function render({ focus = true } = {}) {
   markNav(path);
   closeMenu();
   setLiveStatus('');
-  const found = routes.map((r) => [r, path.match(r.pattern)]).find(([, m]) => m);
+  const found = routes.filter((r) => Boolean(r.share) === share.active)
+    .map((r) => [r, path.match(r.pattern)]).find(([, m]) => m);
   const r = found ? found[0] : { title: 'Page not found', notFound: 'Page not found', notFoundText: 'There is no page at this address.' };
   setTitle(r.title);
   setActions();
@@ -157,8 +168,83 @@ function toggleMenu() {
   byId('shell').classList.toggle('menu-open', open);
 }
 
+// ------------------------------------------------------------ shared mode
+/** "Shared project — read only" (viewer link) or "— you can comment" (commenter link). */
+export function setShareRole(role) {
+  byId('share-mode').textContent = role === 'commenter' ? 'Shared project — you can comment' : 'Shared project — read only';
+}
+
+/** A share link's token, or a message (shown as the page) when there is none or it is malformed. */
+export function shareProblem() {
+  if (!share.token) return ['Incomplete share link', 'Open the whole link you were given: it ends with a long code after “#/share/”.'];
+  if (!share.token.startsWith(SHARE_PREFIX)) return ['Not a share link', 'This address does not hold a TaskFlow share link. Check that you copied all of it.'];
+  return null;
+}
+
+function enterShare() {
+  share.load();
+  share.active = true;
+  mode = 'share';
+  byId('login-view').hidden = true;
+  byId('shell').hidden = false;
+  byId('shell').classList.add('is-share');
+  byId('sidebar').hidden = true;
+  byId('share-bar').hidden = false;
+  document.body.classList.remove('is-admin');
+  setShareRole('viewer');
+}
+
+function leaveShare() {
+  share.active = false;
+  byId('shell').classList.remove('is-share');
+  byId('sidebar').hidden = false;
+  byId('share-bar').hidden = true;
+}
+
+/** The link stopped working (revoked or expired): say so instead of the view. */
+function shareEnded(message) {
+  if (!share.active) return;
+  if (current) current.controller.abort();
+  current = null;
+  setTitle('This link no longer works');
+  setActions();
+  byId('share-mode').textContent = 'Shared project';
+  mount(byId('view'), h('section', { class: 'card error-frame', 'data-testid': 'share-ended' },
+    h('p', { class: 'form-error' }, String(message || 'This share link was revoked or has expired').replace(/\.?$/, '.')),
+    h('p', null, 'Ask the person who shared the project with you for a new link.')));
+  byId('main').removeAttribute('aria-busy');
+  byId('page-title').focus();
+}
+
+/** Show what the address asks for: a shared project, the app, or the login. */
+function open(focus) {
+  const { path } = currentLocation();
+  const link = /^share\/(.+)$/.exec(path);
+  if (link) {
+    // Kept for this tab only; the address no longer shows the secret.
+    let token = link[1];
+    try { token = decodeURIComponent(token); } catch (e) { /* kept as it is: shareProblem() names it */ }
+    share.save(token);
+    history.replaceState(null, '', location.pathname + location.search + '#/shared');
+  }
+  if (link || path === 'shared' || path.startsWith('shared/')) {
+    if (mode === 'share') return render({ focus });
+    enterShare();
+    return pluginsReady.then(() => render({ focus }));
+  }
+  if (mode === 'share') leaveShare();
+  if (!session.token) return mode === 'login' ? null : showLogin();
+  if (mode !== 'app') {
+    showApp(focus);
+    refreshUser();
+    return null;
+  }
+  return render({ focus });
+}
+
 // ------------------------------------------------------------------- login
 async function showApp(focus) {
+  mode = 'app';
   byId('login-view').hidden = true;
   byId('shell').hidden = false;
   showUser();
@@ -227,13 +313,10 @@ export function start() {
     ev.preventDefault();  // the hash is the router's: focus the heading instead
     (byId('shell').hidden ? byId('login-username') : byId('page-title')).focus();
   });
-  window.addEventListener('hashchange', () => { if (session.token) render(); });
+  window.addEventListener('hashchange', () => open(true));
   window.addEventListener('taskflow:unauthorized', () => showLogin('Your session has ended: please sign in again.'));
+  window.addEventListener('taskflow:share-ended', (ev) => shareEnded(ev.detail));
   pluginsReady = loadPlugins().then(addPluginNav);
-  if (session.load()) {
-    showApp(false);
-    refreshUser();
-  } else {
-    showLogin();
-  }
+  session.load();
+  open(false);
 }

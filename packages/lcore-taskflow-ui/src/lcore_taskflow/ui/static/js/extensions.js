@@ -7,7 +7,7 @@
  * screens; a plugin that throws is reported and skipped, never fatal.
  */
 import { h } from './dom.js';
-import { api, session } from './api.js';
+import { api, session, share } from './api.js';
 import { toast } from './toast.js';
 
 export const contributions = {
@@ -63,7 +63,7 @@ export const taskflow = Object.freeze({
   version: 1,
   api: Object.freeze(apiFor),
   h,
-  get user() { return session.user ? Object.assign({}, session.user) : null; },
+  get user() { return session.user && !share.active ? Object.assign({}, session.user) : null; },
   toast: (message, opts) => toast(String(message), opts || {}),
   on(event, fn) {
     if (!listeners.has(event)) listeners.set(event, new Set());

@@ -5,6 +5,7 @@ import './views/board.js';
 import './views/task.js';
 import './views/my-tasks.js';
 import './views/team.js';
+import './views/teams.js';
 import './views/notifications.js';
 import './views/profile.js';
 import { start } from './app.js';

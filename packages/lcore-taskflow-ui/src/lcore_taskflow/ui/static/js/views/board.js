@@ -6,11 +6,16 @@
  * arrive by polling (contract.js); a card being dragged or waiting for its
  * own request is never moved under the user's hands: polls wait for it.
  * On a phone one column shows at a time (buttons above, or swipe).
+ * The controls follow the caller's role in the project (roles.js): a viewer
+ * or commenter gets no new-task form and no move buttons or dragging.  A
+ * share link (#/shared) shows its one project the same way, read-only.
  */
 import { h, mount, shorten, STATUSES, STATUS_LABELS } from '../dom.js';
-import { api, session, teamMembers, taskPath } from '../api.js';
+import { api, session, share, teamMembers, taskPath } from '../api.js';
 import { route, replaceParams } from '../router.js';
-import { caps, listColumn, moveTask, columnOrder, matchesFilters, taskWatcher, FILTER_KEYS } from '../contract.js';
+import { caps, listColumn, listProjects, moveTask, columnOrder, matchesFilters, taskWatcher, FILTER_KEYS } from '../contract.js';
+import { projectRole, can, ROLE_LABELS } from '../roles.js';
+import { setShareRole, shareProblem } from '../app.js';
 import { field, select, onSubmit, formValues } from '../forms.js';
 import { toast, toastError, announce } from '../toast.js';
 import { contributions, safeRender, emit } from '../extensions.js';
@@ -24,7 +29,7 @@ export function readFilters(params) {
   return Object.fromEntries(FILTER_KEYS.map((k) => [k, params.get(k) || '']));
 }
 
-function createBoard(ctx, pid, filters) {
+function createBoard(ctx, pid, filters, { movable }) {
   const tasks = new Map();
   const cards = new Map();
   const pending = new Set();
@@ -106,7 +111,7 @@ function createBoard(ctx, pid, filters) {
   /** (Re)draw a task's card and put it in its column before `beforeId` (null: at the end). */
   function place(task, beforeId) {
     const old = cards.get(task.id);
-    const card = taskCard(pid, task, { reorder: caps.positions });
+    const card = taskCard(pid, task, { reorder: caps.positions && movable, movable });
     wireCard(card, task.id);
     if (pending.has(task.id)) markPending(card, true);
     cards.set(task.id, card);
@@ -157,7 +162,7 @@ function createBoard(ctx, pid, filters) {
       if (btn && ev.detail < 2) moveBy(id, btn.dataset.move);
     });
     card.addEventListener('dragstart', (ev) => {
-      if (pending.has(id)) return ev.preventDefault();
+      if (!movable || pending.has(id)) return ev.preventDefault();
       dragging = id;
       ev.dataTransfer.setData('text/plain', String(id));
       ev.dataTransfer.effectAllowed = 'move';
@@ -374,7 +379,7 @@ function createBoard(ctx, pid, filters) {
 
 // ---------------------------------------------------------------- filters
 function filterBar(ctx, board, filters, users) {
-  const me = session.user;
+  const me = share.active ? null : session.user;
   const assignees = [['', 'Anyone'], ['none', 'Unassigned']]
     .concat(me ? [[String(me.id), `Me (${me.username})`]] : [])
     .concat(userOptions(users).filter(([id]) => !me || Number(id) !== Number(me.id)));
@@ -463,27 +468,75 @@ function newTaskForm(pid, users, board, panel, toggleBtn) {
   });
 }
 
-route(/^projects\/(\d+)$/, async (ctx, pid) => {
+/** Who the board's filter can name: everyone the caller may see, or (a share link) the project's members. */
+async function boardPeople(pid) {
+  if (!share.active) return teamMembers();
+  const data = await api.get(`/api/projects/${Number(pid)}/members`);
+  return (data.users || []).map((u) => ({ id: u.user_id, username: u.username }));
+}
+
+/** A line saying what a read-only role may do (nothing for editors and owners). */
+function roleNote(project, role) {
+  if (share.active) return null;
+  if (project.status === 'archived') {
+    return h('p', { class: 'banner', 'data-testid': 'archived-note' },
+      can(role, 'owner') ? 'This project is archived.' : 'This project is archived: only its owners can change it.');
+  }
+  if (can(role, 'editor')) return null;
+  const what = role === 'commenter' ? 'you can read it and comment on tasks.' : 'you can read it but not change it.';
+  return h('p', { class: 'banner', 'data-testid': 'role-note' }, `You are a ${ROLE_LABELS[role].toLowerCase()} in this project: ${what}`);
+}
+
+/** The board of `project` as the caller's role allows. */
+async function boardView(ctx, pid, project, users) {
   const filters = readFilters(ctx.params);
-  const [project, users] = await Promise.all([api.get('/api/projects/' + Number(pid)), teamMembers()]);
+  const role = projectRole(project);
+  const editable = can(role, 'editor');
   ctx.setTitle(project.name);
-  const board = createBoard(ctx, pid, filters);
+  const board = createBoard(ctx, pid, filters, { movable: editable });
   await board.load();
-  const panel = h('section', { class: 'card', 'aria-labelledby': 'new-task-title' });
-  const newBtn = toggle('+ New task', panel, { 'data-testid': 'new-task' });
-  mount(panel, h('h2', { id: 'new-task-title' }, 'New task'), newTaskForm(pid, users, board, panel, newBtn));
+  let panel = null;
+  let newBtn = null;
+  if (editable) {
+    panel = h('section', { class: 'card', 'aria-labelledby': 'new-task-title' });
+    newBtn = toggle('+ New task', panel, { 'data-testid': 'new-task' });
+    mount(panel, h('h2', { id: 'new-task-title' }, 'New task'), newTaskForm(pid, users, board, panel, newBtn));
+  }
   ctx.setActions(
-    h('a', { class: 'btn', href: '#/projects' }, '← Projects'),
+    share.active ? null : h('a', { class: 'btn', href: '#/projects' }, '← Projects'),
     newBtn,
-    h('a', { class: 'btn', href: `#/projects/${Number(pid)}/settings`, 'data-testid': 'project-settings' }, 'Settings'));
+    share.active ? null : h('a', { class: 'btn', href: `#/projects/${Number(pid)}/settings`, 'data-testid': 'project-settings' },
+      can(role, 'owner') ? 'Settings' : 'Members'));
   ctx.mount(
-    project.status === 'archived' ? h('p', { class: 'banner' }, 'This project is archived.') : null,
+    roleNote(project, role),
     project.description ? h('p', { class: 'muted desc' }, project.description) : null,
     panel,
     filterBar(ctx, board, filters, users),
     board.tabs,
     board.el);
   ctx.poll(board.poll, POLL_MS);
+}
+
+route(/^projects\/(\d+)$/, async (ctx, pid) => {
+  const [project, users] = await Promise.all([api.get('/api/projects/' + Number(pid)), boardPeople(pid)]);
+  await boardView(ctx, pid, project, users);
 }, { title: 'Board', notFound: 'Project not found' });
 
+/** The project of this tab's share link (its project list holds only that one). */
+export async function sharedProject(ctx) {
+  const problem = shareProblem();
+  if (problem) {
+    ctx.setTitle(problem[0]);
+    ctx.mount(h('section', { class: 'card error-frame', 'data-testid': 'share-problem' }, h('p', { class: 'form-error' }, problem[1])));
+    return null;
+  }
+  const project = (await listProjects(true)).projects[0];
+  if (!project) throw Object.assign(new Error('not found'), { status: 404 });
+  setShareRole(projectRole(project));
+  return project;
+}
 
+route(/^shared$/, async (ctx) => {
+  const project = await sharedProject(ctx);
+  if (project) await boardView(ctx, project.id, project, await boardPeople(project.id));
+}, { title: 'Shared project', notFound: 'Project not found', notFoundText: 'The shared project is no longer there.', share: true });

@@ -1,6 +1,7 @@
 /* A task card on the board: title link, due/priority/assignee badges, plugin
- * badges, and move buttons that name their task. */
+ * badges, and (for editors) move buttons that name their task. */
 import { h, badge, srOnly, initials, textColorOn, STATUSES, STATUS_LABELS } from '../dom.js';
+import { links } from '../api.js';
 import { dueState, dueText } from '../dates.js';
 import { contributions } from '../extensions.js';
 
@@ -49,14 +50,14 @@ function moveButtons(task, reorder) {
     i < 2 ? btn('right', `Move ${quoted} to ${STATUS_LABELS[STATUSES[i + 1]]}`, STATUS_LABELS[STATUSES[i + 1]] + ' ▶') : null);
 }
 
-export function taskCard(pid, task, { reorder }) {
+export function taskCard(pid, task, { reorder, movable = true }) {
   const titleId = 'card-title-' + task.id;
   const due = dueState(task);
   return h('article', {
-    class: 'task-card' + (due ? ' is-' + due : ''), draggable: 'true', 'data-testid': 'task-card',
+    class: 'task-card' + (due ? ' is-' + due : '') + (movable ? '' : ' is-static'), draggable: movable ? 'true' : null, 'data-testid': 'task-card',
     'aria-labelledby': titleId, dataset: { taskId: task.id, status: task.status },
   },
-  h('h3', { class: 'title', id: titleId }, h('a', { href: `#/projects/${Number(pid)}/tasks/${Number(task.id)}`, 'data-role': 'title' }, task.title)),
+  h('h3', { class: 'title', id: titleId }, h('a', { href: links.task(pid, task.id), 'data-role': 'title' }, task.title)),
   h('div', { class: 'meta' },
     dueBadge(task),
     badge(PRIORITY_LABELS[task.priority] || task.priority, task.priority, { title: 'Priority' }),
@@ -64,5 +65,5 @@ export function taskCard(pid, task, { reorder }) {
     task.attachment ? h('span', { title: 'Has an attachment' }, '📎', srOnly('Has an attachment')) : null,
     pluginBadges(task),
     assigneeAvatar(task.assignee_name)),
-  moveButtons(task, reorder));
+  movable ? moveButtons(task, reorder) : null);
 }

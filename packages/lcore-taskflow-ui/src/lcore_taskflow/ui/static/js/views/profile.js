@@ -11,10 +11,13 @@ import { showUser } from '../app.js';
 const MIN_PASSWORD = 10;  // the contract's policy; the server has the last word (422 beside the field)
 
 const PERMISSIONS = {
-  admin: ['Create, edit, archive and delete projects', 'Delete tasks', 'Add, edit, deactivate and remove team members',
-    'Send emails and see every notification', 'Admin statistics'],
-  member: ['See every project and task', 'Create tasks, move them and comment', 'Upload attachments',
-    'Edit your own username and email', 'See the emails sent to you'],
+  admin: ['Own every project: edit, archive and delete it, manage its members and share links', 'Create projects',
+    'Add, edit, deactivate and remove team members; manage teams', 'Send emails and see every notification', 'Admin statistics'],
+  member: ['See the projects open to the whole workspace, and those you are added to',
+    'In each project, what your role there allows: view, comment, edit tasks, or own it', 'Edit your own username and email',
+    'See the emails sent to you'],
+  guest: ['See only the projects you are added to (directly or through a team)',
+    'In each project, what your role there allows: view, comment, edit tasks, or own it', 'See the emails sent to you'],
 };
 
 function passwordForm() {
@@ -61,7 +64,7 @@ route(/^profile$/, async (ctx) => {
     showUser();
     toast('Profile saved');
   });
-  const role = me.role === 'admin' ? 'admin' : 'member';
+  const role = PERMISSIONS[me.role] ? me.role : 'member';
   ctx.mount(h('div', { class: 'grid-2' },
     h('div', null, card('Edit profile', form), card('Change password', caps.password === false ? unavailable() : passwordForm())),
     card('Account',

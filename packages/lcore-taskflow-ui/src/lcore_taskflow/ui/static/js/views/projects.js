@@ -1,4 +1,6 @@
-/* Projects: the list (archived ones hidden unless asked), create, archive; project settings. */
+/* Projects: the list (archived ones hidden unless asked), create, archive;
+ * project settings (edit, who can see it, members, share links) for owners,
+ * the project and its members read-only for everyone else. */
 import { h, badge, mount } from '../dom.js';
 import { api, session } from '../api.js';
 import { route, replaceParams } from '../router.js';
@@ -7,6 +9,8 @@ import { field, select, onSubmit, formValues } from '../forms.js';
 import { toast, toastError, announce } from '../toast.js';
 import { contributions, safeRender } from '../extensions.js';
 import { card, progress, empty, toggle, deleteWithUndo, pendingDeletes } from './common.js';
+import { projectRole, can, ROLE_HINTS } from '../roles.js';
+import { membersCard, accessCard, sharesCard, roleBadge } from './members.js';
 
 const PROJECT_STATUSES = [['active', 'Active'], ['on_hold', 'On hold'], ['completed', 'Completed'], ['archived', 'Archived']];
 const statusLabel = (s) => (PROJECT_STATUSES.find(([v]) => v === s) || [s, s])[1];
@@ -33,17 +37,20 @@ function newProjectForm(onCreated) {
 function projectCard(p, onArchived) {
   const c = p.task_counts || {};
   const archived = p.status === 'archived';
+  const owner = can(projectRole(p), 'owner');
   const el = h('article', { class: 'card project-card' + (archived ? ' is-archived' : ''), 'data-testid': 'project-card', dataset: { projectId: p.id } },
     h('h2', { class: 'project-name' }, h('a', { href: '#/projects/' + Number(p.id) }, p.name)),
     p.description ? h('p', { class: 'muted small desc' }, p.description) : null,
     h('div', { class: 'counts' }, badge(statusLabel(p.status), 'project-' + p.status),
+      p.visibility === 'private' ? badge('Private', 'private', { 'data-testid': 'private-badge' }) : null,
       badge((c.todo || 0) + ' to do', 'todo'), badge((c.in_progress || 0) + ' in progress', 'in_progress'),
       badge((c.done || 0) + ' done', 'done')),
     progress(c.done || 0, c.total || 0),
     h('div', { class: 'row' },
       h('a', { class: 'btn btn-small', href: '#/projects/' + Number(p.id), 'aria-label': `Open the board of ${p.name}` }, 'Open board'),
-      h('a', { class: 'btn btn-small', href: `#/projects/${Number(p.id)}/settings`, 'aria-label': `Settings of ${p.name}` }, 'Settings'),
-      session.isAdmin() ? h('button', {
+      owner ? h('a', { class: 'btn btn-small', href: `#/projects/${Number(p.id)}/settings`, 'aria-label': `Settings of ${p.name}` }, 'Settings')
+        : h('a', { class: 'btn btn-small', href: `#/projects/${Number(p.id)}/settings`, 'aria-label': `Members of ${p.name}` }, 'Members'),
+      owner ? h('button', {
         type: 'button', class: 'btn btn-small', 'data-testid': 'archive-project',
         'aria-label': `${archived ? 'Unarchive' : 'Archive'} ${p.name}`,
         onclick: (ev) => archiveToggle(p, ev.currentTarget, onArchived),
@@ -115,12 +122,26 @@ function editProjectForm(ctx, project) {
   });
 }
 
+const VISIBILITY_TEXT = { workspace: 'Everyone in the workspace', private: 'Private: only its members' };
+
+/** What a non-owner sees: the project, who can see it and their own role. */
+function aboutCard(project, role) {
+  return card('Project',
+    h('p', { class: 'desc' }, project.description || 'No description.'),
+    h('dl', { class: 'meta-list' },
+      h('dt', null, 'Status'), h('dd', null, statusLabel(project.status)),
+      h('dt', null, 'Who can see it'), h('dd', null, VISIBILITY_TEXT[project.visibility] || VISIBILITY_TEXT.workspace),
+      h('dt', null, 'Your role'), h('dd', { 'data-testid': 'my-role' }, roleBadge(role), ' ', ROLE_HINTS[role])),
+    h('p', { class: 'muted small' }, 'Only the project’s owners can change it.'));
+}
+
 route(/^projects\/(\d+)\/settings$/, async (ctx, pid) => {
   const project = await api.get(projectPath(pid));
-  ctx.setTitle(`Settings · ${project.name}`);
-  const admin = session.isAdmin();
+  const role = projectRole(project);
+  const owner = can(role, 'owner');
+  ctx.setTitle(owner ? `Settings · ${project.name}` : `Members · ${project.name}`);
   ctx.setActions(h('a', { class: 'btn', href: '#/projects/' + Number(pid) }, '← Board'),
-    admin ? h('button', {
+    owner ? h('button', {
       type: 'button', class: 'btn btn-danger', 'data-testid': 'delete-project',
       onclick: () => deleteWithUndo({
         key: 'project:' + project.id,
@@ -130,15 +151,19 @@ route(/^projects\/(\d+)\/settings$/, async (ctx, pid) => {
         commit: (opts) => api.del(projectPath(pid), opts),
       }),
     }, 'Delete project') : null);
+  const members = membersCard(project, { manage: owner });
+  const shares = owner ? sharesCard(project) : null;
+  await Promise.all([members.ready, shares && shares.ready]);
   const panels = contributions.projectPanels.map((p) => {
     const box = h('div', { class: 'extension-panel', dataset: { extension: p.id } });
     safeRender(box, p.id, p.render, project, { signal: ctx.signal });
     return card(p.title, box);
   });
-  ctx.mount(h('div', { class: 'grid-2' },
-    h('div', null, admin ? card('Edit project', editProjectForm(ctx, project))
-      : card('Project', h('p', null, project.description || 'No description.'),
-        h('p', { class: 'muted' }, 'Status: ' + statusLabel(project.status) + '. Only admins can change a project.'))),
-    h('div', null, panels)));
+  ctx.mount(
+    h('div', { class: 'grid-2' },
+      owner ? card('Edit project', editProjectForm(ctx, project)) : aboutCard(project, role),
+      owner ? accessCard(project) : panels.length ? h('div', null, panels) : null),
+    members.el,
+    shares ? shares.el : null,
+    owner && panels.length ? h('div', { class: 'grid-2' }, panels) : null);
 }, { title: 'Project settings', notFound: 'Project not found' });
-

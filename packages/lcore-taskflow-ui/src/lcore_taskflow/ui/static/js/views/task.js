@@ -1,7 +1,9 @@
 /* Task detail: status, details, edit (a due date can be cleared), attachment,
- * comments, plugin panels; other people's changes arrive live. */
+ * comments, plugin panels; other people's changes arrive live.  The controls
+ * follow the caller's role: editors change the task, commenters comment,
+ * owners delete it; a viewer (or a read-only share link) only reads. */
 import { h, mount, badge, formatTime, shorten, STATUSES, STATUS_LABELS } from '../dom.js';
-import { api, session, teamMembers, taskPath } from '../api.js';
+import { api, session, share, links, teamMembers, taskPath } from '../api.js';
 import { route } from '../router.js';
 import { taskWatcher } from '../contract.js';
 import { field, select, onSubmit } from '../forms.js';
@@ -9,7 +11,8 @@ import { toast, toastError, announce } from '../toast.js';
 import { contributions, safeRender, emit } from '../extensions.js';
 import { card, empty, userOptions, PRIORITY_OPTIONS, deleteWithUndo } from './common.js';
 import { dueBadge, assigneeAvatar, PRIORITY_LABELS } from './card.js';
-import { pluginFields } from './board.js';
+import { pluginFields, sharedProject } from './board.js';
+import { projectRole, can } from '../roles.js';
 
 const POLL_MS = 4000;
 
@@ -46,10 +49,12 @@ function commentItem(c) {
     h('p', { class: 'body' }, c.body));
 }
 
-route(/^projects\/(\d+)\/tasks\/(\d+)$/, async (ctx, pid, tid) => {
-  const [first, users] = await Promise.all([api.get(taskPath(pid, tid)), teamMembers()]);
+async function taskView(ctx, pid, tid, project, first) {
+  const role = projectRole(project);
+  const editable = can(role, 'editor');
+  const users = editable ? await teamMembers() : [];
   let task = first;
-  const boardUrl = '#/projects/' + Number(pid);
+  const boardUrl = links.board(pid);
   ctx.setTitle(task.title);
   const deletedNote = h('p', { class: 'banner banner-error', role: 'alert', hidden: true, 'data-testid': 'task-deleted' },
     'Someone deleted this task. ', h('a', { href: boardUrl }, 'Back to the board'));
@@ -60,7 +65,7 @@ route(/^projects\/(\d+)\/tasks\/(\d+)$/, async (ctx, pid, tid) => {
     type: 'button', class: 'btn', dataset: { status: s }, 'aria-pressed': String(s === task.status),
     onclick: () => setStatus(s),
   }, STATUS_LABELS[s]));
-  const statusGroup = h('div', { class: 'status-buttons', role: 'group', 'aria-label': 'Status', 'data-testid': 'status-buttons' }, statusButtons);
+  const statusGroup = editable ? h('div', { class: 'status-buttons', role: 'group', 'aria-label': 'Status', 'data-testid': 'status-buttons' }, statusButtons) : null;
   const markStatus = () => statusButtons.forEach((b) => {
     b.setAttribute('aria-pressed', String(b.dataset.status === task.status));
     if (moving) b.setAttribute('aria-disabled', 'true'); else b.removeAttribute('aria-disabled');
@@ -95,7 +100,7 @@ route(/^projects\/(\d+)\/tasks\/(\d+)$/, async (ctx, pid, tid) => {
   showDetails();
 
   // --------------------------------------------------------------- edit
-  const extras = pluginFields(task);
+  const extras = editable ? pluginFields(task) : [];
   const form = h('form', { class: 'stack', 'data-testid': 'edit-task-form' },
     field('Title', h('input', { name: 'title', value: task.title, required: true, maxlength: 200 })),
     field('Description', h('textarea', { name: 'description', value: task.description || '', maxlength: 5000 })),
@@ -165,8 +170,12 @@ route(/^projects\/(\d+)\/tasks\/(\d+)$/, async (ctx, pid, tid) => {
   onSubmit(commentForm, async (data) => {
     const body = String(data.get('body') || '').trim();
     const made = await api.post(taskPath(pid, tid) + '/comments', { body });
-    task.comments = (task.comments || []).concat([{ id: made.id, username: session.user.username, body, created_at: Date.now() / 1000 }]);
-    task.comment_count = (task.comment_count || 0) + 1;
+    if (share.active) {
+      await refresh();  // the server names a share link's comments itself
+    } else {
+      task.comments = (task.comments || []).concat([{ id: made.id, username: session.user.username, body, created_at: Date.now() / 1000 }]);
+      task.comment_count = (task.comment_count || 0) + 1;
+    }
     showComments();
     noComments.hidden = true;
     commentForm.reset();
@@ -186,23 +195,24 @@ route(/^projects\/(\d+)\/tasks\/(\d+)$/, async (ctx, pid, tid) => {
     showAttachment();
     showComments();
     noComments.hidden = Boolean((task.comments || []).length);
-    if (!form.dataset.dirty) fillForm();
+    if (editable && !form.dataset.dirty) fillForm();
   }
 
   ctx.setActions(
     h('a', { class: 'btn', href: boardUrl }, '← Board'),
-    session.isAdmin() ? h('button', {
+    can(role, 'owner') ? h('button', {
       type: 'button', class: 'btn btn-danger', 'data-testid': 'delete-task',
       onclick: () => deleteWithUndo({
         key: 'task:' + task.id,
         message: `Deleted “${shorten(task.title)}”`,
         hide: () => { location.hash = boardUrl; },
-        restore: () => { location.hash = `${boardUrl}/tasks/${Number(tid)}`; },
+        restore: () => { location.hash = links.task(pid, tid); },
         commit: (opts) => api.del(taskPath(pid, tid), opts),
       }),
     }, 'Delete task') : null);
 
-  const panels = contributions.taskPanels.map((p) => {
+  // Plugins' panels call their own endpoints, which a share link may not reach.
+  const panels = share.active ? [] : contributions.taskPanels.map((p) => {
     const box = h('div', { class: 'extension-panel', dataset: { extension: p.id } });
     safeRender(box, p.id, p.render, Object.assign({}, task), { signal: ctx.signal });
     return card(p.title, box);
@@ -212,10 +222,13 @@ route(/^projects\/(\d+)\/tasks\/(\d+)$/, async (ctx, pid, tid) => {
   ctx.mount(deletedNote, h('div', { class: 'grid-2' },
     h('div', null,
       card(null, h('div', { class: 'task-detail' }, descBox, statusGroup, detailsBox)),
-      card('Edit task', form),
-      card('Attachment', attachmentBox, upload)),
+      editable ? card('Edit task', form) : null,
+      card('Attachment', attachmentBox, editable ? upload : null)),
     h('div', null,
-      h('section', { class: 'card', 'aria-labelledby': 'comments-title' }, commentTitle, commentList, noComments, commentForm),
+      h('section', { class: 'card', 'aria-labelledby': 'comments-title' }, commentTitle, commentList, noComments,
+        can(role, 'commenter') ? commentForm
+          : h('p', { class: 'muted small', 'data-testid': 'comments-read-only' }, share.active
+            ? 'This link lets you read the comments, not add any.' : 'Your role in this project lets you read the comments, not add any.')),
       panels)));
   // A one-row list answers the change cursor (where the server has one).
   await watcher.start([await api.get(`/api/projects/${Number(pid)}/tasks?limit=1`)]);
@@ -235,4 +248,16 @@ route(/^projects\/(\d+)\/tasks\/(\d+)$/, async (ctx, pid, tid) => {
       }
     }
   }, POLL_MS);
-}, { title: 'Task', notFound: 'Task not found', notFoundText: "This task doesn't exist: it may have been deleted, or it belongs to another project." });
+}
+
+const TASK_MISSING = "This task doesn't exist: it may have been deleted, or it belongs to another project.";
+
+route(/^projects\/(\d+)\/tasks\/(\d+)$/, async (ctx, pid, tid) => {
+  const [project, task] = await Promise.all([api.get('/api/projects/' + Number(pid)), api.get(taskPath(pid, tid))]);
+  await taskView(ctx, pid, tid, project, task);
+}, { title: 'Task', notFound: 'Task not found', notFoundText: TASK_MISSING });
+
+route(/^shared\/tasks\/(\d+)$/, async (ctx, tid) => {
+  const project = await sharedProject(ctx);
+  if (project) await taskView(ctx, project.id, tid, project, await api.get(taskPath(project.id, tid)));
+}, { title: 'Task', notFound: 'Task not found', notFoundText: TASK_MISSING, share: true });

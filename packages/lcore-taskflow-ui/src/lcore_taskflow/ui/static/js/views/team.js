@@ -1,5 +1,6 @@
-/* Team: members, roles and state; add, deactivate/activate and remove for admins. */
-import { h, badge, formatTime } from '../dom.js';
+/* Team: members, roles and state; add, deactivate/activate and remove for admins.
+ * Only admins see email addresses (the server sends null to everyone else). */
+import { h, append, badge, formatTime } from '../dom.js';
 import { api, session, forgetTeam } from '../api.js';
 import { route } from '../router.js';
 import { field, select, onSubmit, formValues } from '../forms.js';
@@ -12,7 +13,8 @@ function newMemberForm(onAdded) {
       field('Username', h('input', { name: 'username', required: true, autocomplete: 'off' })),
       field('Email', h('input', { name: 'email', type: 'email', required: true })),
       field('Password', h('input', { name: 'password', type: 'password', required: true, autocomplete: 'new-password' })),
-      field('Role', select('role', [['member', 'Member'], ['admin', 'Admin']], 'member'))),
+      field('Role', select('role', [['member', 'Member'], ['guest', 'Guest'], ['admin', 'Admin']], 'member'),
+        'A guest sees only the projects they are added to.')),
     h('div', null, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Add member')));
   return onSubmit(form, async (data) => {
     const created = await api.post('/api/users/', formValues(data, ['username', 'email', 'password', 'role']));
@@ -23,18 +25,18 @@ function newMemberForm(onAdded) {
   });
 }
 
-function memberRow(ctx, u) {
+function memberRow(ctx, u, showEmail) {
   const me = session.user && Number(session.user.id) === Number(u.id);
   const tr = h('tr', { 'data-testid': 'member-row' });
   const stateCell = h('td', { 'data-label': 'Role' });
   const showState = () => {
-    stateCell.replaceChildren(badge(u.role, u.role), u.is_active === false ? ' ' : '', u.is_active === false ? badge('inactive', 'inactive') : '');
+    stateCell.replaceChildren(badge(u.role, u.role === 'admin' ? 'admin' : u.role === 'guest' ? 'guest' : 'member'), u.is_active === false ? ' ' : '', u.is_active === false ? badge('inactive', 'inactive') : '');
   };
   showState();
-  tr.append(
+  append(tr, [
     h('td', { class: 'wrap', 'data-label': 'Member' }, h('strong', null, u.username), me ? h('span', { class: 'muted small' }, ' (you)') : null),
-    h('td', { class: 'wrap', 'data-label': 'Email' }, u.email), stateCell,
-    h('td', { class: 'muted small phone-hide' }, formatTime(u.created_at)));
+    showEmail ? h('td', { class: 'wrap', 'data-label': 'Email' }, u.email || '—') : null, stateCell,
+    h('td', { class: 'muted small phone-hide' }, formatTime(u.created_at))]);
   if (session.isAdmin()) {
     const activate = h('button', {
       type: 'button', class: 'btn btn-small',
@@ -62,7 +64,7 @@ function memberRow(ctx, u) {
         commit: async (opts) => { await api.del('/api/users/' + Number(u.id), opts); forgetTeam(); tr.remove(); },
       }),
     }, 'Remove');
-    tr.append(h('td', { class: 'actions' }, me ? null : [activate, ' ', remove]));
+    tr.append(h('td', { class: 'cell-actions' }, me ? null : [activate, ' ', remove]));
   }
   return tr;
 }
@@ -72,8 +74,11 @@ route(/^team$/, async (ctx) => {
   const data = await api.get('/api/users/?limit=100');
   const panel = session.isAdmin() ? card('Add a team member', newMemberForm(() => ctx.refresh())) : null;
   ctx.setActions(panel ? toggle('+ Add member', panel, { 'data-testid': 'add-member' }) : null);
-  const heads = ['Member', 'Email', 'Role', 'Joined'].concat(session.isAdmin() ? ['Actions'] : []);
+  const users = data.users || [];
+  // Emails are the admins' to see (and each user's own, on their profile).
+  const showEmail = session.isAdmin() || users.some((u) => u.email && Number(u.id) !== Number(session.user && session.user.id));
+  const heads = ['Member'].concat(showEmail ? ['Email'] : [], ['Role', 'Joined'], session.isAdmin() ? ['Actions'] : []);
   ctx.mount(panel, card(`${data.total} members`, tableWrap('Team members', h('table', { class: 'table table-stack', 'data-testid': 'team-table' },
     h('thead', null, h('tr', null, heads.map((x) => h('th', { scope: 'col', class: x === 'Joined' ? 'phone-hide' : null }, x)))),
-    h('tbody', null, (data.users || []).map((u) => memberRow(ctx, u)))))));
+    h('tbody', null, users.map((u) => memberRow(ctx, u, showEmail)))))));
 }, { title: 'Team' });
