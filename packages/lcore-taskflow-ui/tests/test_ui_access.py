@@ -331,6 +331,30 @@ def test_members_see_no_teams_entry_and_no_emails(session, people):
     assert page.input_value("[data-testid=profile-form] input[name=email]") == "vera@example.com"
 
 
+def test_a_guest_sees_only_their_projects_and_the_people_in_them(session, admin, people):
+    n = next(_serial)
+    pid = _project(admin, people, f"Guest room {n}", roles={"gus": "commenter", "vera": "viewer"},
+                   tasks=1)
+    page = session.page
+    _login(session, "gus")
+    assert page.locator("#whoami-role").inner_text() == "guest"
+    session.go("#/projects", "[data-testid=project-card]")
+    names = page.locator("[data-testid=project-card] .project-name").all_inner_texts()
+    assert names == [f"Guest room {n}"]
+    project = page.locator("[data-testid=project-card]")
+    assert project.locator("[data-testid=private-badge]").count() == 1
+    assert project.locator("a.btn", has_text="Members").count() == 1
+    assert project.locator("[data-testid=archive-project]").count() == 0
+    session.go(f"#/projects/{pid}", "[data-testid=task-card]")
+    assert page.locator("[data-testid=role-note]").inner_text().startswith("You are a commenter")
+    session.go("#/team", "[data-testid=team-table]")
+    listed = set(page.locator("[data-testid=member-row] strong").all_inner_texts())
+    assert listed == {"admin", "gus", "vera"}  # those who share a project with gus
+    assert page.locator("[data-testid=team-table] th", has_text="Email").count() == 0
+    session.go("#/profile", "[data-testid=profile-form]")
+    assert "See only the projects you are added to" in page.locator("#view").inner_text()
+
+
 # ---------------------------------------------------------- role-aware board
 @pytest.mark.parametrize("size", SIZES)
 def test_board_and_task_follow_the_role(open_session, server, admin, people, artifacts, size):

@@ -334,6 +334,30 @@ def test_live_updates_use_the_change_cursor_and_its_304(session, admin, server):
         "the board refetched its lists instead of applying the changes"
 
 
+def test_a_reset_from_the_change_feed_reloads_the_board(session, admin):
+    """Too many changes for one answer (or a cursor too old): ``reset`` means list afresh."""
+    page = session.page
+    session.login("admin")
+    session.go("#/projects/1", "[data-testid=board]")
+    resets = []
+
+    def as_reset(route):
+        answer = route.fetch()
+        if answer.status != 200 or resets:
+            return route.fulfill(response=answer)
+        body = answer.json()
+        resets.append(body["cursor"])
+        # What the server says past CHANGES_LIMIT rows: the cursor, and no rows.
+        route.fulfill(response=answer, json={**body, "reset": True, "tasks": [], "deleted": []})
+
+    page.route("**/tasks/changes?since=*", as_reset)
+    list_calls = len([r for r in session.requests if "/tasks?status=" in r[1]])
+    admin.task(1, "Reset: only in a fresh list")
+    card(page, "Reset: only in a fresh list").wait_for(timeout=LIVE_TIMEOUT_MS)
+    assert resets, "no change feed answer was turned into a reset"
+    assert len([r for r in session.requests if "/tasks?status=" in r[1]]) > list_calls
+
+
 def test_password_change_keeps_me_signed_in_and_ends_other_sessions(session, server):
     other = Api(server, "bob")
     needs("POST /auth/password",

@@ -77,7 +77,8 @@ async function activityHead() {
 /**
  * A watcher of one project's tasks.  poll() answers null (nothing changed),
  * {tasks, deleted, project} (the rows changed since the last poll), or
- * {reload: true} when the server has no change feed and something changed.
+ * {reload: true} when the server has no change feed and something changed,
+ * or when its answer is a `reset` (too many changes to list).
  */
 export function taskWatcher(pid) {
   let cursor;
@@ -97,6 +98,8 @@ export function taskWatcher(pid) {
           const data = await res.json();
           caps.changes = true;
           cursor = data.cursor;
+          // reset: too much changed (or the cursor is too old) for a list of changes: reload.
+          if (data.reset) return { reload: true };
           return { tasks: data.tasks || [], deleted: data.deleted || [], project: data.project || null };
         } catch (err) {
           if (!missing(err)) throw err;
