@@ -150,3 +150,23 @@ def _end_on_one_see_on_two(one, two):
     assert one.request("DELETE", f"/auth/sessions/{phone_session['id']}",
                        headers=mine).status == 204
     assert two.request("GET", "/api/users/", headers=theirs).status == 401
+
+
+def test_failed_sign_ins_slow_down_one_account_not_everyone(build):
+    from lcore_taskflow.core.testing import Client
+
+    app = build(login_account_free_failures=2, login_account_max_delay=300)
+    client = Client(app)
+    tries = [login(client, "alice", "wrong").status for _ in range(3)]
+    assert tries == [401, 401, 401]  # the third failure starts a 2 s wait
+    locked = login(client, "alice")
+    assert locked.status == 429 and locked.headers["retry-after"] in ("1", "2")
+    assert "this account" in locked.json["error"]
+    assert login(client, "bob").status == 200  # other accounts are not slowed
+    assert login(client, "nobody-at-all", "x").status == 401  # unknown names count the same
+    time.sleep(2.1)
+    assert login(client, "alice").status == 200  # and a success clears the count
+    assert login(client, "alice", "wrong").status == 401
+    admin = Client(app).with_token(token_of(client, "admin"))
+    failures = admin.get("/api/admin/audit", query={"action": "auth.login_failed"}).json
+    assert [e["details"]["failures"] for e in failures["entries"]][:2] == [1, 1]

@@ -7,7 +7,13 @@ import dataclasses
 import pytest
 from core_testutil import assert_error
 from lcore_taskflow.core import create_app, hookimpl
-from lcore_taskflow.core._config import REDACTED, ConfigError
+from lcore_taskflow.core._config import (
+    REDACTED,
+    ConfigError,
+    CoreConfig,
+    build_settings,
+    gather_sources,
+)
 from lcore_taskflow.core.testing import Client, HeaderIdentity
 
 SECRET = "a-very-long-test-secret-key-42"
@@ -191,3 +197,12 @@ def test_debug_config_is_admin_only_and_absent_outside_debug(tmp_path, closing):
     other = build(tmp_path / "b", plugins=[HeaderIdentity()])
     closing(other)
     assert_error(Client(other).as_user("admin").get("/debug/config"), 404)
+
+
+@pytest.mark.parametrize("weak", ["a" * 32, "1234567812345678", "passwordpassword" * 2])
+def test_a_predictable_secret_key_is_refused_outside_debug(weak):
+    with pytest.raises(ConfigError, match="secret_key: too predictable"):
+        build_settings([("core", CoreConfig)], gather_sources(
+            {"secret_key": weak, "debug": False}, None, {}))
+    build_settings([("core", CoreConfig)], gather_sources(
+        {"secret_key": weak, "debug": True}, None, {}))  # a developer's machine may

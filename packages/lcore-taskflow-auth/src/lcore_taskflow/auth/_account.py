@@ -22,6 +22,7 @@ from lcore_taskflow.core import (
 )
 
 from . import _sessions as sessions
+from . import _totp as totp
 
 VIA = ("bearer", "cookie")
 MAX_TOKENS = 50
@@ -75,6 +76,32 @@ class TokenList(Schema):
     """Your personal access tokens, without their secrets."""
 
     tokens = ListOf(TokenOut, required=True)
+
+
+class TotpSetup(Schema):
+    """A new two-factor secret: add it to an authenticator app, then confirm a code."""
+
+    secret = String(required=True, description="Base32, for typing into the app")
+    otpauth_uri = String(required=True, description="otpauth://totp/... (what the QR holds)")
+    qr_svg = String(required=True, description="The QR code as a data: URI of an SVG image")
+
+
+class TotpCode(Schema):
+    """A six-digit code from the authenticator app."""
+
+    code = Text(required=True, max_len=20, example="123456")
+
+
+class RecoveryCodes(Schema):
+    """Ten one-time codes for when the phone is lost: shown this once."""
+
+    recovery_codes = ListOf(String(), required=True)
+
+
+class PasswordCheck(Schema):
+    """Your password, to confirm."""
+
+    password = Text(required=True, max_len=1024)
 
 
 def person(kernel) -> dict:
@@ -146,4 +173,56 @@ def add_account_routes(app: Lcore, kernel) -> None:
             db.delete("auth_tokens", tid)
             kernel.audit("token.revoked", target=f"user:{user['username']}",
                          details={"token_id": tid, "name": row["name"]})
+        return HTTPResponse(status=204)
+
+    @app.post("/totp", name="totp_begin", auth=True, auth_via=VIA, returns=TotpSetup,
+              responses=(409,))
+    def totp_begin():
+        """Start two-factor setup: a secret and its QR code (confirm with a code next)."""
+        user = person(kernel)
+        db = kernel.db
+        with db.transaction():
+            if totp.enabled(db, user["id"]):
+                raise ApiError(409, "Two-factor sign-in is already on; turn it off first")
+            return totp.begin(db, user, kernel.config.app_name)
+
+    @app.post("/totp/confirm", name="totp_confirm", auth=True, auth_via=VIA, body=TotpCode,
+              returns=RecoveryCodes)
+    def totp_confirm():
+        """Turn two-factor sign-in on with a code from the app; answers the recovery codes."""
+        user = person(kernel)
+        code = TotpCode.validate(json_body())["code"]
+        db = kernel.db
+        with db.transaction():
+            codes = totp.confirm(db, user["id"], code)
+            if codes is None:
+                raise ApiError(422, "Validation failed", fields={
+                    "code": "not the current code of the app (or no setup was started)"})
+            kernel.audit("auth.totp_enabled", target=f"user:{user['username']}")
+        return {"recovery_codes": codes}
+
+    @app.delete("/totp", name="totp_disable", auth=True, auth_via=VIA, body=PasswordCheck,
+                status=204)
+    def totp_disable():
+        """Turn two-factor sign-in off (your password confirms it)."""
+        user = person(kernel)
+        password = PasswordCheck.validate(json_body())["password"]
+        if kernel.users.authenticate(user["username"], password) is None:
+            raise ApiError(422, "Validation failed", fields={"password": "not your password"})
+        db = kernel.db
+        with db.transaction():
+            if not totp.disable(db, user["id"]):
+                raise ApiError(404, "Two-factor sign-in is not on")
+            kernel.audit("auth.totp_disabled", target=f"user:{user['username']}")
+        return HTTPResponse(status=204)
+
+    @app.delete("/users/<uid:int>/totp", name="totp_reset", auth="admin", status=204)
+    def totp_reset(uid):
+        """Turn off a user's two-factor sign-in (admins, e.g. for a lost phone)."""
+        db = kernel.db
+        with db.transaction():
+            target = kernel.users.get(uid)
+            if target is None or not totp.disable(db, uid):
+                raise ApiError(404, f"User {uid} has no two-factor sign-in")
+            kernel.audit("auth.totp_reset", target=f"user:{target['username']}")
         return HTTPResponse(status=204)

@@ -17,13 +17,18 @@ class AuthConfig:
     register_rate_limit: int = 10
     register_rate_window: int = 3600
     registration_open: bool = True
+    # Per account name, whatever the address: failures before each try must
+    # wait (2, 4, 8, ... s), and the longest wait.
+    login_account_free_failures: int = 10
+    login_account_max_delay: int = 300
 
     def validate(self) -> list[str]:
         errors = []
         if not 60 <= self.token_ttl <= 31 * 24 * 3600:
             errors.append(f"token_ttl: expected 60-2678400 seconds, got {self.token_ttl}")
-        for name in ("login_rate_limit", "login_rate_window",
-                     "register_rate_limit", "register_rate_window"):
+        for name in ("login_rate_limit", "login_rate_window", "register_rate_limit",
+                     "register_rate_window", "login_account_free_failures",
+                     "login_account_max_delay"):
             if getattr(self, name) < 1:
                 errors.append(f"{name}: must be at least 1, got {getattr(self, name)}")
         for i, key in enumerate(self.previous_secret_keys):

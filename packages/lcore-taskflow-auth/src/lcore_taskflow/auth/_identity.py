@@ -127,6 +127,6 @@ def identify(request, credentials, kernel, basic_check,
     if "basic" in credentials and request.auth and request.auth[1] is not None:
         user = basic_check(*request.auth)
         if user is None:
-            environ["taskflow.auth_problem"] = "Invalid username or password"
+            environ.setdefault("taskflow.auth_problem", "Invalid username or password")
         return user
     return None

@@ -26,7 +26,9 @@ from lcore_taskflow.core import (
     json_body,
 )
 
+from . import _guard as guard
 from . import _sessions as sessions
+from . import _totp as totp
 from ._account import add_account_routes, person
 from ._identity import COOKIE_NAME, new_token, request_token, token_payload
 
@@ -35,10 +37,11 @@ ROLES = ("admin", "member", "guest")
 
 
 class Login(Schema):
-    """Credentials to exchange for a token."""
+    """Credentials to exchange for a token (``totp``: the two-factor code, when on)."""
 
     username = Text(required=True, max_len=200, example="admin")
     password = Password(required=True, min_len=1)
+    totp = Text(max_len=20, description="A code of the authenticator app, or a recovery code")
 
 
 class Register(Schema):
@@ -119,6 +122,31 @@ def start_session(kernel, user: dict[str, Any], via: str = "password") -> dict[s
             "user": {"id": user["id"], "username": user["username"], "role": user["role"]}}
 
 
+def _second_factor(kernel, user: dict[str, Any], code: str | None) -> str | None:
+    """``None`` without two-factor sign-in; else how the code passed, or 401."""
+    db = kernel.db
+    if not totp.enabled(db, user["id"]):
+        return None
+    if not code:
+        raise ApiError(401, "Two-factor code required", extra={"totp_required": True})
+    with db.transaction():
+        passed = totp.verify(db, user["id"], code)
+    if passed is None:
+        _failed(kernel, user["username"], "totp")
+        raise ApiError(401, "Invalid or already used two-factor code",
+                       extra={"totp_required": True})
+    return passed
+
+
+def _failed(kernel, username: str, via: str) -> None:
+    """Count and audit a failed sign-in for the account name."""
+    config = kernel.config
+    failures = guard.failed(kernel.db, username, config.login_account_free_failures,
+                            config.login_account_max_delay)
+    kernel.audit("auth.login_failed", target=f"user:{username[:64]}", actor=None,
+                 details={"via": via, "failures": failures})
+
+
 def build_auth_app(kernel) -> tuple[Lcore, Callable[[str, str], dict[str, Any] | None]]:
     """The sub-app mounted at ``/auth/`` and the HTTP Basic check identification uses."""
     app = Lcore()
@@ -131,7 +159,12 @@ def build_auth_app(kernel) -> tuple[Lcore, Callable[[str, str], dict[str, Any] |
         if len(username) > 200 or len(password) > MAX_PASSWORD_LENGTH:
             return None
         kernel.limits.check("password", config.login_rate_limit, config.login_rate_window)
-        return kernel.users.authenticate(username, password)
+        user = kernel.users.authenticate(username, password)
+        if user is not None and totp.enabled(kernel.db, user["id"]):
+            request.environ["taskflow.auth_problem"] = (
+                "HTTP Basic is not available for accounts with two-factor sign-in")
+            return None
+        return user
 
     @app.post("/login", name="login", auth=False, body=Login, returns=Session,
               responses=((401, "Invalid username or password, or an inactive account"),))
@@ -139,13 +172,15 @@ def build_auth_app(kernel) -> tuple[Lcore, Callable[[str, str], dict[str, Any] |
     def login():
         """Exchange a username and password for a token and a session cookie."""
         values = Login.validate(json_body())
+        guard.check(kernel.db, values["username"])
         user = kernel.users.authenticate(values["username"], values["password"])
         if user is None:
-            kernel.audit("auth.login_failed", target=f"user:{values['username'][:64]}",
-                         actor=None, details={"via": "password"})
+            _failed(kernel, values["username"], "password")
             raise ApiError(401, "Invalid username or password")
+        second = _second_factor(kernel, user, values.get("totp"))
+        guard.succeeded(kernel.db, values["username"])
         kernel.audit("auth.login", target=f"user:{user['username']}", actor=user,
-                     details={"via": "password"})
+                     details={"via": "password", **({"totp": second} if second else {})})
         return start_session(kernel, user)
 
     @app.post("/register", name="register", auth=False, body=Register, status=201,

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import os
 import types
 import typing
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -119,6 +121,10 @@ class CoreConfig:
             )
         if len(self.secret_key) < 16 and not self.debug:
             errors.append("secret_key: must be at least 16 characters")
+        elif not self.debug and estimated_bits(self.secret_key) < MIN_SECRET_BITS:
+            errors.append(f"secret_key: too predictable (about {estimated_bits(self.secret_key)}"
+                          f" bits; at least {MIN_SECRET_BITS} needed): use a long random "
+                          "string, e.g. python -c 'import secrets; print(secrets.token_hex(32))'")
         prefix = self.mount_prefix
         if prefix and (not prefix.startswith("/") or any(c in prefix for c in "<>?#% ")):
             errors.append(f"mount_prefix: expected a path such as /pm, got {prefix!r}")
@@ -129,6 +135,24 @@ class CoreConfig:
         if problem:
             errors.append(f"database_url (APP_DATABASE_URL): {problem}")
         return errors
+
+
+MIN_SECRET_BITS = 64
+
+
+def estimated_bits(secret: str) -> int:
+    """A rough strength of ``secret``: the entropy of its characters times its length.
+
+    The length counts at most twice the number of different characters, so
+    repeating a short phrase adds nothing.  Catches the dangerous cases
+    (``aaaaaaaaaaaaaaaa``, ``1234567812345678``, ``passwordpassword``), not a
+    proof of randomness.
+    """
+    if not secret:
+        return 0
+    counts = Counter(secret)
+    per_char = -sum(n / len(secret) * math.log2(n / len(secret)) for n in counts.values())
+    return int(per_char * min(len(secret), 2 * len(counts)))
 
 
 def read_dotenv(path: str | os.PathLike | None) -> dict[str, str]:

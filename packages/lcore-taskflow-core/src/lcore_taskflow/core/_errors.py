@@ -21,17 +21,21 @@ log = logging.getLogger("lcore_taskflow")
 class ApiError(HTTPError):
     """An HTTP error with a message that names the problem.
 
-    ``raise ApiError(422, "Validation failed", fields={"email": "..."})``.
+    ``raise ApiError(422, "Validation failed", fields={"email": "..."})``;
+    ``extra`` adds keys of its own to the JSON body (``{"totp_required": True}``).
     """
 
     def __init__(self, status: int, message: str, *, fields: Mapping[str, str] | None = None,
-                 headers: Mapping[str, str] | None = None):
+                 headers: Mapping[str, str] | None = None,
+                 extra: Mapping[str, Any] | None = None):
         super().__init__(status, message, **dict(headers or {}))
         self.message = message
         self.fields = dict(fields) if fields else None
+        self.extra = dict(extra) if extra else None
 
 
 def validation_error(fields: Mapping[str, str], message: str = "Validation failed") -> ApiError:
+    """The 422 :class:`ApiError` naming each bad field: ``raise validation_error({...})``."""
     return ApiError(422, message, fields=fields)
 
 
@@ -57,6 +61,8 @@ def error_payload(err: HTTPResponse) -> dict[str, Any]:
     fields = getattr(err, "fields", None)
     if fields:
         payload["fields"] = fields
+    for key, value in (getattr(err, "extra", None) or {}).items():
+        payload.setdefault(key, value)
     return payload
 
 
