@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import pyotp
 import pytest
 from access_kit import PASSWORD, build_app, expect, unique
 from lcore_taskflow.core.testing import Client, Response, multipart
@@ -133,6 +134,10 @@ ROUTES = {
     "GET /auth/tokens":                                      ("signed in", 200),
     "POST /auth/tokens":                                     ("signed in", 201),
     "DELETE /auth/tokens/{tid}":                             ("signed in", 204),  # a token of the caller's
+    "POST /auth/totp":                                       ("signed in", 200),  # begins a setup
+    "POST /auth/totp/confirm":                               ("signed in", 200),  # then reset by the admin
+    "DELETE /auth/totp":                                     ("signed in", 204),  # a confirmed setup of the caller's
+    "DELETE /auth/users/{uid}/totp":                         ("admin", 204),
     # -- notify
     "GET /api/notifications/history":                        ("signed in", 200),
     "POST /api/notifications/email":                         ("admin", 200),
@@ -249,6 +254,44 @@ def own_token(w: MatrixWorld, caller: str) -> int:
                   "a personal access token")["id"]
 
 
+def totp_setup(w: MatrixWorld, caller: str, confirm: bool) -> str | None:
+    """Begin (and with ``confirm`` finish) two-factor setup of an account caller; its secret."""
+    if caller not in CALLER_ACCOUNTS:
+        return None
+    client = w.client(caller, None)
+    secret = expect(client.post("/auth/totp"), 200, "a two-factor setup")["secret"]
+    if confirm:
+        expect(client.post("/auth/totp/confirm", json={"code": pyotp.TOTP(secret).now()}), 200,
+               "a confirmed two-factor setup")
+    return secret
+
+
+def reset_totp(w: MatrixWorld, caller: str) -> Callable[[Response], None]:
+    """After the case: the caller signs in with a password alone again."""
+    def reset(_: Response) -> None:
+        if caller in CALLER_ACCOUNTS:
+            w.admin.delete(f"/auth/users/{w.ids[CALLER_ACCOUNTS[caller]]}/totp")
+    return reset
+
+
+def confirm_totp(w: MatrixWorld, caller: str) -> Call:
+    secret = totp_setup(w, caller, confirm=False)
+    code = pyotp.TOTP(secret).now() if secret else "123456"
+    return Call("/auth/totp/confirm", {"code": code}, after=reset_totp(w, caller))
+
+
+def disable_totp(w: MatrixWorld, caller: str) -> Call:
+    totp_setup(w, caller, confirm=True)
+    password = w.accounts.passwords.get(CALLER_ACCOUNTS.get(caller, ""), PASSWORD)
+    return Call("/auth/totp", {"password": password}, after=reset_totp(w, caller))
+
+
+def reset_someones_totp(w: MatrixWorld, _: str) -> Call:
+    totp_setup(w, "member", confirm=True)
+    return Call(f"/auth/users/{w.ids[CALLER_ACCOUNTS['member']]}/totp",
+                after=reset_totp(w, "member"))
+
+
 def new_user_body(prefix: str) -> dict[str, str]:
     name = unique(prefix)
     return {"username": name, "email": f"{name}@example.test", "password": PASSWORD}
@@ -360,6 +403,10 @@ OTHER_CALLS: dict[str, Build] = {
     "GET /auth/tokens": lambda w, p, c: Call("/auth/tokens"),
     "POST /auth/tokens": lambda w, p, c: Call("/auth/tokens", TOKEN_BODY),
     "DELETE /auth/tokens/{tid}": lambda w, p, c: Call(f"/auth/tokens/{own_token(w, c)}"),
+    "POST /auth/totp": lambda w, p, c: Call("/auth/totp", after=reset_totp(w, c)),
+    "POST /auth/totp/confirm": lambda w, p, c: confirm_totp(w, c),
+    "DELETE /auth/totp": lambda w, p, c: disable_totp(w, c),
+    "DELETE /auth/users/{uid}/totp": lambda w, p, c: reset_someones_totp(w, c),
     "GET /api/notifications/history": lambda w, p, c: Call("/api/notifications/history"),
     "POST /api/notifications/email": lambda w, p, c: Call("/api/notifications/email", {
         "to": "someone@example.test", "subject": "Hello", "body": "Hi there"}),

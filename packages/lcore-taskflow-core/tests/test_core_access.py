@@ -161,7 +161,9 @@ def test_an_assignee_must_see_the_project(app, secret, admin):
     ids = {u["username"]: u["id"] for u in admin.get("/api/users/").json["users"]}
     reply = admin.post(f"/api/projects/{pid}/tasks", json={"title": "t",
                                                            "assignee_id": ids["bob"]})
-    assert reply.status == 422 and "cannot see project" in reply.json["fields"]["assignee_id"]
+    assert reply.status == 422
+    assert "who can see project" in reply.json["fields"]["assignee_id"]
+    assert "bob" not in reply.text  # naming nobody: a guest must not learn who exists
     with_project_role(app, pid, "viewer", "bob")
     assert admin.post(f"/api/projects/{pid}/tasks", json={"title": "t",
                                                           "assignee_id": ids["bob"]}).status == 201

@@ -37,7 +37,8 @@ def assignment_email(task: dict[str, Any], assigned_by: str | None = None) -> Em
             f" (#{e['id']}).</p><table>{rows}</table>"
             f"<p>{e.get('description', '')}</p>{by}")
     return Email(task["assignee_email"], f"[TaskFlow] You've been assigned: "
-                 f"{one_line(task['title'])}", body, html=True, user_id=task["assignee_id"])
+                 f"{one_line(task['title'])}", body, html=True, user_id=task["assignee_id"],
+                 project_id=task.get("project_id"))
 
 
 def _message_fields(data: dict[str, Any], fields: Fields) -> None:
@@ -132,7 +133,10 @@ def build_notifications_app(kernel: Any, outbox: Outbox, workers: int) -> Lcore:
         if assignee is None or kernel.access(assignee).role(task["project_id"]) is None:
             raise ApiError(422, f"The assignee of task {task_id} can no longer see its project; "
                                 "assign someone who can")
-        return outbox.send(assignment_email(task, user.get("username")))
+        result = outbox.send(assignment_email(task, user.get("username")))
+        if user.get("role") != "admin" and user.get("id") != task["assignee_id"]:
+            result["to"] = None  # an address is for admins and its owner (docs/access.md)
+        return result
 
     @app.post("/batch", name="batch_notify", auth="notifications:batch", body=BatchSend,
               returns=BatchResult)
@@ -161,7 +165,8 @@ def build_notifications_app(kernel: Any, outbox: Outbox, workers: int) -> Lcore:
         status = query_choice("status", STATUSES)
         page, limit, offset = pagination()
         see_all = kernel.allowed(user, "notifications:history_all")
-        rows, total = outbox.history(None if see_all else user["id"], status, limit, offset)
+        rows, total = outbox.history(None if see_all else user["id"], status, limit, offset,
+                                     kernel.access().where("project_id"))
         return {"notifications": rows, "total": total, "page": page, "limit": limit,
                 "scope": "all" if see_all else "own"}
 

@@ -84,6 +84,7 @@ class Email:
     html: bool = False
     user_id: int | None = None
     type: str = "email"
+    project_id: int | None = None  # what it is about, for the history's access filter
 
 
 def process_name(role: str) -> str:
@@ -132,7 +133,7 @@ class Outbox:
 
     # ------------------------------------------------------------ record
     def for_user(self, user: dict[str, Any], subject: str, body: str,
-                 html: bool = False) -> list[Email]:
+                 html: bool = False, project_id: int | None = None) -> list[Email]:
         """One notification per channel that reaches ``user`` (``{id, username, email}``).
 
         A channel whose ``address()`` fails is skipped (and logged): one broken
@@ -147,7 +148,7 @@ class Outbox:
                               user.get("id"))
                 continue
             if address:
-                emails.append(Email(address, subject, body, html, user["id"], name))
+                emails.append(Email(address, subject, body, html, user["id"], name, project_id))
         return emails
 
     def record(self, emails: Sequence[Email], *, claim: bool = False) -> list[dict[str, Any]]:
@@ -174,6 +175,7 @@ class Outbox:
                 user_id = email.user_id or (self.kernel.users.by_email(email.to) or {}).get("id")
                 row_id = db.insert("notifications", {
                     "user_id": user_id, "type": email.type, "recipient": email.to,
+                    "project_id": email.project_id,
                     "subject": email.subject, "body": email.body, "html": int(email.html),
                     "created_at": now, **state})
                 db.execute("UPDATE notifications SET message_id = ? WHERE id = ?",
@@ -346,12 +348,21 @@ class Outbox:
 
     # ----------------------------------------------------------- history
     def history(self, user_id: int | None, status: str | None, limit: int,
-                offset: int) -> tuple[list[dict[str, Any]], int]:
-        """Newest first; ``user_id=None`` means every user's notifications."""
+                offset: int, visible: tuple[str, list] = ("", [])
+                ) -> tuple[list[dict[str, Any]], int]:
+        """Newest first; ``user_id=None`` means every user's notifications.
+
+        ``visible`` is the reader's access condition on ``project_id``
+        (``kernel.access().where("project_id")``): notifications about a
+        project they cannot see are left out.
+        """
         where, params = [], []
         if user_id is not None:
             where.append("user_id = ?")
             params.append(user_id)
+        if visible[0]:
+            where.append(f"(project_id IS NULL OR {visible[0]})")
+            params.extend(visible[1])
         if status is not None:
             where.append("status = ?")
             params.append(status)

@@ -173,7 +173,7 @@ class NotifyPlugin:
         outbox = self._outbox(kernel)
         try:
             outbox.record(outbox.for_user(event.assignee, message.subject, message.body,
-                                          html=True))
+                                          html=True, project_id=event.project_id))
         except InvalidEmail as exc:
             log.warning("not notifying the assignee of task %s: %s", event.task_id, exc)
             return

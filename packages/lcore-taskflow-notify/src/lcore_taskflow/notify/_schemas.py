@@ -62,7 +62,9 @@ class SendResult(Schema):
 
     id = Integer(required=True, minimum=1)
     status = Choice(STATUSES, required=True)
-    to = String(required=True)
+    to = String(required=True, nullable=True,
+                description="The address; null for a re-sent assignment seen by others than "
+                            "its recipient and admins")
     subject = String(required=True)
     error = String(description="Why sending failed (status failed)")
     note = String(description="Why it was only simulated (status simulated)")

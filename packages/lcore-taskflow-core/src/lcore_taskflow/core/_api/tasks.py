@@ -195,11 +195,11 @@ def _task_values(kernel, project_id: int, schema: type[Schema], data: dict) -> d
     def assignable(assignee: int) -> str | None:
         user = kernel.db.fetchone("SELECT id, username, role FROM users WHERE id = ?"
                                   " AND is_active = 1", (assignee,))
-        if user is None:
-            return f"assignee_id {assignee} is not an active user"
-        if kernel.access(user).role(project_id) is None:
-            return f"assignee_id {assignee} ({user['username']}) cannot see project {project_id}"
-        return None
+        if user is not None and kernel.access(user).role(project_id) is not None:
+            return None
+        # One message for "no such user" and "cannot see the project", naming nobody:
+        # the caller may be a guest who must not learn who exists.
+        return f"assignee_id {assignee} is not an active user who can see project {project_id}"
 
     return schema.validate(data, assignee_id=assignable)
 
