@@ -23,7 +23,7 @@ def test_every_core_event_is_declared_and_frozen(kernel):
     for cls in events.CORE_EVENTS:
         assert declared[cls.type] is cls
         assert dataclasses.is_dataclass(cls) and cls.__dataclass_params__.frozen
-    assert len({cls.type for cls in events.CORE_EVENTS}) == 26
+    assert len({cls.type for cls in events.CORE_EVENTS}) == 27
 
 
 def test_user_events(admin, recorder, ids):

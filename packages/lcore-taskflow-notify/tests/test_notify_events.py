@@ -120,3 +120,15 @@ def test_plugin_is_found_through_its_entry_point():
 
     (ep,) = [ep for ep in entry_points(group="lcore_taskflow.plugins") if ep.name == "notify"]
     assert ep.load() is NotifyPlugin
+
+
+def test_repeated_failed_sign_ins_email_the_account_owner(taskflow_app, smtp_server):
+    """Auth (installed beside notify in its tox env) emits user.sign_in_failures; one email."""
+    app = taskflow_app(plugins=[NotifyPlugin()], auth=True, identity=False,
+                       login_account_free_failures=2, **smtp_server.config)
+    client = Client(app)
+    for _ in range(5):
+        client.post("/auth/login", json={"username": "alice", "password": "wrong"})
+    (got,) = smtp_server.handler.wait_for(1)
+    assert got.rcpt_tos == ["alice@taskflow.local"]
+    assert "Failed sign-ins" in got.subject

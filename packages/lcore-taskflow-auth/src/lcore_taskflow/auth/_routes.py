@@ -23,6 +23,7 @@ from lcore_taskflow.core import (
     String,
     Text,
     Username,
+    events,
     json_body,
 )
 
@@ -145,6 +146,12 @@ def _failed(kernel, username: str, via: str) -> None:
                             config.login_account_max_delay)
     kernel.audit("auth.login_failed", target=f"user:{username[:64]}", actor=None,
                  details={"via": via, "failures": failures})
+    if failures == config.login_account_free_failures + 1:  # tries start to wait: tell them
+        user = kernel.db.fetchone("SELECT id, username, email FROM users"
+                                  " WHERE lower(username) = lower(?) AND is_active = 1",
+                                  (username,))
+        if user is not None:
+            kernel.emit(events.SignInFailures(user=user, failures=failures))
 
 
 def build_auth_app(kernel) -> tuple[Lcore, Callable[[str, str], dict[str, Any] | None]]:

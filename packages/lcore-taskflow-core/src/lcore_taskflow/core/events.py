@@ -105,6 +105,20 @@ class UserDeleted(Event):
     user: Row
 
 
+@dataclass(frozen=True, kw_only=True)
+class SignInFailures(Event):
+    """Failed sign-ins for ``user``'s account reached the point where tries must wait.
+
+    Emitted by the identity plugin, once per run of failures; notify emails
+    the user (someone may be guessing their password).  ``user`` is
+    ``{id, username, email}``; ``failures`` how many in a row.
+    """
+
+    type: ClassVar[str] = "user.sign_in_failures"
+    user: Row
+    failures: int
+
+
 # --------------------------------------------------------------- projects
 @dataclass(frozen=True, kw_only=True)
 class _ProjectEvent(Event):
@@ -294,7 +308,7 @@ class ShareRevoked(_ProjectEvent):
 
 
 CORE_EVENTS: tuple[type[Event], ...] = (
-    UserCreated, UserRegistered, UserUpdated, UserDeactivated, UserDeleted,
+    UserCreated, UserRegistered, UserUpdated, UserDeactivated, UserDeleted, SignInFailures,
     ProjectCreated, ProjectUpdated, ProjectDeleted,
     TaskCreated, TaskUpdated, TaskAssigned, TaskDeleted,
     CommentAdded, CommentDeleted, AttachmentAdded, AttachmentDeleted,

@@ -41,6 +41,17 @@ def assignment_email(task: dict[str, Any], assigned_by: str | None = None) -> Em
                  project_id=task.get("project_id"))
 
 
+def failures_email(event: Any) -> tuple[str, str]:
+    """Subject and HTML body telling a user that someone keeps failing to sign in as them."""
+    name = html.escape(event.user["username"])
+    body = (f"<h2>Failed sign-ins to your account</h2><p>Hi {name},</p>"
+            f"<p>There were {event.failures} failed attempts in a row to sign in to your TaskFlow"
+            " account, so each further try now has to wait.</p><p>If that was not you, someone"
+            " may be guessing your password: change it, and consider turning on two-factor"
+            " sign-in in your profile.</p>")
+    return "[TaskFlow] Failed sign-ins to your account", body
+
+
 def _message_fields(data: dict[str, Any], fields: Fields) -> None:
     """Validate ``subject``, ``body`` and ``html`` into ``fields``."""
     subject = data.get("subject")

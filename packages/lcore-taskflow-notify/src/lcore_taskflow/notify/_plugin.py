@@ -11,7 +11,7 @@ from typing import Any
 from lcore_taskflow.core import events, hookimpl, progress_bar
 
 from . import __version__, hookspecs
-from ._api import assignment_email, build_notifications_app
+from ._api import assignment_email, build_notifications_app, failures_email
 from ._channels import EmailChannel
 from ._events import NOTIFY_EVENTS
 from ._mailer import InvalidEmail, check_address
@@ -163,6 +163,9 @@ class NotifyPlugin:
         With embedded delivery the dispatcher is woken once that transaction
         commits; if the assignment rolls back, so do the rows.
         """
+        if isinstance(event, events.SignInFailures):
+            self._notify(kernel, event.user, *failures_email(event), None)
+            return
         if not isinstance(event, events.TaskAssigned) or not event.assignee:
             return
         task = {**event.task, "assignee_id": event.assignee["id"],
@@ -170,12 +173,16 @@ class NotifyPlugin:
                 "assignee_email": event.assignee["email"],
                 "project_name": (event.project or {}).get("name", "")}
         message = assignment_email(task, event.actor_name)
+        self._notify(kernel, event.assignee, message.subject, message.body, event.project_id)
+
+    def _notify(self, kernel, user, subject: str, body: str, project_id: int | None) -> None:
+        """Outbox rows for ``user`` in the event's transaction; wake the sender at commit."""
         outbox = self._outbox(kernel)
         try:
-            outbox.record(outbox.for_user(event.assignee, message.subject, message.body,
-                                          html=True, project_id=event.project_id))
+            outbox.record(outbox.for_user(user, subject, body, html=True,
+                                          project_id=project_id))
         except InvalidEmail as exc:
-            log.warning("not notifying the assignee of task %s: %s", event.task_id, exc)
+            log.warning("not notifying user %s: %s", user.get("id"), exc)
             return
         if self.dispatcher is not None:
             kernel.db.after_commit(self.dispatcher.wake)
