@@ -211,3 +211,14 @@ def test_audit_prune_keeps_the_retention_period(cli):
     proc = cli("audit", "prune", "--days", "5")
     assert "1 audit entry older than 5 days removed" in proc.stdout
     assert cli("audit", "prune", "--days", "0").returncode == 2
+
+
+def test_search_reindex_rebuilds_the_index(cli):
+    assert cli("db", "seed", "--projects", "2", "--tasks", "5").returncode == 0
+    with connect(cli.db) as db, db.transaction():
+        db.execute("DELETE FROM search_index")
+    proc = cli("search", "reindex")
+    assert proc.returncode == 0, proc.stderr
+    tasks, projects = (query(cli.db, f"SELECT COUNT(*) FROM {t}")[0][0]
+                       for t in ("tasks", "projects"))
+    assert f"search index rebuilt: {tasks + projects} documents" in proc.stdout

@@ -58,9 +58,17 @@ class LabelsPlugin:
         return ["labels"]
 
     @hookimpl
+    def taskflow_search_reindex(self, kernel):
+        """Label names make their tasks findable; put them back after a rebuild."""
+        store.index_labels(kernel, [r["task_id"] for r in kernel.db.fetchall(
+            "SELECT DISTINCT task_id FROM task_labels")])
+
+    @hookimpl
     def taskflow_event(self, event, kernel):
         """Keep the plugin's rows consistent with core's: in the change's transaction."""
-        if isinstance(event, events.TaskDeleted):
+        if isinstance(event, TaskLabelsChanged):
+            store.index_labels(kernel, [event.task_id])
+        elif isinstance(event, events.TaskDeleted):
             store.forget_task(kernel.db, event.task_id)
         elif isinstance(event, events.ProjectDeleted):
             store.forget_project(kernel.db, event.project_id)

@@ -111,6 +111,7 @@ def build_labels_app(kernel) -> Lcore:
                                     f"named {values['name']!r}", fields={"name": "already exists"})
             if values:
                 db.update("labels", lid, values)
+                store.index_labels(kernel, store.tasks_with_label(db, lid))
         return store.label_or_404(db, lid)
 
     @app.delete("/<lid:int>", name="labels_delete", auth=True)
@@ -119,7 +120,9 @@ def build_labels_app(kernel) -> Lcore:
         db = kernel.db
         with db.transaction():
             label_for_owner(kernel, lid)
+            carrying = store.tasks_with_label(db, lid)
             db.delete("labels", lid)
+            store.index_labels(kernel, carrying)
         return {"id": lid, "deleted": True}
 
     @app.get("/tasks/<tid:int>", name="labels_of_task", auth=True)

@@ -83,3 +83,27 @@ def forget_task(db: Database, task_id: int) -> None:
 def forget_project(db: Database, project_id: int) -> None:
     # task_labels rows go with their labels (ON DELETE CASCADE on the plugin's own table).
     db.execute("DELETE FROM labels WHERE project_id = ?", (project_id,))
+
+
+def index_labels(kernel, task_ids: Iterable[int]) -> None:
+    """Make the tasks findable by their label names (core's full-text search)."""
+    ids = list(task_ids)
+    if not ids:
+        return
+    db = kernel.db
+    marks = ", ".join("?" for _ in ids)
+    names: dict[int, list[str]] = {i: [] for i in ids}
+    for row in db.fetchall(f"SELECT tl.task_id, l.name FROM task_labels tl JOIN labels l"
+                           f" ON l.id = tl.label_id WHERE tl.task_id IN ({marks})", ids):
+        names[row["task_id"]].append(row["name"])
+    projects = {r["id"]: r["project_id"] for r in db.fetchall(
+        f"SELECT id, project_id FROM tasks WHERE id IN ({marks})", ids)}
+    for task_id, labels in names.items():
+        if task_id in projects:
+            kernel.search.index("labels", "task", task_id, " ".join(labels),
+                                project_id=projects[task_id], task_id=task_id)
+
+
+def tasks_with_label(db: Database, label_id: int) -> list[int]:
+    return [r["task_id"] for r in db.fetchall(
+        "SELECT task_id FROM task_labels WHERE label_id = ?", (label_id,))]

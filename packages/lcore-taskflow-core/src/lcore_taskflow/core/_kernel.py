@@ -44,6 +44,7 @@ from ._lifecycle import install_lifecycle_hooks
 from ._pipeline import ALL, Pipeline
 from ._ratelimit import Limits
 from ._roles import Access
+from ._search import Search
 from ._shares import share_identity
 from ._storage import LocalStorage
 from .events import Event
@@ -94,6 +95,7 @@ class TaskFlow:
         self.pipeline = Pipeline(self)
         self.users = Users(self)
         self.tasks = Tasks(self)
+        self.search = Search(self)
         self.limits = Limits()
         self.storage: LocalStorage | None = None
         self.task_filters: list[Any] = []

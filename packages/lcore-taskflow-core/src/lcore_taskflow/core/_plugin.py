@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
 from . import __version__, _audit, events
 from . import _migrate as migrations
 from ._api.audit import build_audit_app
 from ._api.projects import build_projects_app
+from ._api.search import build_search_app
 from ._api.system import build_system_app
 from ._api.teams import build_teams_app
 from ._api.users import build_users_app
@@ -48,6 +50,7 @@ class CorePlugin:
             ("/api/projects/", build_projects_app(kernel)),
             ("/", build_teams_app(kernel)),
             ("/", build_audit_app(kernel)),
+            ("/", build_search_app(kernel)),
             ("/", build_system_app(kernel, self)),
         ]
 
@@ -93,6 +96,10 @@ class CorePlugin:
         prune.add_argument("--days", type=int, metavar="N",
                            help="keep N days instead (default: the setting)")
         prune.set_defaults(handler=_prune_audit)
+        search = subparsers.add_parser("search", help="the full-text index").add_subparsers(
+            dest="search_command", required=True)
+        search.add_parser("reindex", help="rebuild it from the tables (and plugins' text)"
+                          ).set_defaults(handler=_reindex)
 
     @hookimpl
     def taskflow_seed(self, db, kernel, options):
@@ -117,4 +124,11 @@ def _prune_audit(kernel, args) -> int:
     with kernel.database() as db, db.transaction():
         removed = _audit.prune(db, days)
     print(f"{removed} audit entr{'y' if removed == 1 else 'ies'} older than {days} days removed")
+    return 0
+
+
+def _reindex(kernel, args) -> int:
+    started = time.monotonic()
+    count = kernel.search.reindex()
+    print(f"search index rebuilt: {count} documents in {time.monotonic() - started:.1f} s")
     return 0

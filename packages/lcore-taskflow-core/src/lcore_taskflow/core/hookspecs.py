@@ -307,6 +307,18 @@ def taskflow_seed(db, kernel, options):
 
 
 @hookspec
+def taskflow_search_reindex(kernel):
+    """Re-add your text to the full-text index (``taskflow search reindex``).
+
+    Called inside the rebuild's transaction after core re-indexed its tasks,
+    comments and projects and every plugin's earlier text was dropped: call
+    ``kernel.search.index(source, kind, ref_id, text, project_id=...)`` for
+    each task or project your plugin keeps text about (keep it current the
+    same way in your ``taskflow_event`` listener).  Return nothing.
+    """
+
+
+@hookspec
 def taskflow_cli_commands(subparsers):
     """Add sub-commands to the ``taskflow`` command line.
 
