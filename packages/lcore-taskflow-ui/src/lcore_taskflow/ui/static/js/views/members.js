@@ -49,6 +49,8 @@ export function membersCard(project, { manage }) {
   const fail = (err) => {
     problem.textContent = errorText(err);
     problem.hidden = false;
+    // The focus stays on the control used; the message comes into view (and is read out: role=alert).
+    problem.scrollIntoView({ block: 'nearest' });
   };
   const ok = () => { problem.hidden = true; };
 
@@ -62,16 +64,18 @@ export function membersCard(project, { manage }) {
     }
   }
 
-  async function change(kind, id, name, role, control) {
+  async function change(kind, id, name, role, menu, control) {
     ok();
     try {
       await api.put(`${base}/${kind}/${id}`, { role });
-      toast(`${name} is now ${ROLE_LABELS[role].toLowerCase()} of this project`);
-      await load(control.dataset.focusKey);
     } catch (err) {
+      menu.value = menu.dataset.role;  // back to the role they still have
       fail(err);
       await load(control.dataset.focusKey).catch(() => {});
+      return;
     }
+    toast(`${name} is now ${ROLE_LABELS[role].toLowerCase()} of this project`);
+    await load(control.dataset.focusKey).catch(fail);
   }
 
   async function remove(kind, id, name, role) {
@@ -100,14 +104,16 @@ export function membersCard(project, { manage }) {
   /** A role menu and its Save button (a menu that saved on every change would save while arrowing through it). */
   function roleEditor(kind, id, name, role) {
     const key = `${kind}-${id}`;
-    const menu = select('role', roleOptions(), role, { 'aria-label': `Role of ${name}`, 'data-testid': 'member-role', dataset: { focusKey: key + '-role' } });
+    const menu = select('role', roleOptions(), role, {
+      'aria-label': `Role of ${name}`, 'data-testid': 'member-role', dataset: { focusKey: key + '-role', role },
+    });
     const save = h('button', {
       type: 'button', class: 'btn btn-small', 'data-testid': 'member-save', 'aria-label': `Save the role of ${name}`,
       dataset: { focusKey: key + '-save' },
       onclick: async () => {
         if (menu.value === role) return;
         save.disabled = true;
-        try { await change(kind, id, name, menu.value, save); } finally { save.disabled = false; }
+        try { await change(kind, id, name, menu.value, menu, save); } finally { save.disabled = false; }
       },
     }, 'Save');
     return h('div', { class: 'role-edit' }, menu, save);
