@@ -13,15 +13,11 @@ documented in ``.env.example`` beside this file.
 
 from __future__ import annotations
 
-import argparse
-import logging
 import os
 import sys
 from pathlib import Path
 
-from lcore_taskflow.core import create_app
-from lcore_taskflow.core._cli import NO_WAITRESS, add_serve_arguments, cmd_serve, have_waitress
-from lcore_taskflow.core._config import ConfigError
+from lcore_taskflow.core import ConfigError, create_app, serve, server_missing
 
 HERE = Path(__file__).resolve().parent
 
@@ -45,8 +41,8 @@ def build() -> object:
         sys.exit(f"taskflow: {exc}")
 
 
-if __name__ == "__main__" and not have_waitress():
-    sys.exit(NO_WAITRESS)  # say so before build() creates the database
+if __name__ == "__main__" and (missing := server_missing()):
+    sys.exit(missing)  # say so before build() creates the database
 
 app = build()
 
@@ -54,12 +50,7 @@ app = build()
 def main(argv: list[str] | None = None) -> int:
     """Serve ``app`` with waitress exactly as ``taskflow serve`` does (same flags,
     same connection handling and trusted proxies)."""
-    parser = argparse.ArgumentParser(description="Serve the full TaskFlow server (waitress)")
-    add_serve_arguments(parser)
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=str(app.taskflow.config.log_level).upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return cmd_serve(app.taskflow, args)
+    return serve(app, argv, description="Serve the full TaskFlow server (waitress)")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ __version__ = "0.3.0"
 from . import events
 from ._access import role_policy
 from ._assembly import RouteCollision
+from ._cli import serve, server_missing
 from ._config import ConfigError
 from ._contributions import TaskFilter, UIModule
 from ._db import SQL, Database, IntegrityError, OperationalError
@@ -106,5 +107,7 @@ __all__ = [
     "query_choice",
     "query_int",
     "role_policy",
+    "serve",
+    "server_missing",
     "validation_error",
 ]

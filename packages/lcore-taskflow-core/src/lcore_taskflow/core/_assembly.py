@@ -52,8 +52,8 @@ class Contributions:
     middleware: list[Any] = field(default_factory=list)
     route_plugins: list[Any] = field(default_factory=list)
     dependencies: list[tuple[str, Any, str]] = field(default_factory=list)
-    filters: list[Any] = field(default_factory=list)
-    task_fields: list[str] = field(default_factory=list)
+    filters: list[tuple[str, Any]] = field(default_factory=list)      # (plugin, TaskFilter)
+    task_fields: list[tuple[str, str]] = field(default_factory=list)  # (plugin, field name)
     ui_modules: list[Any] = field(default_factory=list)
     event_types: list[type] = field(default_factory=list)
     applied: bool = False
@@ -122,8 +122,14 @@ class Assembly:
             added.middleware += list(each("taskflow_middleware", kernel=kernel))
             added.route_plugins += list(each("taskflow_route_plugins", kernel=kernel))
             added.dependencies += list(each("taskflow_dependencies", kernel=kernel))
-            added.filters += list(each("taskflow_task_filters", kernel=kernel))
-            added.task_fields += list(each("taskflow_task_fields", kernel=kernel))
+            added.filters += [(info.name, f) for f in each("taskflow_task_filters",
+                                                              kernel=kernel)]
+            fields = list(each("taskflow_task_fields", kernel=kernel))
+            if any(not isinstance(name, str) for name in fields):
+                raise plugins.PluginCheckError(
+                    f"plugin {info.name}: taskflow_task_fields must return a list of field "
+                    f"names, not {fields!r}")
+            added.task_fields += [(info.name, name) for name in fields]
             if kernel.plugin("ui") is not None or info.name == "ui":
                 added.ui_modules += list(each("taskflow_ui_modules", kernel=kernel))
 
@@ -137,8 +143,10 @@ class Assembly:
                     f"event type {cls.type!r} is declared twice: by "
                     f"{known.__module__}.{known.__qualname__} and {cls.__module__}."
                     f"{cls.__qualname__}")
+        self._check_task_extensions(added)
         taken = {route_key(r.method, r.rule): r for r in app.routes}
         owners = dict(self.owners)
+        replacing: dict[Route, Route] = {}  # a route with overrides=True -> the one it replaces
         for owner, route, rule, _ in added.routes:
             where = f"plugin {owner}: route {route.method} {rule}"
             if "auth" not in route.config:
@@ -166,15 +174,71 @@ class Assembly:
                             "the host's route")
                     raise RouteCollision(f"{where} collides with {whose} {describe(other)}: "
                                          f"{hint}")
+                replacing[route] = other
                 if other in self.owners:
                     added.replaced.append(other)
             taken[key] = route
             owners[route] = owner
+        self._check_route_names(added, owners, replacing)
         for name, _, _ in added.dependencies:
             if app._dependencies is not None and name in app._dependencies:
                 raise plugins.PluginCheckError(
                     f"dependency ctx.{name} is already registered in this app; a plugin "
                     "cannot replace it")
+
+    def _check_route_names(self, added: Contributions, owners: dict[Route, str],
+                           replacing: dict[Route, Route]) -> None:
+        """Refuse two routes of one name: Lcore keeps the last one, so the URL
+        built for that name (``app.get_url``) would lead to the other route."""
+        kernel, app = self.kernel, self.kernel.app
+        named: dict[str, tuple[Route, str]] = {}
+        replaced = set(added.replaced)
+        for route in app.routes:
+            if route.name and route not in replaced and not _owned_by_another(app, kernel,
+                                                                                 route):
+                named[route.name] = (route, route.rule)
+        for owner, route, rule, _ in added.routes:
+            if not route.name:
+                continue
+            other = named.get(route.name)
+            if other is not None and other[0] is not replacing.get(route):
+                whose = (f"plugin {owners[other[0]]}'s" if other[0] in owners
+                         else "the host's")
+                raise plugins.PluginCheckError(
+                    f"plugin {owner}: route {route.method} {rule} is named {route.name!r}, "
+                    f"like {whose} route {other[0].method} {other[1]}; route names must be "
+                    f"unique (app.get_url({route.name!r}) finds one route): rename one, "
+                    f"e.g. {owner}_{route.name}")
+            named[route.name] = (route, rule)
+
+    def _check_task_extensions(self, added: Contributions) -> None:
+        """One owner per task filter parameter and per task field, never core's own."""
+        from ._api.tasks import CORE_TASK_FIELDS, CORE_TASK_PARAMETERS
+
+        kernel = self.kernel
+        params = dict(kernel.task_filter_owners)
+        for owner, task_filter in added.filters:
+            param = getattr(task_filter, "param", None)
+            if param in CORE_TASK_PARAMETERS:
+                raise plugins.PluginCheckError(
+                    f"plugin {owner}: task filter {param!r} is core's own query parameter "
+                    "of the task list: name it after your plugin")
+            if param in params:
+                raise plugins.PluginCheckError(
+                    f"plugin {owner}: task filter {param!r} is already plugin "
+                    f"{params[param]}'s: name it after your plugin")
+            params[param] = owner
+        fields = dict(kernel.task_fields)
+        for owner, name in added.task_fields:
+            if name in CORE_TASK_FIELDS:
+                raise plugins.PluginCheckError(
+                    f"plugin {owner}: task field {name!r} is core's own: name yours after "
+                    "your plugin")
+            if fields.get(name, owner) != owner:
+                raise plugins.PluginCheckError(
+                    f"plugin {owner}: task field {name!r} is already plugin {fields[name]}'s: "
+                    "name yours after your plugin")
+            fields[name] = owner
 
     def check_host_route(self, route: Route) -> None:
         """Refuse a host route (added after TaskFlow) that would replace one of TaskFlow's."""
@@ -217,8 +281,9 @@ class Assembly:
         kernel.pipeline.add(added.middleware, added.route_plugins)
         for name, factory, lifetime in added.dependencies:
             app.inject(name, factory, lifetime=lifetime)
-        kernel.task_filters += added.filters
-        kernel.task_fields |= set(added.task_fields)
+        kernel.task_filters += [f for _, f in added.filters]
+        kernel.task_filter_owners.update({f.param: owner for owner, f in added.filters})
+        kernel.task_fields.update({name: owner for owner, name in added.task_fields})
         kernel.ui_modules += added.ui_modules
         kernel._event_types.update({cls.type: cls for cls in added.event_types})
         if self.miss_route is None:
@@ -244,8 +309,12 @@ class Assembly:
             kernel.pipeline.remove(added.middleware, added.route_plugins)
             for name, _, _ in added.dependencies:
                 _compat.uninject(app, name)
-            kernel.task_filters = [f for f in kernel.task_filters if f not in added.filters]
-            kernel.task_fields -= set(added.task_fields)
+            mine = [f for _, f in added.filters]
+            kernel.task_filters = [f for f in kernel.task_filters if f not in mine]
+            for _, f in added.filters:
+                kernel.task_filter_owners.pop(f.param, None)
+            for _, name in added.task_fields:
+                kernel.task_fields.pop(name, None)
             kernel.ui_modules = [m for m in kernel.ui_modules if m not in added.ui_modules]
             for cls in added.event_types:
                 kernel._event_types.pop(cls.type, None)
@@ -273,6 +342,14 @@ class Assembly:
         except HTTPError:
             return False
         return True
+
+
+def _owned_by_another(app, kernel, route: Route) -> bool:
+    """Whether ``route`` belongs to another TaskFlow kernel of ``app`` (another prefix):
+    each kernel has core's route names, and each is refused only within itself."""
+    from ._kernel import kernels_of
+
+    return any(k is not kernel and k.owns(route) for k in kernels_of(app))
 
 
 def _answer_miss():

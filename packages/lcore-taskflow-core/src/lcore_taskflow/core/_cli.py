@@ -428,6 +428,38 @@ def have_waitress() -> bool:
     return True
 
 
+def server_missing() -> str | None:
+    """What to install before :func:`serve` can run (waitress), or ``None`` when it can.
+
+    A script that builds its app at import time checks this first, so that a
+    missing server is reported before the database is created::
+
+        if __name__ == "__main__" and (missing := server_missing()):
+            sys.exit(missing)
+    """
+    return None if have_waitress() else NO_WAITRESS
+
+
+def serve(app: Any, argv: Sequence[str] | None = None, *,
+          description: str = "Serve TaskFlow with waitress") -> int:
+    """Serve an assembled TaskFlow ``app`` (or its kernel) as ``taskflow serve`` does.
+
+    ``argv`` (default: ``sys.argv[1:]``) takes the flags of ``taskflow serve``
+    (``--host``, ``--port``, ``--threads``, ``--connection-limit``,
+    ``--channel-timeout``; each defaults to its ``APP_*`` setting).  Logs at
+    ``APP_LOG_LEVEL``, serves with waitress until SIGINT/SIGTERM, then closes
+    the kernel (``taskflow_shutdown``).  Returns the exit code: 2 when
+    waitress is missing (see :func:`server_missing`).
+    """
+    kernel = app if isinstance(app, TaskFlow) else app.taskflow
+    parser = argparse.ArgumentParser(description=description)
+    add_serve_arguments(parser)
+    args = parser.parse_args(sys.argv[1:] if argv is None else list(argv))
+    logging.basicConfig(level=str(kernel.config.log_level).upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return cmd_serve(kernel, args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     env_file = ".env"

@@ -72,6 +72,16 @@ class TaskFlow:
         ``APP_MOUNT_PREFIX`` when not given.
     :param owns_app: the app belongs to TaskFlow (``create_app`` sets it):
         TaskFlow's error pages, lifecycle hooks and DI names apply site-wide.
+
+    Every hook receives this object as ``kernel``.  Besides the methods
+    below, a plugin reads these attributes: ``app`` (the Lcore app),
+    ``config`` (the validated settings, its own included), ``users``,
+    ``tasks`` and ``limits`` (below), ``storage`` (the upload directory),
+    ``hook`` (pluggy's hook relay: ``kernel.hook.<your_hook>(...)`` for hooks
+    of your own), ``pm`` (the plugin manager), ``infos`` (the assembled
+    plugins), ``prefix`` (the mount prefix), ``task_filters`` (every
+    plugin's ``TaskFilter``; ``task_filter_owners`` maps each ``param`` to its
+    plugin), ``task_fields`` (field name -> plugin), ``ui_modules``.
     """
 
     api = 2
@@ -99,7 +109,10 @@ class TaskFlow:
         self.limits = Limits()
         self.storage: LocalStorage | None = None
         self.task_filters: list[Any] = []
-        self.task_fields: set[str] = set()
+        #: ``param -> plugin name`` of every task filter; ``field -> plugin name``
+        #: of every task field (``taskflow_task_filters`` / ``taskflow_task_fields``)
+        self.task_filter_owners: dict[str, str] = {}
+        self.task_fields: dict[str, str] = {}
         self.ui_modules: list[Any] = []
         self.prefix = ""
         self.trusted_proxies: frozenset[str] = frozenset()
@@ -111,7 +124,9 @@ class TaskFlow:
         self._rules: dict[Route, Any] = {}
         self._assembly = Assembly(self)
         self._local = threading.local()
-        self._callers: list[tuple[str, Any]] | None = None
+        self._isolated_callers: dict[str, list[tuple[str, Any]]] = {}
+        self._namespaces: dict[str, str] = {}  # migration namespace -> plugin name
+        self._disabled: list[str] = []
         self._impls: dict[tuple[str, bool], bool] = {}
         self._plain: dict[str, Any] = {}  # hook name -> _plain_impls()
         self._executor: ThreadPoolExecutor | None = None
@@ -124,6 +139,7 @@ class TaskFlow:
 
     # ------------------------------------------------------------ install
     def setup(self, app: Lcore) -> None:
+        """Lcore calls this on ``app.install(kernel)``: assemble every plugin into ``app``."""
         first = getattr(app, "taskflow", None) is None
         prefix = str(self._sources.get("mount_prefix", ("",))[0] or "").rstrip("/")
         for other in kernels_of(app):
@@ -133,6 +149,7 @@ class TaskFlow:
                                   "prefix (TaskFlow(prefix=...))")
         core_settings = cfg.build_settings([("core", cfg.CoreConfig)], self._sources)
         self.prefix = core_settings.mount_prefix.rstrip("/")
+        self._disabled = list(core_settings.plugins_disabled)
         self.app = app
         self.pm = plugins.new_manager(trace=core_settings.trace_hooks)
         self._traced = core_settings.trace_hooks  # then every call goes through pluggy
@@ -222,6 +239,13 @@ class TaskFlow:
     def _register(self, plugin: Any, name: str | None = None, source: str = "explicit",
                   version: str | None = None) -> plugins.PluginInfo:
         name = name or plugins.plugin_name(plugin)
+        if source in ("explicit", "installed") and name in self._disabled:
+            origin = self._sources.get("plugins_disabled", (None, "configuration"))[1]
+            raise plugins.PluginCheckError(
+                f"plugin {name} is disabled by APP_PLUGINS_DISABLED ({origin}) but was "
+                "installed by hand (app.install(...), TaskFlow(plugins=[...]) or "
+                f"kernel.add(...)): take {name} out of APP_PLUGINS_DISABLED, or do not "
+                "install it")
         existing = self.pm.get_plugin(name)
         if existing is not None:
             if existing is plugin or type(existing) is type(plugin):
@@ -231,6 +255,11 @@ class TaskFlow:
                 f"two plugins are named {name!r}: {_origin(existing)} and {_origin(plugin)}; "
                 "rename one (its entry point name or its name attribute)")
         plugins.check_core_api(name, plugin, _core_version())
+        if getattr(plugin, "core_api", None) is None and name != "core":
+            log.warning("plugin %s declares no core_api: add core_api = \"%s\" (the TaskFlow "
+                        "core API it was written and tested for) to %s, so that a core it "
+                        "does not fit stops start-up instead of failing later",
+                        name, plugins.CORE_API, _origin(plugin))
         self.pm.register(plugin, name=name)  # also calls its taskflow_addhooks (historic)
         self._forget_hook_caches()
         info = plugins.PluginInfo(name, version or plugins.plugin_version(plugin), source, plugin)
@@ -243,10 +272,12 @@ class TaskFlow:
                 self.infos.remove(info)
             if self.pm.is_registered(info.plugin):
                 self.pm.unregister(info.plugin)
+            self._namespaces = {ns: owner for ns, owner in self._namespaces.items()
+                                if owner != info.name}
         self._forget_hook_caches()
 
     def _forget_hook_caches(self) -> None:
-        self._callers = None
+        self._isolated_callers = {}
         self._impls = {}
         self._plain = {}
 
@@ -277,6 +308,7 @@ class TaskFlow:
         return self.pm.subset_hook_caller(hook_name, remove_plugins=others)
 
     def plugin(self, name: str) -> Any:
+        """The registered plugin object named ``name``, or ``None``."""
         return self.pm.get_plugin(name)
 
     def call(self, hook_name: str, **kwargs: Any) -> Any:
@@ -346,12 +378,15 @@ class TaskFlow:
 
     # ------------------------------------------------------------ routes
     def own(self, route: Route) -> None:
+        """Mark ``route`` as TaskFlow's (assembly does it): the pipeline wraps it."""
         self._routes.add(route)
 
     def disown(self, route: Route) -> None:
+        """Forget that ``route`` is TaskFlow's (a failed or replaced contribution)."""
         self._routes.discard(route)
 
     def owns(self, route: Route) -> bool:
+        """Whether ``route`` is one of this kernel's (mounted by its plugins)."""
         return route in self._routes
 
     def route_rule(self, route: Route | None):
@@ -386,6 +421,7 @@ class TaskFlow:
 
     # ---------------------------------------------------------- database
     def open_database(self) -> None:
+        """Open the connection pool and the upload storage (the first assembly does it)."""
         self.storage = LocalStorage(self.config.upload_dir)
         url = self.config.database_url or sqlite_url(self.config.db_path)
         self.pool = open_pool(url, busy_timeout=self.config.db_busy_timeout,
@@ -442,12 +478,23 @@ class TaskFlow:
             db.close()
 
     def migrate(self, batch=None) -> list[migrations.Migration]:
-        """Apply the pending migrations of ``batch`` (default: every plugin)."""
+        """Apply the pending migrations of ``batch`` (default: every plugin).
+
+        Each plugin's migrations are recorded under its own name (its
+        namespace): a namespace that is not the plugin's name, ``core`` for any
+        plugin but core, or one another plugin already claimed stops start-up
+        before anything is applied.
+        """
+        claims = {} if batch is None else dict(self._namespaces)
         sources = []
         for info in batch if batch is not None else self.infos:
-            sources += [s for s in self.only(info, "taskflow_migrations")() if s]
+            for source in self.only(info, "taskflow_migrations")():
+                if source:
+                    plugins.claim_namespace(info.name, source, claims)
+                    sources.append(source)
         with self.database() as db:
             applied = migrations.upgrade(db, sources)
+        self._namespaces.update(claims)
         for m in applied:
             log.info("applied migration %s/%04d_%s", m.namespace, m.version, m.name)
         return applied
@@ -560,9 +607,29 @@ class TaskFlow:
         _audit.record(self, action, target=target, details=details, actor=actor)
 
     def represent(self, kind: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Let plugins add their fields to ``rows`` (``taskflow_represent``), one call."""
+        """Let plugins add their fields to ``rows`` (``taskflow_represent``), one call each.
+
+        Isolated like event listeners: a plugin whose implementation raises
+        is logged with its name and loses the keys it added to the rows;
+        the other plugins' fields and the response stay.
+        """
         if rows and self.implemented("taskflow_represent"):
-            self.call("taskflow_represent", kind=kind, rows=rows, kernel=self)
+            db = self._local.__dict__.get("db")
+            guarded = db is not None and db.in_transaction  # PostgreSQL: a failure spoils it
+            for name, represent in self._isolated("taskflow_represent"):
+                sizes = [len(row) for row in rows]
+                try:
+                    if guarded:
+                        with db.transaction():
+                            represent(kind=kind, rows=rows, kernel=self)
+                    else:
+                        represent(kind=kind, rows=rows, kernel=self)
+                except Exception:
+                    log.exception("plugin %s failed in taskflow_represent (%d %s rows): the "
+                                  "response goes without its fields", name, len(rows), kind)
+                    for row, size in zip(rows, sizes):
+                        for key in list(row)[size:]:  # what it added (dicts keep order)
+                            del row[key]
         return rows
 
     def emit(self, event: Event) -> Event:
@@ -576,46 +643,57 @@ class TaskFlow:
         stay.  A listener's ``ApiError`` refuses the change: it propagates,
         and leaving the transaction block with it rolls everything back.
         """
+        self._emit(event)
+        return event
+
+    def _emit(self, event: Event) -> set[str]:
+        """:meth:`emit`; returns the names of the plugins whose listener failed."""
         declared = self._event_types.get(type(event).type)
         if declared is not type(event):
             raise TypeError(f"{type(event).__qualname__} ({type(event).type!r}) is not a "
                             "declared event type: return its class from taskflow_event_types")
+        failed = set()
         with self.database() as db, (
                 contextlib.nullcontext() if db.in_transaction else db.transaction()):
             record_activity(self, event)
             _audit.record_event(self, event)
-            for name, listener in self._event_callers():
+            for name, listener in self._isolated("taskflow_event"):
                 try:
                     with db.transaction():
-                        listener(event, self)
+                        listener(event=event, kernel=self)
                 except HTTPResponse:
                     raise  # a listener refusing the change (ApiError): the client hears it
                 except Exception:
                     log.exception("plugin %s failed on event %s", name, event.type)
-        return event
+                    failed.add(name)
+        return failed
 
-    def _event_callers(self) -> list[tuple[str, Any]]:
-        """``(plugin name, listener(event, kernel))`` per implementation, in hook order (cached)."""
-        if self._callers is None:
-            impls = self.hook.taskflow_event.get_hookimpls()
-            self._callers = [(impl.plugin_name, self._listener(impl, impls))
-                             for impl in reversed(impls)]
-        return self._callers
+    def _isolated(self, hook_name: str) -> list[tuple[str, Any]]:
+        """``(plugin name, call(**kwargs))`` per implementation of ``hook_name``, in
+        pluggy's order (cached): for hooks whose implementations fail one by one."""
+        callers = self._isolated_callers.get(hook_name)
+        if callers is None:
+            impls = getattr(self.hook, hook_name).get_hookimpls()
+            callers = self._isolated_callers[hook_name] = [
+                (impl.plugin_name, self._one_impl(hook_name, impl, impls))
+                for impl in reversed(impls)]
+        return callers
 
-    def _listener(self, impl: Any, impls: list[Any]) -> Any:
+    def _one_impl(self, hook_name: str, impl: Any, impls: list[Any]) -> Any:
         if self._traced or impl.hookwrapper or impl.wrapper:  # pluggy traces, runs wrappers
             caller = self.pm.subset_hook_caller(
-                "taskflow_event", remove_plugins=[i.plugin for i in impls if i is not impl])
-            return lambda event, kernel: caller(event=event, kernel=kernel)
+                hook_name, remove_plugins=[i.plugin for i in impls if i is not impl])
+            return caller
         function, argnames = impl.function, impl.argnames
-        return lambda event, kernel: function(
-            *[{"event": event, "kernel": kernel}[name] for name in argnames])
+        return lambda **kwargs: function(*[kwargs[name] for name in argnames])
 
     def event_types(self) -> dict[str, type[Event]]:
+        """Every declared event class by its ``type`` (core's and the plugins')."""
         return dict(self._event_types)
 
     # ------------------------------------------------------ introspection
     def plugin_list(self) -> list[dict[str, str]]:
+        """``[{"name", "version"}]`` of the assembled plugins (what ``/health`` shows)."""
         return [{"name": i.name, "version": i.version} for i in self.infos]
 
 

@@ -115,7 +115,8 @@ class Pipeline:
         inner = self._shielded(callback, rule, errors)
         for plugin in reversed(plugins):
             inner = plugin.apply(inner, route)
-        call = _compose(chain, self._endpoint(inner, errors))
+        declared = route.config.get("status") if full else None
+        call = _compose(chain, self._endpoint(inner, errors, _declared_success(declared)))
         return functools.update_wrapper(self._envelope(call, errors), callback)
 
     def _shielded(self, handler, rule: Rule | None, errors: bool):
@@ -146,11 +147,22 @@ class Pipeline:
 
         return shielded
 
-    def _endpoint(self, inner, errors: bool):
+    def _endpoint(self, inner, errors: bool, declared: int | None = None):
+        """The handler's result as the answer: a dict is JSON.
+
+        ``declared`` is the route's ``status=`` (201, 204, ...) when not 200:
+        it becomes the real status of a dict (or, for 204, an empty) result
+        unless the handler set another one itself; a 204 answer has no body.
+        """
         kernel = self.kernel
 
         def endpoint(c):
             result = inner(**c.request.environ["taskflow.args"])
+            if declared is not None and c.response.status_code == 200 and (
+                    isinstance(result, dict) or (declared == 204 and result in (None, ""))):
+                c.response.status = declared
+                if declared == 204:
+                    return ""
             if isinstance(result, dict):
                 c.response.content_type = "application/json"
                 return json_dumps(result)
@@ -212,6 +224,13 @@ class Pipeline:
         if self._cors is not None:
             _compat.cors_headers(self._cors, request.get_header("Origin"), answer)
         return answer
+
+
+def _declared_success(status: object) -> int | None:
+    """The ``status=`` route option, when it is a success status other than 200."""
+    if isinstance(status, int) and not isinstance(status, bool) and 200 < status < 300:
+        return status
+    return None
 
 
 def _compose(chain, endpoint):

@@ -16,7 +16,7 @@ from ._api.users import build_users_app
 from ._cache import make_cache
 from ._config import CoreConfig
 from ._middleware import AuditLogHook, standard_stack
-from ._plugins import hookimpl
+from ._plugins import CORE_API, hookimpl
 from ._routeplugins import APIVersionPlugin, RequestCounterPlugin
 from ._seed import seed_bulk, seed_demo
 
@@ -26,6 +26,7 @@ class CorePlugin:
 
     name = "core"
     version = __version__
+    core_api = CORE_API
 
     def __init__(self):
         self.counter = RequestCounterPlugin()

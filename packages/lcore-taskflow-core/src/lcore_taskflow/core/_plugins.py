@@ -120,6 +120,39 @@ def check_core_api(name: str, plugin: Any, core_version: str) -> None:
                else f"install a version of {name} written for core API {major}.x"))
 
 
+def claim_namespace(plugin: str, source: Any, claims: dict[str, str]) -> None:
+    """Record that ``plugin``'s migrations (``(namespace, directory)``) claim their namespace.
+
+    A namespace is the plugin's own name (with ``_`` for ``-`` if it likes:
+    ``due_soon`` for the plugin ``due-soon``); ``core`` is TaskFlow core's.
+    One namespace claimed by two plugins would apply only the first one's
+    files (the second's are recorded as applied already), so it stops
+    start-up naming both.
+    """
+    try:
+        namespace, _directory = source
+    except (TypeError, ValueError):
+        raise PluginCheckError(f"plugin {plugin}: taskflow_migrations returned {source!r}; "
+                               "return (namespace, directory)") from None
+    if namespace == "core" and plugin != "core":
+        raise PluginCheckError(f"plugin {plugin}: migration namespace 'core' is reserved for "
+                               f"TaskFlow core; return ({plugin!r}, directory) from "
+                               "taskflow_migrations")
+    owner = claims.get(namespace)
+    if owner is not None and owner != plugin:
+        raise PluginCheckError(
+            f"plugin {plugin}: migration namespace {namespace!r} is already plugin {owner}'s; "
+            f"two plugins cannot share one (the second one's migrations would never run): "
+            f"return ({plugin!r}, directory) from taskflow_migrations, or install only one "
+            f"of {owner} and {plugin}")
+    if namespace not in (plugin, plugin.replace("-", "_")):
+        raise PluginCheckError(
+            f"plugin {plugin}: migration namespace {namespace!r} is not its name; a plugin's "
+            f"migrations are recorded under its own name: return ({plugin!r}, directory) "
+            "from taskflow_migrations")
+    claims[namespace] = plugin
+
+
 def check_hooks(pm: pluggy.PluginManager) -> None:
     """Refuse hook implementations that match no specification (a typo, usually)."""
     known = sorted(name for name in dir(pm.hook) if not name.startswith("_"))

@@ -1,8 +1,8 @@
 """Every hook of the TaskFlow plugin suite, in one place.
 
 A plugin is an object (usually a small class instance) with a ``name``, a
-``version``, optionally ``core_api`` (the TaskFlow core API it was written
-for, e.g. ``"1.0"``), and methods marked with
+``version``, a ``core_api`` (the TaskFlow core API it was written for, e.g.
+``"1.1"``; a plugin without one starts with a warning), and methods marked with
 :data:`lcore_taskflow.core.hookimpl` and named after the specifications
 below.  The kernel registers itself as the plugin ``core`` and implements
 these hooks exactly like the feature packages do.  A hook implementation may
@@ -11,20 +11,24 @@ accept any subset of the arguments its specification names.
 All hooks share the prefix ``taskflow_``; a plugin may add hooks of its own
 (``taskflow_addhooks``), under its own prefix.
 
-Hooks are called in three phases:
+Hooks are called in three phases; ``docs/hooks.md`` (generated from this
+module) lists every hook under its phase:
 
-* **assembly**, once per plugin, in this order, when it is registered with a
-  kernel: ``taskflow_addhooks``, ``taskflow_config_schema``,
-  ``taskflow_migrations``, ``taskflow_event_types``, ``taskflow_mounts``,
-  ``taskflow_middleware``, ``taskflow_route_plugins``,
-  ``taskflow_dependencies``, ``taskflow_task_filters``,
-  ``taskflow_ui_modules``, then ``taskflow_startup``.  If any of them fails,
-  the plugin is removed again and nothing it contributed stays;
-* **requests**: ``taskflow_identify``, ``taskflow_sign_in``, ``taskflow_authorize``,
-  ``taskflow_project_access``, ``taskflow_represent``,
-  ``taskflow_render_error``, ``taskflow_event``;
-* **maintenance**: ``taskflow_seed``, ``taskflow_cli_commands``,
-  ``taskflow_shutdown``.
+* **assembly**: once per plugin, when a kernel registers it (at start-up,
+  or later through ``kernel.add``), in the order this module defines them,
+  ending with ``taskflow_startup``.  If one fails, or what it returns breaks
+  the contract (a route without ``auth=``, a migration namespace that is not
+  the plugin's name, a route name or task field another plugin has), the
+  plugin is removed again, nothing it contributed stays, and start-up stops
+  with a message naming it;
+* **request**: while TaskFlow serves a request (events also outside one).
+  The hooks that only add to an answer are isolated per plugin, like
+  ``taskflow_event`` listeners: a ``taskflow_represent`` implementation or a
+  ``TaskFilter``'s SQL that fails is logged with the plugin's name and
+  loses only its own contribution, and the response still answers;
+* **maintenance**: outside requests: demo data for an empty database,
+  sub-commands of the ``taskflow`` command line, and ``taskflow_shutdown``
+  when the kernel closes.
 
 ``kernel`` is always the :class:`lcore_taskflow.core.TaskFlow` that owns the
 plugin manager: ``kernel.app`` is the Lcore application, ``kernel.config``
@@ -81,6 +85,12 @@ def taskflow_migrations():
     transaction, and records them in the ``taskflow_migrations`` table.
     Before the first migration of a namespace it refuses to run when a table
     the migrations create already exists (another application's data).
+
+    The namespace is the plugin's own name (``"labels"``; ``due_soon`` may
+    stand for ``due-soon``); ``"core"`` is TaskFlow core's.  Another
+    namespace, or one that another plugin already claimed, stops start-up
+    naming both plugins: two plugins sharing one would each find the other's
+    versions recorded and skip their own.
     """
 
 
@@ -104,7 +114,11 @@ def taskflow_mounts(kernel):
     (``APP_MOUNT_PREFIX``).  Every route must declare its protection with the
     route option ``auth=`` (``False`` for a public route; see
     :mod:`lcore_taskflow.core` for the rules); a route that would replace
-    another route stops start-up unless it declares ``overrides=True``.
+    another route stops start-up unless it declares ``overrides=True``, and
+    so does a route ``name=`` that another route (a plugin's or the host's)
+    already has.  A route's ``status=`` (``201``, ``204``) documents its
+    success answer and is the status it sends when the handler returns a
+    dict (``204``: no body) without setting another.
     """
 
 
@@ -144,7 +158,11 @@ def taskflow_task_filters(kernel):
 
     Return a list of :class:`lcore_taskflow.core.TaskFilter`; the task list
     (``GET /api/projects/<pid>/tasks``) accepts each ``param`` and narrows
-    the listing and its count with the filter's SQL condition.
+    the listing and its count with the filter's SQL condition.  A ``param``
+    that is one of the list's own or another plugin's stops start-up.  When
+    a filter's SQL (or its ``convert``, other than by ``ValueError``, which
+    answers 400) fails during a request, it is logged with the plugin's
+    name and the list answers without it, naming it in ``ignored_filters``.
     """
 
 
@@ -158,7 +176,11 @@ def taskflow_task_fields(kernel):
     (an update with only such fields is valid), where the plugin validates
     and stores them in the same transaction; a listener that raises
     :class:`~lcore_taskflow.core.ApiError` refuses the whole change.  The
-    frontend's ``taskflow.addTaskField`` sends its value under its name.
+    frontend's ``taskflow.addTaskField`` sends its value under its name.  A
+    field belongs to one plugin: one of core's own body fields (``title``,
+    ...) or another plugin's stops start-up.  When the plugin's listener
+    fails otherwise, the change stands without the field, and an update's
+    answer does not list it in ``fields``.
     """
 
 
@@ -178,12 +200,7 @@ def taskflow_startup(kernel):
     """The plugin has been assembled into ``kernel``; start background work."""
 
 
-@hookspec
-def taskflow_shutdown(kernel):
-    """The host is stopping (``kernel.close()``): drain and stop background work."""
-
-
-# --------------------------------------------------------------- requests
+# ---------------------------------------------------------------- request
 
 
 @hookspec(firstresult=True)
@@ -259,7 +276,10 @@ def taskflow_represent(kind, rows, kernel):
     of every row dict of one response (a page of a listing, or one row).
     Called once per response, so fetch what you add for all rows in one
     query (``WHERE task_id IN (...)``), then set a key on each row.  Use a
-    key named after your plugin (``labels``) and return nothing.
+    key named after your plugin (``labels``) and return nothing.  An
+    implementation that raises is logged with the plugin's name and the
+    keys it added are taken off the rows again: the response answers with
+    every other plugin's fields.
     """
 
 
@@ -328,3 +348,8 @@ def taskflow_cli_commands(subparsers):
     ``set_defaults(needs_database=False)`` for a command that must not open
     (or create) the database.
     """
+
+
+@hookspec
+def taskflow_shutdown(kernel):
+    """The host is stopping (``kernel.close()``): drain and stop background work."""

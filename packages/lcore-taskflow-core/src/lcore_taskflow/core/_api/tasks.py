@@ -12,11 +12,13 @@ project's next ``change_seq`` and leave a tombstone for each deleted one, so
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 
 from lcore import HTTPResponse, request, response
 
 from .. import events
+from .._db import DatabaseError
 from .._errors import ApiError
 from .._schema import (
     Boolean,
@@ -43,9 +45,12 @@ from .replies import (
     ident,
 )
 
+log = logging.getLogger("lcore_taskflow")
 STATUSES = TASK_STATUSES
 UPDATABLE = ("title", "description", "assignee_id", "priority", "status", "due_date",
              "before_id")
+#: Body fields core reads itself: no plugin may declare one (``taskflow_task_fields``).
+CORE_TASK_FIELDS = frozenset(UPDATABLE)
 DUE_FILTERS = ("overdue", "week", "none")
 SORTS = ("id", "position")
 COMMENTS_IN_DETAIL = 50
@@ -104,8 +109,13 @@ class TaskListQuery(Page):
     @classmethod
     def extra_parameters(cls, kernel):
         """The filters plugins add (``taskflow_task_filters``)."""
-        return {f.param: String(description=f"Filter of a plugin ({f.where})")
+        return {f.param: String(description=f.description or f"Filter of plugin "
+                                f"{kernel.task_filter_owners.get(f.param, '?')}")
                 for f in kernel.task_filters}
+
+
+#: The task list's own query parameters: no plugin filter may take one.
+CORE_TASK_PARAMETERS = frozenset(TaskListQuery.fields)
 
 
 class ChangesQuery(Query):
@@ -145,6 +155,9 @@ class TaskList(Paged):
 
     tasks = ListOf(TaskOut, required=True)
     cursor = Integer(required=True, minimum=0)
+    ignored_filters = ListOf(String(), description=(
+        "Only when a plugin's filter failed: its parameters, left out of this answer "
+        "(the failure is in the server's log)"))
 
 
 class TaskChanges(Schema):
@@ -245,8 +258,10 @@ def place(db, task: dict, status: str, before_id: int | None) -> int:
 
 
 # -------------------------------------------------------------- listing
-def _filters(kernel, args: dict) -> tuple[list[str], list]:
-    """The WHERE conditions of the task list's query parameters (plugins' too)."""
+def _filters(kernel, args: dict) -> tuple[list[str], list, list[tuple], list[str]]:
+    """The WHERE conditions of the task list's query parameters: core's as
+    ``(where, params)``, then the plugins' filters in use as ``(TaskFilter, value)``
+    pairs, and the parameters of those that failed (see :func:`_plugin_filters`)."""
     where, params = [], []
     for column in ("status", "priority"):
         value = args.get(column)
@@ -274,6 +289,18 @@ def _filters(kernel, args: dict) -> tuple[list[str], list]:
         params += [today(), week]
     elif due == "none":
         where.append("t.due_date IS NULL")
+    chosen, ignored = _plugin_filters(kernel)
+    return where, params, chosen, ignored
+
+
+def _plugin_filters(kernel) -> tuple[list[tuple], list[str]]:
+    """The plugins' filters the query asks for, with their converted values.
+
+    A value ``convert`` refuses (``ValueError``/``TypeError``) is the client's
+    mistake: 400 naming the parameter.  Any other exception is the plugin's:
+    logged with its name, and the list answers without that filter.
+    """
+    chosen, ignored = [], []
     for extra in kernel.task_filters:
         raw = request.query.get(extra.param)
         if raw in (None, ""):
@@ -283,9 +310,29 @@ def _filters(kernel, args: dict) -> tuple[list[str], list]:
         except (TypeError, ValueError):
             raise ApiError(400, f"{extra.param} has an invalid value",
                            fields={extra.param: "invalid value"}) from None
-        where.append(extra.where)
-        params.append(value)
-    return where, params
+        except Exception:
+            log.exception("plugin %s failed in its task filter %r (convert): the task list "
+                          "answers without it", kernel.task_filter_owners.get(extra.param, "?"),
+                          extra.param)
+            ignored.append(extra.param)
+            continue
+        chosen.append((extra, value))
+    return chosen, ignored
+
+
+def _failing_filters(kernel, db, pid: int, chosen: list[tuple]) -> list[tuple]:
+    """Which of the plugins' filters fail on their own (each tried in a tiny query)."""
+    failing = []
+    for extra, value in chosen:
+        try:
+            db.fetchall(f"SELECT t.id FROM tasks t WHERE t.project_id = ? AND ({extra.where})"
+                        " LIMIT 1", (pid, value))
+        except DatabaseError as exc:
+            log.error("plugin %s failed in its task filter %r: %s; the task list answers "
+                      "without it", kernel.task_filter_owners.get(extra.param, "?"),
+                      extra.param, exc)
+            failing.append((extra, value))
+    return failing
 
 
 def _count(db, project: dict, where: list[str], params: list) -> int:
@@ -306,16 +353,34 @@ def add_task_routes(app, kernel) -> None:
         """Tasks of a project: filters status, priority, assignee_id, q, due; paginated."""
         db = kernel.db
         args = TaskListQuery.validate()
-        where, params = _filters(kernel, args)
+        where, params, chosen, ignored = _filters(kernel, args)
         sort, page, limit = args["sort"], args["page"], args["limit"]
         offset = (page - 1) * limit
         project = kernel.access().project(pid)
         order = "t.id" if sort == "id" else "t.status, t.position, t.id"
-        rows = db.fetchall(f"{TASK_SELECT} WHERE {' AND '.join(['t.project_id = ?', *where])}"
-                           f" ORDER BY {order} LIMIT ? OFFSET ?", (pid, *params, limit, offset))
-        return {"tasks": kernel.represent("task", rows),
-                "total": _count(db, project, where, params), "page": page, "limit": limit,
-                "cursor": project["change_seq"]}
+
+        def query(plugin_filters):
+            conditions = [*where, *(f"({f.where})" for f, _ in plugin_filters)]
+            values = [*params, *(v for _, v in plugin_filters)]
+            rows = db.fetchall(f"{TASK_SELECT} WHERE "
+                               f"{' AND '.join(['t.project_id = ?', *conditions])}"
+                               f" ORDER BY {order} LIMIT ? OFFSET ?",
+                               (pid, *values, limit, offset))
+            return rows, _count(db, project, conditions, values)
+
+        try:
+            rows, total = query(chosen)
+        except DatabaseError:  # a plugin's filter SQL? (autocommit: nothing is spoilt)
+            failing = _failing_filters(kernel, db, pid, chosen) if chosen else []
+            if not failing:
+                raise
+            ignored += [f.param for f, _ in failing]
+            rows, total = query([c for c in chosen if c not in failing])
+        answer = {"tasks": kernel.represent("task", rows), "total": total, "page": page,
+                  "limit": limit, "cursor": project["change_seq"]}
+        if ignored:
+            answer["ignored_filters"] = sorted(ignored)
+        return answer
 
     @app.get("/<pid:int>/tasks/changes", name="task_changes", auth=True, role="viewer",
              query=ChangesQuery,
@@ -407,16 +472,19 @@ def add_task_routes(app, kernel) -> None:
                     changes["position"] = [before["position"], position]
                 if not fields:
                     db.update("tasks", tid, {})  # stamps updated_at
+            failed = set()
             if changes or extra:
                 task = get_task_or_404(db, pid, tid)
-                kernel.emit(events.TaskUpdated(actor=actor, task=task, changes=changes,
-                                               extra=extra))
+                failed = kernel._emit(events.TaskUpdated(actor=actor, task=task,
+                                                         changes=changes, extra=extra))
                 if "assignee_id" in changes and task["assignee_id"] is not None:
                     _assigned(kernel, db, actor, task, changes["assignee_id"][0])
             else:
                 task = before
+        # A field whose plugin failed on the event was not stored: not claimed either.
+        stored = sorted(k for k in extra if kernel.task_fields[k] not in failed)
         return {"id": tid, "updated": True,
-                "fields": [k for k in values if k != "before_id"] + sorted(extra),
+                "fields": [k for k in values if k != "before_id"] + stored,
                 "position": task["position"], "status": task["status"]}
 
     for method in ("put", "patch"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._access import role_policy
-from .._plugins import hookimpl
+from .._plugins import CORE_API, hookimpl
 from ..events import Event
 
 
@@ -19,6 +19,7 @@ class HeaderIdentity:
 
     name = "test-identity"
     version = "0"
+    core_api = CORE_API
 
     @hookimpl
     def taskflow_identify(self, request, kernel):
@@ -39,6 +40,7 @@ class EventRecorder:
 
     name = "event-recorder"
     version = "0"
+    core_api = CORE_API
 
     def __init__(self) -> None:
         self.events: list[Event] = []
