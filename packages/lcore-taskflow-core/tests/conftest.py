@@ -8,14 +8,13 @@ users, and the kit's event recorder.
 from __future__ import annotations
 
 import pytest
-from lcore_taskflow.core.testing import ENGINES, engine_database, user_ids
+from lcore_taskflow.core.testing import user_ids
 
 
-@pytest.fixture(params=ENGINES)
-def database_url(request, tmp_path):
-    """Each test runs on every engine (SQLite; PostgreSQL when a server is found)."""
-    with engine_database(request.param, tmp_path) as url:
-        yield url
+@pytest.fixture
+def database_url(taskflow_engine_database):
+    """Each test runs on every engine (the kit's ``taskflow_engine_database``)."""
+    return taskflow_engine_database
 
 
 @pytest.fixture

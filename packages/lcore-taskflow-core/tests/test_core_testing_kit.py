@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -11,11 +12,13 @@ from importlib import metadata
 import pytest
 from lcore_taskflow.core import CORE_API, PluginCheckError, hookimpl
 from lcore_taskflow.core.testing import (
+    ENGINES,
     EventRecorder,
     HeaderIdentity,
     QueryCounter,
     make_app,
     private_imports,
+    require_postgres,
 )
 
 
@@ -84,6 +87,62 @@ def test_a_strangers_test_file_uses_the_fixtures(tmp_path):
     """)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 passed" in done.stdout
+
+
+BOTH_ENGINES_CONFTEST = """
+import pytest
+
+
+@pytest.fixture
+def taskflow_database_url(taskflow_engine_database):
+    return taskflow_engine_database
+"""
+
+
+def test_a_plugins_whole_suite_runs_on_both_engines(tmp_path):
+    """docs/testing.md, "Both engines": two lines in conftest.py; the PostgreSQL
+    database is made for the suite and dropped when it ends."""
+    base = require_postgres()
+    (tmp_path / "conftest.py").write_text(BOTH_ENGINES_CONFTEST)
+    (tmp_path / "test_sample.py").write_text(textwrap.dedent('''
+        import pathlib
+
+        def test_engine(taskflow_app, taskflow_admin):
+            app = taskflow_app()
+            assert taskflow_admin.post("/api/projects/", json={"name": "P"}).status == 201
+            with app.taskflow.database() as db:
+                assert db.count("projects") == 3  # the default app shares the database
+                engine = db.engine
+            url = app.taskflow.config.database_url
+            pathlib.Path(f"{engine}.url").write_text(url)
+
+        def test_without_an_app():
+            pass
+    '''))
+    done = subprocess.run([sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider",
+                           str(tmp_path)], capture_output=True, text=True, cwd=tmp_path,
+                          timeout=300, env={**os.environ,
+                                            "TASKFLOW_TEST_ENGINES": "sqlite,postgresql",
+                                            "TASKFLOW_TEST_POSTGRES_URL": base})
+    out = done.stdout + done.stderr
+    assert done.returncode == 0, out
+    assert "test_engine[sqlite] PASSED" in out and "test_engine[postgresql] PASSED" in out, out
+    assert "test_without_an_app PASSED" in out  # not parametrised: it needs no database
+    assert (tmp_path / "sqlite.url").read_text().startswith("sqlite:")
+    made = (tmp_path / "postgresql.url").read_text()
+    assert made.startswith("postgresql://") and made != base
+    import psycopg
+
+    with psycopg.connect(base, autocommit=True) as conn:
+        left = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                            (made.rsplit("/", 1)[1],)).fetchone()
+    assert left is None, f"{made} was not dropped"
+
+
+def test_the_pytest_plugin_reads_the_engines_as_the_kit_does():
+    from lcore_taskflow.pytest_taskflow import engines
+
+    assert engines() == ENGINES
 
 
 class Counter:

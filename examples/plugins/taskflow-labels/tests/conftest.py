@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from lcore_taskflow.core.testing import ENGINES, engine_database
 from taskflow_labels import LabelsPlugin
 
 
@@ -12,8 +11,7 @@ def taskflow_plugins():
     return [LabelsPlugin]  # a class: every app of a test gets its own instance
 
 
-@pytest.fixture(params=ENGINES)
-def taskflow_database_url(request, tmp_path):
-    """Every test runs on SQLite and on PostgreSQL (when a server is found)."""
-    with engine_database(request.param, tmp_path) as url:
-        yield url
+@pytest.fixture
+def taskflow_database_url(taskflow_engine_database):
+    """Every test runs on SQLite and on PostgreSQL (the kit makes and drops the database)."""
+    return taskflow_engine_database

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from lcore_taskflow.core.testing import ENGINES, engine_database
 from taskflow_webhooks import WebhooksPlugin
 from webhooks_receiver import Receiver
 
@@ -28,8 +27,7 @@ def receiver():
     server.stop()
 
 
-@pytest.fixture(params=ENGINES)
-def taskflow_database_url(request, tmp_path):
-    """Every test runs on SQLite and on PostgreSQL (when a server is found)."""
-    with engine_database(request.param, tmp_path) as url:
-        yield url
+@pytest.fixture
+def taskflow_database_url(taskflow_engine_database):
+    """Every test runs on SQLite and on PostgreSQL (the kit makes and drops the database)."""
+    return taskflow_engine_database

@@ -15,8 +15,13 @@ Fixtures:
   (demo users admin/alice/bob seeded); every app is closed after the test;
 * ``taskflow_plugins`` / ``taskflow_config`` — override them in your
   ``conftest.py`` to set the defaults of ``taskflow_app()``;
-* ``taskflow_database_url`` — override it (parametrised with
-  ``lcore_taskflow.core.testing.ENGINES``) to run every app on both engines;
+* ``taskflow_database_url`` — the database of every app of the test (``None``:
+  one SQLite file per app); override it with ``taskflow_engine_database`` to
+  run a whole suite on SQLite and PostgreSQL;
+* ``taskflow_engine_database`` — parametrised over the engines
+  (``TASKFLOW_TEST_ENGINES``, default ``sqlite,postgresql``): the URL of a new,
+  empty database of each, found or started the way the suite's own tests do
+  (:mod:`lcore_taskflow.core.testing.services`);
 * ``taskflow_client`` — an anonymous :class:`~lcore_taskflow.core.testing.Client`
   of the default app; ``taskflow_admin`` / ``taskflow_member`` — the same
   app signed in as ``admin`` / ``alice`` (through ``HeaderIdentity``);
@@ -29,9 +34,17 @@ Fixtures:
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
+
+
+def engines() -> tuple[str, ...]:
+    """``TASKFLOW_TEST_ENGINES`` (default ``sqlite,postgresql``), read without importing
+    TaskFlow; :data:`lcore_taskflow.core.testing.ENGINES` is the same tuple."""
+    return tuple(e.strip() for e in os.environ.get(
+        "TASKFLOW_TEST_ENGINES", "sqlite,postgresql").split(",") if e.strip())
 
 
 @pytest.fixture
@@ -50,14 +63,31 @@ def taskflow_config() -> dict[str, Any]:
 def taskflow_database_url() -> str | None:
     """The database every app of the test shares; ``None``: one SQLite file per app.
 
-    Override it to run on both engines::
+    Override it in your ``conftest.py`` to run every test on both engines::
 
-        @pytest.fixture(params=ENGINES)
-        def taskflow_database_url(request, tmp_path):
-            with engine_database(request.param, tmp_path) as url:
-                yield url
+        @pytest.fixture
+        def taskflow_database_url(taskflow_engine_database):
+            return taskflow_engine_database
     """
     return None
+
+
+@pytest.fixture(params=engines())
+def taskflow_engine_database(request, tmp_path):
+    """The URL of a new, empty database, once per engine: a test that uses it runs
+    as ``test[sqlite]`` and ``test[postgresql]``.
+
+    SQLite: a file under the test's ``tmp_path``.  PostgreSQL: a database of its
+    own on the server the suite finds (``TASKFLOW_TEST_POSTGRES_URL``, else
+    127.0.0.1:5432, else a private server it starts), emptied for each test and
+    dropped when the session ends.  Without a server the PostgreSQL run skips
+    saying why (it fails when ``CI`` or ``TASKFLOW_REQUIRE_SERVICES`` is set);
+    ``TASKFLOW_TEST_ENGINES=sqlite`` leaves it out.
+    """
+    from lcore_taskflow.core.testing import engine_database
+
+    with engine_database(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
