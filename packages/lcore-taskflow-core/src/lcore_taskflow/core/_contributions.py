@@ -42,7 +42,7 @@ class UIModule:
     it at ``<prefix>/static/plugins/<name>/`` and the single-page app loads
     each of ``scripts`` (ES modules whose default export receives the
     ``taskflow`` frontend API) and ``styles`` (CSS), same origin, no inline
-    code.  See the ui package's README, "Extending the frontend".
+    code.  See docs/ui-extensions.md (every function of the frontend API).
     """
 
     name: str

@@ -111,6 +111,7 @@ class Users:
                                 min_length=self.kernel.config.password_min_length)
 
     def hash(self, password: str) -> str:
+        """The stored form of ``password`` (PBKDF2 at ``APP_PASSWORD_ITERATIONS``)."""
         return hash_password(password, iterations=self.kernel.config.password_iterations)
 
     # ----------------------------------------------------- authentication

@@ -42,6 +42,8 @@ class Extension:
         self.kernel: TaskFlow | None = None
 
     def setup(self, app) -> None:
+        """Lcore calls this on ``app.install(...)``: add the plugin to the app's kernel
+        (installing one first when the app has none)."""
         kernel = getattr(app, "taskflow", None)
         if kernel is None:
             # One batch with the kernel: if the plugin fails, nothing stays.

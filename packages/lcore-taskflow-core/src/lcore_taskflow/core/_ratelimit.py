@@ -288,4 +288,5 @@ class Limits:
         return decorate
 
     def close(self) -> None:
+        """Close the shared backend's connection (``kernel.close()`` does it)."""
         self.backend.close()

@@ -62,6 +62,7 @@ class Invalid(ValueError):
         self.reason, self.full = reason, full
 
     def message(self, name: str) -> str:
+        """The message for the field ``name`` (``"limit must be an integer"``)."""
         return self.reason if self.full else f"{name} {self.reason}"
 
 
@@ -262,6 +263,7 @@ class Integer(Field):
 
     @property
     def bounds(self) -> tuple[int, int]:
+        """``(minimum, maximum)`` within the 64-bit range both engines store."""
         low = INT_MIN if self.minimum is None else max(self.minimum, INT_MIN)
         high = INT_MAX if self.maximum is None else min(self.maximum, INT_MAX)
         return low, high
@@ -501,6 +503,7 @@ class Schema:
 
     @classmethod
     def has_files(cls) -> bool:
+        """Whether the schema has a :class:`File` field (a multipart body)."""
         return any(isinstance(f, File) for f in cls.fields.values())
 
 

@@ -136,26 +136,34 @@ class Fields:
     def text(self, name: str, *, required: bool = False, max_len: int = 200,
              min_len: int = 1, pattern: re.Pattern | None = None,
              pattern_msg: str = "has an invalid format", allow_empty: bool = False) -> None:
+        """A string of ``min_len``-``max_len`` characters (stripped; ``pattern`` must match)."""
         self.field(name, Text(required=required, max_len=max_len, min_len=min_len,
                               pattern=pattern, pattern_msg=pattern_msg, allow_empty=allow_empty))
 
     def choice(self, name: str, choices: Iterable[str], *, required: bool = False) -> None:
+        """One of ``choices``."""
         self.field(name, Choice(choices, required=required))
 
     def integer(self, name: str, *, required: bool = False, nullable: bool = False,
                 check: Callable[[int], str | None] | None = None) -> None:
+        """An integer (not a bool, not a numeric string); ``check(n)`` returns why it is
+        refused, or ``None``."""
         self.field(name, Integer(required=required, nullable=nullable), check)
 
     def boolean(self, name: str, *, required: bool = False) -> None:
+        """``true`` or ``false``."""
         self.field(name, Boolean(required=required))
 
     def date(self, name: str, *, required: bool = False, nullable: bool = True) -> None:
+        """A ``YYYY-MM-DD`` date (``null`` clears it unless ``nullable=False``)."""
         self.field(name, Date(required=required, nullable=nullable))
 
     def email(self, name: str, *, required: bool = False) -> None:
+        """An email address (:data:`EMAIL_RE`)."""
         self.field(name, Email(required=required))
 
     def username(self, name: str = "username", *, required: bool = False) -> None:
+        """A username: 3 to 32 letters, digits, ``.``, ``_`` and ``-``."""
         self.field(name, Username(required=required))
 
     def password(self, name: str = "password", *, required: bool = False,
@@ -164,6 +172,7 @@ class Fields:
         self.field(name, Password(required=required), policy)
 
     def add_error(self, name: str, message: str) -> None:
+        """Report a problem of your own with ``name`` (``result()`` then answers 422)."""
         self.errors[name] = message
 
     def result(self) -> dict[str, Any]:

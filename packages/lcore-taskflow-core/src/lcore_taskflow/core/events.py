@@ -48,14 +48,17 @@ class Event:
 
     @property
     def actor_name(self) -> str:
+        """The actor's username, or ``"system"`` when nobody caused the event."""
         return (self.actor or {}).get("username") or "system"
 
     @property
     def project_id(self) -> int | None:
+        """The id of the project the event is about, if any (the activity feed's key)."""
         return None
 
     @property
     def task_id(self) -> int | None:
+        """The id of the task the event is about, if any."""
         return None
 
 

@@ -58,20 +58,21 @@ export default function setup(taskflow) {
     async render(container, project) {
       const list = h('ul', { class: 'labels-list', 'data-testid': 'labels-list' });
       container.append(list);
-      const isAdmin = (taskflow.user || {}).role === 'admin';
+      // The project's owners manage its labels (admins own every project): the API's rule.
+      const manages = project.my_role === 'owner' || (taskflow.user || {}).role === 'admin';
       const show = async () => {
         const { labels } = await api.get(`/api/labels/projects/${Number(project.id)}`);
         list.replaceChildren(...labels.map((label) => h('li', null,
           swatch(label.color), h('span', null, label.name),
           h('span', { class: 'muted' }, ` (${label.task_count} task${label.task_count === 1 ? '' : 's'})`),
-          isAdmin ? h('button', {
+          manages ? h('button', {
             type: 'button', class: 'btn btn-small', 'aria-label': `Delete label ${label.name}`,
             onclick: async () => { await api.del(`/api/labels/${label.id}`); await show(); },
           }, 'Delete') : null)));
         if (!labels.length) list.append(h('li', { class: 'muted' }, 'No labels yet.'));
       };
       await show();
-      if (!isAdmin) return;
+      if (!manages) return;
       const name = h('input', { name: 'label_name', required: true, maxlength: 40, 'aria-label': 'Label name' });
       const color = h('input', { name: 'label_color', type: 'color', value: '#3366cc', 'aria-label': 'Label colour' });
       const form = h('form', { class: 'labels-form', 'data-testid': 'labels-form' },

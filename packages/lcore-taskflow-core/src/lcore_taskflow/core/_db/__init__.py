@@ -160,6 +160,7 @@ class Database:
 
     @property
     def in_transaction(self) -> bool:
+        """Whether a transaction is open on this handle (``transaction()``, or a savepoint)."""
         return self._conn is not None and self._pool.in_transaction(self._conn)
 
     def _engine(self, method: Callable, *args: Any) -> Any:
@@ -182,15 +183,19 @@ class Database:
         return self._engine(self._pool.execute, sql, params)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Run one statement once per row of ``rows`` (parameter sequences)."""
         self._engine(self._pool.executemany, sql, rows)
 
     def fetchone(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
+        """The first row of a query as a dict (column -> value), or ``None``."""
         return self._engine(self._pool.execute, sql, params).fetchone()
 
     def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """Every row of a query, each a dict (column -> value)."""
         return self._engine(self._pool.execute, sql, params).fetchall()
 
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """The first column of the first row (``SELECT COUNT(*) ...``), or ``None``."""
         row = self.fetchone(sql, params)
         return next(iter(row.values())) if row else None
 
@@ -211,6 +216,8 @@ class Database:
 
     def update(self, table: str, row_id: int, data: Mapping[str, Any], *,
                stamp: bool = True) -> int:
+        """Set the columns ``data`` of the row ``id = row_id`` (and ``updated_at`` to now,
+        unless ``stamp=False``); returns the number of rows changed (0 or 1)."""
         data = dict(data)
         if stamp:
             data["updated_at"] = time.time()
@@ -220,10 +227,12 @@ class Database:
         return cur.rowcount
 
     def delete(self, table: str, row_id: int) -> bool:
+        """Delete the row ``id = row_id``; whether there was one."""
         cur = self.execute(f"DELETE FROM {_ident(table)} WHERE id = ?", (row_id,))
         return cur.rowcount > 0
 
     def count(self, table: str, where: str = "", params: Sequence[Any] = ()) -> int:
+        """``SELECT COUNT(*) FROM table [WHERE where]`` with ``?`` parameters."""
         sql = f"SELECT COUNT(*) AS n FROM {_ident(table)}"
         return self.scalar(sql + (f" WHERE {where}" if where else ""), params)
 
@@ -306,6 +315,7 @@ class Database:
         self.scalar("SELECT 1")
 
     def table_exists(self, table: str) -> bool:
+        """Whether the database has a table of that name (either engine)."""
         return self.fetchone(self._pool.table_exists_sql, (table,)) is not None
 
     # -- transactions ------------------------------------------------------
@@ -390,6 +400,7 @@ class Database:
             log.exception("after-commit callback %r failed", fn)
 
     def close(self) -> None:
+        """Give the connection back to the pool (a request's handle is closed for you)."""
         self._after_commit = []
         if self._conn is not None:
             conn, self._conn = self._conn, None
