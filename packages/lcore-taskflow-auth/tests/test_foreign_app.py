@@ -123,6 +123,29 @@ def test_installing_into_an_app_that_has_a_kernel(tmp_path):
         kernel.close()
 
 
+def test_auth_disabled_but_installed_by_hand_is_refused(tmp_path):
+    """APP_PLUGINS_DISABLED=auth and app.install(TaskFlowAuth()) contradict each other:
+    start-up says so instead of silently keeping one (issue 23)."""
+    from lcore_taskflow.core import PluginCheckError
+
+    app = Lcore()
+    with pytest.raises(PluginCheckError, match=r"plugin auth is disabled by APP_PLUGINS_DISABLED "
+                                               r"\(environment APP_PLUGINS_DISABLED\)"):
+        app.install(TaskFlowAuth(settings(tmp_path), environ={"APP_PLUGINS_DISABLED": "auth"},
+                                 dotenv=None))
+    assert getattr(app, "taskflow", None) is None
+    kernel = TaskFlow(settings(tmp_path / "2", plugins_disabled=["auth"]), environ={},
+                      dotenv=None)
+    other = Lcore()
+    other.install(kernel)
+    try:
+        with pytest.raises(PluginCheckError, match="plugin auth is disabled"):
+            other.install(TaskFlowAuth())
+        assert kernel.plugin("auth") is None
+    finally:
+        kernel.close()
+
+
 @pytest.mark.parametrize("bad, key", [
     ({"token_ttl": "abc"}, "token_ttl"), ({"token_ttl": 5}, "token_ttl"),
     ({"previous_secret_keys": "short"}, "previous_secret_keys"),
