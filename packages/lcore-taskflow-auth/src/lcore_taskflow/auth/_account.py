@@ -25,6 +25,7 @@ from . import _sessions as sessions
 from . import _totp as totp
 
 VIA = ("bearer", "cookie")
+PAT_REFUSED = (403, "A personal access token cannot manage the account")
 MAX_TOKENS = 50
 
 
@@ -115,7 +116,8 @@ def person(kernel) -> dict:
 
 def add_account_routes(app: Lcore, kernel) -> None:
 
-    @app.get("/sessions", name="list_sessions", auth=True, auth_via=VIA, returns=SessionList)
+    @app.get("/sessions", name="list_sessions", auth=True, auth_via=VIA, returns=SessionList,
+             responses=(PAT_REFUSED,))
     def list_sessions():
         """Your sign-ins (browser and API) that still work, with where they came from."""
         user = person(kernel)
@@ -124,7 +126,8 @@ def add_account_routes(app: Lcore, kernel) -> None:
             row["current"] = row["id"] == user.get("session_id")
         return {"sessions": rows}
 
-    @app.delete("/sessions/<sid>", name="end_session", auth=True, auth_via=VIA, status=204)
+    @app.delete("/sessions/<sid>", name="end_session", auth=True, auth_via=VIA, status=204,
+                responses=(PAT_REFUSED, (404, "No such session of yours")))
     def end_session(sid):
         """End one of your sessions: it stops working at once, on every server."""
         user = person(kernel)
@@ -136,13 +139,14 @@ def add_account_routes(app: Lcore, kernel) -> None:
                          details={"via": ended["via"], "client": ended["client"]})
         return HTTPResponse(status=204)
 
-    @app.get("/tokens", name="list_tokens", auth=True, auth_via=VIA, returns=TokenList)
+    @app.get("/tokens", name="list_tokens", auth=True, auth_via=VIA, returns=TokenList,
+             responses=(PAT_REFUSED,))
     def list_tokens():
         """Your personal access tokens (never their secrets), with when each was last used."""
         return {"tokens": sessions.access_tokens(kernel, person(kernel)["id"])}
 
     @app.post("/tokens", name="create_token", auth=True, auth_via=VIA, body=TokenCreate,
-              status=201, returns=TokenCreated, responses=(403,))
+              status=201, returns=TokenCreated, responses=(PAT_REFUSED,))
     def create_token():
         """A token for scripts, sent as ``Authorization: Bearer tfp_...`` (shown once)."""
         user = person(kernel)
@@ -160,7 +164,8 @@ def add_account_routes(app: Lcore, kernel) -> None:
         response.status = 201
         return made
 
-    @app.delete("/tokens/<tid:int>", name="revoke_token", auth=True, auth_via=VIA, status=204)
+    @app.delete("/tokens/<tid:int>", name="revoke_token", auth=True, auth_via=VIA, status=204,
+                responses=(PAT_REFUSED,))
     def revoke_token(tid):
         """Revoke one of your tokens: it stops working at once."""
         user = person(kernel)
@@ -176,7 +181,7 @@ def add_account_routes(app: Lcore, kernel) -> None:
         return HTTPResponse(status=204)
 
     @app.post("/totp", name="totp_begin", auth=True, auth_via=VIA, returns=TotpSetup,
-              responses=(409,))
+              responses=(PAT_REFUSED, (409, "Two-factor sign-in is already on")))
     def totp_begin():
         """Start two-factor setup: a secret and its QR code (confirm with a code next)."""
         user = person(kernel)
@@ -187,7 +192,7 @@ def add_account_routes(app: Lcore, kernel) -> None:
             return totp.begin(db, user, kernel.config.app_name)
 
     @app.post("/totp/confirm", name="totp_confirm", auth=True, auth_via=VIA, body=TotpCode,
-              returns=RecoveryCodes)
+              returns=RecoveryCodes, responses=(PAT_REFUSED,))
     def totp_confirm():
         """Turn two-factor sign-in on with a code from the app; answers the recovery codes."""
         user = person(kernel)
@@ -202,7 +207,7 @@ def add_account_routes(app: Lcore, kernel) -> None:
         return {"recovery_codes": codes}
 
     @app.delete("/totp", name="totp_disable", auth=True, auth_via=VIA, body=PasswordCheck,
-                status=204)
+                status=204, responses=(PAT_REFUSED, (404, "Two-factor sign-in is not on")))
     def totp_disable():
         """Turn two-factor sign-in off (your password confirms it)."""
         user = person(kernel)

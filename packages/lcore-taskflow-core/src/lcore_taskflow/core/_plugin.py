@@ -13,6 +13,7 @@ from ._api.search import build_search_app
 from ._api.system import build_system_app
 from ._api.teams import build_teams_app
 from ._api.users import build_users_app
+from ._api.views import build_views_app
 from ._cache import make_cache
 from ._config import CoreConfig
 from ._middleware import AuditLogHook, standard_stack
@@ -52,6 +53,7 @@ class CorePlugin:
             ("/", build_teams_app(kernel)),
             ("/", build_audit_app(kernel)),
             ("/", build_search_app(kernel)),
+            ("/", build_views_app(kernel)),
             ("/", build_system_app(kernel, self)),
         ]
 
@@ -87,6 +89,15 @@ class CorePlugin:
                 and kernel.config.project_creators == "members"):
             return True
         return None
+
+    @hookimpl(tryfirst=True)
+    def taskflow_represent(self, kind, rows, kernel):
+        """``checklist: {done, total}`` from the counts every task row carries."""
+        if kind == "task":
+            for row in rows:
+                if "checklist_total" in row:
+                    row["checklist"] = {"done": row.pop("checklist_done"),
+                                        "total": row.pop("checklist_total")}
 
     @hookimpl
     def taskflow_cli_commands(self, subparsers):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._relations import SEEN_KINDS
 from .._roles import ROLES as PROJECT_ROLES
 from .._roles import VISIBILITIES, WORKSPACE_ROLES
 from .._schema import Boolean, Choice, Integer, ListOf, Number, Object, Schema, String
@@ -83,6 +84,11 @@ class ProjectOut(Schema):
     my_role = Choice(PROJECT_ROLES, required=True, description="The caller's role in the project")
 
 
+class ChecklistCounts(Schema):
+    done = Integer(required=True, minimum=0)
+    total = Integer(required=True, minimum=0)
+
+
 class TaskOut(Schema):
     """A task; ``position`` orders its status column from 1."""
 
@@ -100,6 +106,7 @@ class TaskOut(Schema):
     attachment = String(required=True, nullable=True,
                         description="Stored file name (GET /api/projects/attachments/{name})")
     comment_count = Integer(required=True, minimum=0)
+    checklist = Object(ChecklistCounts, required=True, description="Items done of the total")
     created_at = timestamp(required=True)
     updated_at = timestamp(required=True, nullable=True)
 
@@ -114,6 +121,17 @@ class CommentOut(Schema):
     username = String(required=True, description="The author (a share link's label)")
     body = String(required=True)
     created_at = timestamp(required=True)
+
+
+class RelationOut(Schema):
+    """A relation of a task to another one you can see."""
+
+    id = ident()
+    kind = Choice(SEEN_KINDS, required=True,
+                  description="As seen from this task (blocked_by, child, ... for the inverse)")
+    task_id = ident()
+    project_id = ident()
+    title = String(required=True)
 
 
 class Paged(Schema):

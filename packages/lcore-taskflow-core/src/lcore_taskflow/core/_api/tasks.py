@@ -20,6 +20,7 @@ from lcore import HTTPResponse, request, response
 from .. import events
 from .._db import DatabaseError
 from .._errors import ApiError
+from .._relations import relations_of
 from .._schema import (
     Boolean,
     Choice,
@@ -40,6 +41,7 @@ from .replies import (
     CommentOut,
     Deleted,
     Paged,
+    RelationOut,
     TaskCounts,
     TaskOut,
     ident,
@@ -58,7 +60,8 @@ CHANGES_LIMIT = 500
 TASK_SELECT = (
     "SELECT t.id, t.title, t.description, t.project_id, t.assignee_id, t.creator_id,"
     " t.status, t.priority, t.due_date, t.position, t.attachment, t.comment_count,"
-    " t.created_at, t.updated_at, a.username AS assignee_name"
+    " t.checklist_done, t.checklist_total, t.created_at, t.updated_at,"
+    " a.username AS assignee_name"
     " FROM tasks t LEFT JOIN users a ON a.id = t.assignee_id")
 COMMENT_SELECT = (
     "SELECT c.id, c.task_id, c.user_id, COALESCE(u.username, c.author) AS username, c.body,"
@@ -171,10 +174,11 @@ class TaskChanges(Schema):
 
 
 class TaskDetail(TaskOut):
-    """A task with its latest comments."""
+    """A task with its latest comments and its relations to tasks you can see."""
 
     comments = ListOf(CommentOut, required=True)
     comments_truncated = Boolean(required=True)
+    relations = ListOf(RelationOut, required=True)
 
 
 class TaskCreated(Schema):
@@ -443,6 +447,7 @@ def add_task_routes(app, kernel) -> None:
                                (tid, COMMENTS_IN_DETAIL))
         task["comments"] = comments[::-1]
         task["comments_truncated"] = task["comment_count"] > len(comments)
+        task["relations"] = relations_of(kernel, tid)
         return kernel.represent("task", [task])[0]
 
     def update_task(pid, tid):

@@ -1,0 +1,30 @@
+"""Relations between tasks, as seen from one of them (SPEC §11).
+
+A row reads "from_task <kind> to_task"; seen from ``to_task`` the kind is its
+inverse (``blocked_by``, ``child``, ``duplicated_by``; ``relates`` both
+ways).  Only relations whose other task the caller can see are shown.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+KINDS = ("blocks", "relates", "duplicates", "parent")
+INVERSE = {"blocks": "blocked_by", "parent": "child", "duplicates": "duplicated_by",
+           "relates": "relates"}
+SEEN_KINDS = tuple(sorted(set(KINDS) | set(INVERSE.values())))
+
+
+def relations_of(kernel, tid: int) -> list[dict[str, Any]]:
+    """The task's relations whose other task the caller can see, as seen from this task."""
+    conditions, params = ["(r.from_task = ? OR r.to_task = ?)"], [tid, tid]
+    kernel.access().and_where(conditions, params, "t.project_id")
+    rows = kernel.db.fetchall(
+        "SELECT r.id, r.kind, r.from_task, t.id AS task_id, t.project_id, t.title"
+        " FROM task_relations r JOIN tasks t ON t.id = CASE WHEN r.from_task = ?"
+        f" THEN r.to_task ELSE r.from_task END WHERE {' AND '.join(conditions)}"
+        " ORDER BY r.id", (tid, *params))
+    for row in rows:
+        mine = row.pop("from_task") == tid
+        row["kind"] = row["kind"] if mine else INVERSE[row["kind"]]
+    return rows
