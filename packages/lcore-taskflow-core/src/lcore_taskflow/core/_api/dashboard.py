@@ -93,7 +93,7 @@ def _overdue(db, visible: tuple[str, list]):
     return db.fetchall(
         "SELECT t.id, t.title, t.due_date, t.status, t.project_id, p.name AS project_name"
         f" FROM tasks t JOIN projects p ON p.id = t.project_id WHERE {OPEN_AND_DUE}"
-        f"{' AND ' + where if where else ''} ORDER BY t.due_date LIMIT ?",
+        f"{' AND ' + where if where else ''} ORDER BY t.due_date, t.id LIMIT ?",
         (today(), *params, OVERDUE_LISTED))
 
 
@@ -126,7 +126,7 @@ def add_dashboard_routes(app, kernel) -> None:
     async def dashboard_overview():
         """What you can see: projects, overdue tasks and totals, gathered concurrently (ETag)."""
         access = kernel.access()
-        visible = access.where("p.id", visibility="p.visibility")
+        visible = access.where("p.id", visibility="p.visibility", union=True)
         projects, overdue, totals = await asyncio.gather(
             query(_projects, visible), query(_overdue, visible),
             query(_totals, visible, access.users_where()))
@@ -162,5 +162,7 @@ def _visible_activity(access, conditions: list[str], params: list) -> None:
     if not where:
         return
     guest = (access.user or {}).get("role") != "member"
-    conditions.append(f"({where})" if guest else f"(project_id IS NULL OR {where})")
+    # COALESCE, not IS NULL: SQLite then walks the feed backwards by id instead of
+    # searching idx_activity_project once per visible project (bench/RESULTS.md).
+    conditions.append(f"({where})" if guest else f"(COALESCE(project_id, 0) = 0 OR {where})")
     params.extend(extra)
