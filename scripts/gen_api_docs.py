@@ -23,6 +23,7 @@ from pathlib import Path
 import lcore_taskflow.core as core
 from lcore_taskflow.core._directory import Tasks, Users
 from lcore_taskflow.core._ratelimit import Limits
+from lcore_taskflow.core._search import Search
 
 OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "api.md"
 
@@ -34,6 +35,7 @@ SERVICES = [
     ("`kernel.access()`: who sees what", core.Access, "kernel.access()."),
     ("`kernel.db`: the database", core.Database, "db."),
     ("`kernel.limits`: rate limits", Limits, "kernel.limits."),
+    ("`kernel.search`: the full-text index", Search, "kernel.search."),
 ]
 
 
