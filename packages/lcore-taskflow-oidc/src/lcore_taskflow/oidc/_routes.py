@@ -1,0 +1,155 @@
+"""``/auth/oidc/``: start a sign-in at the provider, finish it when the browser returns."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+from urllib.parse import urlsplit
+
+from lcore import Lcore, redirect, request, response
+from lcore_taskflow.core import ApiError, Boolean, Schema, String
+
+from . import _flows as flows
+from ._accounts import Accounts, Refused
+from ._client import OIDCError
+
+LOGIN_RATE = (60, 60)  # sign-ins started or finished per client address and minute
+
+
+class ProviderInfo(Schema):
+    """What a login screen needs to offer single sign-on."""
+
+    enabled = Boolean(required=True, description="false until APP_OIDC_ISSUER and "
+                                                 "APP_OIDC_CLIENT_ID are set")
+    name = String(required=True, description="the provider's display name "
+                                             "(APP_OIDC_PROVIDER_NAME)")
+    login_url = String(required=True, description="where a 'Sign in with ...' link points")
+
+
+def _secure(kernel) -> bool:
+    return bool(kernel.config.get("cookie_secure")) or request.urlparts.scheme == "https"
+
+
+def redirect_uri(kernel, settings) -> str:
+    """``APP_OIDC_REDIRECT_URL``, else this server's callback as the browser addressed it."""
+    if settings.oidc_redirect_url:
+        return settings.oidc_redirect_url
+    parts = request.urlparts
+    return f"{parts.scheme}://{parts.netloc}{kernel.url('/auth/oidc/callback')}"
+
+
+def build_oidc_app(kernel, plugin) -> Lcore:
+    app = Lcore()
+    limit = kernel.limits.limit("oidc", *LOGIN_RATE)
+
+    @app.get("/provider", name="oidc_provider", auth=False, returns=ProviderInfo)
+    def provider():
+        """Whether single sign-on is set up, and the provider's name (for a login screen)."""
+        settings = plugin.settings(kernel)
+        return {"enabled": plugin.configured(kernel), "name": plugin.display_name(settings),
+                "login_url": kernel.url("/auth/oidc/login")}
+
+    @app.get("/login", name="oidc_login", auth=False, status=302, returns=None,
+             responses=((502, "The OpenID provider cannot be reached or is misconfigured"),
+                        (503, "Single sign-on is not configured")))
+    @limit
+    def login():
+        """Start signing in at the OpenID provider: 302 to its authorization endpoint.
+
+        The authorization request carries a fresh ``state``, ``nonce`` and
+        PKCE challenge (S256); this server keeps them, and the browser gets
+        the ``taskflow_oidc`` cookie that ties the sign-in to it.
+        """
+        settings = plugin.settings(kernel)
+        client = plugin.client(kernel)
+        try:
+            started = client.authorization(redirect_uri(kernel, settings))
+        except OIDCError as exc:
+            raise ApiError(exc.status, exc.message) from None
+        browser = request.get_cookie(flows.COOKIE)
+        if not flows.valid_browser_secret(browser):
+            browser = flows.new_browser_secret()
+        flows.start(kernel.db, started, browser, settings.oidc_login_ttl)
+        response.set_cookie(flows.COOKIE, browser, path=kernel.url("/auth/oidc/"),
+                            httponly=True, samesite="Lax", max_age=settings.oidc_login_ttl,
+                            secure=_secure(kernel))
+        redirect(started.url, 302)
+
+    @app.get("/callback", name="oidc_callback", auth=False, status=302, returns=None,
+             responses=((400, "Unknown, used or expired state, or another browser's"),
+                        (401, "The provider refused, or its answer failed validation"),
+                        (403, "The identity may not sign in (unverified email of an "
+                              "existing account, no account, deactivated)"),
+                        (502, "The OpenID provider cannot be reached"),
+                        (503, "Single sign-on is not configured")))
+    @limit
+    def callback():
+        """Finish signing in: check the state, exchange the code, validate the id_token,
+        find or create the user, start the session; 302 to the frontend."""
+        params = request.query
+        client = plugin.client(kernel)
+        issuer = ""
+        try:
+            state = params.get("state") or ""
+            if not state:
+                raise OIDCError(400, "The sign-in answer has no state: start again", "state")
+            flow = flows.take(kernel.db, state, request.get_cookie(flows.COOKIE))
+            if flow is None:
+                raise OIDCError(400, "This sign-in could not be verified: it is unknown, "
+                                     "expired or already used, or it was started in another "
+                                     "browser. Start again.", "state")
+            issuer = client.metadata()["issuer"]
+            if params.get("iss") and params.get("iss") != issuer:
+                raise OIDCError(400, "The sign-in answer comes from another issuer than the "
+                                     "configured provider", "issuer")
+            if params.get("error"):
+                why = params.get("error_description") or params.get("error")
+                raise OIDCError(401, f"The identity provider did not sign you in: {why}",
+                                "provider_error")
+            code = params.get("code") or ""
+            if not code:
+                raise OIDCError(400, "The sign-in answer has no authorization code", "code")
+            claims = client.finish(code, redirect_uri=flow["redirect_uri"],
+                                   code_verifier=flow["code_verifier"], nonce=flow["nonce"])
+            with kernel.db.transaction():
+                user = Accounts(kernel, plugin.settings(kernel)).sign_in(claims)
+                kernel.audit("auth.login", target=f"user:{user['username']}", actor=user,
+                             details={"via": "oidc", "issuer": issuer})
+                kernel.sign_in(user, via="oidc")
+        except OIDCError as exc:
+            _failed(kernel, exc.reason, issuer)
+            raise ApiError(exc.status, exc.message) from None
+        except Refused as exc:
+            _failed(kernel, exc.reason, issuer)
+            raise
+        redirect(kernel.url("/frontend"), 302)
+
+    return app
+
+
+def _failed(kernel, reason: str, issuer: str) -> None:
+    kernel.audit("auth.login_failed", target=None, actor=None,
+                 details={"via": "oidc", "reason": reason, "issuer": issuer or None})
+
+
+def wants_html(req: Any) -> bool:
+    accept = req.get_header("Accept") or ""
+    return "text/html" in accept and "application/json" not in accept
+
+
+def error_page(kernel, status: int, message: str) -> str:
+    """A plain page for a browser whose sign-in failed: what happened, and two ways on."""
+    response.content_type = "text/html; charset=utf-8"
+    title = "Sign-in failed" if status < 500 else "Sign-in unavailable"
+    again, home = html.escape(kernel.url("/auth/oidc/login")), html.escape(kernel.url("/frontend"))
+    return (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{title} · TaskFlow</title></head>\n<body><main>"
+            f"<h1>{title}</h1>\n<p>{html.escape(message)}</p>\n"
+            f'<p><a href="{again}">Try single sign-on again</a> · '
+            f'<a href="{home}">Go to TaskFlow</a></p>'
+            f"<p><small>Error {status}</small></p></main></body></html>\n")
+
+
+def own_path(kernel, path: str) -> bool:
+    return urlsplit(path).path.startswith(kernel.url("/auth/oidc/"))
