@@ -10,6 +10,8 @@ share links are sent as ``Authorization: Bearer tfs_...``.
 from __future__ import annotations
 
 import itertools
+import time
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
@@ -53,6 +55,12 @@ def build_app(directory, database_url: str, extra: Iterable[Any] = (), **config:
     """An assembled app with every plugin (and ``extra`` ones) on ``database_url``."""
     return make_app(directory, plugins=[*all_plugins(), *extra], database_url=database_url,
                     **{**ROOMY_AUTH, **config})
+
+
+#: Configuration that keeps the outboxes still between requests: a failed email or webhook
+#: delivery is not tried again later in the background, so the database changes only when a
+#: request (or the sending it starts at once) changes it.  See :func:`settle`.
+STILL_OUTBOXES = {"notify_max_attempts": 1, "webhooks_max_attempts": 1}
 
 
 def expect(reply: Response, status: int, what: str) -> Any:
@@ -120,3 +128,96 @@ def share_client(app: Lcore, token: str | None) -> Client:
 
 def ids_of(items: Iterable[dict[str, Any]], key: str = "id") -> list[Any]:
     return [item[key] for item in items]
+
+
+# ---------------------------------------------------------------- what is in the database
+#: Columns that only record that a credential was used (written at most once a minute, by
+#: any request that presents it): left out of :func:`rows_of`.
+USE_MARKS = {"auth_tokens": ("last_used_at",), "auth_sessions": ("last_seen_at",)}
+TABLES_SQL = {  # SQLite: a virtual table (full-text search) but not the tables that store it
+    "sqlite": "SELECT name FROM sqlite_master t WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+              " AND NOT EXISTS (SELECT 1 FROM sqlite_master v WHERE v.sql LIKE 'CREATE VIRTUAL%'"
+              " AND t.name LIKE v.name || '\\_%' ESCAPE '\\')",
+    "postgresql": "SELECT table_name AS name FROM information_schema.tables"
+                  " WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+}
+Rows = dict[str, tuple[tuple[str, ...], Counter[tuple[Any, ...]]]]
+
+
+def rows_of(app: Lcore) -> Rows:
+    """Every row of every table of the app's database, by table: its columns and its rows,
+    counted (:data:`USE_MARKS` left out).  Equal before and after a request iff the request
+    changed nothing.  Read through the engine's own cursor as plain tuples: a snapshot of the
+    whole matrix database takes milliseconds."""
+    found: Rows = {}
+    with app.taskflow.database() as db:
+        for table in sorted(r["name"] for r in db.fetchall(TABLES_SQL[db.engine])):
+            names, rows = _tuples(db, f'SELECT * FROM "{table}"')
+            skip = USE_MARKS.get(table, ())
+            if skip:
+                keep = [i for i, name in enumerate(names) if name not in skip]
+                names, rows = [names[i] for i in keep], [tuple(r[i] for i in keep) for r in rows]
+            try:
+                counted = Counter(rows)
+            except TypeError:  # a JSON column read as a dict or a list
+                counted = Counter(tuple(repr(v) if isinstance(v, (dict, list)) else v
+                                        for v in row) for row in rows)
+            found[table] = tuple(names), counted
+    return found
+
+
+def _tuples(db, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The columns and rows (plain tuples: no dict per row) of a query."""
+    if db.engine == "sqlite":
+        cursor = db.conn.cursor()
+        cursor.row_factory = None
+    else:
+        from psycopg.rows import tuple_row
+
+        cursor = db.conn.cursor(row_factory=tuple_row)
+    try:
+        cursor.execute(sql)
+        return [d[0] for d in cursor.description], cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def changes(before: Rows, after: Rows, shown: int = 2) -> list[str]:
+    """What differs between two :func:`rows_of`, per table (a few rows of each)."""
+    found = []
+    for table in sorted(set(before) | set(after)):
+        names, old = before.get(table, ((), Counter()))
+        new_names, new = after.get(table, ((), Counter()))
+        if old == new:
+            continue
+        gone, came = old - new, new - old
+        if gone or came:
+            found.append(f"{table}: {gone.total()} row(s) only before {_show(gone, names, shown)}"
+                         f", {came.total()} only after {_show(came, new_names, shown)}")
+    return found
+
+
+def _show(rows: Counter, names: tuple[str, ...], shown: int) -> list[str]:
+    return [str(dict(zip(names, row)))[:200] for row in sorted(rows, key=repr)[:shown]]
+
+
+#: Deliveries being sent or about to be (notify's outbox, the webhooks example's).
+BUSY_SQL = ("SELECT (SELECT COUNT(*) FROM notifications WHERE status = 'pending')"
+            " + (SELECT COUNT(*) FROM webhook_deliveries"
+            " WHERE status IN ('pending', 'sending')) AS busy")
+
+
+def settle(app: Lcore, timeout: float = 10.0) -> None:
+    """Wait until the background senders have finished what earlier requests gave them
+    (with :data:`STILL_OUTBOXES` nothing else is due later), so that a snapshot taken next
+    changes only when a request changes something."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with app.taskflow.database() as db:
+            busy = db.scalar(BUSY_SQL)
+        if not busy:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"setting up: {busy} deliveries still pending after "
+                                 f"{timeout} s")
+        time.sleep(0.01)

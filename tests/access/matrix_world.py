@@ -3,28 +3,35 @@
 Two projects owned by ``olivia`` hold the same cast, one ``workspace``-visible
 (members get its default ``workspace_role``, ``editor``) and one ``private``:
 
-=============== ========================================================
-caller          who
-=============== ========================================================
-admin           the demo admin (owner of every project)
-owner           ``olivia``, member account, direct ``owner``
-editor          ``eddie``, member account, direct ``editor``
-commenter       ``connie``, member account, direct ``commenter``
-viewer          ``vera``, member account, direct ``viewer``
-team_viewer     ``tina``, *guest* account, ``viewer`` through the team Readers
-member          ``mona``, member account, no role in the project
-guest           ``gus``, guest account, no role anywhere
-anonymous       no credentials
-share           a ``viewer`` share link of the project
-share_commenter a ``commenter`` share link of the project
-share_elsewhere a ``viewer`` share link of a third project, Elsewhere
-share_revoked   a share link of the project, revoked
-=============== ========================================================
+==================== ========================================================
+caller               who
+==================== ========================================================
+admin                the demo admin (owner of every project)
+owner                ``olivia``, member account, direct ``owner``
+editor               ``eddie``, member account, direct ``editor``
+commenter            ``connie``, member account, direct ``commenter``
+viewer               ``vera``, member account, direct ``viewer``
+team_viewer          ``tina``, *guest* account, ``viewer`` through the team Readers
+member               ``mona``, member account, no role in the project
+guest                ``gus``, guest account, no role anywhere
+anonymous            no credentials
+share                a ``viewer`` share link of the project
+share_commenter      a ``commenter`` share link of the project
+share_elsewhere      a ``viewer`` share link of a third project, Elsewhere
+share_revoked        a share link of the project, revoked
+read_token           a personal access token of ``eddie``, scope ``read``
+write_token          a personal access token of ``eddie``, scopes ``read write``
+admin_token_no_scope a personal access token of the admin, scopes ``read write``
+                     (no ``admin``: it acts as a workspace member's)
+==================== ========================================================
 
 Each project has a task (assigned to ``eddie``), a comment, a label, an
 attachment and an inactive webhook.  A third one like the workspace project,
 Shelved plans, is archived.  Routes that delete act on throwaway
 objects made for each case (:meth:`MatrixWorld.project`, ``task``, ...).
+
+The three tokens are made once, by their accounts, with ``POST /auth/tokens``;
+they outlive the matrix's password changes (those end sessions, not tokens).
 """
 
 from __future__ import annotations
@@ -41,12 +48,21 @@ from lcore_taskflow.core.testing import Client, make_project, multipart, with_pr
 
 CALLER_ACCOUNTS = {"admin": "admin", "owner": "olivia", "editor": "eddie", "commenter": "connie",
                    "viewer": "vera", "team_viewer": "tina", "member": "mona", "guest": "gus"}
+#: Personal access tokens: caller -> (the account caller whose token it is, its scopes).
+TOKEN_CALLERS = {"read_token": ("editor", ["read"]),
+                 "write_token": ("editor", ["read", "write"]),
+                 "admin_token_no_scope": ("admin", ["read", "write"])}
 ACCOUNT_ROLES = {"olivia": "member", "eddie": "member", "connie": "member", "vera": "member",
                  "tina": "guest", "mona": "member", "gus": "guest", "sam": "member"}
 DIRECT_ROLES = (("editor", "eddie"), ("commenter", "connie"), ("viewer", "vera"))
 SHARES = (("share", "viewer"), ("share_commenter", "commenter"), ("share_revoked", "viewer"))
 #: Nothing listens there: a webhook delivery fails at once.
 HOOK_URL = "http://127.0.0.1:9/hook"
+
+
+def account_of(caller: str) -> str | None:
+    """The username behind an account caller or a token caller (``None`` for the others)."""
+    return CALLER_ACCOUNTS.get(TOKEN_CALLERS.get(caller, (caller,))[0])
 
 
 @dataclass
@@ -87,6 +103,8 @@ class MatrixWorld:
         self.shelved = self.project("workspace", full=True, name="Shelved plans", archived=True)
         history = expect(admin.get("/api/notifications/history"), 200, "notification history")
         self.notification = history["notifications"][0]["id"]
+        self.tokens = {caller: self.access_token(CALLER_ACCOUNTS[account], scopes, caller)
+                       for caller, (account, scopes) in TOKEN_CALLERS.items()}
         spec = expect(Client(app).get("/openapi.json"), 200, "GET /openapi.json")
         self.openapi = {f"{method.upper()} {path}": op for path, ops in spec["paths"].items()
                         for method, op in ops.items() if isinstance(op, dict)}
@@ -96,6 +114,8 @@ class MatrixWorld:
         """The client of ``caller`` for a request about ``project``."""
         if caller in CALLER_ACCOUNTS:
             return self.accounts.client(CALLER_ACCOUNTS[caller])
+        if caller in TOKEN_CALLERS:
+            return Client(self.app).with_token(self.tokens[caller])
         if caller == "anonymous":
             return Client(self.app)
         if caller == "share_elsewhere":
@@ -106,6 +126,19 @@ class MatrixWorld:
         """A new token of an account caller (``None`` for the others)."""
         username = CALLER_ACCOUNTS.get(caller)
         return self.accounts.fresh(username) if username else None
+
+    def signed_in(self, caller: str) -> Client | None:
+        """The kept sign-in (a session, not a token) of the account behind an account or
+        token caller (``None`` for the others): to set up what a token may not."""
+        username = account_of(caller)
+        return self.accounts.client(username) if username else None
+
+    def access_token(self, username: str, scopes: list[str], name: str) -> str:
+        """A new personal access token (``tfp_...``) of ``username``, made by its session."""
+        made = expect(self.accounts.client(username).post("/auth/tokens", json={
+            "name": name, "scopes": scopes, "expires_in_days": 30}), 201, f"the token {name}")
+        assert made["token"].startswith("tfp_") and made["scopes"] == scopes, made
+        return made["token"]
 
     def basic(self, caller: str) -> Client | None:
         """HTTP Basic credentials of an account caller (``None`` for the others)."""
@@ -176,10 +209,13 @@ class MatrixWorld:
         self.attach(project, task_id)
         return task_id
 
-    def comment_of_admin(self, project: Project) -> int:
-        return expect(self.admin.post(f"{project.path}/tasks/{project.task}/comments",
-                                      json={"body": "The admin's comment"}),
-                      201, "the admin's comment")["id"]
+    def comment_of_another(self, project: Project, caller: str) -> int:
+        """A comment that is not the caller's: the admin's (``olivia``'s for the admin's
+        callers)."""
+        author = "olivia" if account_of(caller) == "admin" else "admin"
+        return expect(self.accounts.client(author).post(
+            f"{project.path}/tasks/{project.task}/comments",
+            json={"body": f"{author}'s comment"}), 201, f"{author}'s comment")["id"]
 
     def label(self, project: Project) -> int:
         return expect(self.owner.post(f"/api/labels/projects/{project.id}", json={

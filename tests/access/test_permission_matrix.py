@@ -15,6 +15,16 @@ the highest that applies, so ``viewer`` and ``commenter`` are editors of the
 workspace project too.  A project you cannot see answers 404 on every route
 under it, never 403; a visible one where your role is too low answers 403.
 
+The last three callers are personal access tokens (issue 19, the auth
+README): ``read_token`` and ``write_token`` of ``editor``'s account, and
+``admin_token_no_scope``, an admin's token without the ``admin`` scope, which
+acts as a workspace member's.  Every request of ``read_token`` (whatever its
+method: a read token never changes anything), and every refused request of
+the other two, must also leave the database as it was: every row of every
+table is compared before and after (``access_kit.rows_of``), the marks of a
+credential's use aside.  Only login and register, which change data for
+anyone, credentials or none, are exempt.
+
 Each (engine, route) is one test case that tries every caller on both projects
 and reports every mismatch at once.
 """
@@ -29,35 +39,59 @@ from typing import Any
 
 import pyotp
 import pytest
-from access_kit import PASSWORD, build_app, expect, unique
+from access_kit import (
+    PASSWORD,
+    STILL_OUTBOXES,
+    build_app,
+    changes,
+    expect,
+    rows_of,
+    settle,
+    unique,
+)
 from lcore_taskflow.core.testing import Client, Response, multipart
-from matrix_world import CALLER_ACCOUNTS, HOOK_URL, MatrixWorld, Project
+from matrix_world import (
+    CALLER_ACCOUNTS,
+    HOOK_URL,
+    TOKEN_CALLERS,
+    MatrixWorld,
+    Project,
+    account_of,
+)
 
 OK = "OK"
 CALLERS = ("admin", "owner", "editor", "commenter", "viewer", "team_viewer", "member", "guest",
-           "anonymous", "share", "share_commenter", "share_elsewhere", "share_revoked")
+           "anonymous", "share", "share_commenter", "share_elsewhere", "share_revoked",
+           "read_token", "write_token", "admin_token_no_scope")
 VISIBILITIES = ("workspace", "private")
 
 # fmt: off
 # Per level, per caller: the status; a pair is (workspace-visible project, private project).
+# The last three callers are personal access tokens: read_token gets what editor gets on
+# safe methods (GET) and 403 on every other one (before any change: attempt() checks the
+# database); write_token gets what editor gets; admin_token_no_scope gets what member gets
+# (without the admin scope an admin's token acts as a workspace member's).  A token never
+# manages sign-ins ("own account": 403), is not HTTP Basic (401), and does not matter to
+# public routes.  test_the_token_columns_follow_these_rules holds the table to this.
 EXPECT = {
-    #                      admin owner editor commenter  viewer     team_viewer member      guest anonymous share share_commenter share_elsewhere share_revoked
+    #                      admin owner editor commenter  viewer     team_viewer member      guest anonymous share share_commenter share_elsewhere share_revoked read_token write_token admin_token_no_scope
     # routes under a project (role=): a share link acts with its role in its own project
-    "viewer":             (OK,   OK,   OK,    OK,        OK,        OK,         (OK, 404),  404,  401,      OK,   OK,             404,            401),
-    "commenter":          (OK,   OK,   OK,    OK,        (OK, 403), 403,        (OK, 404),  404,  401,      403,  OK,             404,            401),
-    "editor":             (OK,   OK,   OK,    (OK, 403), (OK, 403), 403,        (OK, 404),  404,  401,      403,  403,            404,            401),
-    "owner":              (OK,   OK,   403,   403,       403,       403,        (403, 404), 404,  401,      403,  403,            404,            401),
+    "viewer":             (OK,   OK,   OK,    OK,        OK,        OK,         (OK, 404),  404,  401,      OK,   OK,             404,            401,          OK,        OK,         (OK, 404)),
+    "commenter":          (OK,   OK,   OK,    OK,        (OK, 403), 403,        (OK, 404),  404,  401,      403,  OK,             404,            401,          403,       OK,         (OK, 404)),
+    "editor":             (OK,   OK,   OK,    (OK, 403), (OK, 403), 403,        (OK, 404),  404,  401,      403,  403,            404,            401,          403,       OK,         (OK, 404)),
+    "owner":              (OK,   OK,   403,   403,       403,       403,        (403, 404), 404,  401,      403,  403,            404,            401,          403,       403,        (403, 404)),
     # routes naming a task or a label of the project: the same roles; share links never
-    "viewer by id":       (OK,   OK,   OK,    OK,        OK,        OK,         (OK, 404),  404,  401,      403,  403,            403,            401),
-    "editor by id":       (OK,   OK,   OK,    (OK, 403), (OK, 403), 403,        (OK, 404),  404,  401,      403,  403,            403,            401),
-    "owner by id":        (OK,   OK,   403,   403,       403,       403,        (403, 404), 404,  401,      403,  403,            403,            401),
+    "viewer by id":       (OK,   OK,   OK,    OK,        OK,        OK,         (OK, 404),  404,  401,      403,  403,            403,            401,          OK,        OK,         (OK, 404)),
+    "editor by id":       (OK,   OK,   OK,    (OK, 403), (OK, 403), 403,        (OK, 404),  404,  401,      403,  403,            403,            401,          403,       OK,         (OK, 404)),
+    "owner by id":        (OK,   OK,   403,   403,       403,       403,        (403, 404), 404,  401,      403,  403,            403,            401,          403,       403,        (403, 404)),
     # routes not under a project
-    "public":             (OK,   OK,   OK,    OK,        OK,        OK,         OK,         OK,   OK,       OK,   OK,             OK,             OK),
-    "signed in":          (OK,   OK,   OK,    OK,        OK,        OK,         OK,         OK,   401,      403,  403,            403,            401),
-    "signed in or share": (OK,   OK,   OK,    OK,        OK,        OK,         OK,         OK,   401,      OK,   OK,             OK,             401),
-    "co-member":          (OK,   OK,   OK,    OK,        OK,        OK,         OK,         404,  401,      403,  403,            403,            401),
-    "admin":              (OK,   403,  403,   403,       403,       403,        403,        403,  401,      403,  403,            403,            401),
-    "basic":              (OK,   OK,   OK,    OK,        OK,        OK,         OK,         OK,   401,      401,  401,            401,            401),
+    "public":             (OK,   OK,   OK,    OK,        OK,        OK,         OK,         OK,   OK,       OK,   OK,             OK,             OK,           OK,        OK,         OK),
+    "signed in":          (OK,   OK,   OK,    OK,        OK,        OK,         OK,         OK,   401,      403,  403,            403,            401,          OK,        OK,         OK),
+    "own account":        (OK,   OK,   OK,    OK,        OK,        OK,         OK,         OK,   401,      403,  403,            403,            401,          403,       403,        403),
+    "signed in or share": (OK,   OK,   OK,    OK,        OK,        OK,         OK,         OK,   401,      OK,   OK,             OK,             401,          OK,        OK,         OK),
+    "co-member":          (OK,   OK,   OK,    OK,        OK,        OK,         OK,         404,  401,      403,  403,            403,            401,          OK,        OK,         OK),
+    "admin":              (OK,   403,  403,   403,       403,       403,        403,        403,  401,      403,  403,            403,            401,          403,       403,        403),
+    "basic":              (OK,   OK,   OK,    OK,        OK,        OK,         OK,         OK,   401,      401,  401,            401,            401,          401,       401,        401),
 }
 
 # Every route: its access level and its success status.
@@ -71,6 +105,7 @@ ROUTES = {
     "GET /api/projects/dashboard/overview":                  ("signed in", 200),
     "GET /api/projects/dashboard/activity":                  ("signed in", 200),
     "GET /api/projects/attachments/{filename}":              ("viewer", 200),
+    "GET /api/search":                                       ("signed in or share", 200),  # "plans": hidden projects must not show
     # -- core: members and share links
     "GET /api/projects/{pid}/members":                       ("viewer", 200),
     "PUT /api/projects/{pid}/members/users/{uid}":           ("owner", 201),
@@ -127,16 +162,16 @@ ROUTES = {
     "POST /auth/register":                                   ("public", 201),
     "POST /auth/logout":                                     ("public", 200),
     "GET /auth/me":                                          ("signed in", 200),
-    "POST /auth/password":                                   ("signed in", 200),
+    "POST /auth/password":                                   ("own account", 200),
     "GET /auth/basic-demo":                                  ("basic", 200),  # HTTP Basic only
-    "GET /auth/sessions":                                    ("signed in", 200),
-    "DELETE /auth/sessions/{sid}":                           ("signed in", 204),  # a session of the caller's
-    "GET /auth/tokens":                                      ("signed in", 200),
-    "POST /auth/tokens":                                     ("signed in", 201),
-    "DELETE /auth/tokens/{tid}":                             ("signed in", 204),  # a token of the caller's
-    "POST /auth/totp":                                       ("signed in", 200),  # begins a setup
-    "POST /auth/totp/confirm":                               ("signed in", 200),  # then reset by the admin
-    "DELETE /auth/totp":                                     ("signed in", 204),  # a confirmed setup of the caller's
+    "GET /auth/sessions":                                    ("own account", 200),
+    "DELETE /auth/sessions/{sid}":                           ("own account", 204),  # a session of the caller's
+    "GET /auth/tokens":                                      ("own account", 200),
+    "POST /auth/tokens":                                     ("own account", 201),
+    "DELETE /auth/tokens/{tid}":                             ("own account", 204),  # a token of the caller's
+    "POST /auth/totp":                                       ("own account", 200),  # begins a setup
+    "POST /auth/totp/confirm":                               ("own account", 200),  # then reset by the admin
+    "DELETE /auth/totp":                                     ("own account", 204),  # a confirmed setup of the caller's
     "DELETE /auth/users/{uid}/totp":                         ("admin", 204),
     # -- notify
     "GET /api/notifications/history":                        ("signed in", 200),
@@ -223,7 +258,7 @@ def created_webhook(w: MatrixWorld, p: Project, caller: str) -> Call:
 
 
 def change_password(w: MatrixWorld, _: Any, caller: str) -> Call:
-    username = CALLER_ACCOUNTS.get(caller)
+    username = account_of(caller)
     old = w.accounts.passwords.get(username or "", PASSWORD)
     new = unique("another-horse")
 
@@ -238,27 +273,47 @@ TOKEN_BODY = {"name": "matrix", "scopes": ["read"], "expires_in_days": 1}
 
 
 def end_session(w: MatrixWorld, caller: str) -> Call:
-    """A new session of an account caller, ended with its own token."""
-    fresh = w.fresh(caller)
-    if fresh is None:
+    """A new session of an account caller, ended with its own token; a token caller tries to
+    end a new session of its account."""
+    username = account_of(caller)
+    if username is None:
         return Call("/auth/sessions/not-a-session")
+    fresh = w.accounts.fresh(username)
     listed = fresh.get("/auth/sessions").json["sessions"]
-    return Call(f"/auth/sessions/{next(s['id'] for s in listed if s['current'])}", client=fresh)
+    sid = next(s["id"] for s in listed if s["current"])
+    if caller in TOKEN_CALLERS:
+        return Call(f"/auth/sessions/{sid}", after=lambda reply: fresh.post("/auth/logout"))
+    return Call(f"/auth/sessions/{sid}", client=fresh)
 
 
-def own_token(w: MatrixWorld, caller: str) -> int:
-    """A personal access token of an account caller (a made-up id for the others)."""
-    if caller not in CALLER_ACCOUNTS:
-        return 999_999
-    return expect(w.client(caller, None).post("/auth/tokens", json=TOKEN_BODY), 201,
-                  "a personal access token")["id"]
+def revoke_token(w: MatrixWorld, caller: str) -> Call:
+    """A personal access token of the caller's account (a made-up id for callers without
+    one), revoked by the caller; kept no longer than the case."""
+    signed_in = w.signed_in(caller)
+    if signed_in is None:
+        return Call("/auth/tokens/999999")
+    token = expect(signed_in.post("/auth/tokens", json=TOKEN_BODY), 201,
+                   "a personal access token")["id"]
+
+    def tidy(reply: Response) -> None:
+        if reply.status != 204:
+            w.signed_in(caller).delete(f"/auth/tokens/{token}")
+    return Call(f"/auth/tokens/{token}", after=tidy)
+
+
+def new_token(w: MatrixWorld, caller: str) -> Call:
+    def tidy(reply: Response) -> None:  # at most 50 tokens per account
+        if reply.status == 201:
+            w.signed_in(caller).delete(f"/auth/tokens/{reply.json['id']}")
+    return Call("/auth/tokens", TOKEN_BODY, after=tidy)
 
 
 def totp_setup(w: MatrixWorld, caller: str, confirm: bool) -> str | None:
-    """Begin (and with ``confirm`` finish) two-factor setup of an account caller; its secret."""
-    if caller not in CALLER_ACCOUNTS:
+    """Begin (and with ``confirm`` finish) two-factor setup of the account of an account or
+    token caller, signed in with its password; its secret."""
+    client = w.signed_in(caller)
+    if client is None:
         return None
-    client = w.client(caller, None)
     secret = expect(client.post("/auth/totp"), 200, "a two-factor setup")["secret"]
     if confirm:
         expect(client.post("/auth/totp/confirm", json={"code": pyotp.TOTP(secret).now()}), 200,
@@ -269,8 +324,8 @@ def totp_setup(w: MatrixWorld, caller: str, confirm: bool) -> str | None:
 def reset_totp(w: MatrixWorld, caller: str) -> Callable[[Response], None]:
     """After the case: the caller signs in with a password alone again."""
     def reset(_: Response) -> None:
-        if caller in CALLER_ACCOUNTS:
-            w.admin.delete(f"/auth/users/{w.ids[CALLER_ACCOUNTS[caller]]}/totp")
+        if account_of(caller):
+            w.admin.delete(f"/auth/users/{w.ids[account_of(caller)]}/totp")
     return reset
 
 
@@ -282,7 +337,7 @@ def confirm_totp(w: MatrixWorld, caller: str) -> Call:
 
 def disable_totp(w: MatrixWorld, caller: str) -> Call:
     totp_setup(w, caller, confirm=True)
-    password = w.accounts.passwords.get(CALLER_ACCOUNTS.get(caller, ""), PASSWORD)
+    password = w.accounts.passwords.get(account_of(caller) or "", PASSWORD)
     return Call("/auth/totp", {"password": password}, after=reset_totp(w, caller))
 
 
@@ -333,7 +388,7 @@ PROJECT_CALLS: dict[str, Build] = {
     "POST /api/projects/{pid}/tasks/{tid}/comments":
         lambda w, p, c: Call(f"{p.path}/tasks/{p.task}/comments", {"body": "Seen by the matrix"}),
     "DELETE /api/projects/{pid}/tasks/{tid}/comments/{cid}":
-        lambda w, p, c: Call(f"{p.path}/tasks/{p.task}/comments/{w.comment_of_admin(p)}"),
+        lambda w, p, c: Call(f"{p.path}/tasks/{p.task}/comments/{w.comment_of_another(p, c)}"),
     "POST /api/notifications/task-assigned/{task_id}":
         lambda w, p, c: Call(f"/api/notifications/task-assigned/{p.task}"),
     "GET /api/labels/projects/{pid}": lambda w, p, c: Call(f"/api/labels/projects/{p.id}"),
@@ -362,6 +417,7 @@ OTHER_CALLS: dict[str, Build] = {
     "POST /api/projects/": lambda w, p, c: Call("/api/projects/", {"name": unique("Made by the matrix")}),
     "GET /api/projects/dashboard/overview": lambda w, p, c: Call("/api/projects/dashboard/overview"),
     "GET /api/projects/dashboard/activity": lambda w, p, c: Call("/api/projects/dashboard/activity"),
+    "GET /api/search": lambda w, p, c: Call("/api/search?q=plans"),
     "GET /api/users/": lambda w, p, c: Call("/api/users/"),
     "POST /api/users/": lambda w, p, c: Call("/api/users/", new_user_body("invited")),
     "GET /api/users/me/tasks": lambda w, p, c: Call("/api/users/me/tasks"),
@@ -401,8 +457,8 @@ OTHER_CALLS: dict[str, Build] = {
     "GET /auth/sessions": lambda w, p, c: Call("/auth/sessions"),
     "DELETE /auth/sessions/{sid}": lambda w, p, c: end_session(w, c),
     "GET /auth/tokens": lambda w, p, c: Call("/auth/tokens"),
-    "POST /auth/tokens": lambda w, p, c: Call("/auth/tokens", TOKEN_BODY),
-    "DELETE /auth/tokens/{tid}": lambda w, p, c: Call(f"/auth/tokens/{own_token(w, c)}"),
+    "POST /auth/tokens": lambda w, p, c: new_token(w, c),
+    "DELETE /auth/tokens/{tid}": lambda w, p, c: revoke_token(w, c),
     "POST /auth/totp": lambda w, p, c: Call("/auth/totp", after=reset_totp(w, c)),
     "POST /auth/totp/confirm": lambda w, p, c: confirm_totp(w, c),
     "DELETE /auth/totp": lambda w, p, c: disable_totp(w, c),
@@ -426,7 +482,7 @@ OTHER_CALLS: dict[str, Build] = {
 # ---------------------------------------------------------------------------- the world
 @pytest.fixture(scope="module")
 def matrix(engine):
-    app = build_app(engine.directory, engine.url, debug=True)
+    app = build_app(engine.directory, engine.url, debug=True, **STILL_OUTBOXES)
     try:
         yield MatrixWorld(app)
     finally:
@@ -450,7 +506,8 @@ def send(client: Client, method: str, call: Call) -> Response:
 
 
 # Who may see the private project (the share links of the project under test aside).
-SEES_PRIVATE = ("admin", "owner", "editor", "commenter", "viewer", "team_viewer")
+SEES_PRIVATE = ("admin", "owner", "editor", "commenter", "viewer", "team_viewer", "read_token",
+                "write_token")
 DEMO_EMAILS = ("admin@taskflow.local", "alice@taskflow.local", "bob@taskflow.local")
 
 
@@ -463,9 +520,9 @@ def secrets_of(w: MatrixWorld, caller: str, target: Project | None) -> list[str]
         links_see_it = caller in ("share", "share_commenter") and project is target
         if project.visibility == "private" and caller not in SEES_PRIVATE and not links_see_it:
             hidden.append(project.name)
-    if caller == "admin":
+    if caller == "admin":  # not admin_token_no_scope: a member's token sees no addresses
         return hidden
-    me = CALLER_ACCOUNTS.get(caller)
+    me = account_of(caller)
     return hidden + [e for name, e in w.accounts.emails.items() if name != me] + [
         e for e in DEMO_EMAILS if e.split("@")[0] != me]
 
@@ -482,6 +539,41 @@ def problems_of(reply: Response, want: int, secrets: list[str]) -> str | None:
         if body.get("status") != reply.status or not body.get("error"):
             return f"{reply.status} without TaskFlow's error shape: {reply.text[:160]}"
     return None
+
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+# Public routes that change data whoever sends them, credentials or none (a new session, a new
+# account): a token plays no part in them, so they answer a read token as they answer anyone.
+CHANGE_FOR_ANYONE = ("POST /auth/login", "POST /auth/register")
+
+
+def attempt(w: MatrixWorld, route: str, build: Build, project: Project | None, caller: str,
+            want: int) -> str | None:
+    """One request of a case: what is wrong with its answer, or ``None``.
+
+    A request of ``read_token``, or a refused one of another token, must also leave every
+    row of every table as it was (the marks of a token's use aside: ``access_kit.rows_of``).
+    """
+    method = route.split(" ", 1)[0]
+    w.accounts.reset_limits()
+    call = build(w, project, caller)
+    target = call.project or project
+    guarded = (caller in TOKEN_CALLERS and route not in CHANGE_FOR_ANYONE
+               and (caller == "read_token" or want >= 400))
+    if guarded:
+        settle(w.app)
+        before = rows_of(w.app)
+    reply = send(call.client or w.client(caller, target), method, call)
+    problem = problems_of(reply, want, secrets_of(w, caller, target))
+    if guarded:
+        settle(w.app)  # what the request gave the background senders counts too
+        changed = changes(before, rows_of(w.app))
+        if changed:
+            problem = "; ".join([*([problem] if problem else []), f"{reply.status}, but it "
+                                 "changed the database: " + "; ".join(changed)])
+    if call.after:
+        call.after(reply)
+    return problem
 
 
 # ---------------------------------------------------------------------------- the tests
@@ -534,6 +626,26 @@ def test_the_table_is_complete():
         assert not any(isinstance(cell, tuple) for cell in EXPECT[ROUTES[route][0]]), route
 
 
+def test_the_token_columns_follow_these_rules():
+    """The token columns of EXPECT say what the auth README says of personal access tokens:
+    read_token is editor on safe methods and 403 on the others; write_token is editor;
+    admin_token_no_scope is member; all three get 403 on "own account", 401 on "basic"
+    (a token is no HTTP Basic credential), and public routes answer them as anyone."""
+    wrong = []
+    for route, (level, _) in ROUTES.items():
+        cells = dict(zip(CALLERS, EXPECT[level]))
+        safe = route.split(" ", 1)[0] in SAFE_METHODS
+        want = {"read_token": cells["editor"] if safe else 403, "write_token": cells["editor"],
+                "admin_token_no_scope": cells["member"]}
+        if level in ("own account", "basic"):
+            want = dict.fromkeys(TOKEN_CALLERS, {"own account": 403, "basic": 401}[level])
+        elif level == "public":
+            want = dict.fromkeys(TOKEN_CALLERS, OK)
+        wrong += [f"  {route} ({level}): {caller} {cells[caller]!r}, the rule says {cell!r}"
+                  for caller, cell in want.items() if cells[caller] != cell]
+    assert not wrong, "EXPECT:\n" + "\n".join(wrong)
+
+
 def case_id(route: str) -> str:
     """``GET_/api/projects/id`` for ``GET /api/projects/{id}`` (usable in ``pytest -k``)."""
     return route.replace(" ", "_").replace("{", "").replace("}", "")
@@ -543,7 +655,6 @@ def case_id(route: str) -> str:
 def test_route(matrix, route):
     level, success = ROUTES[route]
     assert route in matrix.openapi, f"{route} is not in /openapi.json"
-    method = route.split(" ", 1)[0]
     if route in PROJECT_CALLS:
         build, cases = PROJECT_CALLS[route], [(v, matrix.projects[v]) for v in VISIBILITIES]
     else:
@@ -552,15 +663,9 @@ def test_route(matrix, route):
     for visibility, project in cases:
         for caller in CALLERS:
             want = expected(level, caller, visibility, success)
-            matrix.accounts.reset_limits()
-            call = build(matrix, project, caller)
-            target = call.project or project
-            reply = send(call.client or matrix.client(caller, target), method, call)
-            problem = problems_of(reply, want, secrets_of(matrix, caller, target))
+            problem = attempt(matrix, route, build, project, caller, want)
             if problem:
-                wrong.append(f"  {caller:<16} {visibility or '-':<9} {problem}")
-            if call.after:
-                call.after(reply)
+                wrong.append(f"  {caller:<20} {visibility or '-':<9} {problem}")
     assert not wrong, f"{route} (level {level!r}):\n" + "\n".join(wrong)
 
 
@@ -582,15 +687,9 @@ def test_an_archived_project_is_read_only_but_for_its_owners(matrix):
             level = WHEN_ARCHIVED[level]
         for caller in CALLERS:
             want = expected(level, caller, "workspace", ROUTES[route][1])
-            matrix.accounts.reset_limits()
-            call = build(matrix, project, caller)
-            target = call.project or project
-            reply = send(call.client or matrix.client(caller, target), method, call)
-            problem = problems_of(reply, want, secrets_of(matrix, caller, target))
+            problem = attempt(matrix, route, build, project, caller, want)
             if problem:
-                wrong.append(f"  {route:<52} {caller:<16} ({level}) {problem}")
-            if call.after:
-                call.after(reply)
+                wrong.append(f"  {route:<52} {caller:<20} ({level}) {problem}")
     assert not wrong, "archived project:\n" + "\n".join(wrong)
 
 
