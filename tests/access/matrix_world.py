@@ -25,8 +25,8 @@ admin_token_no_scope a personal access token of the admin, scopes ``read write``
                      (no ``admin``: it acts as a workspace member's)
 ==================== ========================================================
 
-Each project has a task (assigned to ``eddie``), a comment, a label, an
-attachment and an inactive webhook.  A third one like the workspace project,
+Each project has a task (assigned to ``eddie``, with a checklist item), a
+comment, a label, an attachment and an inactive webhook.  A third one like the workspace project,
 Shelved plans, is archived.  Routes that delete act on throwaway
 objects made for each case (:meth:`MatrixWorld.project`, ``task``, ...).
 
@@ -76,6 +76,7 @@ class Project:
     label: int = 0
     attachment: str = ""
     webhook: int = 0
+    item: int = 0  # of the task's checklist
     archived: bool = False
 
     @property
@@ -184,6 +185,7 @@ class MatrixWorld:
             project.label = expect(owner.post(f"/api/labels/projects/{pid}", json={
                 "name": "bug", "color": "#dd3333"}), 201, "a label")["id"]
             project.attachment = self.attach(project, project.task)
+            project.item = self.checklist_item(project, "Seeded item")
             project.webhook = self.webhook(project)
         if archived:
             expect(owner.put(project.path, json={"name": name, "status": "archived"}), 200,
@@ -208,6 +210,25 @@ class MatrixWorld:
         task_id = self.task(project)
         self.attach(project, task_id)
         return task_id
+
+    def checklist_item(self, project: Project, title: str = "Throwaway item") -> int:
+        return expect(self.owner.post(f"{project.path}/tasks/{project.task}/checklist",
+                                      json={"title": title}), 201, "a checklist item")["id"]
+
+    def relation(self, project: Project) -> int:
+        """The task of the project ``relates`` to a new one."""
+        return expect(self.owner.post(f"{project.path}/tasks/{project.task}/relations", json={
+            "kind": "relates", "task_id": self.task(project)}), 201, "a relation")["id"]
+
+    def view(self, caller: str) -> int:
+        """A saved view of the account of an account or token caller (a made-up id for
+        the others)."""
+        client = self.signed_in(caller)
+        if client is None:
+            return 999_999
+        return expect(client.post("/api/views", json={"name": unique("view"),
+                                                       "query": "status=todo"}),
+                      201, "a saved view")["id"]
 
     def comment_of_another(self, project: Project, caller: str) -> int:
         """A comment that is not the caller's: the admin's (``olivia``'s for the admin's

@@ -87,6 +87,7 @@ EXPECT = {
     # routes not under a project
     "public":             (OK,   OK,   OK,    OK,        OK,        OK,         OK,         OK,   OK,       OK,   OK,             OK,             OK,           OK,        OK,         OK),
     "signed in":          (OK,   OK,   OK,    OK,        OK,        OK,         OK,         OK,   401,      403,  403,            403,            401,          OK,        OK,         OK),
+    "signed in, writes":  (OK,   OK,   OK,    OK,        OK,        OK,         OK,         OK,   401,      403,  403,            403,            401,          403,       OK,         OK),
     "own account":        (OK,   OK,   OK,    OK,        OK,        OK,         OK,         OK,   401,      403,  403,            403,            401,          403,       403,        403),
     "signed in or share": (OK,   OK,   OK,    OK,        OK,        OK,         OK,         OK,   401,      OK,   OK,             OK,             401,          OK,        OK,         OK),
     "co-member":          (OK,   OK,   OK,    OK,        OK,        OK,         OK,         404,  401,      403,  403,            403,            401,          OK,        OK,         OK),
@@ -128,6 +129,17 @@ ROUTES = {
     "GET /api/projects/{pid}/tasks/{tid}/comments":          ("viewer", 200),
     "POST /api/projects/{pid}/tasks/{tid}/comments":         ("commenter", 201),
     "DELETE /api/projects/{pid}/tasks/{tid}/comments/{cid}": ("owner", 200),  # someone else's comment
+    # -- core: checklists, relations and saved views
+    "GET /api/projects/{pid}/tasks/{tid}/checklist":         ("viewer", 200),
+    "POST /api/projects/{pid}/tasks/{tid}/checklist":        ("editor", 201),
+    "PATCH /api/projects/{pid}/tasks/{tid}/checklist/{iid}": ("editor", 200),
+    "DELETE /api/projects/{pid}/tasks/{tid}/checklist/{iid}": ("editor", 204),
+    "GET /api/projects/{pid}/tasks/{tid}/relations":         ("viewer", 200),
+    "POST /api/projects/{pid}/tasks/{tid}/relations":        ("editor", 201),  # to a new task of the project
+    "DELETE /api/projects/{pid}/tasks/{tid}/relations/{rid}": ("editor", 204),
+    "GET /api/views":                                        ("signed in", 200),
+    "POST /api/views":                                       ("signed in, writes", 201),
+    "DELETE /api/views/{vid}":                               ("signed in, writes", 204),  # a view of the caller's
     # -- core: users and teams
     "GET /api/users/":                                       ("signed in", 200),
     "POST /api/users/":                                      ("admin", 201),
@@ -308,6 +320,14 @@ def new_token(w: MatrixWorld, caller: str) -> Call:
     return Call("/auth/tokens", TOKEN_BODY, after=tidy)
 
 
+def new_view(w: MatrixWorld, caller: str) -> Call:
+    def tidy(reply: Response) -> None:  # at most 100 views per account
+        if reply.status == 201:
+            w.signed_in(caller).delete(f"/api/views/{reply.json['id']}")
+    return Call("/api/views", {"name": unique("Matrix view"), "query": "status=todo"},
+                after=tidy)
+
+
 def totp_setup(w: MatrixWorld, caller: str, confirm: bool) -> str | None:
     """Begin (and with ``confirm`` finish) two-factor setup of the account of an account or
     token caller, signed in with its password; its secret."""
@@ -389,6 +409,21 @@ PROJECT_CALLS: dict[str, Build] = {
         lambda w, p, c: Call(f"{p.path}/tasks/{p.task}/comments", {"body": "Seen by the matrix"}),
     "DELETE /api/projects/{pid}/tasks/{tid}/comments/{cid}":
         lambda w, p, c: Call(f"{p.path}/tasks/{p.task}/comments/{w.comment_of_another(p, c)}"),
+    "GET /api/projects/{pid}/tasks/{tid}/checklist":
+        lambda w, p, c: Call(f"{p.path}/tasks/{p.task}/checklist"),
+    "POST /api/projects/{pid}/tasks/{tid}/checklist":
+        lambda w, p, c: Call(f"{p.path}/tasks/{p.task}/checklist", {"title": "By the matrix"}),
+    "PATCH /api/projects/{pid}/tasks/{tid}/checklist/{iid}":
+        lambda w, p, c: Call(f"{p.path}/tasks/{p.task}/checklist/{p.item}", {"done": True}),
+    "DELETE /api/projects/{pid}/tasks/{tid}/checklist/{iid}":
+        lambda w, p, c: Call(f"{p.path}/tasks/{p.task}/checklist/{w.checklist_item(p)}"),
+    "GET /api/projects/{pid}/tasks/{tid}/relations":
+        lambda w, p, c: Call(f"{p.path}/tasks/{p.task}/relations"),
+    "POST /api/projects/{pid}/tasks/{tid}/relations":
+        lambda w, p, c: Call(f"{p.path}/tasks/{p.task}/relations", {
+            "kind": "relates", "task_id": w.task(p)}),
+    "DELETE /api/projects/{pid}/tasks/{tid}/relations/{rid}":
+        lambda w, p, c: Call(f"{p.path}/tasks/{p.task}/relations/{w.relation(p)}"),
     "POST /api/notifications/task-assigned/{task_id}":
         lambda w, p, c: Call(f"/api/notifications/task-assigned/{p.task}"),
     "GET /api/labels/projects/{pid}": lambda w, p, c: Call(f"/api/labels/projects/{p.id}"),
@@ -427,6 +462,9 @@ OTHER_CALLS: dict[str, Build] = {
         "username": "sam", "email": "sam@example.test"}),
     "PATCH /api/users/{id}": lambda w, p, c: Call(f"/api/users/{w.ids['sam']}", {"is_active": True}),
     "DELETE /api/users/{id}": lambda w, p, c: Call(f"/api/users/{w.user()}"),
+    "GET /api/views": lambda w, p, c: Call("/api/views"),
+    "POST /api/views": lambda w, p, c: new_view(w, c),
+    "DELETE /api/views/{vid}": lambda w, p, c: Call(f"/api/views/{w.view(c)}"),
     "GET /api/teams": lambda w, p, c: Call("/api/teams"),
     "POST /api/teams": lambda w, p, c: Call("/api/teams", {"name": unique("Matrix team")}),
     "GET /api/teams/{tid}": lambda w, p, c: Call(f"/api/teams/{w.readers}"),
