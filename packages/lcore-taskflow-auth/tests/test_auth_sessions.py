@@ -170,3 +170,26 @@ def test_failed_sign_ins_slow_down_one_account_not_everyone(build):
     admin = Client(app).with_token(token_of(client, "admin"))
     failures = admin.get("/api/admin/audit", query={"action": "auth.login_failed"}).json
     assert [e["details"]["failures"] for e in failures["entries"]][:2] == [1, 1]
+
+
+def test_password_sign_in_can_be_turned_off(build):
+    from auth_testutil import basic
+    from lcore_taskflow.core.testing import Client
+
+    client = Client(build(password_login=False))
+    refused = login(client, "alice")
+    assert refused.status == 403 and "single sign-on" in refused.json["error"]
+    assert client.get("/auth/basic-demo", headers=basic("alice", "alice123")).status == 401
+
+
+def test_a_session_started_for_another_plugin_carries_the_current_generation(app, client):
+    """kernel.sign_in with a bare users row (a single sign-on plugin's) after a password change."""
+    old = token_of(client, "alice")
+    client.post("/auth/password", headers=bearer(old), json={
+        "current_password": "alice123", "new_password": "a-fresh-long-phrase-1"})
+    with app.taskflow.database() as db:
+        row = db.fetchone("SELECT id, username, role FROM users WHERE username = 'alice'")
+    kernel = app.taskflow
+    with kernel.database():  # as inside the plugin's request
+        token = kernel.sign_in(dict(row), via="oidc")["token"]
+    assert client.get("/api/projects/", headers=bearer(token)).status == 200

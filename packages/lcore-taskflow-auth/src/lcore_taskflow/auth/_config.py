@@ -17,6 +17,8 @@ class AuthConfig:
     register_rate_limit: int = 10
     register_rate_window: int = 3600
     registration_open: bool = True
+    # false: POST /auth/login and HTTP Basic refuse passwords (single sign-on only).
+    password_login: bool = True
     # Per account name, whatever the address: failures before each try must
     # wait (2, 4, 8, ... s), and the longest wait.
     login_account_free_failures: int = 10

@@ -115,7 +115,15 @@ def _set_session_cookie(kernel, token: str) -> None:
 
 
 def start_session(kernel, user: dict[str, Any], via: str = "password") -> dict[str, Any]:
-    """A token and the session cookie for ``user``, remembered in their session list."""
+    """A token and the session cookie for ``user``, remembered in their session list.
+
+    The token carries the user's current token generation, read here when the
+    caller (a single sign-on plugin) did not bring it: an older one is dead.
+    """
+    if "token_generation" not in user:
+        generation = kernel.db.scalar("SELECT token_generation FROM users WHERE id = ?",
+                                      (user["id"],))
+        user = {**user, "token_generation": generation or 0}
     token = new_token(kernel, user)
     sessions.record(kernel, token, user, via, request)
     _set_session_cookie(kernel, token)
@@ -163,6 +171,9 @@ def build_auth_app(kernel) -> tuple[Lcore, Callable[[str, str], dict[str, Any] |
 
     def basic_check(username: str, password: str) -> dict[str, Any] | None:
         """HTTP Basic credentials, throttled like every password check."""
+        if not config.password_login:
+            request.environ["taskflow.auth_problem"] = "Password sign-in is turned off here"
+            return None
         if len(username) > 200 or len(password) > MAX_PASSWORD_LENGTH:
             return None
         kernel.limits.check("password", config.login_rate_limit, config.login_rate_window)
@@ -174,10 +185,13 @@ def build_auth_app(kernel) -> tuple[Lcore, Callable[[str, str], dict[str, Any] |
         return user
 
     @app.post("/login", name="login", auth=False, body=Login, returns=Session,
-              responses=((401, "Invalid username or password, or an inactive account"),))
+              responses=((401, "Invalid username or password, or an inactive account"),
+                         (403, "Password sign-in is turned off (APP_PASSWORD_LOGIN=false)")))
     @password_limit
     def login():
         """Exchange a username and password for a token and a session cookie."""
+        if not config.password_login:
+            raise ApiError(403, "Password sign-in is turned off here: use single sign-on")
         values = Login.validate(json_body())
         guard.check(kernel.db, values["username"])
         user = kernel.users.authenticate(values["username"], values["password"])
