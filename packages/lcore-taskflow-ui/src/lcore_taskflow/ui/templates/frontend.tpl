@@ -25,6 +25,10 @@
     <p class="muted">Sign in to your workspace</p>
     <label>Username <input id="login-username" name="username" autocomplete="username" required></label>
     <label>Password <input id="login-password" name="password" type="password" autocomplete="current-password" required></label>
+    <div id="login-totp-field" class="login-totp" hidden>
+      <label>Two-factor code <input id="login-totp" name="totp" autocomplete="one-time-code" spellcheck="false" aria-describedby="login-totp-hint"></label>
+      <span id="login-totp-hint" class="hint">The six-digit code from your authenticator app, or one of your recovery codes.</span>
+    </div>
     <p id="login-error" class="form-error" role="alert" hidden></p>
     <button id="login-submit" class="btn btn-primary btn-block" type="submit">Sign in</button>
     % if demo_users:
@@ -55,6 +59,7 @@
         <a href="#/projects" data-route="projects">Projects</a>
         <a href="#/team" data-route="team">Team</a>
         <a href="#/teams" data-route="teams" id="nav-teams" hidden>Teams</a>
+        <a href="#/audit" data-route="audit" id="nav-audit" hidden>Audit log</a>
         <a href="#/notifications" data-route="notifications">Notifications</a>
         <a href="#/profile" data-route="profile">My profile</a>
       </nav>

@@ -66,9 +66,10 @@ export const share = {
 };
 
 export class ApiError extends Error {
-  constructor(status, message, { fields = null, detail = '', retryAfter = null } = {}) {
+  constructor(status, message, { fields = null, detail = '', retryAfter = null, body = null } = {}) {
     super(message);
     this.status = status;
+    this.body = body;  // the error answer's JSON (e.g. totp_required of a login), or null
     this.fields = fields;
     this.detail = detail;
     this.retryAfter = retryAfter;
@@ -131,7 +132,7 @@ export async function request(method, path, opts = {}) {
   }
   const retryAfter = res.status === 429 ? retryAfterSeconds(res) : null;
   throw new ApiError(res.status, plainMessage(res.status, detail, retryAfter),
-    { fields: (data && data.fields) || null, detail, retryAfter });
+    { fields: (data && data.fields) || null, detail, retryAfter, body: data });
 }
 
 async function json(method, path, opts) {
@@ -147,8 +148,9 @@ export const api = {
   patch: (path, body) => json('PATCH', path, { json: body }),
   del: (path, opts) => json('DELETE', path, opts),
   upload: (path, formData) => json('POST', path, { form: formData }),
-  login: (username, password) =>
-    json('POST', '/auth/login', { json: { username, password }, keepSession: true }),
+  /** Sign in; `totp` (a six-digit code or a recovery code) once the server asked for it. */
+  login: (username, password, totp) =>
+    json('POST', '/auth/login', { json: Object.assign({ username, password }, totp ? { totp } : {}), keepSession: true }),
   /** A protected file as a Blob (a plain link could not send the bearer token). */
   async blob(path) {
     return (await request('GET', path, { accept: '*/*' })).blob();

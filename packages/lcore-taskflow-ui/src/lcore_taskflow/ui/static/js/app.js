@@ -52,6 +52,7 @@ export function showUser() {
   role.className = 'badge badge-' + (user.role === 'admin' || user.role === 'guest' ? user.role : 'member');
   document.body.classList.toggle('is-admin', session.isAdmin());
   byId('nav-teams').hidden = !session.isAdmin();
+  byId('nav-audit').hidden = !session.isAdmin();
 }
 
 function markNav(path) {
@@ -252,26 +253,50 @@ async function showApp(focus) {
   render({ focus });
 }
 
+/** The two-factor code field of the login: shown once the server asks for a code. */
+function showTotpField(show) {
+  byId('login-totp-field').hidden = !show;
+  if (!show) byId('login-totp').value = '';
+}
+
 async function login(ev) {
   ev.preventDefault();
   const button = byId('login-submit');
   const box = byId('login-error');
   const username = byId('login-username').value.trim();
   const password = byId('login-password').value;
+  const asking = !byId('login-totp-field').hidden;
+  const code = byId('login-totp').value.replace(/\s+/g, '');
   if (!username || !password) {
     box.textContent = 'Enter your username and password.';
     box.hidden = false;
     return;
   }
+  if (asking && !code) {
+    box.textContent = 'Enter the code from your authenticator app, or a recovery code.';
+    box.hidden = false;
+    byId('login-totp').focus();
+    return;
+  }
   box.hidden = true;
   button.disabled = true;
   try {
-    const data = await api.login(username, password);
+    const data = await api.login(username, password, asking ? code : undefined);
     session.save(data.token, data.user);
     byId('login-password').value = '';
+    showTotpField(false);
     if (!location.hash || location.hash === '#/') history.replaceState(null, '', '#/dashboard');
     showApp(true);
   } catch (err) {
+    if (err.status === 401 && err.body && err.body.totp_required) {
+      showTotpField(true);
+      byId('login-totp').value = '';
+      box.textContent = asking ? 'That code did not work (or was used already). Enter the current code, or a recovery code.'
+        : 'Two-factor sign-in is on for this account: enter the code from your authenticator app.';
+      box.hidden = false;
+      byId('login-totp').focus();
+      return;
+    }
     box.textContent = err.status === 401 ? 'Wrong username or password.' : errorText(err);
     box.hidden = false;
     byId('login-username').focus();
@@ -300,8 +325,11 @@ async function refreshUser() {
 
 export function start() {
   byId('login-form').addEventListener('submit', login);
+  // Another account, another answer: a code asked for one name is not sent for the next.
+  byId('login-username').addEventListener('change', () => showTotpField(false));
   for (const btn of document.querySelectorAll('.demo-fill')) {
     btn.addEventListener('click', () => {
+      showTotpField(false);
       byId('login-username').value = btn.dataset.username;
       byId('login-password').value = btn.dataset.password;
       byId('login-submit').focus();

@@ -8,6 +8,8 @@ import './views/team.js';
 import './views/teams.js';
 import './views/notifications.js';
 import './views/profile.js';
+import './views/security.js';
+import './views/audit.js';
 import { start } from './app.js';
 
 start();

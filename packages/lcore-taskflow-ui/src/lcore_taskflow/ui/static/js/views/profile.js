@@ -71,6 +71,7 @@ route(/^profile$/, async (ctx) => {
       h('dl', { class: 'meta-list' },
         h('dt', null, 'User id'), h('dd', null, me.id),
         h('dt', null, 'Role'), h('dd', null, badge(me.role, me.role))),
+      h('p', null, h('a', { class: 'btn', href: '#/profile/security', 'data-testid': 'security-link' }, 'Security: two-factor sign-in, access tokens, sessions')),
       h('h3', { class: 'small muted' }, 'What you can do'),
       h('ul', null, PERMISSIONS[role].map((p) => h('li', null, p))))));
 }, { title: 'My profile' });
