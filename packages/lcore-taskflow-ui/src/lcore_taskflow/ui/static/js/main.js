@@ -11,5 +11,7 @@ import './views/profile.js';
 import './views/security.js';
 import './views/audit.js';
 import { start } from './app.js';
+import { initSearch } from './search.js';
 
+initSearch();
 start();
