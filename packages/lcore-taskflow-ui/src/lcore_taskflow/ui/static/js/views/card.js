@@ -61,6 +61,9 @@ export function taskCard(pid, task, { reorder, movable = true }) {
   h('div', { class: 'meta' },
     dueBadge(task),
     badge(PRIORITY_LABELS[task.priority] || task.priority, task.priority, { title: 'Priority' }),
+    task.checklist && task.checklist.total > 0 ? h('span', {
+      class: 'count' + (task.checklist.done === task.checklist.total ? ' is-complete' : ''), title: 'Checklist', 'data-testid': 'card-checklist',
+    }, `☑ ${task.checklist.done}/${task.checklist.total}`, srOnly(' checklist items done')) : null,
     task.comment_count ? h('span', { class: 'count', title: 'Comments' }, `💬 ${task.comment_count}`, srOnly(' comments')) : null,
     task.attachment ? h('span', { title: 'Has an attachment' }, '📎', srOnly('Has an attachment')) : null,
     pluginBadges(task),

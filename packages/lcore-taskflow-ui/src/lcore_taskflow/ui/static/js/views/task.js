@@ -13,6 +13,7 @@ import { card, empty, userOptions, PRIORITY_OPTIONS, deleteWithUndo } from './co
 import { dueBadge, assigneeAvatar, PRIORITY_LABELS } from './card.js';
 import { pluginFields, sharedProject } from './board.js';
 import { projectRole, can } from '../roles.js';
+import { checklistCard, relationsCard } from './structure.js';
 
 const POLL_MS = 4000;
 
@@ -154,6 +155,11 @@ async function taskView(ctx, pid, tid, project, first) {
     toast(`Uploaded ${displayName(done.filename)}`);
   });
 
+  // ------------------------------------------------- checklist, relations
+  const checklist = checklistCard(pid, tid, editable);
+  const related = relationsCard(pid, tid, task, editable);
+  await checklist.ready;
+
   // ------------------------------------------------------------ comments
   const commentList = h('ul', { class: 'comments', 'data-testid': 'comments' });
   const commentTitle = h('h2', { id: 'comments-title' });
@@ -195,6 +201,8 @@ async function taskView(ctx, pid, tid, project, first) {
     showAttachment();
     showComments();
     noComments.hidden = Boolean((task.comments || []).length);
+    checklist.update(task);
+    related.update(task);
     if (editable && !form.dataset.dirty) fillForm();
   }
 
@@ -223,6 +231,8 @@ async function taskView(ctx, pid, tid, project, first) {
     h('div', null,
       card(null, h('div', { class: 'task-detail' }, descBox, statusGroup, detailsBox)),
       editable ? card('Edit task', form) : null,
+      checklist.el,
+      related.el,
       card('Attachment', attachmentBox, editable ? upload : null)),
     h('div', null,
       h('section', { class: 'card', 'aria-labelledby': 'comments-title' }, commentTitle, commentList, noComments,
