@@ -177,6 +177,10 @@ def test_access_tokens_and_sessions(open_session, server, admin, artifacts, size
     row = page.locator("[data-testid=token-row]", has_text="Nightly <b>report</b>")
     row.wait_for()
     assert "write" in row.inner_text() and "Never" in row.inner_text()
+    # The form is ready for the next one: 30 days, read only.
+    assert page.input_value("[data-testid=token-days]") == "30"
+    assert page.is_checked("[data-testid=token-scope-read]")
+    assert not page.is_checked("[data-testid=token-scope-write]")
     time.sleep(5.5)  # longer than any toast: the new token stays until dismissed
     assert fresh.is_visible()
     check("security-token")

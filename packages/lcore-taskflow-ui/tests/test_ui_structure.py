@@ -106,6 +106,9 @@ def test_checklist_and_relations(open_session, server, admin, artifacts, size):
     v.go(f"#/projects/{pid}/tasks/{a['id']}", "[data-testid=checklist-card]")
     assert vp.locator("[data-testid=checklist-item]").count() == 2
     assert vp.locator("[data-testid=checklist-item][data-done='1']").count() == 1
+    # The mark and the title sit together at the start of the row.
+    row = vp.locator("[data-testid=checklist-item]").first
+    assert row.locator("span").nth(1).bounding_box()["x"] - row.bounding_box()["x"] < 60
     for control in ("checklist-toggle", "checklist-form", "checklist-remove", "relation-form",
                     "relation-remove"):
         assert vp.locator(f"[data-testid={control}]").count() == 0, control

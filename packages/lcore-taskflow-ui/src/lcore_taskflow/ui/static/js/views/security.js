@@ -187,7 +187,9 @@ function tokensCard(me) {
     if (!Number.isInteger(days) || days < 1 || days > 365) fields.expires_in_days = 'A whole number of days from 1 to 365.';
     if (Object.keys(fields).length) throw new ApiError(422, 'Some fields need your attention.', { fields });
     const made = await api.post('/auth/tokens', { name: String(data.get('name')).trim(), scopes: chosen, expires_in_days: days });
-    form.reset();
+    form.reset();  // back to its defaults: 30 days, read only
+    form.elements.expires_in_days.value = '30';
+    form.querySelectorAll('input[name=scopes]').forEach((el) => { el.checked = el.value === 'read'; });
     await load();
     showFresh(made);
   });

@@ -7,7 +7,7 @@
  * parent of another, found by words or by its number) and remove them; a
  * refused one (409: a cycle, a second parent) is said in the card. */
 import { h, mount } from '../dom.js';
-import { api, links, taskPath } from '../api.js';
+import { api, links, share, taskPath } from '../api.js';
 import { field, select, onSubmit, nextId } from '../forms.js';
 import { toast, toastError, announce, errorText } from '../toast.js';
 import { card, empty } from './common.js';
@@ -31,7 +31,7 @@ export function checklistCard(pid, tid, editable) {
     const done = items.filter((i) => i.done).length;
     summary.textContent = items.length ? `${done}/${items.length} done` : '';
     list.hidden = !items.length;
-    mount(list, items.map((item, n) => (editable ? editItem(item, n) : h('li', { 'data-testid': 'checklist-item', dataset: { done: item.done ? '1' : '0' } },
+    mount(list, items.map((item, n) => (editable ? editItem(item, n) : h('li', { class: 'is-read', 'data-testid': 'checklist-item', dataset: { done: item.done ? '1' : '0' } },
       h('span', { class: 'check-mark', 'aria-hidden': 'true' }, item.done ? '✓' : '○'),
       h('span', { class: item.done ? 'is-done' : null }, item.title),
       h('span', { class: 'sr-only' }, item.done ? ' (done)' : ' (not done)')))));
@@ -139,7 +139,9 @@ export function relationsCard(pid, tid, first, editable) {
     mount(listBox, groups.length ? h('dl', { class: 'relations', 'data-testid': 'relations' }, groups.map(([kind, rs]) => [
       h('dt', null, RELATION_LABELS[kind]),
       rs.map((r) => h('dd', { 'data-testid': 'relation', dataset: { kind: r.kind, taskId: r.task_id } },
-        h('a', { href: links.task(r.project_id, r.task_id) }, r.title), ' ', h('span', { class: 'muted small' }, `#${r.task_id}`),
+        // A share link opens one project: a task of another is named, not linked.
+        share.active && Number(r.project_id) !== Number(pid) ? h('span', null, r.title)
+          : h('a', { href: links.task(r.project_id, r.task_id) }, r.title), ' ', h('span', { class: 'muted small' }, `#${r.task_id}`),
         editable ? h('button', {
           type: 'button', class: 'btn btn-small btn-danger', 'data-testid': 'relation-remove',
           'aria-label': `Remove “${RELATION_LABELS[kind]} ${r.title}”`,
