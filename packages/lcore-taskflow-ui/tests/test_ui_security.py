@@ -17,7 +17,6 @@ import itertools
 import time
 import urllib.error
 
-import pyotp
 import pytest
 from test_ui_access import PASSWORD, SIZES, Checks, _eventually, _login, _open, _user
 from ui_browser_support import Api, http_json
@@ -70,6 +69,7 @@ def test_two_factor_setup_sign_in_and_turn_off(open_session, server, admin, arti
     page.wait_for_function("() => document.querySelector('[data-testid=totp-qr]').naturalWidth > 0")
     secret = page.locator("[data-testid=totp-secret]").inner_text().strip()
     # A wrong code is refused beside its field.
+    import pyotp  # with lcore-taskflow-auth, which the browser env installs (the ui envs don't)
     wrong = "000000" if pyotp.TOTP(secret).now() != "000000" else "111111"
     page.fill("[data-testid=totp-code]", wrong)
     page.click("[data-testid=totp-confirm-form] button[type=submit]")
