@@ -72,9 +72,12 @@ def test_two_factor_sign_in_end_to_end(tmp_path):
         refused = server.request("GET", "/auth/basic-demo",
                                  headers={"Authorization": f"Basic {basic}"})
         assert refused.status == 401 and "two-factor" in refused.json["error"]
-        # codes share the password's throttle (12 tries a window, 10 spent above)
-        statuses = [sign_in(server, totp="111111").status for _ in range(4)]
-        assert statuses == [401, 401, 429, 429], statuses
+        # codes share the password's throttle (12 tries a window, 10 spent above; the
+        # bucket refills one try per 25 s, and the wait for a fresh step may have given one)
+        statuses = []
+        while len(statuses) < 5 and 429 not in statuses:
+            statuses.append(sign_in(server, totp="111111").status)
+        assert statuses[0] == 401 and statuses[-1] == 429 and len(statuses) <= 4, statuses
 
         # an admin can reset it (for a lost phone); it is audited
         audit = server.request("GET", "/api/admin/audit?action=auth.totp_enabled",
