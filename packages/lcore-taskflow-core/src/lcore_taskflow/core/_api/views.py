@@ -78,7 +78,7 @@ def build_views_app(kernel) -> Lcore:
         return {"views": [_out(r, user["id"]) for r in rows]}
 
     @app.post("/api/views", name="create_view", auth=True, body=ViewCreate, status=201,
-              returns=ViewOut)
+              returns=ViewOut, responses=((404, "No project project_id that you can see"),))
     def create_view():
         """Save a filter under a name (private unless shared with a project)."""
         user = kernel.current_user()
