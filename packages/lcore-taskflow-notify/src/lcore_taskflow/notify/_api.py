@@ -132,7 +132,9 @@ def build_notifications_app(kernel: Any, outbox: Outbox, workers: int) -> Lcore:
                                  values.get("html", False)))
 
     @app.post("/task-assigned/<task_id:int>", name="notify_assignment", auth=True,
-              returns=SendResult)
+              returns=SendResult, responses=(
+                  (403, "You need the editor role in the task's project"),
+                  (422, "The assignee can no longer see the project")))
     @limit("notifications:assigned", 20, 60)
     def notify_assignment(task_id):
         """Email a task's assignee about the assignment again (editors of its project)."""
