@@ -119,3 +119,16 @@ def test_saved_views_private_or_shared_with_a_project(app, admin, alice):
                  fields=("query",))
     assert alice.delete(f"/api/views/{mine.json['id']}").status == 204
     assert admin.delete(f"/api/views/{shared['id']}").status == 204
+
+
+def test_a_checklist_assignee_must_see_the_project(app, admin, ids):
+    pid = make_private(app, "Assigned")
+    base = f"/api/projects/{pid}/tasks/{new_task(admin, pid=pid)}/checklist"
+    refused = admin.post(base, json={"title": "x", "assignee_id": ids["bob"]})
+    assert refused.status == 422 and "bob" not in refused.text
+    item = admin.post(base, json={"title": "x", "assignee_id": ids["admin"]}).json
+    assert item["assignee_id"] == ids["admin"]
+    assert admin.patch(f"{base}/{item['id']}", json={"assignee_id": None}).json[
+        "assignee_id"] is None
+    assert_error(admin.patch(f"{base}/{item['id']}", json={"assignee_id": 99999}), 422,
+                 fields=("assignee_id",))

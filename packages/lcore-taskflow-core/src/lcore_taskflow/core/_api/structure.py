@@ -22,7 +22,7 @@ from .._relations import KINDS, relations_of
 from .._schema import Boolean, Choice, Integer, ListOf, Schema, String, Text
 from .._validation import json_body
 from .replies import RelationOut, ident, timestamp
-from .tasks import get_task_or_404
+from .tasks import assignee_problem, get_task_or_404
 
 MAX_ITEMS = 200
 ACYCLIC = ("blocks", "parent")
@@ -89,16 +89,15 @@ def _item_or_404(db, tid: int, iid: int) -> dict:
     return row
 
 
-def _assignable(kernel, project_id: int, values: dict) -> None:
-    assignee = values.get("assignee_id")
-    if assignee is None:
-        return
-    user = kernel.db.fetchone("SELECT id, role FROM users WHERE id = ? AND is_active = 1",
-                              (assignee,))
-    if user is None or kernel.access(user).role(project_id) is None:
-        raise ApiError(422, "Validation failed", fields={
-            "assignee_id": f"assignee_id {assignee} is not an active user who can see "
-                           f"project {project_id}"})
+def _assignable(kernel, project_id: int):
+    """The checklist's assignee check: the task form's (``assignee_problem``)."""
+    return lambda assignee: assignee_problem(kernel, project_id, assignee)
+
+
+def _touch(db, *task_ids: int) -> None:
+    """Stamp tasks whose relations changed, so both boards hear of it."""
+    db.execute(f"UPDATE tasks SET updated_at = ? WHERE id IN ({', '.join('?' for _ in task_ids)})",
+               (time.time(), *task_ids))
 
 
 def _reorder(db, tid: int, iid: int, position: int) -> None:
@@ -164,13 +163,12 @@ def add_structure_routes(app, kernel) -> None:
               body=ItemCreate, status=201, returns=ItemOut, responses=(422,))
     def add_checklist_item(pid, tid):
         """Add an item at the end of a task's checklist."""
-        values = ItemCreate.validate(json_body())
+        values = ItemCreate.validate(json_body(), assignee_id=_assignable(kernel, pid))
         db = kernel.db
         with db.transaction():
             task = get_task_or_404(db, pid, tid)
             if task["checklist_total"] >= MAX_ITEMS:
                 raise ApiError(422, f"A checklist has at most {MAX_ITEMS} items")
-            _assignable(kernel, pid, values)
             position = db.scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM checklist_items"
                                  " WHERE task_id = ?", (tid,))
             iid = db.insert("checklist_items", {**values, "task_id": tid, "position": position})
@@ -183,7 +181,7 @@ def add_structure_routes(app, kernel) -> None:
     def update_checklist_item(pid, tid, iid):
         """Rename, tick, assign or move a checklist item."""
         data = json_body()
-        values = ItemUpdate.validate(data)
+        values = ItemUpdate.validate(data, assignee_id=_assignable(kernel, pid))
         if not values and "assignee_id" not in data:
             raise ApiError(422, "No field to update (allowed: title, done, position, "
                                 "assignee_id)", fields={"body": "no updatable field"})
@@ -191,7 +189,6 @@ def add_structure_routes(app, kernel) -> None:
         with db.transaction():
             get_task_or_404(db, pid, tid)
             _item_or_404(db, tid, iid)
-            _assignable(kernel, pid, values)
             position = values.pop("position", None)
             if "done" in values:
                 values["done"] = int(values["done"])
@@ -237,8 +234,7 @@ def add_structure_routes(app, kernel) -> None:
                                                "to_task": other["id"],
                                                "created_by": actor["id"],
                                                "created_at": time.time()})
-            db.execute("UPDATE tasks SET updated_at = ? WHERE id IN (?, ?)",
-                       (time.time(), tid, other["id"]))  # both boards hear of it
+            _touch(db, tid, other["id"])
         response.status = 201
         return {"id": rid, "kind": values["kind"], "task_id": other["id"],
                 "project_id": other["project_id"], "title": other["title"]}
@@ -255,8 +251,7 @@ def add_structure_routes(app, kernel) -> None:
             if row is None:
                 raise ApiError(404, f"Relation {rid} not found on task {tid}")
             db.delete("task_relations", rid)
-            db.execute("UPDATE tasks SET updated_at = ? WHERE id IN (?, ?)",
-                       (time.time(), row["from_task"], row["to_task"]))
+            _touch(db, row["from_task"], row["to_task"])
         return HTTPResponse(status=204)
 
 

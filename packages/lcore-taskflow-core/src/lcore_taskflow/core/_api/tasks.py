@@ -208,17 +208,21 @@ class CommentCreated(Schema):
     created = Boolean(required=True)
 
 
-def _task_values(kernel, project_id: int, schema: type[Schema], data: dict) -> dict:
-    def assignable(assignee: int) -> str | None:
-        user = kernel.db.fetchone("SELECT id, username, role FROM users WHERE id = ?"
-                                  " AND is_active = 1", (assignee,))
-        if user is not None and kernel.access(user).role(project_id) is not None:
-            return None
-        # One message for "no such user" and "cannot see the project", naming nobody:
-        # the caller may be a guest who must not learn who exists.
-        return f"assignee_id {assignee} is not an active user who can see project {project_id}"
+def assignee_problem(kernel, project_id: int, assignee: int) -> str | None:
+    """Why ``assignee`` cannot be given work in the project, or ``None``.
 
-    return schema.validate(data, assignee_id=assignable)
+    One message for "no such user" and "cannot see the project", naming
+    nobody: the caller may be a guest who must not learn who exists.
+    """
+    user = kernel.db.fetchone("SELECT id, username, role FROM users WHERE id = ?"
+                              " AND is_active = 1", (assignee,))
+    if user is not None and kernel.access(user).role(project_id) is not None:
+        return None
+    return f"assignee_id {assignee} is not an active user who can see project {project_id}"
+
+
+def _task_values(kernel, project_id: int, schema: type[Schema], data: dict) -> dict:
+    return schema.validate(data, assignee_id=lambda a: assignee_problem(kernel, project_id, a))
 
 
 def _assigned(kernel, db, actor, task: dict, previous: int | None = None) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 
 from lcore import Lcore, hash_password
 
-from .._roles import RANK
+from .._roles import RANK, add_owner
 
 
 def make_project(app: Lcore, name: str = "Project", *, visibility: str = "workspace",
@@ -28,8 +28,7 @@ def make_project(app: Lcore, name: str = "Project", *, visibility: str = "worksp
         owner_id = db.scalar("SELECT id FROM users WHERE username = ?", (owner,))
         pid = db.insert("projects", {"name": name, "owner_id": owner_id,
                                      "visibility": visibility, "workspace_role": workspace_role})
-        db.execute("INSERT INTO project_members (project_id, user_id, role, created_at)"
-                   " VALUES (?, ?, 'owner', ?)", (pid, owner_id, time.time()))
+        add_owner(db, pid, owner_id)
     return pid
 
 
