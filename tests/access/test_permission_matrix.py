@@ -93,6 +93,7 @@ EXPECT = {
     "co-member":          (OK,   OK,   OK,    OK,        OK,        OK,         OK,         404,  401,      403,  403,            403,            401,          OK,        OK,         OK),
     "admin":              (OK,   403,  403,   403,       403,       403,        403,        403,  401,      403,  403,            403,            401,          403,       403,        403),
     "basic":              (OK,   OK,   OK,    OK,        OK,        OK,         OK,         OK,   401,      401,  401,            401,            401,          401,       401,        401),
+    "cookie":             (OK,   OK,   OK,    OK,        OK,        OK,         OK,         OK,   401,      401,  401,            401,            401,          401,       401,        401),
 }
 
 # Every route: its access level and its success status.
@@ -174,6 +175,7 @@ ROUTES = {
     "POST /auth/register":                                   ("public", 201),
     "POST /auth/logout":                                     ("public", 200),
     "GET /auth/me":                                          ("signed in", 200),
+    "POST /auth/token":                                      ("cookie", 200),  # the session cookie only
     "POST /auth/password":                                   ("own account", 200),
     "GET /auth/basic-demo":                                  ("basic", 200),  # HTTP Basic only
     "GET /auth/sessions":                                    ("own account", 200),
@@ -490,6 +492,7 @@ OTHER_CALLS: dict[str, Build] = {
     "POST /auth/register": lambda w, p, c: Call("/auth/register", new_user_body("joiner")),
     "POST /auth/logout": lambda w, p, c: Call("/auth/logout", client=w.fresh(c)),
     "GET /auth/me": lambda w, p, c: Call("/auth/me"),
+    "POST /auth/token": lambda w, p, c: Call("/auth/token", client=w.cookie(c)),
     "POST /auth/password": change_password,
     "GET /auth/basic-demo": lambda w, p, c: Call("/auth/basic-demo", client=w.basic(c)),
     "GET /auth/sessions": lambda w, p, c: Call("/auth/sessions"),
@@ -675,8 +678,8 @@ def test_the_token_columns_follow_these_rules():
         safe = route.split(" ", 1)[0] in SAFE_METHODS
         want = {"read_token": cells["editor"] if safe else 403, "write_token": cells["editor"],
                 "admin_token_no_scope": cells["member"]}
-        if level in ("own account", "basic"):
-            want = dict.fromkeys(TOKEN_CALLERS, {"own account": 403, "basic": 401}[level])
+        if level in ("own account", "basic", "cookie"):
+            want = dict.fromkeys(TOKEN_CALLERS, {"own account": 403}.get(level, 401))
         elif level == "public":
             want = dict.fromkeys(TOKEN_CALLERS, OK)
         wrong += [f"  {route} ({level}): {caller} {cells[caller]!r}, the rule says {cell!r}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from auth_testutil import basic, bearer, from_address, login, session_cookie, token_of
 from lcore_taskflow.auth._tokens import verify_token
-from lcore_taskflow.core.testing import Client
+from lcore_taskflow.core.testing import Client, assert_error
 
 
 def deactivate(kernel, username: str) -> None:
@@ -176,6 +176,38 @@ def test_me_via_cookie(client):
     assert {k: res.json[k] for k in ("username", "email", "role")} == {
         "username": "alice", "email": "alice@taskflow.local", "role": "member"}
     assert "password_hash" not in res.json
+
+
+def test_me_says_whether_two_factor_sign_in_is_on(client, kernel):
+    import pyotp
+
+    token = token_of(client, "alice")
+    assert client.get("/auth/me", headers=bearer(token)).json["totp"] is False
+    secret = client.post("/auth/totp", headers=bearer(token)).json["secret"]
+    done = client.post("/auth/totp/confirm", headers=bearer(token),
+                       json={"code": pyotp.TOTP(secret).now()})
+    assert done.status == 200, done
+    assert client.get("/auth/me", headers=bearer(token)).json["totp"] is True
+
+
+def test_the_cookie_session_as_a_bearer_token(client, kernel):
+    """After single sign-on only the cookie exists: the frontend asks for its token."""
+    signed_in = login(client, "alice")
+    cookie = session_cookie(signed_in)
+    refused = client.post("/auth/token", headers={"Cookie": cookie})
+    assert_error(refused, 401)
+    assert "X-Requested-With" in refused.json["error"]
+    same = client.post("/auth/token", headers={"Cookie": cookie, "X-Requested-With": "fetch"})
+    assert same.status == 200, same
+    assert same.json["token"] == signed_in.json["token"]  # the same session, not a new one
+    assert same.json["user"] == signed_in.json["user"]
+    assert 3500 < same.json["expires_in"] <= 3600
+    assert client.get("/api/projects/", headers=bearer(same.json["token"])).status == 200
+    # a bearer token is not a cookie: this route takes only the cookie
+    assert_error(client.post("/auth/token", headers=bearer(same.json["token"])), 401)
+    assert client.post("/auth/logout", headers=bearer(same.json["token"])).status == 200
+    assert_error(client.post("/auth/token", headers={"Cookie": cookie,
+                                                      "X-Requested-With": "fetch"}), 401)
 
 
 def test_me_via_bearer(client):

@@ -96,3 +96,54 @@ def test_sign_in_through_the_provider_s_login_form(tmp_path, oidc_provider, pers
         teams = db.execute("SELECT t.name FROM teams t JOIN team_members m ON m.team_id = t.id"
                            " JOIN users u ON u.id = m.user_id WHERE u.username = 'nora'")
         assert [row[0] for row in teams] == ["Engineering"]
+
+
+def test_the_frontend_offers_single_sign_on_and_is_signed_in_after_it(
+        tmp_path, oidc_provider, person):
+    """The whole way a person takes: TaskFlow's login screen shows "Sign in with <provider>"
+    (oidc's UI module), the provider's form, and back in the frontend, signed in (the
+    frontend takes the session the callback left in the cookie, POST /auth/token)."""
+    require_chromium()
+    if importlib.util.find_spec("lcore_taskflow.ui") is None:
+        skip_or_fail("lcore-taskflow-ui is not installed: no frontend to sign in to")
+    from playwright.sync_api import sync_playwright
+
+    server = ServerProcess(tmp_path / "server")
+    base = f"http://127.0.0.1:{server.port}"
+    registered = oidc_provider.register([base + "/auth/oidc/callback"])
+    server.settings = {
+        "APP_PLUGINS_ENABLED": "auth,oidc,ui", "APP_OIDC_ISSUER": oidc_provider.issuer,
+        "APP_OIDC_CLIENT_ID": registered["client_id"],
+        "APP_OIDC_CLIENT_SECRET": registered["client_secret"],
+        "APP_OIDC_PROVIDER_NAME": "Acme ID"}
+    login_name, password = person("olga", name="Olga Frontend")
+    with server, sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = chromium.new_context(viewport={"width": 360, "height": 740}).new_page()
+            page.set_default_timeout(20_000)
+            page.goto(base + "/frontend")
+            button = page.get_by_role("link", name="Sign in with Acme ID")
+            button.wait_for()
+            shoot(page, "frontend-login")
+            button.click()
+            page.locator("form #username").wait_for()
+            page.fill("#username", login_name)
+            page.fill("#password", password)
+            page.click("#submit")
+            page.wait_for_url(base + "/frontend*")
+            page.locator("#shell").wait_for()  # the app, not the login
+            assert page.locator("#whoami-name").text_content() == "olga"  # (in the closed menu)
+            assert page.locator("#login-view").is_hidden()
+            token = page.evaluate("JSON.parse(localStorage.getItem('taskflow.session')).token")
+            shoot(page, "frontend-signed-in")
+            # signing out ends the session the provider started: the cookie is no way back in
+            page.locator("#menu-toggle").click()  # at 360 px the menu holds "Sign out"
+            page.locator("#logout").click()
+            page.locator("#login-view").wait_for()
+            page.reload()
+            page.get_by_role("link", name="Sign in with Acme ID").wait_for()
+            assert page.locator("#shell").is_hidden()
+        finally:
+            chromium.close()
+    assert token and "." in token

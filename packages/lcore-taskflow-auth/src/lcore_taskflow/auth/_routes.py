@@ -7,6 +7,7 @@ nothing by switching endpoints.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -31,7 +32,7 @@ from . import _guard as guard
 from . import _sessions as sessions
 from . import _totp as totp
 from ._account import add_account_routes, person
-from ._identity import COOKIE_NAME, new_token, request_token, token_payload
+from ._identity import COOKIE_NAME, cookie_token, new_token, request_token, token_payload
 
 MAX_PASSWORD_LENGTH = 1024
 ROLES = ("admin", "member", "guest")
@@ -82,6 +83,7 @@ class Me(SessionUser):
     """The signed-in user."""
 
     email = String(required=True)
+    totp = Boolean(required=True, description="Whether two-factor sign-in is on")
 
 
 class LoggedOut(Schema):
@@ -223,7 +225,25 @@ def build_auth_app(kernel) -> tuple[Lcore, Callable[[str, str], dict[str, Any] |
     def me():
         """The signed-in user, from the session cookie or a bearer token."""
         user = kernel.current_user()
-        return {k: user.get(k) for k in ("id", "username", "email", "role")}
+        return {**{k: user.get(k) for k in ("id", "username", "email", "role")},
+                "totp": totp.enabled(kernel.db, user["id"])}
+
+    @app.post("/token", name="cookie_session", auth=True, auth_via=("cookie",),
+              returns=Session)
+    def cookie_session():
+        """The session cookie's own token, for a frontend whose sign-in set only the cookie.
+
+        A single sign-on callback ends in a redirect that can only set the
+        (HttpOnly) cookie; the single-page frontend then asks for the same
+        session as a bearer token.  No new session starts.  Like every cookie
+        write it needs ``X-Requested-With``: a cross-site page cannot send it.
+        """
+        token = cookie_token(request, kernel)
+        payload = token_payload(kernel, token) or {}
+        user = kernel.current_user()
+        left = int(payload.get("exp", 0) - time.time())
+        return {"token": token, "expires_in": max(left, 1),
+                "user": {k: user[k] for k in ("id", "username", "role")}}
 
     @app.post("/logout", name="logout", auth=False, auth_via=("bearer", "cookie"),
               returns=LoggedOut)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from lcore_taskflow.core import ApiError, events, hookimpl
+from lcore_taskflow.core import ApiError, UIModule, events, hookimpl
 
 from . import __version__
 from ._client import OIDCClient, OIDCError
@@ -17,6 +17,7 @@ from ._routes import build_oidc_app, error_page, own_path, wants_html
 
 log = logging.getLogger("lcore_taskflow.oidc")
 MIGRATIONS = Path(__file__).parent / "migrations"
+STATIC = Path(__file__).parent / "static"
 NOT_CONFIGURED = ("Single sign-on is not configured: set APP_OIDC_ISSUER, APP_OIDC_CLIENT_ID "
                   "and APP_OIDC_CLIENT_SECRET")
 
@@ -76,6 +77,11 @@ class OIDCPlugin:
     @hookimpl
     def taskflow_mounts(self, kernel):
         return [("/auth/oidc/", build_oidc_app(kernel, self))]
+
+    @hookimpl
+    def taskflow_ui_modules(self, kernel):
+        """The "Sign in with <provider>" button of the frontend's login screen."""
+        return [UIModule("oidc", STATIC, scripts=("oidc.js",))]
 
     @hookimpl
     def taskflow_startup(self, kernel):

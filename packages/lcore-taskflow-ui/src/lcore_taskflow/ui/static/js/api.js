@@ -151,6 +151,16 @@ export const api = {
   /** Sign in; `totp` (a six-digit code or a recovery code) once the server asked for it. */
   login: (username, password, totp) =>
     json('POST', '/auth/login', { json: Object.assign({ username, password }, totp ? { totp } : {}), keepSession: true }),
+  /** The session a single sign-on left in the (HttpOnly) cookie, as a bearer token; null if none. */
+  async cookieSession() {
+    try {
+      return await json('POST', '/auth/token', { json: {}, keepSession: true,
+        headers: { 'X-Requested-With': 'fetch' } });
+    } catch (err) {
+      if (err.status === 401 || err.status === 404) return null;  // no cookie, or no auth package
+      throw err;
+    }
+  },
   /** A protected file as a Blob (a plain link could not send the bearer token). */
   async blob(path) {
     return (await request('GET', path, { accept: '*/*' })).blob();

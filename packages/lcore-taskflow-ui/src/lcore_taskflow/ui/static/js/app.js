@@ -10,7 +10,7 @@ import { h, byId, mount } from './dom.js';
 import { api, session, share, SHARE_PREFIX } from './api.js';
 import { routes, route, currentLocation } from './router.js';
 import { toast, errorText } from './toast.js';
-import { contributions, loadPlugins, safeRender } from './extensions.js';
+import { contributions, loadPlugins, safeRender, taskflow } from './extensions.js';
 
 let current = null;   // {controller} of the view on screen
 let pluginsReady = null;
@@ -41,7 +41,22 @@ function showLogin(message) {
   box.textContent = message || '';
   mount(byId('view'));
   document.title = document.body.dataset.appName || 'TaskFlow';
+  renderSignInOptions();
   byId('login-username').focus();
+}
+
+/** Other ways in that plugins offer (single sign-on), as links under the login form. */
+function renderSignInOptions() {
+  let box = byId('login-options');
+  if (!box) {
+    box = h('div', { id: 'login-options', class: 'login-options' });
+    byId('login-form').append(box);
+  }
+  const options = contributions.signInOptions;
+  box.hidden = !options.length;
+  mount(box, ...options.map((option) => h('a', {
+    class: 'btn btn-block', href: option.href, 'data-sign-in': option.id,
+  }, option.label)));
 }
 
 export function showUser() {
@@ -345,6 +360,10 @@ export function start() {
   window.addEventListener('taskflow:unauthorized', () => showLogin('Your session has ended: please sign in again.'));
   window.addEventListener('taskflow:share-ended', (ev) => shareEnded(ev.detail));
   pluginsReady = loadPlugins().then(addPluginNav);
-  session.load();
-  open(false);
+  taskflow.on('login:options', () => { if (mode === 'login') renderSignInOptions(); });
+  if (session.load() || /^#\/shar/.test(location.hash)) return open(false);
+  // No session of ours: a single sign-on may have left one in the cookie.
+  api.cookieSession().then((data) => {
+    if (data) session.save(data.token, data.user);
+  }, () => null).then(() => open(false));
 }

@@ -16,6 +16,7 @@ export const contributions = {
   cardBadges: [],    // fn(task) -> [{text, title?, color?}]
   taskFields: [],    // {name, label, render(container, task, ctx) -> {value()}}
   projectPanels: [], // {id, title, render(container, project, ctx)}
+  signInOptions: [], // {id, label, href}: another way in, under the login form (since 2)
 };
 const listeners = new Map();
 
@@ -60,7 +61,7 @@ const apiFor = {
 
 /** The object handed to each plugin's setup(taskflow). */
 export const taskflow = Object.freeze({
-  version: 1,
+  version: 2,
   api: Object.freeze(apiFor),
   h,
   get user() { return session.user && !share.active ? Object.assign({}, session.user) : null; },
@@ -78,6 +79,10 @@ export const taskflow = Object.freeze({
   },
   addTaskField: (f) => { contributions.taskFields.push(required(f, ['name', 'label', 'render'], 'addTaskField')); },
   addProjectPanel: (panel) => { contributions.projectPanels.push(required(panel, ['id', 'title', 'render'], 'addProjectPanel')); },
+  addSignInOption: (option) => {
+    contributions.signInOptions.push(required(option, ['id', 'label', 'href'], 'addSignInOption'));
+    emit('login:options');
+  },
 });
 
 /** Import every plugin module the page lists and run its setup; resolves when all are done. */
