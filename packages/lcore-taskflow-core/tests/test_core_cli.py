@@ -211,7 +211,7 @@ def test_db_backup_needs_no_secret_key_but_an_existing_database(cli, tmp_path):
     """scripts/serve.sh keeps its secret out of the environment; a backup signs nothing."""
     assert cli("db", "upgrade").returncode == 0
     without_secret = {k: v for k, v in cli.env.items() if k != "APP_SECRET_KEY"}
-    target = tmp_path / "copy.db"
+    target = tmp_path / "backups" / "copy.db"  # a directory it creates
     proc = subprocess.run([sys.executable, "-m", "lcore_taskflow.core._cli", "db", "backup",
                            str(target)], cwd=cli.cwd, env=without_secret,
                           capture_output=True, text=True, timeout=60)

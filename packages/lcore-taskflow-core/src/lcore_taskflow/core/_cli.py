@@ -291,6 +291,7 @@ def cmd_db_backup(kernel: TaskFlow, args) -> int:
             return 1
         partial = f"{target}.part"
         try:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
             with closing(sqlite3.connect(partial)) as out:
                 db.conn.backup(out)
             os.replace(partial, target)
