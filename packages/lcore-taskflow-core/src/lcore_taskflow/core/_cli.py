@@ -70,7 +70,8 @@ def _inventory(env_file: str):
 
 
 # ------------------------------------------------------------- serving
-NO_WAITRESS = "taskflow serve needs waitress: pip install 'lcore-taskflow-core[server]'"
+NO_WAITRESS = ("taskflow serve needs waitress: pip install waitress (the extra "
+               "lcore-taskflow-core[server] brings it)")
 # What a trusted proxy may tell us: the client's address (per-client rate
 # limits, logs) and the scheme it was reached by (Secure cookies).  The same
 # two headers gunicorn's --forwarded-allow-ips trusts with TaskFlow.
