@@ -3,7 +3,9 @@
 Importing this module builds the WSGI application ``app`` (what gunicorn,
 waitress-serve or any WSGI server loads as ``examples.taskflow_server.app:app``
 or ``app:app``); running it as a script serves ``app`` with waitress, the
-multi-threaded production server, on ``APP_HOST``:``APP_PORT``.
+multi-threaded production server, on ``APP_HOST``:``APP_PORT``.  Without a
+checkout, the packaged factory ``lcore_taskflow.core:create_app`` builds the
+same app (``gunicorn 'lcore_taskflow.core:create_app()'``).
 
 Configuration: defaults < ``.env`` < ``APP_*`` environment variables.  The
 ``.env`` file is ``$TASKFLOW_ENV_FILE`` when set, else ``./.env`` in the working

@@ -298,7 +298,7 @@ def deployment(dists, tmp_path_factory) -> Iterator[Deployment]:
             cmd = [str(python.parent / "gunicorn"), "--workers", "2", "--worker-class",
                    "gthread", "--threads", "4", "--bind", f"127.0.0.1:{port}",
                    "--forwarded-allow-ips", "127.0.0.1", "--env",
-                   f"TASKFLOW_ENV_FILE={env_file}", "examples.taskflow_server.app:app"]
+                   f"TASKFLOW_ENV_FILE={env_file}", "lcore_taskflow.core:create_app()"]
             dep.apps[name] = (Process(f"app-{name}", cmd, env, home / f"app-{name}.log").start(),
                               port)
             stack.callback(dep.apps[name][0].stop)

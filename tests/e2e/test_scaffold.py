@@ -24,6 +24,9 @@ def test_scaffold_installs_and_its_tests_pass(dists, tmp_path, record_property):
               cwd=tmp_path, env=clean_env())
     assert "plugin 'hello'" in out
     assert not list(tmp_path.glob("*.db")), "new-plugin must not create a database"
+    # its tox.ini installs core from the wheel core came from, not from an index (issue 24)
+    tox_ini = (tmp_path / "taskflow-hello" / "tox.ini").read_text()
+    assert f"deps = {{env:TASKFLOW_CORE:{dists['core'].wheel}}}" in tox_ini, tox_ini
     steps["scaffold"] = time.monotonic() - mark
 
     mark = time.monotonic()

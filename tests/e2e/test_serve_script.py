@@ -10,8 +10,10 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -68,3 +70,17 @@ def test_serve_sh_shows_progress_then_skips_the_install(tmp_path):
     second, took_second = serve(checkout, free_port(), timeout=60)
     assert "already installed" in second and "Collecting" not in second, second
     print(f"serve.sh: first start {took_first:.1f} s, second {took_second:.1f} s")
+    backup_of_the_served_database(checkout)
+
+
+def backup_of_the_served_database(checkout: Path) -> None:
+    """The README's backup line on the database serve.sh made, from the checkout (issue 24):
+    no secret key in the environment (serve.sh keeps its own in .taskflow-secret)."""
+    done = subprocess.run([checkout / ".venv" / "bin" / "taskflow", "db", "backup",
+                           "backups/taskflow.db"], cwd=checkout, env=clean_env(),
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    copy = checkout / "backups" / "taskflow.db"
+    with closing(sqlite3.connect(copy)) as db:
+        users = {name for (name,) in db.execute("SELECT username FROM users")}
+    assert {"admin", "alice", "bob"} <= users, users

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 from lcore_taskflow.core._db import connect
@@ -113,6 +114,40 @@ def test_create_admin(cli):
     assert env_pw.returncode == 0, env_pw.stderr
 
 
+def test_create_admin_on_an_empty_database_does_not_ask_for_an_admin(cli):
+    """The first admin is being created: no "no users yet" advice beside it (issue 24)."""
+    proc = cli("create-admin", "--username", "first", "--email", "first@example.test",
+               "--password", "long-enough-pw", extra_env={"APP_SEED_DEMO": "false"})
+    assert proc.returncode == 0, proc.stderr
+    assert "created admin first" in proc.stdout
+    assert "no users yet" not in proc.stderr, proc.stderr
+    assert query(cli.db, "SELECT username FROM users") == [("first",)]
+    # any other command on an empty database still gives that advice
+    empty = cli("db", "upgrade", extra_env={"APP_SEED_DEMO": "false",
+                                            "APP_DB_PATH": str(cli.cwd / "other.db"),
+                                            "APP_DATABASE_URL": ""})
+    assert empty.returncode == 0 and "no users yet" in empty.stderr, empty.stderr
+
+
+def test_serve_on_a_taken_port_says_so_in_one_line(cli):
+    """Port in use: one line and exit code 1, no banner and no traceback (issue 24)."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        # the console script, as a user runs it (python -m adds runpy's own warning)
+        proc = subprocess.run([Path(sys.executable).with_name("taskflow"), "serve", "--port",
+                               str(port)], cwd=cli.cwd, capture_output=True, text=True,
+                              env={**cli.env, "APP_LOG_LEVEL": "WARNING"}, timeout=60)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "serving on" not in proc.stdout and "Traceback" not in proc.stderr, proc.stderr
+    assert f"taskflow: cannot listen on 127.0.0.1:{port}: address already in use" in proc.stderr
+    assert "--port or APP_PORT" in proc.stderr
+    # the error is one line, the last (start-up notes at WARNING may come before it)
+    assert proc.stderr.strip().splitlines()[-1].startswith("taskflow: cannot listen"), proc.stderr
+    assert proc.stderr.count("cannot listen") == 1, proc.stderr
+
+
 def test_bad_port_exits_non_zero_with_message(cli):
     proc = cli("routes", extra_env={"APP_PORT": "abc"})
     assert proc.returncode != 0
@@ -170,6 +205,30 @@ def test_db_backup_copies_the_live_sqlite_database(cli, tmp_path):
     assert again.returncode == 1 and "exists" in again.stderr
     assert cli("db", "backup", "--force", str(target)).returncode == 0
     assert not list(target.parent.glob("*.part"))
+
+
+def test_db_backup_needs_no_secret_key_but_an_existing_database(cli, tmp_path):
+    """scripts/serve.sh keeps its secret out of the environment; a backup signs nothing."""
+    assert cli("db", "upgrade").returncode == 0
+    without_secret = {k: v for k, v in cli.env.items() if k != "APP_SECRET_KEY"}
+    target = tmp_path / "backups" / "copy.db"  # a directory it creates
+    proc = subprocess.run([sys.executable, "-m", "lcore_taskflow.core._cli", "db", "backup",
+                           str(target)], cwd=cli.cwd, env=without_secret,
+                          capture_output=True, text=True, timeout=60)
+    if not cli.db.startswith("sqlite"):  # not refused for the key: pointed to pg_dump
+        assert proc.returncode == 2 and "pg_dump" in proc.stderr, proc.stderr
+        assert "secret" not in proc.stderr and not target.exists()
+        return
+    assert proc.returncode == 0, proc.stderr
+    assert query(f"sqlite:///{target}", "SELECT COUNT(*) FROM users") == \
+        query(cli.db, "SELECT COUNT(*) FROM users")
+    # a wrong path is an error, not a backup of a database created on the spot
+    nowhere = tmp_path / "nowhere" / "taskflow.db"
+    missing = cli("db", "backup", str(tmp_path / "copy2.db"),
+                  extra_env={"APP_DB_PATH": str(nowhere)})
+    assert missing.returncode == 1 and f"no database at {nowhere}" in missing.stderr
+    assert "Traceback" not in missing.stderr
+    assert not nowhere.parent.exists() and not (tmp_path / "copy2.db").exists()
 
 
 def test_attachments_sweep_removes_only_old_orphans(cli):

@@ -52,6 +52,24 @@ def test_precedence_defaults_dotenv_environ(tmp_path, closing):
     assert "unrelated" not in cfg
 
 
+def test_the_app_factory_reads_the_env_file_named_by_taskflow_env_file(tmp_path, closing,
+                                                                      monkeypatch):
+    """``create_app()`` with no arguments is the packaged WSGI factory (gunicorn,
+    waitress-serve --call): its .env is $TASKFLOW_ENV_FILE, as for the CLI (issue 24)."""
+    env_file = tmp_path / "taskflow.env"
+    env_file.write_text("APP_APP_NAME=from-the-named-file\n")
+    (tmp_path / ".env").write_text("APP_APP_NAME=from-the-working-directory\n")
+    monkeypatch.chdir(tmp_path)
+    settings = {"db_path": str(tmp_path / "t.db"), "upload_dir": str(tmp_path / "up"),
+                "password_iterations": 1000, "secret_key": SECRET}
+    named = create_app(settings, discover=False, environ={"TASKFLOW_ENV_FILE": str(env_file)})
+    closing(named)
+    assert named.taskflow.config.app_name == "from-the-named-file"
+    local = create_app(settings, discover=False, environ={})
+    closing(local)
+    assert local.taskflow.config.app_name == "from-the-working-directory"
+
+
 def test_coercion_of_bool_float_and_lists(tmp_path, closing):
     app = build(tmp_path, environ={"APP_HSTS": "yes", "APP_DB_BUSY_TIMEOUT": "2.5",
                                    "APP_CORS_ORIGINS": "https://a.example, https://b.example",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -34,6 +35,19 @@ def test_new_plugin_writes_a_package_and_touches_nothing_else(tmp_path):
     pyproject = (root / "pyproject.toml").read_text()
     assert 'due-soon = "taskflow_due_soon:DueSoonPlugin"' in pyproject
     assert "{{" not in "".join(p.read_text() for p in root.rglob("*") if p.is_file())
+
+
+def test_generated_tox_ini_installs_core_from_where_it_came_from(tmp_path):
+    """Not from a package index, which has no lcore-taskflow-core (issue 24)."""
+    assert main(["new-plugin", "taskflow-due-soon", "--directory", str(tmp_path)]) == 0
+    tox_ini = (tmp_path / "taskflow-due-soon" / "tox.ini").read_text()
+    match = re.search(r"^deps = \{env:TASKFLOW_CORE:(.+)\}$", tox_ini, re.MULTILINE)
+    assert match, tox_ini
+    source = Path(match.group(1))
+    # this test runs with core installed from its source tree (editable or not)
+    assert source.is_dir(), source
+    assert 'name = "lcore-taskflow-core"' in (source / "pyproject.toml").read_text()
+    assert "PIP_FIND_LINKS" in tox_ini
 
 
 def test_the_generated_tests_pass(tmp_path):

@@ -119,8 +119,10 @@ def test_worker_mode_web_process_only_writes_rows_and_a_worker_sends_them(
     assert [(r["status"], r["attempts"], r["claimed_by"]) for r in rows(app)] == \
         [("pending", 0, None)] * 4
 
-    once = worker(app, tmp_path, "once", smtp_server, "--once")
+    # at APP_LOG_LEVEL=WARNING too, the worker says that it started (issue 24)
+    once = worker(app, tmp_path, "once", smtp_server, "--once", log_level="WARNING")
     assert once.proc.wait(60) == 0, once.output()
+    assert "notify worker worker@" in once.output() and " started: " in once.output()
     assert "delivered: 4 sent, 0 simulated, 0 failed" in once.output()
     found = all_sent(app, 4)
     assert found, rows(app)

@@ -15,11 +15,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import errno
 import getpass
 import logging
 import os
 import secrets
 import signal
+import socket
 import sqlite3
 import sys
 import tempfile
@@ -31,8 +33,9 @@ from . import __version__, _scaffold
 from . import _config as config
 from . import _plugins as plugins
 from ._db import OperationalError
+from ._db.urls import engine_of, sqlite_url
 from ._errors import ApiError
-from ._kernel import TaskFlow, create_app
+from ._kernel import ANNOUNCE_EMPTY, TaskFlow, create_app
 from ._plugin import CorePlugin
 from ._progress import progress_bar
 from ._validation import EMAIL_RE, USERNAME_RE
@@ -67,7 +70,8 @@ def _inventory(env_file: str):
 
 
 # ------------------------------------------------------------- serving
-NO_WAITRESS = "taskflow serve needs waitress: pip install 'lcore-taskflow-core[server]'"
+NO_WAITRESS = ("taskflow serve needs waitress: pip install waitress (the extra "
+               "lcore-taskflow-core[server] brings it)")
 # What a trusted proxy may tell us: the client's address (per-client rate
 # limits, logs) and the scheme it was reached by (Secure cookies).  The same
 # two headers gunicorn's --forwarded-allow-ips trusts with TaskFlow.
@@ -189,6 +193,13 @@ def cmd_serve(kernel: TaskFlow, args) -> int:
     options = serve_options(cfg, args)
     app, proxy = behind_proxies(kernel.app, cfg.trusted_proxies)
     options["connection_limit"] = open_files_for(options["connection_limit"])
+    try:  # bind first: the banner below promises a listening socket
+        server = waitress.create_server(app, **options, **proxy)
+    except OSError as exc:
+        print(f"taskflow: {cannot_listen(options['host'], options['port'], exc)}",
+              file=sys.stderr)
+        kernel.close()
+        return 1
     print(f"TaskFlow {__version__} serving on http://{options['host']}:{options['port']}/ "
           f"(waitress, {options['threads']} threads, up to {options['connection_limit']} "
           f"connections, idle timeout {options['channel_timeout']} s; trusted proxies: "
@@ -198,7 +209,6 @@ def cmd_serve(kernel: TaskFlow, args) -> int:
     # without unwinding; turn it into SystemExit so the plugins shut down
     # cleanly (notify drains its queued sends).
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    server = waitress.create_server(app, **options, **proxy)
     try:
         server.run()
     except (KeyboardInterrupt, SystemExit):
@@ -208,6 +218,21 @@ def cmd_serve(kernel: TaskFlow, args) -> int:
         kernel.close()
         logging.getLogger("lcore_taskflow").info("TaskFlow stopped")
     return 0
+
+
+def cannot_listen(host: str, port: int, exc: OSError) -> str:
+    """One line for a socket waitress could not bind (no traceback: nothing to debug)."""
+    where = f"{host}:{port}"
+    if exc.errno == errno.EADDRINUSE:
+        return (f"cannot listen on {where}: address already in use (another TaskFlow or "
+                "server runs there; stop it, or choose another port with --port or APP_PORT)")
+    if exc.errno == errno.EACCES:
+        return (f"cannot listen on {where}: permission denied (ports below 1024 need root; "
+                "choose another with --port or APP_PORT)")
+    if exc.errno == errno.EADDRNOTAVAIL or isinstance(exc, socket.gaierror):
+        return (f"cannot listen on {where}: no such address on this machine "
+                "(check --host or APP_HOST)")
+    return f"cannot listen on {where}: {exc.strerror or exc}"
 
 
 def _exit_on_sigterm(signum, frame) -> None:
@@ -267,6 +292,7 @@ def cmd_db_backup(kernel: TaskFlow, args) -> int:
             return 1
         partial = f"{target}.part"
         try:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
             with closing(sqlite3.connect(partial)) as out:
                 db.conn.backup(out)
             os.replace(partial, target)
@@ -350,8 +376,9 @@ def build_parser(pm) -> argparse.ArgumentParser:
     parser = Parser(prog="taskflow", description="TaskFlow for Lcore. Configuration: "
                     "defaults < the .env file < APP_* environment variables.")
     parser.add_argument("--version", action="version", version=f"taskflow {__version__}")
-    parser.add_argument("--env-file", default=".env", metavar="PATH",
-                        help="the .env file to read")
+    parser.add_argument("--env-file", default=config.default_env_file(os.environ),
+                        metavar="PATH", help="the .env file to read (default: "
+                        "$TASKFLOW_ENV_FILE, else ./.env)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = sub.add_parser("serve", help="run the server (waitress, multi-threaded)",
@@ -380,7 +407,7 @@ def build_parser(pm) -> argparse.ArgumentParser:
     backup = db.add_parser("backup", help="copy the live SQLite database (online backup)")
     backup.add_argument("path", help="the backup file to write")
     backup.add_argument("--force", action="store_true", help="replace an existing file")
-    backup.set_defaults(handler=cmd_db_backup)
+    backup.set_defaults(handler=cmd_db_backup, signs_nothing=True, existing_database=True)
 
     files = sub.add_parser("attachments", help="upload maintenance").add_subparsers(
         dest="attachments_command", required=True)
@@ -395,7 +422,7 @@ def build_parser(pm) -> argparse.ArgumentParser:
     admin.add_argument("--email", required=True, help="the admin's email address")
     admin.add_argument("--password", help="the password (default: $TASKFLOW_ADMIN_PASSWORD, "
                        "else asked for without echo)")
-    admin.set_defaults(handler=cmd_create_admin)
+    admin.set_defaults(handler=cmd_create_admin, creates_first_user=True)
 
     _scaffold.add_parser(sub)
     pm.hook.taskflow_cli_commands(subparsers=sub)
@@ -462,7 +489,7 @@ def serve(app: Any, argv: Sequence[str] | None = None, *,
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    env_file = ".env"
+    env_file = config.default_env_file(os.environ)
     if "--env-file" in argv[:-1]:
         env_file = argv[argv.index("--env-file") + 1]
     pm, rows = _inventory(env_file)
@@ -479,7 +506,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "scratch", False):
         with tempfile.TemporaryDirectory(prefix="taskflow-scratch-") as directory:
             return _run(args, environ=scratch_environ(directory), quiet=True)
-    return _run(args)
+    sources = config.gather_sources({}, args.env_file, os.environ)
+    if getattr(args, "existing_database", False) and (missing := _missing_database(sources)):
+        print(f"taskflow: {missing}", file=sys.stderr)
+        return 1
+    environ = None
+    if getattr(args, "signs_nothing", False) and "secret_key" not in sources:
+        # Nothing is signed, so the refused default key does not matter; a
+        # throwaway one lets a checkout's `taskflow db backup` run without it.
+        environ = {**os.environ, "APP_SECRET_KEY": secrets.token_hex(32)}
+    token = ANNOUNCE_EMPTY.set(not getattr(args, "creates_first_user", False))
+    try:
+        return _run(args, environ=environ)
+    finally:
+        ANNOUNCE_EMPTY.reset(token)
+
+
+def _missing_database(sources: dict[str, tuple[Any, str]]) -> str | None:
+    """Why a command that reads an existing SQLite database cannot, or ``None``.
+
+    Assembling the app would create an empty database where none is, and a
+    backup of that is worse than an error.
+    """
+    def value(key: str) -> str:
+        return str(sources[key][0]) if key in sources else str(_default(key))
+
+    url = value("database_url") or sqlite_url(value("db_path"))
+    try:
+        engine, target = engine_of(url)
+    except ValueError:
+        return None  # the configuration check names the problem
+    if engine != "sqlite" or target == ":memory:" or os.path.exists(target):
+        return None
+    return (f"no database at {os.path.abspath(target)} (APP_DB_PATH or APP_DATABASE_URL; "
+            "scripts/serve.sh keeps taskflow.db in the checkout: run this from there)")
 
 
 def _run(args, environ: dict[str, str] | None = None, quiet: bool = False) -> int:

@@ -181,6 +181,11 @@ def _prefixed(source: Mapping[str, str], origin: str) -> dict[str, tuple[Any, st
     return out
 
 
+def default_env_file(environ: Mapping[str, str]) -> str:
+    """The ``.env`` file to read when none is named: ``$TASKFLOW_ENV_FILE``, else ``./.env``."""
+    return environ.get("TASKFLOW_ENV_FILE") or ".env"
+
+
 def gather_sources(
     overrides: Mapping[str, Any] | None,
     dotenv: str | os.PathLike | None,

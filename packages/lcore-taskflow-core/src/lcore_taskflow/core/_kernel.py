@@ -15,6 +15,7 @@ and host routes only where the host asks (``auth=``, ``APP_PROTECTED_PATHS``,
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import logging
 import os
 import threading
@@ -511,6 +512,8 @@ class TaskFlow:
             if db.count("users"):
                 return False
             if not self.seed_demo:
+                if not ANNOUNCE_EMPTY.get():
+                    return False
                 log.warning("the database has no users yet: create the first admin with "
                             "`taskflow create-admin --username NAME --email ADDRESS` "
                             "(APP_SEED_DEMO=true adds demo users instead)")
@@ -717,6 +720,12 @@ def _core_version() -> str:
     return __version__
 
 
+#: Whether an empty database without demo data logs how to create the first
+#: admin.  ``taskflow create-admin`` turns it off: it is creating that admin.
+ANNOUNCE_EMPTY: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "taskflow_announce_empty", default=True)
+
+
 def create_app(config: Mapping[str, Any] | None = None, *, plugins: Iterable[Any] = (),
                discover: bool = True, environ: Mapping[str, str] | None = None,
                dotenv: str | os.PathLike | None = ".env", prefix: str | None = None) -> Lcore:
@@ -725,7 +734,16 @@ def create_app(config: Mapping[str, Any] | None = None, *, plugins: Iterable[Any
     Because the app is TaskFlow's own, every TaskFlow feature applies to all
     of it (``host_features`` defaults to ``all``; pass another value to narrow
     it) and the seed's ``/old-api`` redirect is on.
+
+    Called without arguments it is the WSGI app factory of an installed
+    TaskFlow: ``gunicorn 'lcore_taskflow.core:create_app()'`` or
+    ``waitress-serve --call lcore_taskflow.core:create_app`` serve every
+    installed plugin with the configuration of the environment.  The default
+    ``dotenv`` is ``$TASKFLOW_ENV_FILE`` when that is set (as for the
+    ``taskflow`` command), else ``./.env``.
     """
+    if dotenv == ".env":
+        dotenv = cfg.default_env_file(os.environ if environ is None else environ)
     settings = {"host_features": [ALL], "old_api_redirect": True, **dict(config or {})}
     app = Lcore()
     app.install(TaskFlow(settings, plugins=plugins, discover=discover, environ=environ,

@@ -9,8 +9,12 @@ configuration and opens no database.
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
+import json
 import re
 import sys
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 from . import __version__
@@ -32,11 +36,34 @@ def names_for(name: str) -> dict[str, str]:
         "class": "".join(part.capitalize() for part in plugin.split("-")) + "Plugin",
         "title": " ".join(part.capitalize() for part in plugin.split("-")),
         "core_api": f"{major}.{minor}",
+        "core_source": core_source(),
         "core_requirement": f"lcore-taskflow-core>={core_major}.{core_minor},"
                             f"<{core_major}.{core_minor + 1}" if core_major == 0
                             else f"lcore-taskflow-core>={core_major}.{core_minor},"
                                  f"<{core_major + 1}",
     }
+
+
+def core_source() -> str:
+    """Where this lcore-taskflow-core was installed from, for the generated ``tox.ini``.
+
+    Core is not on a package index, so a fresh tox environment must get it
+    from a TaskFlow checkout (its directory, editable or not) or a wheel
+    (``scripts/build-wheels.sh``); pip records either in ``direct_url.json``
+    (PEP 610).  Without that record (installed by name, e.g. with
+    ``--find-links``) the requirement's name, which ``PIP_FIND_LINKS`` or
+    ``TASKFLOW_CORE`` then resolve.
+    """
+    try:
+        record = importlib.metadata.distribution("lcore-taskflow-core").read_text(
+            "direct_url.json")
+        url = json.loads(record or "{}").get("url", "")
+    except (importlib.metadata.PackageNotFoundError, ValueError):
+        url = ""
+    parsed = urllib.parse.urlparse(url)
+    if parsed.scheme != "file":
+        return "lcore-taskflow-core"
+    return urllib.request.url2pathname(parsed.path)
 
 
 def render(template: str, values: dict[str, str]) -> str:

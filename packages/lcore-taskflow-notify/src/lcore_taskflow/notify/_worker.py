@@ -109,10 +109,11 @@ def run_worker(outbox: Outbox, *, threads: int, poll: float, once: bool) -> Coun
         for sig in (signal.SIGTERM, signal.SIGINT):
             previous[sig] = signal.signal(sig, lambda signum, frame: _stopping(dispatcher, signum))
     config = outbox.kernel.config
-    log.info("notify worker %s: %d threads, poll %gs, lease %gs, up to %d attempts, "
-             "channels: %s%s", dispatcher.name, threads, poll, config.notify_lease,
-             config.notify_max_attempts, ", ".join(outbox.channels()),
-             " (once)" if once else "")
+    # Printed like `taskflow serve`'s banner, not logged: whatever APP_LOG_LEVEL
+    # says, the operator (or the supervisor's log) sees that the worker is up.
+    print(f"notify worker {dispatcher.name} started: {threads} threads, poll {poll:g}s, "
+          f"lease {config.notify_lease:g}s, up to {config.notify_max_attempts} attempts, "
+          f"channels: {', '.join(outbox.channels())}{' (once)' if once else ''}", flush=True)
     try:
         counts = dispatcher.run(once=once)
     finally:

@@ -107,8 +107,9 @@ class AppFactory:
         if auth:
             plugin = installed_plugin("auth")
             if plugin is None:
-                raise LookupError("the auth plugin is not installed: "
-                                  "pip install lcore-taskflow-auth")
+                raise LookupError("the auth plugin is not installed: install "
+                                  "lcore-taskflow-auth (from a TaskFlow checkout's "
+                                  "packages/ or its wheel)")
             extra.append(plugin)
             settings = {**ROOMY_AUTH, **settings}
         if identity if identity is not None else not auth:
