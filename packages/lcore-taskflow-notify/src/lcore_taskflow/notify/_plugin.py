@@ -6,9 +6,10 @@ import dataclasses
 import logging
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
-from lcore_taskflow.core import events, hookimpl, progress_bar
+from lcore_taskflow.core import UIModule, events, hookimpl, progress_bar
 
 from . import __version__, hookspecs
 from ._api import assignment_email, build_notifications_app, failures_email
@@ -154,6 +155,13 @@ class NotifyPlugin:
     def taskflow_shutdown(self, kernel):
         if self.dispatcher is not None:
             self.dispatcher.stop()
+
+    # ---------------------------------------------------------- frontend
+    @hookimpl
+    def taskflow_ui_modules(self, kernel):
+        """The inbox, settings, email history, header badge, watch toggle and @-completion."""
+        return [UIModule("notify", Path(__file__).parent / "static", scripts=("notify.js",),
+                         styles=("notify.css",))]
 
     # ---------------------------------------------------------- requests
     @hookimpl
