@@ -17,23 +17,21 @@ const KIND_TEXT = {
 
 /** Where an item points: the task, else the project (numbers only, never text from the item). */
 export function itemLink(item) {
-  const pid = Number(item.project_id);
-  const tid = Number(item.task_id);
+  const pid = Number(item.project && item.project.id);
+  const tid = Number(item.task && item.task.id);
   if (pid && tid) return `#/projects/${pid}/tasks/${tid}`;
   if (pid) return `#/projects/${pid}`;
   return null;
 }
 
-const actorOf = (item) => item.actor_name || item.actor || (item.actor_user && item.actor_user.username) || 'Someone';
-const isRead = (item) => Boolean(item.read || item.read_at);
-
-/** One line for people: "alice mentioned you" (the server's own summary when it sends one). */
+/** What happened, in one line: the server's title ("alice mentioned you"), else from the kind. */
 function what(item) {
-  return item.summary || item.text || `${actorOf(item)} ${KIND_TEXT[item.kind] || item.kind || 'did something'}`;
+  return item.title || `${item.actor || 'Someone'} ${KIND_TEXT[item.kind] || item.kind || 'did something'}`;
 }
 
+/** Where: "Project › Task". */
 function where(item) {
-  return [item.project_name, item.task_title].filter(Boolean).join(' › ');
+  return [item.project && item.project.name, item.task && item.task.title].filter(Boolean).join(' › ');
 }
 
 function query(page, unread) {
@@ -95,7 +93,7 @@ export async function renderInbox(taskflow, container, ctx, { onCount }) {
   }
 
   function row(item) {
-    const read = isRead(item);
+    const read = Boolean(item.read);
     const id = Number(item.id);
     const link = itemLink(item);
     const labelId = nextId('item');
@@ -116,8 +114,8 @@ export async function renderInbox(taskflow, container, ctx, { onCount }) {
         place || link ? h('p', { class: 'inbox-where small' },
           link ? h('a', { href: link, onclick: () => { if (!read) api.post('/api/notifications/inbox/read', { ids: [id] }).catch(() => {}); } },
             place || 'Open') : place) : null,
-        item.excerpt ? h('p', { class: 'inbox-excerpt small muted' }, item.excerpt) : null,
-        h('p', { class: 'muted small' }, formatTime(item.created_at))),
+        item.summary ? h('p', { class: 'inbox-excerpt small muted' }, item.summary) : null,
+        h('p', { class: 'muted small' }, item.actor ? `by ${item.actor} · ` : '', formatTime(item.created))),
       read ? null : h('button', {
         type: 'button', class: 'btn btn-small', 'data-testid': 'inbox-mark-one',
         'aria-label': 'Mark read: ' + what(item), onclick: () => mark([id]),

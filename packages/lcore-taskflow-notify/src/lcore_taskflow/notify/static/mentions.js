@@ -55,7 +55,7 @@ export function attachMentions(taskflow, textarea, ctx) {
 
   function insert(i) {
     const person = people[i];
-    if (!person || !found) return;
+    if (!person || !found || !person.username.toLowerCase().startsWith(found.query.toLowerCase())) return;
     const text = textarea.value;
     const end = found.start + 1 + found.query.length;
     const add = '@' + person.username + ' ';
@@ -105,7 +105,17 @@ export function attachMentions(taskflow, textarea, ctx) {
 
   textarea.addEventListener('input', () => {
     clearTimeout(timer);
-    timer = setTimeout(lookup, 120);
+    // The list on screen follows every keystroke at once (narrowed by what was typed since),
+    // so Enter never inserts a name chosen for an older "@...".
+    const now = mentionAt(textarea.value, textarea.selectionStart);
+    if (!now || !found || now.start !== found.start || !now.query.startsWith(found.query)) {
+      close();
+      found = null;
+    } else if (!list.hidden) {
+      found = now;
+      show(people.filter((u) => String(u.username).toLowerCase().startsWith(now.query.toLowerCase())));
+    }
+    if (now) timer = setTimeout(lookup, 120);
   });
   textarea.addEventListener('keydown', (ev) => {
     if (list.hidden) return;
@@ -113,7 +123,7 @@ export function attachMentions(taskflow, textarea, ctx) {
       ev.preventDefault();
       setActive(active + (ev.key === 'ArrowDown' ? 1 : -1));
     } else if (ev.key === 'Enter' || ev.key === 'Tab') {
-      if (active < 0) return;
+      if (active < 0 || !found) return;
       ev.preventDefault();
       insert(active);
     } else if (ev.key === 'Escape') {

@@ -1,20 +1,23 @@
 /* Notification settings (GET, PUT /api/users/me/notification-settings):
- * per kind × channel (inbox, email, daily digest) a checkbox in a grid, the
- * time zone of the digest, and personal chat URLs (Apprise), which the server
- * sends back masked (their secrets never reach the page again). */
+ * per kind × channel (inbox, email, daily digest, chat) a checkbox in a grid,
+ * the time zone of the digest (PATCH /api/users/me), and personal chat URLs
+ * (Apprise).  The server shows saved URLs masked and never sends their
+ * secrets back, so the page cannot resend them: new URLs replace the saved
+ * ones, and "Remove all" empties the list. */
 import { card, errorText, problemText } from './common.js';
 
-export const KINDS = [
-  ['assigned', 'A task is assigned to me'],
-  ['mentioned', 'Someone mentions me (@name)'],
-  ['commented', 'A comment on a task I watch'],
-  ['status_changed', 'A task I watch moves'],
-  ['member_added', 'I am added to a project'],
-];
-export const CHANNELS = [['inbox', 'Inbox'], ['email', 'Email'], ['digest', 'Daily digest']];
+const KIND_LABELS = {
+  assigned: 'A task is assigned to me',
+  mentioned: 'Someone mentions me (@name)',
+  commented: 'A comment on a task I watch',
+  status_changed: 'A task I watch moves',
+  member_added: 'I am added to a project',
+};
+const CHANNEL_LABELS = { inbox: 'Inbox', email: 'Email', digest: 'Daily digest', chat: 'Chat' };
+const COLUMN_LABELS = { digest: 'Digest' };  // one word per column head: the grid fits a phone
 const PATH = '/api/users/me/notification-settings';
 
-/** The time zones the browser knows (every IANA name in current browsers), the current one first. */
+/** The time zones the browser knows (every IANA name in current browsers), with the saved one. */
 function zones(current) {
   let all = [];
   try { all = Intl.supportedValuesOf('timeZone'); } catch (e) { all = []; }
@@ -23,77 +26,87 @@ function zones(current) {
   return all;
 }
 
+function grid(h, data) {
+  const kinds = data.kinds || Object.keys(KIND_LABELS);
+  const channels = data.channels || Object.keys(CHANNEL_LABELS);
+  return h('table', { class: 'table notify-grid', 'data-testid': 'settings-grid' },
+    h('caption', { class: 'sr-only' }, 'What you hear about, and where'),
+    h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'When'),
+      channels.map((c) => h('th', { scope: 'col', title: CHANNEL_LABELS[c] || c }, COLUMN_LABELS[c] || CHANNEL_LABELS[c] || c)))),
+    h('tbody', null, kinds.map((kind) => h('tr', null,
+      h('th', { scope: 'row', class: 'wrap' }, KIND_LABELS[kind] || kind),
+      channels.map((channel) => h('td', { 'data-label': CHANNEL_LABELS[channel] || channel },
+        h('input', {
+          type: 'checkbox', name: `${kind}.${channel}`,
+          'aria-label': `${CHANNEL_LABELS[channel] || channel}: ${KIND_LABELS[kind] || kind}`,
+          checked: Boolean(((data.settings || {})[kind] || {})[channel]), dataset: { kind, channel },
+        })))))));
+}
+
 export async function renderSettings(taskflow, container) {
   const { h, api } = taskflow;
-  let data = await api.get(PATH);
-  const kinds = () => data.kinds || data.settings || {};
-
-  const error = h('p', { class: 'form-error', role: 'alert', hidden: true, 'data-testid': 'settings-error' });
-  const grid = h('table', { class: 'table notify-grid', 'data-testid': 'settings-grid' },
-    h('caption', { class: 'sr-only' }, 'What you hear about, and where'),
-    h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'When'), CHANNELS.map(([, label]) => h('th', { scope: 'col' }, label)))),
-    h('tbody', null, KINDS.map(([kind, label]) => h('tr', null,
-      h('th', { scope: 'row', class: 'wrap' }, label),
-      CHANNELS.map(([channel, channelLabel]) => h('td', { 'data-label': channelLabel },
-        h('input', {
-          type: 'checkbox', name: `${kind}.${channel}`, 'aria-label': `${channelLabel}: ${label}`,
-          checked: Boolean((kinds()[kind] || {})[channel]), dataset: { kind, channel },
-        })))))));
-
-  const browserZone = (() => { try { return Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { return 'UTC'; } })();
+  const data = await api.get(PATH);
+  const error = h('p', { class: 'form-error', role: 'alert', tabindex: '-1', hidden: true, 'data-testid': 'settings-error' });
+  const table = grid(h, data);
   const zone = h('select', { name: 'timezone', 'data-testid': 'settings-timezone' },
-    zones(data.timezone || browserZone).map((z) => h('option', { value: z, selected: z === (data.timezone || 'UTC') }, z)));
-
-  const urlList = h('ul', { class: 'notify-urls', 'data-testid': 'apprise-urls' });
-  let urls = [...(data.apprise_urls || [])];   // as the server shows them: masked
-  const showUrls = () => {
-    urlList.replaceChildren(...urls.map((u, i) => h('li', null,
-      h('code', { class: 'wrap' }, String(u)),
-      h('button', {
-        type: 'button', class: 'btn btn-small', 'aria-label': 'Remove ' + u,
-        onclick: () => { urls.splice(i, 1); showUrls(); },
-      }, 'Remove'))));
-    urlList.hidden = !urls.length;
-  };
-  showUrls();
-  const newUrl = h('input', { name: 'apprise_url', type: 'text', autocomplete: 'off', spellcheck: 'false', placeholder: 'e.g. ntfy://my-topic', 'data-testid': 'apprise-new' });
-
+    zones(data.timezone).map((z) => h('option', { value: z, selected: z === (data.timezone || 'UTC') }, z)));
+  const saved = (data.apprise_urls || []);
+  let clearUrls = false;
+  const savedList = h('ul', { class: 'notify-urls', 'data-testid': 'apprise-urls' },
+    saved.map((u) => h('li', null, h('code', { class: 'wrap' }, String(u)))));
+  const removeAll = h('button', {
+    type: 'button', class: 'btn btn-small', 'data-testid': 'apprise-remove-all',
+    onclick: () => {
+      clearUrls = true;
+      savedList.replaceChildren(h('li', { class: 'muted' }, 'Removed when you save.'));
+      removeAll.hidden = true;
+    },
+  }, 'Remove all');
+  const newUrls = h('textarea', {
+    name: 'apprise_urls', rows: 2, spellcheck: 'false', autocomplete: 'off', 'data-testid': 'apprise-new',
+    placeholder: 'ntfy://my-topic', 'aria-describedby': 'notify-url-hint',
+  });
   const save = h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'settings-save' }, 'Save settings');
   const form = h('form', { class: 'stack', 'data-testid': 'settings-form' },
     error,
-    h('div', { class: 'table-wrap', role: 'region', 'aria-label': 'Notification kinds and channels', tabindex: '0' }, grid),
+    h('div', { class: 'table-wrap', role: 'region', 'aria-label': 'Notification kinds and channels', tabindex: '0' }, table),
     h('label', { class: 'field' }, h('span', { class: 'label-text' }, 'Time zone of the daily digest'), zone),
     h('fieldset', { class: 'notify-fieldset' },
       h('legend', null, 'Chat notifications (Apprise URLs)'),
-      h('p', { class: 'muted small' }, 'Where else to hear about what reaches your inbox: a chat service URL in Apprise’s format. Saved URLs are shown with their secrets hidden.'),
-      urlList,
-      h('label', { class: 'field' }, h('span', { class: 'label-text' }, 'Add a URL'), newUrl)),
+      saved.length ? h('p', { class: 'small' }, 'Saved (secrets hidden):') : h('p', { class: 'muted small', 'data-testid': 'apprise-none' }, 'No chat URLs saved.'),
+      saved.length ? savedList : null,
+      saved.length ? h('div', null, removeAll) : null,
+      h('label', { class: 'field' }, h('span', { class: 'label-text' }, saved.length ? 'Replace them with' : 'Chat URLs'), newUrls),
+      h('span', { class: 'hint', id: 'notify-url-hint' }, 'One per line, in Apprise’s format (its docs list 100+ services). Saving new URLs replaces the saved ones.')),
     h('div', null, save));
 
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     error.hidden = true;
-    const next = {};
-    for (const box of grid.querySelectorAll('input[type=checkbox]')) {
-      (next[box.dataset.kind] = next[box.dataset.kind] || {})[box.dataset.channel] = box.checked;
+    const settings = {};
+    for (const box of table.querySelectorAll('input[type=checkbox]')) {
+      (settings[box.dataset.kind] = settings[box.dataset.kind] || {})[box.dataset.channel] = box.checked;
     }
-    const body = { kinds: next, timezone: zone.value, apprise_urls: urls.concat(newUrl.value.trim() ? [newUrl.value.trim()] : []) };
+    const body = { settings };
+    const typed = newUrls.value.split(/\s+/).map((u) => u.trim()).filter(Boolean);
+    if (typed.length) body.apprise_urls = typed;
+    else if (clearUrls) body.apprise_urls = [];
     save.disabled = true;
     try {
       await api.put(PATH, body);
-      data = await api.get(PATH);
-      urls = [...(data.apprise_urls || [])];
-      newUrl.value = '';
-      showUrls();
+      if (zone.value !== (data.timezone || 'UTC')) await api.patch('/api/users/me', { timezone: zone.value });
       taskflow.toast('Notification settings saved');
+      container.replaceChildren();
+      await renderSettings(taskflow, container);
+      const again = container.querySelector('[data-testid=settings-save]');
+      if (again) again.focus();  // the keyboard stays where it was
     } catch (err) {
       error.textContent = problemText(err) || errorText(err);
       error.hidden = false;
-      error.focus && error.setAttribute('tabindex', '-1');
       error.focus();
-    } finally {
       save.disabled = false;
     }
   });
-  container.append(card(h, 'Notification settings', form));
+  container.append(card(h, 'Notification settings', form),
+    h('p', { class: 'muted small' }, `The daily digest goes out at ${Number(data.digest_hour ?? 8)}:00 in your time zone, with what reached your digest that day.`));
 }
