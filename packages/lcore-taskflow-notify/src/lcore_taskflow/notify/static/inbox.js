@@ -55,7 +55,7 @@ export async function renderInbox(taskflow, container, ctx, { onCount }) {
   let data = await api.get(query(page, unread));
   const selected = new Set();
 
-  const status = h('p', { class: 'muted small', role: 'status', 'data-testid': 'inbox-status' });
+  const status = h('p', { class: 'muted small', role: 'status', tabindex: '-1', 'data-testid': 'inbox-status' });
   const list = h('ul', { class: 'inbox', 'data-testid': 'inbox' });
   const filter = h('input', {
     type: 'checkbox', name: 'unread', checked: unread, 'data-testid': 'inbox-unread-only',
@@ -72,12 +72,15 @@ export async function renderInbox(taskflow, container, ctx, { onCount }) {
   async function mark(ids) {
     if (ids && !ids.length) return;
     const buttons = [markSelected, markAll];
+    const hadFocus = buttons.includes(document.activeElement) || list.contains(document.activeElement);
     buttons.forEach((b) => { b.disabled = true; });
     try {
       await api.post('/api/notifications/inbox/read', ids ? { ids } : { all: true });
       const n = ids ? ids.length : data.unread;
       taskflow.toast(ids ? `Marked ${n} read` : 'Everything is marked read');
       await reload();
+      // The button pressed is now disabled (or its row redrawn): the keyboard lands on the count.
+      if (hadFocus) status.focus();
     } catch (err) {
       taskflow.toast(errorText(err), { kind: 'error' });
     } finally {
