@@ -188,6 +188,13 @@ def test_a_mention_reaches_the_badge_within_5_s_and_the_inbox_marks_read(
     assert page.locator(f"{BADGE} .header-badge-count").is_hidden()
     check("inbox-read")
 
+    # On the inbox, a new mention arrives in the list with the live polling, no reload.
+    other.post(f"/api/projects/1/tasks/{task['id']}/comments",
+               {"body": f"One more, @{reader['username']}"})
+    page.locator("[data-testid=inbox-item][data-read=false]").wait_for(timeout=5000)
+    assert page.locator("[data-testid=inbox-item]").count() == 4
+    _wait_count(page, 1, timeout_ms=5000)
+
     # The link opens the task.
     page.locator("[data-testid=inbox-item] .inbox-where a").first.click()
     s.ready()

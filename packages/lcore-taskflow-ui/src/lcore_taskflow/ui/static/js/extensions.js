@@ -83,7 +83,7 @@ export async function refreshBadges(only) {
   }));
 }
 
-const HEARD_MS = 3500;  // a little under the beat: a header seen since the last beat saves a request
+const HEARD_MS = 4500;  // a beat and a little: a header heard since the last beat saves a request
 
 // A badge that names a response header takes its count from any answer that carries it.
 answerWatchers.push((res) => {
