@@ -12,6 +12,7 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
+from lcore_taskflow.core import Deny, hookimpl
 from lcore_taskflow.core.testing import (
     Client,
     make_private,
@@ -19,6 +20,7 @@ from lcore_taskflow.core.testing import (
     wait_until,
     with_project_role,
 )
+from lcore_taskflow.notify import NotifyPlugin
 from lcore_taskflow.notify._digest import Digests
 from notify_testutil import HOST, free_port
 
@@ -355,3 +357,38 @@ def test_chat_rows_never_reach_someone_who_cannot_see_the_project(world, smtp_se
         assert world.rows("carol") == []
     finally:
         receiver.stop()
+
+
+class LegalHold:
+    """An access plugin: alice is denied project ``held``; every rule is per user."""
+
+    name, version, core_api = "legal_hold", "1.0", "1.0"
+
+    def __init__(self) -> None:
+        self.held = 0
+
+    @hookimpl
+    def taskflow_project_access(self, user, kernel):
+        if user["username"] == "alice":
+            return [Deny("SELECT id FROM projects WHERE id = ?", (self.held,))]
+        return []
+
+
+def test_watchers_are_checked_one_by_one_when_a_plugin_has_access_rules(taskflow_app,
+                                                                        smtp_server):
+    hold = LegalHold()
+    app = taskflow_app(plugins=[NotifyPlugin(), hold], **smtp_server.config)
+    world = World(app)
+    hold.held = world.pid
+    assert world.bob.put(f"{world.task_path}/watchers/me").status == 201
+    with app.taskflow.database() as db:  # alice watched before the hold
+        db.execute("INSERT INTO task_watchers (task_id, user_id, created_at) VALUES (?, ?, 0)",
+                   (world.tid, world.ids["alice"]))
+    world.comment(world.admin, "@alice @bob status?")
+    assert world.inbox(world.alice)["total"] == 0 and world.rows("alice") == []
+    assert [i["kind"] for i in world.inbox(world.bob)["items"]] == ["mentioned"]
+    world.comment(world.admin, "plain remark")
+    assert [i["kind"] for i in world.inbox(world.bob)["items"]] == ["commented", "mentioned"]
+    with app.taskflow.database() as db:
+        assert db.scalar("SELECT COUNT(*) FROM inbox_items WHERE user_id = ?",
+                         (world.ids["alice"],)) == 0

@@ -133,6 +133,29 @@ def project_viewers(kernel, project_id: int, user_ids: list[int]) -> set[int]:
             or (workspace and u["role"] == "member")}
 
 
+def project_viewers_where(kernel, project_id: int,
+                          users: str = "u") -> tuple[str, list] | None:
+    """A SQL condition on ``users`` (an alias of ``users``) keeping the active users who
+    can see project ``project_id``; ``None`` when it cannot be said in SQL.
+
+    For a fan-out that writes rows for many people in one ``INSERT ... SELECT``.
+    ``None`` means a plugin implements ``taskflow_project_access`` (its rules
+    are per user): ask :func:`project_viewers` for the ids instead.
+    """
+    if kernel.implemented("taskflow_project_access"):
+        return None
+    project = kernel.db.fetchone("SELECT visibility FROM projects WHERE id = ?", (project_id,))
+    if project is None:
+        return "1 = 0", []
+    parts = [f"{users}.role = 'admin'",
+             f"{users}.id IN (SELECT user_id FROM project_members WHERE project_id = ?)",
+             f"{users}.id IN (SELECT tm.user_id FROM project_teams pt JOIN team_members tm"
+             " ON tm.team_id = pt.team_id WHERE pt.project_id = ?)"]
+    if project["visibility"] == "workspace":
+        parts.insert(1, f"{users}.role = 'member'")
+    return f"({users}.is_active = 1 AND ({' OR '.join(parts)}))", [project_id, project_id]
+
+
 class Access:
     """What one caller may see and do, per project; one per request."""
 

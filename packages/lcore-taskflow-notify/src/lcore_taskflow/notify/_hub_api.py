@@ -185,7 +185,8 @@ def build_hub_app(kernel: Any, hub: Hub) -> Lcore:
 
     @app.post("/notifications/unsubscribe", name="unsubscribe", auth=False,
               skip_versioning=True, returns="text/html",
-              responses=((400, "The link is incomplete, altered or not for this server"),))
+              responses=((400, "The link is incomplete, altered or not for this server"),
+                         (413, "The body is too large (a one-click POST has one short field)")))
     @limit("notify:unsubscribe", 30, 60)
     def unsubscribe():
         """RFC 8058 one-click: turn this kind's email off (the digest: every kind's digest)."""

@@ -90,45 +90,60 @@ def parse_urls(text: str) -> list[str]:
     return [u for u in re.split(r"[\s,]+", text or "") if u]
 
 
+def pref_sql(kind: str, channel: str, user_column: str) -> str:
+    """SQL for whether the user in ``user_column`` wants ``kind`` by ``channel`` (1 or 0).
+
+    ``kind`` and ``channel`` are checked against the fixed lists: they become
+    SQL literals only after that.
+    """
+    if kind not in KINDS or channel not in CHANNELS:
+        raise ValueError(f"unknown kind or channel: {kind!r}, {channel!r}")
+    default = int(DEFAULTS[kind][channel])
+    return (f"COALESCE((SELECT np.enabled FROM notification_prefs np WHERE np.user_id ="
+            f" {user_column} AND np.kind = '{kind}' AND np.channel = '{channel}'), {default})")
+
+
 class Preferences:
-    """Reads and writes ``notification_settings``."""
+    """Reads and writes ``notification_prefs`` (overrides) and the users' chat URLs."""
 
     def __init__(self, kernel: Any):
         self.kernel = kernel
 
     def rows(self, db: Any, user_ids: list[int]) -> dict[int, dict[str, Any]]:
         """``{user_id: {"prefs": merged settings, "apprise_urls": [...]}}`` for ``user_ids``."""
-        found: dict[int, dict[str, Any]] = {}
+        overrides: dict[int, dict[str, dict[str, bool]]] = {}
+        urls: dict[int, list[str]] = {}
         if user_ids:
             marks = ", ".join("?" for _ in user_ids)
-            for row in db.fetchall("SELECT user_id, prefs, apprise_urls FROM"
-                                   f" notification_settings WHERE user_id IN ({marks})",
+            for row in db.fetchall("SELECT user_id, kind, channel, enabled FROM"
+                                   f" notification_prefs WHERE user_id IN ({marks})",
                                    list(user_ids)):
-                found[row["user_id"]] = {"prefs": merged(json.loads(row["prefs"] or "{}")),
-                                         "apprise_urls": json.loads(row["apprise_urls"] or "[]")}
-        default = {"prefs": merged({}), "apprise_urls": []}
-        return {uid: found.get(uid, default) for uid in user_ids}
+                overrides.setdefault(row["user_id"], {}).setdefault(
+                    row["kind"], {})[row["channel"]] = bool(row["enabled"])
+            for row in db.fetchall("SELECT user_id, apprise_urls FROM notification_settings"
+                                   f" WHERE user_id IN ({marks})", list(user_ids)):
+                urls[row["user_id"]] = json.loads(row["apprise_urls"] or "[]")
+        default = merged({})
+        return {uid: {"prefs": merged(overrides[uid]) if uid in overrides else default,
+                      "apprise_urls": urls.get(uid, [])} for uid in user_ids}
 
     def get(self, db: Any, user_id: int) -> dict[str, Any]:
         return self.rows(db, [user_id])[user_id]
 
-    def overrides(self, db: Any, user_id: int) -> dict[str, Any]:
-        row = db.fetchone("SELECT prefs FROM notification_settings WHERE user_id = ?",
-                          (user_id,))
-        return json.loads(row["prefs"]) if row else {}
-
     def save(self, db: Any, user_id: int, settings: dict[str, dict[str, bool]] | None = None,
              urls: list[str] | None = None) -> None:
-        """Merge ``settings`` into the user's overrides; replace their URLs when given."""
+        """Store ``settings`` (only what differs from the defaults); replace URLs when given."""
         with db.transaction():
-            current = db.fetchone("SELECT prefs, apprise_urls FROM notification_settings"
-                                  " WHERE user_id = ?", (user_id,))
-            prefs = json.loads(current["prefs"]) if current else {}
             for kind, channels in (settings or {}).items():
-                prefs.setdefault(kind, {}).update(channels)
-            stored_urls = urls if urls is not None else (
-                json.loads(current["apprise_urls"]) if current else [])
-            db.upsert("notification_settings", {
-                "user_id": user_id, "prefs": json.dumps(prefs, sort_keys=True),
-                "apprise_urls": json.dumps(stored_urls), "updated_at": time.time()},
-                conflict=("user_id",))
+                for channel, enabled in channels.items():
+                    if enabled == DEFAULTS[kind][channel]:
+                        db.execute("DELETE FROM notification_prefs WHERE user_id = ? AND"
+                                   " kind = ? AND channel = ?", (user_id, kind, channel))
+                    else:
+                        db.upsert("notification_prefs", {
+                            "user_id": user_id, "kind": kind, "channel": channel,
+                            "enabled": int(enabled)}, conflict=("user_id", "kind", "channel"))
+            if urls is not None:
+                db.upsert("notification_settings", {
+                    "user_id": user_id, "apprise_urls": json.dumps(urls),
+                    "updated_at": time.time()}, conflict=("user_id",))

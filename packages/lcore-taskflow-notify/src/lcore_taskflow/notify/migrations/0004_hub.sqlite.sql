@@ -35,9 +35,19 @@ CREATE INDEX idx_inbox_digest ON inbox_items (user_id)
     WHERE in_digest = 1 AND digested_at IS NULL;
 CREATE INDEX idx_inbox_read ON inbox_items (read_at) WHERE read_at IS NOT NULL;
 
+-- A user's choices that differ from the defaults, one row per kind and channel
+-- (absent: the default), so the fan-out reads them in SQL for 200 watchers at once.
+CREATE TABLE notification_prefs (
+    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    kind    TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    enabled INTEGER NOT NULL,
+    PRIMARY KEY (user_id, kind, channel)
+);
+
+-- A user's own chat (Apprise) URLs, a JSON list.
 CREATE TABLE notification_settings (
     user_id      INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
-    prefs        TEXT NOT NULL DEFAULT '{}',
     apprise_urls TEXT NOT NULL DEFAULT '[]',
     updated_at   REAL
 );
