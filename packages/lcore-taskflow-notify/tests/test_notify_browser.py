@@ -12,9 +12,10 @@ the signed-in user works in the browser while another user acts over HTTP:
 * typing "@bo" in a comment or a description offers @bob (arrows, Enter,
   Escape; an ARIA combobox) and the comment notifies bob.
 
-Each at 1366 px and at 360 px with axe-core (no serious or critical
-violation), no sideways scroll, 44 px targets on the phone; screenshots
-``notify-*.png`` go to ``TASKFLOW_ARTIFACTS`` (or a temporary folder).
+Each on both engines (one server per engine), at 1366 px and at 360 px with
+axe-core (no serious or critical violation), no sideways scroll, 44 px targets
+on the phone; screenshots ``notify-*.png`` go to ``TASKFLOW_ARTIFACTS`` (or a
+temporary folder).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import time
 from pathlib import Path
 
 import pytest
+from lcore_taskflow.core.testing import ENGINES, engine_database
 from notify_browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -45,12 +47,15 @@ _serial = itertools.count(1)
 
 
 # ----------------------------------------------------------------- fixtures
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+@pytest.fixture(scope="module", params=ENGINES)
+def server(request, tmp_path_factory):
+    """One server per engine (SQLite; PostgreSQL when the testing kit finds a server)."""
     require_browser()
-    proc = ServerProcess(tmp_path_factory.mktemp("notify-ui")).start()
-    yield proc.base
-    proc.stop()
+    home = tmp_path_factory.mktemp("notify-ui")
+    with engine_database(request.param, home) as url:
+        proc = ServerProcess(home, APP_DATABASE_URL=url).start()
+        yield proc.base
+        proc.stop()
 
 
 @pytest.fixture(scope="module")
