@@ -416,3 +416,35 @@ def test_at_completion_inserts_the_username_with_the_keyboard(open_page, server,
     desc.press("Tab")
     assert desc.input_value() == f"Owner: @{actor['username']} "
     check.assert_clean()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_at_completion_offers_only_people_who_can_see_the_project(open_page, server, admin, size):
+    reader, outsider = _people(admin, size)
+    insider, _ = _people(admin, size)
+    pid = admin.post("/api/projects/", {"name": f"Private {reader['username']}"})["id"]
+    admin.put(f"/api/projects/{pid}", {"name": f"Private {reader['username']}",
+                                       "visibility": "private"})
+    for person in (reader, insider):
+        admin.put(f"/api/projects/{pid}/members/users/{person['id']}", {"role": "editor"})
+    task = admin.task(pid, "Private task")
+    s = open_page(server, size)
+    page = s.page
+    s.login(reader["username"], PASSWORD)
+    s.go(f"#/projects/{pid}/tasks/{task['id']}", "[data-testid=comment-form]")
+    box = page.locator("[data-testid=comment-form] textarea")
+    listbox = page.locator("#" + box.get_attribute("aria-controls"))
+    box.click()
+    # The outsider exists (the search finds them) but cannot see the project: not offered.
+    assert Api(server, reader["username"], PASSWORD).get(
+        f"/api/users/search?q={outsider['username']}")["total"] == 1
+    box.type("@" + outsider["username"])
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=mention-status]')]"
+        ".some((e) => e.textContent.startsWith('No one who can see this project'))")
+    assert listbox.is_hidden()
+    box.fill("")
+    box.type("@" + insider["username"])
+    listbox.locator("[role=option]", has_text="@" + insider["username"]).wait_for()
+    box.press("Enter")
+    assert box.input_value() == f"@{insider['username']} "

@@ -1,7 +1,7 @@
 /* "@" completion of user names in the task screens' comment and description
  * fields (taskflow.addTextAssist).  The field becomes an ARIA combobox whose
  * listbox sits below it: typing "@al" lists the people whose name matches
- * (GET /api/users/search, which lists only the people the caller may see);
+ * and can see the task's project (GET /api/users/search, .../members);
  * ArrowDown/ArrowUp move, Enter or Tab inserts "@username ", Escape closes,
  * a click inserts too.  Not after a letter or a dot (an email address). */
 import { nextId } from './common.js';
@@ -9,6 +9,24 @@ import { nextId } from './common.js';
 const LIMIT = 8;
 // "@" at the start or after a character that cannot end an email's local part, then a name so far.
 const TRIGGER = /(^|[^\w.+@-])@([\w.-]{0,40})$/u;
+
+/**
+ * Who can see a project, as a test on a user row: admins always; in a
+ * workspace project every member but guests; otherwise its members (people
+ * and teams' people, GET .../members).  The server notifies only them, so
+ * only they are offered.  Without an answer (a failed call) everyone is.
+ */
+async function projectAudience(api, projectId) {
+  try {
+    const [project, members] = await Promise.all([
+      api.get(`/api/projects/${Number(projectId)}`), api.get(`/api/projects/${Number(projectId)}/members`)]);
+    const ids = new Set((members.users || []).map((m) => Number(m.user_id)));
+    const workspace = project.visibility !== 'private';
+    return (u) => u.role === 'admin' || ids.has(Number(u.id)) || (workspace && u.role !== 'guest');
+  } catch (err) {
+    return () => true;
+  }
+}
 
 /** The "@name" being typed just before the caret, as {start, query}, or null. */
 export function mentionAt(text, caret) {
@@ -34,6 +52,7 @@ export function attachMentions(taskflow, textarea, ctx) {
   let found = null;   // {start, query} of the "@name" the list is for
   let asked = 0;
   let timer = null;
+  let audience = null;   // a promise of the test above, asked once per field
 
   function close() {
     list.hidden = true;
@@ -72,7 +91,7 @@ export function attachMentions(taskflow, textarea, ctx) {
     people = users.slice(0, LIMIT);
     if (!people.length) {
       close();
-      status.textContent = found && found.query ? `Nobody is called “${found.query}”.` : '';
+      status.textContent = found && found.query ? `No one who can see this project is called “${found.query}”.` : '';
       return;
     }
     list.replaceChildren(...people.map((u, i) => h('li', {
@@ -93,11 +112,14 @@ export function attachMentions(taskflow, textarea, ctx) {
     if (!found || textarea.selectionStart !== textarea.selectionEnd) return close();
     try {
       const q = encodeURIComponent(found.query);
-      const data = await api.get(found.query ? `/api/users/search?q=${q}` : '/api/users/?limit=20');
+      audience = audience || projectAudience(api, ctx.projectId);
+      const [data, sees] = await Promise.all([
+        api.get(found.query ? `/api/users/search?q=${q}` : '/api/users/?limit=20'), audience]);
       if (mine !== asked || document.activeElement !== textarea) return;
       const wanted = found.query.toLowerCase();
       const me = taskflow.user && taskflow.user.id;
-      show((data.users || []).filter((u) => u.id !== me && u.is_active !== false && String(u.username).toLowerCase().startsWith(wanted)));
+      show((data.users || []).filter((u) => u.id !== me && u.is_active !== false && sees(u)
+        && String(u.username).toLowerCase().startsWith(wanted)));
     } catch (err) {
       if (mine === asked) close();
     }
