@@ -22,6 +22,7 @@ from lcore_taskflow.core.testing import (
 )
 from lcore_taskflow.notify import NotifyPlugin
 from lcore_taskflow.notify._digest import Digests
+from lcore_taskflow.notify._hub import mentions
 from notify_testutil import HOST, free_port
 
 PUBLIC = "https://tasks.example.test"
@@ -392,3 +393,16 @@ def test_watchers_are_checked_one_by_one_when_a_plugin_has_access_rules(taskflow
     with app.taskflow.database() as db:
         assert db.scalar("SELECT COUNT(*) FROM inbox_items WHERE user_id = ?",
                          (world.ids["alice"],)) == 0
+
+
+@pytest.mark.parametrize("text, names", [
+    ("@alice, please", ["alice"]),
+    ("(@Alice) and @bob.", ["alice", "bob"]),
+    ("mail ops@alice.example or see /users/@bob", []),
+    ("`@alice` and ```\n@bob\n``` but @carol", ["carol"]),
+    ("@alice @alice @ALICE", ["alice"]),
+    ("@ nobody, @-dash, @", []),
+    ("first.last@example.com @first.last", ["first.last"]),
+])
+def test_what_counts_as_a_mention(text, names):
+    assert mentions(text) == names
