@@ -304,7 +304,8 @@ def test_inbox_pages_marks_read_and_counts(world):
 
 @pytest.mark.parametrize("body", [{}, {"ids": []}, {"ids": ["1"]}, {"ids": [True]},
                                   {"all": "yes"}, {"ids": [1], "all": True}, {"id": 1},
-                                  {"ids": list(range(1, 600))}])
+                                  {"ids": list(range(1, 600))}, {"ids": [2**63]},
+                                  {"ids": [9223372036854775808], "all": False}])
 def test_bad_read_bodies_answer_422(world, body):
     r = world.alice.post("/api/notifications/inbox/read", json=body)
     assert r.status == 422 and r.json["fields"], r

@@ -32,6 +32,7 @@ from ._schemas import (
 from ._unsubscribe import verify
 
 MAX_READ_IDS = 500
+MAX_ID = 2**63 - 1  # a row id either engine can hold (BIGINT): larger ones are refused, not sent
 UNREAD_HEADER = "X-Unread-Notifications"
 INBOX_SELECT = (
     "SELECT i.id, i.kind, i.actor, i.project_id, p.name AS project_name, i.task_id,"
@@ -115,7 +116,7 @@ def _read_body(data: dict[str, Any]) -> dict[str, Any]:
         raise ApiError(422, "Validation failed", fields={
             "all": "give either {\"all\": true} or {\"ids\": [...]}"})
     if not isinstance(ids, list) or not ids or len(ids) > MAX_READ_IDS or any(
-            isinstance(i, bool) or not isinstance(i, int) or i < 1 for i in ids):
+            isinstance(i, bool) or not isinstance(i, int) or not 1 <= i <= MAX_ID for i in ids):
         raise ApiError(422, "Validation failed", fields={
             "ids": f"a list of 1-{MAX_READ_IDS} item ids (positive integers)"})
     return {"ids": list(dict.fromkeys(ids))}

@@ -157,7 +157,7 @@ class InboxPage(Schema):
 class InboxRead(Schema):
     """Which items to mark read: ``ids``, or ``all: true``."""
 
-    ids = ListOf(Integer(minimum=1), min_items=1, max_items=500)
+    ids = ListOf(Integer(minimum=1, maximum=2**63 - 1), min_items=1, max_items=500)
     all = Boolean()
 
 
