@@ -36,6 +36,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import pyotp
 import pytest
@@ -86,6 +87,7 @@ EXPECT = {
     "owner by id":        (OK,   OK,   403,   403,       403,       403,        (403, 404), 404,  401,      403,  403,            403,            401,          403,       403,        (403, 404)),
     # routes not under a project
     "public":             (OK,   OK,   OK,    OK,        OK,        OK,         OK,         OK,   OK,       OK,   OK,             OK,             OK,           OK,        OK,         OK),
+    "viewer, writes":     (OK,   OK,   OK,    OK,        OK,        OK,         (OK, 404),  404,  401,      403,  403,            404,            401,          403,       OK,         (OK, 404)),  # an account's own state: share links 403
     "signed in":          (OK,   OK,   OK,    OK,        OK,        OK,         OK,         OK,   401,      403,  403,            403,            401,          OK,        OK,         OK),
     "signed in, writes":  (OK,   OK,   OK,    OK,        OK,        OK,         OK,         OK,   401,      403,  403,            403,            401,          403,       OK,         OK),
     "own account":        (OK,   OK,   OK,    OK,        OK,        OK,         OK,         OK,   401,      403,  403,            403,            401,          403,       403,        403),
@@ -194,6 +196,15 @@ ROUTES = {
     "POST /api/notifications/retry":                         ("admin", 200),
     "POST /api/notifications/{notification_id}/retry":       ("admin", 200),
     "POST /api/notifications/task-assigned/{task_id}":       ("editor by id", 200),
+    "GET /api/notifications/inbox":                          ("signed in", 200),
+    "POST /api/notifications/inbox/read":                    ("signed in, writes", 200),
+    "GET /api/users/me/notification-settings":               ("signed in", 200),
+    "PUT /api/users/me/notification-settings":               ("signed in, writes", 200),
+    "PUT /api/projects/{pid}/tasks/{tid}/watchers/me":       ("viewer, writes", 201),  # a task nobody watches
+    "DELETE /api/projects/{pid}/tasks/{tid}/watchers/me":    ("viewer, writes", 204),
+    "GET /notifications/unsubscribe":                        ("public", 200),  # a signed link of eddie's
+    "POST /notifications/unsubscribe":                       ("public", 200),  # already off: changes nothing
+    "PATCH /api/users/me":                                   ("signed in, writes", 200),
     # -- ui
     "GET /":                                                 ("public", 200),
     "GET /frontend":                                         ("public", 200),
@@ -269,6 +280,25 @@ def created_webhook(w: MatrixWorld, p: Project, caller: str) -> Call:
             w.drop_webhook(reply.json["id"])
     return Call(f"/api/webhooks/projects/{p.id}", {
         "url": HOOK_URL, "events": ["task.created"], "active": False}, after=drop)
+
+
+def unwatched_task(w: MatrixWorld, p: Project) -> int:
+    """A new task of the project that nobody watches (its creator's watch taken away)."""
+    task = w.task(p)
+    with w.app.taskflow.database() as db:
+        db.execute("DELETE FROM task_watchers WHERE task_id = ?", (task,))
+    return task
+
+
+def unsubscribe_link(w: MatrixWorld) -> str:
+    """Eddie's signed link to stop "commented" emails, which he already stopped (notify)."""
+    kernel = w.app.taskflow
+    notify = kernel.plugin("notify")
+    uid = w.ids["eddie"]
+    with kernel.database() as db:
+        notify.hub.prefs.save(db, uid, {"commented": {"email": False}})
+    query = urlsplit(notify.unsubscribe_url(kernel, uid, "commented")).query
+    return f"/notifications/unsubscribe?{query}"
 
 
 def change_password(w: MatrixWorld, _: Any, caller: str) -> Call:
@@ -428,6 +458,10 @@ PROJECT_CALLS: dict[str, Build] = {
         lambda w, p, c: Call(f"{p.path}/tasks/{p.task}/relations/{w.relation(p)}"),
     "POST /api/notifications/task-assigned/{task_id}":
         lambda w, p, c: Call(f"/api/notifications/task-assigned/{p.task}"),
+    "PUT /api/projects/{pid}/tasks/{tid}/watchers/me":
+        lambda w, p, c: Call(f"{p.path}/tasks/{unwatched_task(w, p)}/watchers/me"),
+    "DELETE /api/projects/{pid}/tasks/{tid}/watchers/me":
+        lambda w, p, c: Call(f"{p.path}/tasks/{p.task}/watchers/me"),
     "GET /api/labels/projects/{pid}": lambda w, p, c: Call(f"/api/labels/projects/{p.id}"),
     "POST /api/labels/projects/{pid}": lambda w, p, c: Call(f"/api/labels/projects/{p.id}", {
         "name": unique("label"), "color": "#3366cc"}),
@@ -512,6 +546,17 @@ OTHER_CALLS: dict[str, Build] = {
     "POST /api/notifications/retry": lambda w, p, c: Call("/api/notifications/retry"),
     "POST /api/notifications/{notification_id}/retry":
         lambda w, p, c: Call(f"/api/notifications/{w.notification}/retry"),
+    "GET /api/notifications/inbox": lambda w, p, c: Call("/api/notifications/inbox"),
+    "POST /api/notifications/inbox/read":
+        lambda w, p, c: Call("/api/notifications/inbox/read", {"all": True}),
+    "GET /api/users/me/notification-settings":
+        lambda w, p, c: Call("/api/users/me/notification-settings"),
+    "PUT /api/users/me/notification-settings":
+        lambda w, p, c: Call("/api/users/me/notification-settings",
+                             {"settings": {"commented": {"digest": False}}}),
+    "GET /notifications/unsubscribe": lambda w, p, c: Call(unsubscribe_link(w)),
+    "POST /notifications/unsubscribe": lambda w, p, c: Call(unsubscribe_link(w)),
+    "PATCH /api/users/me": lambda w, p, c: Call("/api/users/me", {"timezone": "Europe/Berlin"}),
     "GET /": lambda w, p, c: Call("/"),
     "GET /frontend": lambda w, p, c: Call("/frontend"),
     "GET /static/{path}": lambda w, p, c: Call("/static/app.css"),

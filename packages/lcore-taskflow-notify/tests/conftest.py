@@ -15,6 +15,8 @@ from notify_testutil import HOST, SmtpServer, authenticator, settled, wait_until
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "browser: the frontend module in real Chromium against a real server process")
     # auth_server allows AUTH without TLS on purpose (to test plain AUTH); aiosmtpd warns.
     config.addinivalue_line("filterwarnings", "ignore:Requiring AUTH while not:UserWarning")
 

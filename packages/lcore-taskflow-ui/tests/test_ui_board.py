@@ -270,7 +270,7 @@ def test_email_history_pages_back_without_repeating_rows(session, admin):
     total = admin.get("/api/notifications/history?limit=1")["total"]
     page = session.page
     session.login("admin")
-    session.go("#/notifications", "[data-testid=notification-table]")
+    session.go("#/ext/notifications?tab=emails", "[data-testid=notification-table]")
     rows = page.locator("[data-testid=notification-table] tbody tr")
     assert rows.count() == 20
     assert page.locator("[data-testid=notification-count]").inner_text() == f"Showing 20 of {total}"

@@ -110,7 +110,7 @@ def test_member_sees_no_admin_controls(session):
     assert page.locator("[data-testid=add-member]").count() == 0
     assert page.locator("[data-testid=remove-member]").count() == 0
     assert page.locator("[data-testid=team-table] th", has_text="Actions").count() == 0
-    session.go("#/notifications", "#view .card")
+    session.go("#/ext/notifications?tab=emails", "#view .card")
     assert page.locator("[data-testid=compose-form]").count() == 0
     # The API still refuses what the page hides.
     with pytest.raises(urllib.error.HTTPError) as err:
@@ -198,7 +198,7 @@ def test_profile_edit_and_phone_layout(phone, artifacts):
     error.wait_for(state="visible")
     assert error.inner_text().strip()
     assert page.locator("[data-testid=whoami]").text_content() == "alice"
-    s.go("#/notifications", "#view .card")
+    s.go("#/ext/notifications?tab=emails", "#view .card")
 
 
 def test_artifacts_dir_is_not_in_the_repository(artifacts):
@@ -219,17 +219,21 @@ def test_browser_gets_the_html_error_page(session):
     assert "ui" in page.locator("[data-testid=plugins]").inner_text()
 
 
-def test_notifications_page_without_the_notify_plugin(open_session, tmp_path):
+def test_without_the_notify_plugin_there_is_no_notifications_screen(open_session, tmp_path):
+    """The Notifications screen and the unread count come from notify's own module."""
     proc = ServerProcess(tmp_path, APP_PLUGINS_DISABLED="notify").start()
     try:
         plugins = {p["name"] for p in _get_json(proc.base + "/health")["plugins"]}
         assert "notify" not in plugins and "ui" in plugins
         s = open_session(proc.base)
         s.login("admin")
-        s.go("#/notifications", "#view .card")
-        message = s.page.locator("[data-testid=notify-missing]")
-        message.wait_for()
-        assert "does not have the notifications plugin" in message.inner_text()
-        assert s.page.locator("[data-testid=compose-form]").count() == 0
+        page = s.page
+        assert page.locator("link[data-plugin-script]").count() == 0
+        assert page.locator("#nav a", has_text="Notifications").count() == 0
+        assert page.locator("#header-badges a").count() == 0
+        s.go("#/ext/notifications", "[data-testid=view-error]")
+        assert page.locator("#page-title").inner_text() == "Page not found"
+        s.go("#/notifications", "[data-testid=view-error]")
+        assert page.locator("[data-testid=compose-form]").count() == 0
     finally:
         proc.stop()

@@ -67,6 +67,25 @@ def test_every_extension_point_renders_under_the_prefix(open_session, plugin_ser
     s.go("#/projects/1/settings", "[data-testid=edit-project-form]")
     page.locator("[data-testid=testplug-project]", has_text="Settings of").wait_for()
 
+    # Version 2: a header badge kept current by the live polling, 'poll', text helpers.
+    assert page.evaluate("() => document.body.dataset.testplugVersion") == "2"
+    badge = page.locator("[data-testid=header-badge-testplug]")
+    total = admin.get("/api/projects/?limit=1")["total"]
+    page.wait_for_function("n => document.querySelector('[data-testid=header-badge-testplug]')"
+                           "?.dataset.count === String(n)", arg=total)
+    assert badge.get_attribute("aria-label") == f"Test count: {total}"
+    assert badge.get_attribute("href") == "#/ext/testplug"
+    admin.post("/api/projects/", {"name": "One more for the badge"})
+    page.wait_for_function("n => document.querySelector('[data-testid=header-badge-testplug]')"
+                           "?.dataset.count === String(n)", arg=total + 1, timeout=5000)
+    page.wait_for_function("() => Number(document.body.dataset.testplugPolls) > 0")
+    s.go(f"#/projects/1/tasks/{task['id']}", "[data-testid=edit-task-form]")
+    assist = "el => el.dataset.testplugAssist"
+    comment = page.locator("[data-testid=comment-form] textarea")
+    assert comment.evaluate(assist) == f"comment:1:{task['id']}"
+    described = page.locator("[data-testid=edit-task-form] textarea[name=description]")
+    assert described.evaluate(assist) == f"description:1:{task['id']}"
+
     # Prefix-aware: every request of the page went under /pm (pages, static files, API, plugins).
     outside = [url for _, url in s.requests
                if url.startswith("http") and not url.startswith(base + "/")]
@@ -87,7 +106,16 @@ def test_welcome_and_error_pages_link_under_the_prefix(open_session, plugin_serv
     assert page.url == plugin_server.base + "/"
 
 
-def test_without_plugins_no_extension_point_leaves_a_trace(session, server):
+@pytest.fixture(scope="module")
+def bare_server(tmp_path_factory, browser):
+    """The suite's packages but notify (which ships a frontend module of its own)."""
+    proc = ServerProcess(tmp_path_factory.mktemp("bare"), APP_PLUGINS_ENABLED="auth,ui")
+    yield proc.start()
+    proc.stop()
+
+
+def test_without_plugins_no_extension_point_leaves_a_trace(open_session, bare_server):
+    session = open_session(bare_server.base)
     page = session.page
     session.login("admin")
     assert page.locator("link[data-plugin-script], link[data-plugin-style]").count() == 0
@@ -97,6 +125,8 @@ def test_without_plugins_no_extension_point_leaves_a_trace(session, server):
                          ("#/projects/1/settings", "[data-testid=edit-project-form]")):
         session.go(hash_, ready)
         assert page.locator("[data-extension], .badge-plugin, .extension-panel").count() == 0, hash_
-    assert page.locator("#nav a").count() == 8  # the app's own six, Teams and Audit log (admin)
+    assert page.locator("#nav a").count() == 7  # the app's own five, Teams and Audit log (admin)
+    assert page.locator("#header-badges *").count() == 0
+    assert page.locator("[role=combobox]:not(#search-input)").count() == 0
     assert page.locator("#nav a[data-extension]").count() == 0
     assert page.locator("[data-testid=toast][data-kind=error]").count() == 0

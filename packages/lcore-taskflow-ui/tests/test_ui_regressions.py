@@ -40,7 +40,7 @@ def test_a_long_unbroken_title_never_widens_a_screen(open_session, server, admin
     s = open_session(server, viewport)
     s.login("admin")
     for hash_ in ("#/dashboard", "#/projects/1", f"#/projects/1/tasks/{long_task['id']}",
-                  "#/notifications", "#/my-tasks", "#/projects"):
+                  "#/ext/notifications?tab=emails", "#/my-tasks", "#/projects"):
         s.go(hash_)
         assert horizontal_overflow(s.page) == 0, hash_
     # The overdue list and the activity feed wrap the title instead of widening the page.
@@ -50,7 +50,7 @@ def test_a_long_unbroken_title_never_widens_a_screen(open_session, server, admin
         box = s.page.locator(sel).bounding_box()
         assert box["x"] + box["width"] <= width, sel
     # The notifications table keeps its last column inside its card.
-    s.go("#/notifications", "[data-testid=notification-table]")
+    s.go("#/ext/notifications?tab=emails", "[data-testid=notification-table]")
     table = s.page.locator("[data-testid=notification-table]").bounding_box()
     wrap = s.page.locator("[data-testid=notification-table]").locator("xpath=..").bounding_box()
     assert table["x"] + table["width"] <= wrap["x"] + wrap["width"] + 1

@@ -31,7 +31,7 @@ def _screens(seeded):
         ("task-missing", f"#/projects/{pid}/tasks/999999", "[data-testid=view-error]"),
         ("project-settings", f"#/projects/{pid}/settings", "[data-testid=edit-project-form]"),
         ("team", "#/team", "[data-testid=team-table]"),
-        ("notifications", "#/notifications", "[data-testid=notification-table]"),
+        ("notifications", "#/ext/notifications?tab=emails", "[data-testid=notification-table]"),
         ("profile", "#/profile", "[data-testid=profile-form]"),
         ("no-such-screen", "#/nowhere", "[data-testid=view-error]"),
     ]

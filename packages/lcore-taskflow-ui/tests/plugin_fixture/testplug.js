@@ -45,4 +45,22 @@ export default function setup(taskflow) {
     document.body.dataset.testplugRefreshes = String(Number(document.body.dataset.testplugRefreshes || 0) + 1);
   });
   taskflow.on('task:saved', (task) => taskflow.toast(`Test plugin saw “${task.title}” saved`, { kind: 'info' }));
+
+  // Version 2 of the API: a header badge, the live polling, text helpers.
+  document.body.dataset.testplugVersion = String(taskflow.version);
+  if (taskflow.version < 2) return;
+  taskflow.addHeaderBadge({
+    id: 'testplug',
+    label: 'Test count',
+    href: '#/ext/testplug',
+    describe: (n) => `Test count: ${n}`,
+    count: async () => (await taskflow.api.get('/api/projects/?limit=1')).total,
+  });
+  taskflow.on('poll', () => {
+    document.body.dataset.testplugPolls = String(Number(document.body.dataset.testplugPolls || 0) + 1);
+  });
+  taskflow.addTextAssist({
+    id: 'testplug-assist',
+    attach(textarea, ctx) { textarea.dataset.testplugAssist = `${ctx.field}:${ctx.projectId}:${ctx.taskId}`; },
+  });
 }

@@ -27,7 +27,8 @@ from ._db.urls import check_url, describe_url
 
 ENV_PREFIX = "APP_"
 DEFAULT_SECRET = "change-me-in-production"
-SECRET_SUFFIXES = ("secret", "secret_key", "secret_keys", "password", "passwords")
+SECRET_SUFFIXES = ("secret", "secret_key", "secret_keys", "password", "passwords",
+                   "apprise_urls")  # chat URLs carry their tokens in the path
 REDACTED = "***"
 
 

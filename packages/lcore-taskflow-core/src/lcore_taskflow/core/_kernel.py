@@ -44,7 +44,7 @@ from ._errors import ApiError, install_error_handlers
 from ._lifecycle import install_lifecycle_hooks
 from ._pipeline import ALL, Pipeline
 from ._ratelimit import Limits
-from ._roles import Access
+from ._roles import Access, project_viewers, project_viewers_where
 from ._search import Search
 from ._shares import share_identity
 from ._storage import LocalStorage
@@ -583,6 +583,22 @@ class TaskFlow:
         if access is None:
             access = env["taskflow.access"] = Access(self, self.current_user(required=False))
         return access
+
+    def project_viewers(self, project_id: int, user_ids: Iterable[int]) -> set[int]:
+        """The ids among ``user_ids`` of the active users who can see ``project_id``.
+
+        The bulk form of ``kernel.access(user).role(project_id) is not None``
+        for a listener that tells many people about one project (see
+        ``docs/access.md``); plugins' ``Grant``/``Deny`` rules count.
+        """
+        return project_viewers(self, project_id, list(user_ids))
+
+    def project_viewers_where(self, project_id: int,
+                              users: str = "u") -> tuple[str, list] | None:
+        """``(sql, params)``: a condition on the ``users`` alias keeping the active users who
+        can see ``project_id``, for an ``INSERT ... SELECT`` fan-out; ``None`` when a
+        plugin's per-user ``Grant``/``Deny`` rules apply (use :meth:`project_viewers`)."""
+        return project_viewers_where(self, project_id, users)
 
     def allowed(self, user: dict[str, Any] | None, action: str, resource: Any = None) -> bool:
         """Whether ``user`` may ``action``: every plugin's answer, combined (see ``decide``)."""

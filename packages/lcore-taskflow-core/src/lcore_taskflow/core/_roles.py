@@ -101,6 +101,61 @@ def is_share(user: dict[str, Any] | None) -> bool:
     return bool(user) and user.get("role") == "share"
 
 
+def project_viewers(kernel, project_id: int, user_ids: list[int]) -> set[int]:
+    """The ids among ``user_ids`` of active users who can see project ``project_id``.
+
+    For a listener telling many people about one project (notify's fan-out
+    to a task's watchers): one query for the whole list instead of one
+    :class:`Access` per person.  When a plugin implements
+    ``taskflow_project_access`` its rules are per user, so each candidate
+    the query did not rule out is asked through :meth:`Access.role`.
+    """
+    ids = sorted({int(i) for i in user_ids})
+    if not ids:
+        return set()
+    marks = ", ".join("?" for _ in ids)
+    db = kernel.db
+    project = db.fetchone("SELECT visibility FROM projects WHERE id = ?", (project_id,))
+    if project is None:
+        return set()
+    users = db.fetchall(f"SELECT id, username, email, role, is_active FROM users"
+                        f" WHERE id IN ({marks}) AND is_active = 1", ids)
+    if kernel.implemented("taskflow_project_access"):
+        return {u["id"] for u in users if Access(kernel, u).role(project_id) is not None}
+    members = {r["user_id"] for r in db.fetchall(
+        f"SELECT user_id FROM project_members WHERE project_id = ? AND user_id IN ({marks})"
+        " UNION SELECT tm.user_id FROM project_teams pt JOIN team_members tm"
+        f" ON tm.team_id = pt.team_id WHERE pt.project_id = ? AND tm.user_id IN ({marks})",
+        (project_id, *ids, project_id, *ids))}
+    workspace = project["visibility"] == "workspace"
+    return {u["id"] for u in users
+            if u["role"] == "admin" or u["id"] in members
+            or (workspace and u["role"] == "member")}
+
+
+def project_viewers_where(kernel, project_id: int,
+                          users: str = "u") -> tuple[str, list] | None:
+    """A SQL condition on ``users`` (an alias of ``users``) keeping the active users who
+    can see project ``project_id``; ``None`` when it cannot be said in SQL.
+
+    For a fan-out that writes rows for many people in one ``INSERT ... SELECT``.
+    ``None`` means a plugin implements ``taskflow_project_access`` (its rules
+    are per user): ask :func:`project_viewers` for the ids instead.
+    """
+    if kernel.implemented("taskflow_project_access"):
+        return None
+    project = kernel.db.fetchone("SELECT visibility FROM projects WHERE id = ?", (project_id,))
+    if project is None:
+        return "1 = 0", []
+    parts = [f"{users}.role = 'admin'",
+             f"{users}.id IN (SELECT user_id FROM project_members WHERE project_id = ?)",
+             f"{users}.id IN (SELECT tm.user_id FROM project_teams pt JOIN team_members tm"
+             " ON tm.team_id = pt.team_id WHERE pt.project_id = ?)"]
+    if project["visibility"] == "workspace":
+        parts.insert(1, f"{users}.role = 'member'")
+    return f"({users}.is_active = 1 AND ({' OR '.join(parts)}))", [project_id, project_id]
+
+
 class Access:
     """What one caller may see and do, per project; one per request."""
 

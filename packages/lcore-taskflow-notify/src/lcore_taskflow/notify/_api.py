@@ -8,6 +8,7 @@ from typing import Any
 from lcore import Lcore, request
 from lcore_taskflow.core import ApiError, Fields, json_body, pagination, query_choice
 
+from ._hub_api import add_inbox_routes
 from ._mailer import InvalidEmail, check_address, check_subject, one_line
 from ._outbox import STATUSES, Email, Outbox, tally
 from ._schemas import (
@@ -202,4 +203,5 @@ def build_notifications_app(kernel: Any, outbox: Outbox, workers: int) -> Lcore:
             raise ApiError(404, f"Notification {notification_id} not found")
         return result
 
+    add_inbox_routes(app, kernel)
     return app

@@ -21,6 +21,8 @@ from ._mailer import (
     make_message_id,
     permanent_refusal,
 )
+from ._render import footer
+from ._unsubscribe import unsubscribe_url
 
 log = logging.getLogger("lcore_taskflow.notify")
 
@@ -53,16 +55,35 @@ class EmailChannel:
         # Leave a quarter of the lease for recording the outcome: the claim
         # must still be ours when the server's 250 is written down.
         left = notification["lease_until"] - time.time() - self.kernel.config.notify_lease / 4
+        body, text, headers = self.with_unsubscribe(notification)
         try:
             service.send(notification["recipient"], notification["subject"],
-                         notification["body"] or "", bool(notification["html"]),
+                         body, bool(notification["html"]),
                          message_id=notification["message_id"]
                          or make_message_id(notification["id"]),
-                         deadline=time.monotonic() + left)
+                         deadline=time.monotonic() + left, text=text, headers=headers)
         except smtplib.SMTPException as exc:
             exc.permanent = permanent_refusal(exc)
             raise
         return "sent"
+
+
+    def with_unsubscribe(self, row: dict[str, Any]) -> tuple[str, str | None, dict[str, str]]:
+        """Body, text part and headers; a hub email (``kind`` set) gets the footer and the
+        RFC 8058 ``List-Unsubscribe`` headers for its recipient and kind."""
+        body, text = row["body"] or "", row.get("body_text")
+        if not row.get("kind") or not row.get("user_id"):
+            return body, text, {}
+        url = unsubscribe_url(self.kernel, row["user_id"], row["kind"])
+        html_footer, text_footer = footer(row["kind"], url, None)
+        if bool(row["html"]):
+            body = body.replace("</body></html>", "") + html_footer
+        else:
+            body += text_footer
+        if text is not None:
+            text += text_footer
+        return body, text, {"List-Unsubscribe": f"<{url}>",
+                            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
 def collect_channels(kernel: Any) -> dict[str, Any]:

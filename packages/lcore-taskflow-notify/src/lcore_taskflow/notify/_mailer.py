@@ -145,16 +145,26 @@ def make_message_id(notification_id: int | None = None) -> str:
 
 
 def build_message(sender: str, to: str, subject: str, body: str, html_body: bool = False,
-                  message_id: str | None = None) -> EmailMessage:
-    """A complete MIME message: text/plain, or text/html with a text/plain alternative."""
+                  message_id: str | None = None, *, text: str | None = None,
+                  headers: Mapping[str, str] | None = None) -> EmailMessage:
+    """A complete MIME message: text/plain, or text/html with a text/plain alternative.
+
+    ``text`` is the plain-text part of an HTML body (derived from the HTML
+    when not given); ``headers`` are extra one-line headers
+    (``List-Unsubscribe``), refused like a subject when they hold a line break.
+    """
     msg = EmailMessage(policy=SMTP)
     msg["From"] = check_address(sender, "smtp_from")
     msg["To"] = check_address(to)
     msg["Subject"] = check_subject(subject)
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = message_id or make_message_id()
+    for name, value in (headers or {}).items():
+        if "\r" in value or "\n" in value or LINE_BREAKS.search(value):
+            raise InvalidEmail(name, "must not contain line breaks")
+        msg[name] = value
     if html_body:
-        msg.set_content(html_to_text(body))
+        msg.set_content(text if text is not None else html_to_text(body))
         msg.add_alternative(body, subtype="html")
     else:
         msg.set_content(body)
@@ -210,21 +220,24 @@ class EmailService:
         return self.settings.simulated
 
     def message(self, to: str, subject: str, body: str, html_body: bool = False,
-                message_id: str | None = None) -> EmailMessage:
-        return build_message(self.settings.sender, to, subject, body, html_body, message_id)
+                message_id: str | None = None, *, text: str | None = None,
+                headers: Mapping[str, str] | None = None) -> EmailMessage:
+        return build_message(self.settings.sender, to, subject, body, html_body, message_id,
+                             text=text, headers=headers)
 
     def tls_context(self) -> ssl.SSLContext:
         """Certificate and host-name verification; ``ca_file`` adds a trusted CA."""
         return ssl.create_default_context(cafile=self.settings.ca_file or None)
 
     def send(self, to: str, subject: str, body: str, html_body: bool = False, *,
-             message_id: str | None = None, deadline: float = float("inf")) -> None:
+             message_id: str | None = None, deadline: float = float("inf"),
+             text: str | None = None, headers: Mapping[str, str] | None = None) -> None:
         """Deliver one email, or raise (``smtplib.SMTPException``, ``OSError``).
 
         ``deadline`` (a :func:`time.monotonic` value) ends the whole dialogue;
         returns as soon as the server has accepted the message.
         """
-        msg = self.message(to, subject, body, html_body, message_id)
+        msg = self.message(to, subject, body, html_body, message_id, text=text, headers=headers)
         if self.simulated:
             return
         s = self.settings

@@ -116,6 +116,17 @@ class Outbox:
     def __init__(self, kernel: Any):
         self.kernel = kernel
         self.owner = process_name("app")
+        #: Called after a commit that wrote due rows (the embedded dispatcher's wake).
+        self.waker: Callable[[], None] | None = None
+
+    def wake_now(self) -> None:
+        if self.waker is not None:
+            self.waker()
+
+    def wake_after_commit(self, db: Any) -> None:
+        """Wake the sender once the open transaction (which wrote rows) commits."""
+        if self.waker is not None:
+            db.after_commit(self.waker)
 
     @property
     def lease(self) -> float:

@@ -5,17 +5,26 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import re
 import sys
+from pathlib import Path
 from typing import Any
 
-from lcore_taskflow.core import events, hookimpl, progress_bar
+from lcore import HTTPResponse, response
+from lcore_taskflow.core import UIModule, events, hookimpl, progress_bar
 
 from . import __version__, hookspecs
-from ._api import assignment_email, build_notifications_app, failures_email
+from ._api import build_notifications_app, failures_email
+from ._apprise import AppriseChannel
 from ._channels import EmailChannel
+from ._digest import Digests
 from ._events import NOTIFY_EVENTS
+from ._hub import Hub
+from ._hub_api import UNREAD_HEADER, build_hub_app, unread_count
 from ._mailer import InvalidEmail, check_address
 from ._outbox import MIGRATIONS, Email, Outbox
+from ._prefs import URL_SCHEME, mask_url, parse_urls
+from ._unsubscribe import unsubscribe_url
 from ._worker import Dispatcher, run_worker, summary
 
 log = logging.getLogger("lcore_taskflow.notify")
@@ -48,6 +57,11 @@ class NotifyConfig:
     notify_poll: float = 1.0
     notify_max_attempts: int = 8
     notify_backoff: float = 60.0
+    notify_apprise_urls: str = ""
+    notify_digest_hour: int = 8
+    notify_digest_poll: float = 300.0
+    inbox_retention_days: int = 90
+    public_url: str = ""
 
     def validate(self) -> list[str]:
         errors = []
@@ -78,6 +92,21 @@ class NotifyConfig:
             errors.append(f"smtp_from: not a valid email address: {self.smtp_from!r}")
         if self.smtp_ca_file and not os.path.isfile(self.smtp_ca_file):
             errors.append(f"smtp_ca_file: no such file: {self.smtp_ca_file!r}")
+        if not 0 <= self.notify_digest_hour <= 23:
+            errors.append(f"notify_digest_hour: expected 0-23, got {self.notify_digest_hour}")
+        if not 1 <= self.notify_digest_poll <= 3600:
+            errors.append(f"notify_digest_poll: expected seconds in [1, 3600], "
+                          f"got {self.notify_digest_poll}")
+        if not 1 <= self.inbox_retention_days <= 3650:
+            errors.append(f"inbox_retention_days: expected 1-3650, "
+                          f"got {self.inbox_retention_days}")
+        if self.public_url and not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$",
+                                            self.public_url):
+            errors.append(f"public_url: expected http(s)://host[:port][/path], "
+                          f"got {self.public_url!r}")
+        bad = [mask_url(u) for u in parse_urls(self.notify_apprise_urls) if not URL_SCHEME.match(u)]
+        if bad:
+            errors.append(f"notify_apprise_urls: not an Apprise URL (scheme://...): {bad[0]}")
         if self.smtp_password and not self.smtp_user:
             errors.append("smtp_password: set without smtp_user (login needs both)")
         return errors
@@ -99,11 +128,31 @@ class NotifyPlugin:
         self.outbox: Outbox | None = None
         self.dispatcher: Dispatcher | None = None
         self._email: EmailChannel | None = None
+        self._apprise: AppriseChannel | None = None
+        self.hub: Hub | None = None
 
     def _outbox(self, kernel: Any) -> Outbox:
         if self.outbox is None or self.outbox.kernel is not kernel:
             self.outbox = Outbox(kernel)
         return self.outbox
+
+    def _hub(self, kernel: Any) -> Hub:
+        if self.hub is None or self.hub.kernel is not kernel:
+            self.hub = Hub(kernel, self._outbox(kernel))
+        return self.hub
+
+    def unsubscribe_url(self, kernel: Any, user_id: int, kind: str) -> str:
+        """The signed one-click link that stops ``kind``'s emails to ``user_id``."""
+        return unsubscribe_url(kernel, user_id, kind)
+
+    def _periodic(self, kernel: Any) -> Any:
+        """The delivery loop's periodic work: due digests, then the inbox's clean-up."""
+        digests = Digests(kernel, self._outbox(kernel))
+
+        def run() -> None:
+            digests.run()
+            digests.prune()
+        return run
 
     # ---------------------------------------------------------- assembly
     @hookimpl
@@ -128,13 +177,34 @@ class NotifyPlugin:
     @hookimpl
     def taskflow_mounts(self, kernel):
         app = build_notifications_app(kernel, self._outbox(kernel), kernel.config.notify_workers)
-        return [("/api/notifications/", app)]
+        return [("/api/notifications/", app), ("/", build_hub_app(kernel, self._hub(kernel)))]
 
     @hookimpl
     def taskflow_notify_channels(self, kernel):
         if self._email is None or self._email.kernel is not kernel:
             self._email = EmailChannel(kernel)
-        return [self._email]
+            self._apprise = AppriseChannel(kernel)
+        return [self._email, self._apprise]
+
+    @hookimpl
+    def taskflow_represent(self, kind, rows, kernel):
+        """A task says whether the caller watches it (``watching``), one query per response."""
+        if kind != "task":
+            return
+        user = kernel.current_user(required=False)
+        if not user or not user.get("id"):
+            return
+        ids = list({row["id"] for row in rows})
+        marks = ", ".join("?" for _ in ids)
+        watched = {r["task_id"] for r in kernel.db.fetchall(
+            f"SELECT task_id FROM task_watchers WHERE user_id = ? AND task_id IN ({marks})",
+            (user["id"], *ids))}
+        for row in rows:
+            row["watching"] = row["id"] in watched
+
+    @hookimpl
+    def taskflow_route_plugins(self, kernel):
+        return [UnreadCountPlugin(kernel)]
 
     @hookimpl
     def taskflow_startup(self, kernel):
@@ -145,9 +215,13 @@ class NotifyPlugin:
             else f"SMTP {config.smtp_host}:{config.smtp_port}"
         log.info("notify: email %s; channels %s; delivery %s", mode, ", ".join(channels),
                  config.notify_delivery)
+        self._hub(kernel)
         if config.notify_delivery == "embedded":
             self.dispatcher = Dispatcher(outbox, threads=config.notify_workers,
-                                         poll=config.notify_poll, role="embedded")
+                                         poll=config.notify_poll, role="embedded",
+                                         periodic=self._periodic(kernel),
+                                         period=config.notify_digest_poll)
+            outbox.waker = self.dispatcher.wake
             self.dispatcher.start()
 
     @hookimpl
@@ -155,25 +229,26 @@ class NotifyPlugin:
         if self.dispatcher is not None:
             self.dispatcher.stop()
 
+    # ---------------------------------------------------------- frontend
+    @hookimpl
+    def taskflow_ui_modules(self, kernel):
+        """The inbox, settings, email history, header badge, watch toggle and @-completion."""
+        return [UIModule("notify", Path(__file__).parent / "static", scripts=("notify.js",),
+                         styles=("notify.css",))]
+
     # ---------------------------------------------------------- requests
     @hookimpl
     def taskflow_event(self, event, kernel):
-        """On ``task.assigned``: one outbox row per channel joins the assignment's transaction.
+        """Core's task, comment and member events reach the hub (inbox, email, chat rows in
+        the event's transaction); repeated failed sign-ins email the account's owner.
 
         With embedded delivery the dispatcher is woken once that transaction
-        commits; if the assignment rolls back, so do the rows.
+        commits; if the change rolls back, so do the rows.
         """
         if isinstance(event, events.SignInFailures):
             self._notify(kernel, event.user, *failures_email(event), None)
             return
-        if not isinstance(event, events.TaskAssigned) or not event.assignee:
-            return
-        task = {**event.task, "assignee_id": event.assignee["id"],
-                "assignee_name": event.assignee["username"],
-                "assignee_email": event.assignee["email"],
-                "project_name": (event.project or {}).get("name", "")}
-        message = assignment_email(task, event.actor_name)
-        self._notify(kernel, event.assignee, message.subject, message.body, event.project_id)
+        self._hub(kernel).handle(event)
 
     def _notify(self, kernel, user, subject: str, body: str, project_id: int | None) -> None:
         """Outbox rows for ``user`` in the event's transaction; wake the sender at commit."""
@@ -184,8 +259,7 @@ class NotifyPlugin:
         except InvalidEmail as exc:
             log.warning("not notifying user %s: %s", user.get("id"), exc)
             return
-        if self.dispatcher is not None:
-            kernel.db.after_commit(self.dispatcher.wake)
+        outbox.wake_after_commit(kernel.db)
 
     # ------------------------------------------------------- maintenance
     @hookimpl
@@ -208,6 +282,12 @@ class NotifyPlugin:
                            help="also send due 'pending' rows older than this now")
         retry.add_argument("--limit", type=int, help="at most this many")
         retry.set_defaults(handler=self.cmd_retry)
+        prune = sub.add_parser("prune", help="delete read inbox items older than "
+                                              "APP_INBOX_RETENTION_DAYS (the worker does it too)")
+        prune.set_defaults(handler=self.cmd_prune)
+        digest = sub.add_parser("digest", help="write the daily digests that are due now "
+                                               "(the worker does it too)")
+        digest.set_defaults(handler=self.cmd_digest)
         test = sub.add_parser("send-test", help="send one test email with the current settings")
         test.add_argument("--to", required=True, help="recipient address")
         test.add_argument("--subject", default="TaskFlow test email")
@@ -225,8 +305,22 @@ class NotifyPlugin:
         if not 1 <= threads <= 64 or poll <= 0:
             print("error: --threads must be 1-64 and --poll positive", file=sys.stderr)
             return 2
-        counts = run_worker(plugin._outbox(kernel), threads=threads, poll=poll, once=args.once)
+        counts = run_worker(plugin._outbox(kernel), threads=threads, poll=poll, once=args.once,
+                            periodic=plugin._periodic(kernel), period=config.notify_digest_poll)
         print(f"delivered: {summary(counts)}")
+        return 0
+
+    def cmd_prune(self, kernel: Any, args: Any) -> int:
+        """``taskflow notify prune``: the inbox's clean-up, once."""
+        removed = Digests(kernel, self._outbox(kernel)).prune()
+        print(f"pruned {removed} inbox items (older than "
+              f"{kernel.config.inbox_retention_days} days)")
+        return 0
+
+    def cmd_digest(self, kernel: Any, args: Any) -> int:
+        """``taskflow notify digest``: write the digests due now (a worker sends them)."""
+        written = Digests(kernel, self._outbox(kernel)).run()
+        print(f"wrote {written} digests")
         return 0
 
     def cmd_retry(self, kernel: Any, args: Any) -> int:
@@ -253,3 +347,40 @@ class NotifyPlugin:
         print(f"#{result['id']} {result['to']}: {result['status']}"
               + (f" ({result['error']})" if result.get("error") else ""))
         return 1 if result["status"] == "failed" else 0
+
+
+class UnreadCountPlugin:
+    """Adds ``X-Unread-Notifications`` to the answers of the board's change polling.
+
+    The frontend already polls ``GET /api/projects/<pid>/tasks/changes`` (a 304
+    when the board did not change); the header rides along on every answer,
+    304 included, so the unread badge stays current without a request of
+    its own.  One indexed count per poll; other routes are not wrapped.
+    """
+
+    name = "notify_unread_count"
+    api = 2
+    ROUTES = ("task_changes",)
+
+    def __init__(self, kernel: Any):
+        self.kernel = kernel
+
+    def setup(self, app: Any) -> None:
+        pass
+
+    def apply(self, callback: Any, route: Any) -> Any:
+        if route.name not in self.ROUTES:
+            return callback
+        kernel = self.kernel
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            answer = callback(*args, **kwargs)
+            user = kernel.current_user(required=False)
+            if user and user.get("id"):
+                count = str(unread_count(kernel, user["id"]))
+                if isinstance(answer, HTTPResponse):
+                    answer.set_header(UNREAD_HEADER, count)
+                else:
+                    response.set_header(UNREAD_HEADER, count)
+            return answer
+        return wrapper

@@ -13,7 +13,9 @@ from lcore_taskflow.core import (
     Email,
     Integer,
     ListOf,
+    MapOf,
     Number,
+    Object,
     Page,
     Schema,
     String,
@@ -114,3 +116,76 @@ class History(Schema):
     page = Integer(required=True, minimum=1)
     limit = Integer(required=True, minimum=1)
     scope = Choice(("all", "own"), required=True)
+
+
+# ------------------------------------------------------------------ the hub (issue 21)
+class InboxQuery(Page):
+    unread = Boolean(description="Only unread items")
+
+
+class InboxRef(Schema):
+    id = Integer(required=True, minimum=1)
+    name = String(description="A project's name")
+    title = String(description="A task's title")
+
+
+class InboxItem(Schema):
+    """Something that happened: what (``kind``, ``title``), who (``actor``), where, a link."""
+
+    id = Integer(required=True, minimum=1)
+    kind = String(required=True)
+    actor = String(required=True, nullable=True)
+    project = Object(InboxRef, required=True, nullable=True)
+    task = Object(InboxRef, required=True, nullable=True)
+    title = String(required=True)
+    summary = String(required=True, nullable=True)
+    link = String(required=True, nullable=True)
+    created = Number(required=True)
+    read = Boolean(required=True)
+
+
+class InboxPage(Schema):
+    """A page of the caller's inbox, newest first."""
+
+    items = ListOf(InboxItem, required=True)
+    total = Integer(required=True, minimum=0)
+    unread = Integer(required=True, minimum=0)
+    page = Integer(required=True, minimum=1)
+    limit = Integer(required=True, minimum=1)
+
+
+class InboxRead(Schema):
+    """Which items to mark read: ``ids``, or ``all: true``."""
+
+    ids = ListOf(Integer(minimum=1, maximum=2**63 - 1), min_items=1, max_items=500)
+    all = Boolean()
+
+
+class InboxReadResult(Schema):
+    marked = Integer(required=True, minimum=0, description="Items that were unread")
+    unread = Integer(required=True, minimum=0)
+
+
+class SettingsUpdate(Schema):
+    """``settings``: ``{kind: {channel: bool}}``, only what changes; ``apprise_urls``
+    replaces the caller's chat URLs (omit it to keep them)."""
+
+    settings = MapOf(MapOf(Boolean()))
+    apprise_urls = ListOf(String(max_len=2000), max_items=10)
+
+
+class NotificationSettings(Schema):
+    """Every kind x channel, the caller's chat URLs (masked), the defaults."""
+
+    settings = MapOf(MapOf(Boolean()), required=True)
+    apprise_urls = ListOf(String(), required=True, description="Masked: scheme and a hint")
+    defaults = MapOf(MapOf(Boolean()), required=True)
+    kinds = ListOf(String(), required=True)
+    channels = ListOf(String(), required=True)
+    timezone = String(required=True, description="The digest's time zone (PATCH /api/users/me)")
+    digest_hour = Integer(required=True, minimum=0, maximum=23)
+
+
+class Watching(Schema):
+    task_id = Integer(required=True, minimum=1)
+    watching = Boolean(required=True)

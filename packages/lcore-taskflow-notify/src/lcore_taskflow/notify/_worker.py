@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -29,8 +31,12 @@ class Dispatcher:
     within its lease), so a stopped dispatcher holds no claims.
     """
 
-    def __init__(self, outbox: Outbox, *, threads: int, poll: float, role: str = "worker"):
+    def __init__(self, outbox: Outbox, *, threads: int, poll: float, role: str = "worker",
+                 periodic: Callable[[], None] | None = None, period: float = 300.0):
         self.outbox = outbox
+        self.periodic = periodic  # the digests and the inbox's clean-up
+        self.period = period
+        self._next_periodic = 0.0
         self.threads = threads
         self.poll = poll
         self.name = process_name(role)
@@ -50,6 +56,7 @@ class Dispatcher:
         with ThreadPoolExecutor(self.threads, thread_name_prefix="taskflow-notify") as pool:
             while not self._stopping.is_set():
                 self._wake.clear()
+                self._run_periodic()
                 with self._lock:
                     free = self.threads - self._in_flight
                 rows = self._claim(free) if free else []
@@ -64,6 +71,17 @@ class Dispatcher:
                 # finished send, a commit that wrote rows, or the next poll.
                 self._wake.wait(self.poll)
         return self.counts
+
+    def _run_periodic(self) -> None:
+        """Every ``period`` seconds (and at the start): write due digests, prune the inbox."""
+        now = time.monotonic()
+        if self.periodic is None or now < self._next_periodic:
+            return
+        self._next_periodic = now + self.period
+        try:
+            self.periodic()
+        except Exception:  # the database is busy or gone: the next period tries again
+            log.exception("notify %s: the periodic work (digests, pruning) failed", self.name)
 
     def _claim(self, limit: int) -> list[dict[str, Any]]:
         try:
@@ -101,9 +119,13 @@ class Dispatcher:
             self._thread.join()
 
 
-def run_worker(outbox: Outbox, *, threads: int, poll: float, once: bool) -> Counter[str]:
+def run_worker(outbox: Outbox, *, threads: int, poll: float, once: bool,
+               periodic: Callable[[], None] | None = None,
+               period: float = 300.0) -> Counter[str]:
     """``taskflow notify worker``: a foreground dispatcher that SIGTERM/SIGINT stop cleanly."""
-    dispatcher = Dispatcher(outbox, threads=threads, poll=poll, role="worker")
+    dispatcher = Dispatcher(outbox, threads=threads, poll=poll, role="worker",
+                            periodic=periodic, period=period)
+    outbox.waker = dispatcher.wake
     previous = {}
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zoneinfo
+
 from lcore import Lcore, response
 
 from .. import events
@@ -86,6 +88,32 @@ class MyTaskPage(Paged):
     """A page of the signed-in user's tasks."""
 
     tasks = ListOf(MyTask, required=True)
+
+
+class MyProfilePatch(Schema):
+    """The signed-in user's own settings."""
+
+    timezone = Text(required=True, max_len=64,
+                      description="An IANA time zone name (Europe/Berlin); the daily digest "
+                                  "follows it")
+
+
+class MyProfilePatched(Schema):
+    id = ident()
+    timezone = String(required=True)
+    patched = Boolean(required=True)
+    fields = ListOf(String(), required=True)
+
+
+def check_timezone(name: str) -> str:
+    """``name`` if it is an IANA zone this system knows; else a 422 naming the field."""
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        raise ApiError(422, "Validation failed", fields={
+            "timezone": f"unknown time zone {name!r} (an IANA name such as Europe/Berlin)"},
+        ) from None
+    return name
 
 
 class UserCreated(Schema):
@@ -190,6 +218,17 @@ def build_users_app(kernel) -> Lcore:
             del row["full_count"]
         return {"tasks": kernel.represent("task", rows), "total": total,
                 "page": page, "limit": limit}
+
+    @app.patch("/me", name="patch_me", auth=True, body=MyProfilePatch,
+               returns=MyProfilePatched)
+    @limit_("users:update", 50, 60)
+    def patch_me():
+        """Change the signed-in user's own settings (``timezone``)."""
+        user = kernel.current_user()
+        values = MyProfilePatch.validate(json_body())
+        zone = check_timezone(values["timezone"])
+        kernel.db.execute("UPDATE users SET timezone = ? WHERE id = ?", (zone, user["id"]))
+        return {"id": user["id"], "timezone": zone, "patched": True, "fields": ["timezone"]}
 
     @app.get("/<id:int>", name="get_user", auth=True, returns=UserOut)
     @limit_("users:get", 200, 60)

@@ -50,6 +50,7 @@
   <header id="sidebar" class="sidebar">
     <div class="sidebar-top">
       <a class="brand" href="#/dashboard">{{title}}</a>
+      <span id="header-badges" class="header-badges"></span>
       <button id="menu-toggle" class="btn menu-toggle" type="button" aria-expanded="false" aria-controls="sidebar-menu">Menu</button>
     </div>
     <div id="sidebar-menu" class="sidebar-menu">
@@ -60,7 +61,6 @@
         <a href="#/team" data-route="team">Team</a>
         <a href="#/teams" data-route="teams" id="nav-teams" hidden>Teams</a>
         <a href="#/audit" data-route="audit" id="nav-audit" hidden>Audit log</a>
-        <a href="#/notifications" data-route="notifications">Notifications</a>
         <a href="#/profile" data-route="profile">My profile</a>
       </nav>
       <div class="whoami">

@@ -97,6 +97,9 @@ export function plainMessage(status, serverMessage, retryAfter) {
   return serverMessage || `The request failed (HTTP ${status}).`;
 }
 
+/** Called with every answer of the signed-in session (extensions.js reads badge headers there). */
+export const answerWatchers = [];
+
 /**
  * Send a request; the Response when it is ok (or one of `opts.pass`, e.g. 304).
  * opts: json (body), form (FormData), headers, accept, keepSession (a 401 does not sign out).
@@ -119,6 +122,7 @@ export async function request(method, path, opts = {}) {
   } catch (e) {
     throw new ApiError(0, plainMessage(0), { detail: String(e.message || e) });
   }
+  if (!share.active) for (const watch of answerWatchers) watch(res);
   if (res.ok || (opts.pass || []).includes(res.status)) return res;
   let data = null;
   try { data = await res.json(); } catch (e) { data = null; }

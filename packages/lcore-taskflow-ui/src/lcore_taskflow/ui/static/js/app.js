@@ -10,9 +10,11 @@ import { h, byId, mount } from './dom.js';
 import { api, session, share, SHARE_PREFIX } from './api.js';
 import { routes, route, currentLocation } from './router.js';
 import { toast, errorText } from './toast.js';
-import { contributions, loadPlugins, safeRender, taskflow } from './extensions.js';
+import { contributions, loadPlugins, safeRender, taskflow, emit, refreshBadges, headerBadgeLinks } from './extensions.js';
 
+const LIVE_MS = 4000;  // the live polling's beat, the same as the board's and the task's
 let current = null;   // {controller} of the view on screen
+let live = null;      // the shell's timer: header badges and plugins' 'poll' listeners
 let pluginsReady = null;
 let mode = null;      // 'login', 'app' or 'share': what the tab shows
 
@@ -30,7 +32,39 @@ function setLiveStatus(text) {
   if (el.textContent !== text) el.textContent = text;
 }
 
+// ------------------------------------------------------ the shell's beat
+/**
+ * While the app is shown (signed in, not a share link) and the tab is
+ * visible: every LIVE_MS, ask the header badges for their counts and tell
+ * plugins ('poll').  The same polling as the views', on every screen.
+ */
+let beats = 0;  // each start gets a number: an older loop still waiting on the network ends
+
+async function beat(mine) {
+  if (mode !== 'app' || mine !== beats) return;
+  if (!document.hidden) {
+    try {
+      await refreshBadges();
+      emit('poll', {});
+    } catch (err) {
+      if (err.status === 0) setLiveStatus('Offline: live updates resume when the server is back.');
+    }
+  }
+  if (mode === 'app' && mine === beats) live = setTimeout(() => beat(mine), LIVE_MS);
+}
+
+function startBeat() {
+  clearTimeout(live);
+  beat(++beats);
+}
+
+function stopBeat() {
+  clearTimeout(live);
+  beats += 1;
+}
+
 function showLogin(message) {
+  stopBeat();
   if (current) current.controller.abort();
   if (mode === 'share') leaveShare();
   mode = 'login';
@@ -198,6 +232,7 @@ export function shareProblem() {
 }
 
 function enterShare() {
+  stopBeat();
   share.load();
   share.active = true;
   mode = 'share';
@@ -266,6 +301,7 @@ async function showApp(focus) {
   showUser();
   await pluginsReady;
   render({ focus });
+  startBeat();
 }
 
 /** The two-factor code field of the login: shown once the server asks for a code. */
@@ -359,7 +395,12 @@ export function start() {
   window.addEventListener('hashchange', () => open(true));
   window.addEventListener('taskflow:unauthorized', () => showLogin('Your session has ended: please sign in again.'));
   window.addEventListener('taskflow:share-ended', (ev) => shareEnded(ev.detail));
-  pluginsReady = loadPlugins().then(addPluginNav);
+  pluginsReady = loadPlugins().then(() => {
+    addPluginNav();
+    mount(byId('header-badges'), headerBadgeLinks());
+  });
+  // Back to a hidden tab: the counts catch up at once, not a beat later.
+  document.addEventListener('visibilitychange', () => { if (!document.hidden && mode === 'app') startBeat(); });
   taskflow.on('login:options', () => { if (mode === 'login') renderSignInOptions(); });
   if (session.load() || /^#\/shar/.test(location.hash)) return open(false);
   // No session of ours: a single sign-on may have left one in the cookie.

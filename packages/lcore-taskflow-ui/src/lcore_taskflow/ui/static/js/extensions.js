@@ -7,7 +7,7 @@
  * screens; a plugin that throws is reported and skipped, never fatal.
  */
 import { h } from './dom.js';
-import { api, session, share } from './api.js';
+import { api, session, share, answerWatchers } from './api.js';
 import { toast } from './toast.js';
 
 export const contributions = {
@@ -17,13 +17,19 @@ export const contributions = {
   taskFields: [],    // {name, label, render(container, task, ctx) -> {value()}}
   projectPanels: [], // {id, title, render(container, project, ctx)}
   signInOptions: [], // {id, label, href}: another way in, under the login form (since 2)
+  headerBadges: [],  // {id, label, href, count(), describe?(n)} + the shell's link (v2)
+  textAssists: [],   // {id, attach(textarea, ctx)} (v2)
 };
 const listeners = new Map();
 
-/** Tell plugins something happened: 'board:refresh' (project id), 'task:saved' (task). */
+/** Tell plugins something happened: 'board:refresh' (project id), 'task:saved' (task), 'poll' (v2). */
 export function emit(event, detail) {
   for (const fn of listeners.get(event) || []) {
-    try { fn(detail); } catch (err) { console.error(`taskflow plugin listener for ${event} failed`, err); }
+    const report = (err) => console.error(`taskflow plugin listener for ${event} failed`, err);
+    try {
+      const out = fn(detail);
+      if (out && typeof out.catch === 'function') out.catch(report);
+    } catch (err) { report(err); }
   }
 }
 
@@ -59,6 +65,72 @@ const apiFor = {
   del: (path) => api.del(path),
 };
 
+/**
+ * Ask every header badge for its count and show it: when the app shows, on
+ * each tick of the live polling (app.js), and when a module calls refresh().
+ * A count that fails keeps the last one shown (the next tick tries again).
+ */
+export async function refreshBadges(only) {
+  await Promise.all(contributions.headerBadges.filter((b) => !only || b === only).map(async (b) => {
+    if (!b.link) return;
+    // A count that rode along on another answer (the board's change polling) is fresh enough.
+    if (!only && b.heardAt && Date.now() - b.heardAt < HEARD_MS) return;
+    try {
+      showCount(b, await b.count());
+    } catch (err) {
+      if (err && err.status === 0) throw err;  // offline: the poll says so
+      console.error(`taskflow header badge ${b.id} failed`, err);
+    }
+  }));
+}
+
+const HEARD_MS = 4500;  // a beat and a little: a header heard since the last beat saves a request
+
+// A badge that names a response header takes its count from any answer that carries it.
+answerWatchers.push((res) => {
+  for (const b of contributions.headerBadges) {
+    const value = b.header && b.link ? res.headers.get(b.header) : null;
+    if (value !== null && value !== undefined && /^\d+$/.test(value.trim())) {
+      b.heardAt = Date.now();
+      showCount(b, Number(value));
+    }
+  }
+});
+
+function showCount(b, value) {
+  const n = Math.max(0, Math.floor(Number(value) || 0));
+  const text = n > 99 ? '99+' : String(n);
+  b.number.textContent = text;
+  b.number.hidden = n === 0;
+  b.link.dataset.count = String(n);
+  b.link.setAttribute('aria-label', b.describe ? String(b.describe(n)) : (n ? `${b.label} (${n})` : b.label));
+}
+
+/** The badges' links for the header, built once the plugins are loaded. */
+export function headerBadgeLinks() {
+  return contributions.headerBadges.map((b) => {
+    b.number = h('span', { class: 'header-badge-count', 'aria-hidden': 'true', hidden: true });
+    b.link = h('a', {
+      class: 'header-badge', href: b.href, 'aria-label': b.label,
+      dataset: { extension: b.id, testid: 'header-badge-' + b.id },
+    }, h('span', { class: 'header-badge-label', 'aria-hidden': 'true' }, b.icon || b.label), b.number);
+    return b.link;
+  });
+}
+
+/** Let text helpers (mention completion, ...) attach to a free-text field of the task screens. */
+export function assistText(textarea, info, signal) {
+  for (const a of contributions.textAssists) {
+    try {
+      a.attach(textarea, Object.freeze(Object.assign({}, info, { signal })));
+    } catch (err) {
+      console.error(`taskflow text helper ${a.id} failed`, err);
+    }
+  }
+}
+
+const safeHref = (href) => (/^#\/[\w\-/?=&%.]*$/.test(String(href)) ? String(href) : null);
+
 /** The object handed to each plugin's setup(taskflow). */
 export const taskflow = Object.freeze({
   version: 2,
@@ -83,6 +155,19 @@ export const taskflow = Object.freeze({
     contributions.signInOptions.push(required(option, ['id', 'label', 'href'], 'addSignInOption'));
     emit('login:options');
   },
+  addHeaderBadge: (badge) => {
+    required(badge, ['id', 'label', 'href', 'count'], 'addHeaderBadge');
+    const href = safeHref(badge.href);
+    if (!href) throw new TypeError('addHeaderBadge needs an href inside the app ("#/...")');
+    const entry = {
+      id: String(badge.id).replace(/[^\w-]/g, ''), label: String(badge.label), href, count: badge.count,
+      icon: badge.icon ? String(badge.icon) : null, describe: typeof badge.describe === 'function' ? badge.describe : null,
+      header: badge.header ? String(badge.header) : null,
+    };
+    contributions.headerBadges.push(entry);
+    return Object.freeze({ refresh: () => refreshBadges(entry).catch(() => {}) });
+  },
+  addTextAssist: (assist) => { contributions.textAssists.push(required(assist, ['id', 'attach'], 'addTextAssist')); },
 });
 
 /** Import every plugin module the page lists and run its setup; resolves when all are done. */

@@ -6,7 +6,6 @@ import './views/task.js';
 import './views/my-tasks.js';
 import './views/team.js';
 import './views/teams.js';
-import './views/notifications.js';
 import './views/profile.js';
 import './views/security.js';
 import './views/audit.js';

@@ -18,7 +18,7 @@ import { projectRole, can, ROLE_LABELS } from '../roles.js';
 import { setShareRole, shareProblem } from '../app.js';
 import { field, select, onSubmit, formValues } from '../forms.js';
 import { toast, toastError, announce } from '../toast.js';
-import { contributions, safeRender, emit } from '../extensions.js';
+import { contributions, safeRender, emit, assistText } from '../extensions.js';
 import { toggle, userOptions, PRIORITY_OPTIONS, pendingDeletes } from './common.js';
 import { taskCard } from './card.js';
 
@@ -436,7 +436,7 @@ export function pluginFields(task) {
   });
 }
 
-function newTaskForm(pid, users, board, panel, toggleBtn) {
+function newTaskForm(pid, users, board, panel, toggleBtn, signal) {
   const extras = pluginFields(null);
   const form = h('form', { class: 'stack', 'data-testid': 'new-task-form' },
     field('Title', h('input', { name: 'title', required: true, maxlength: 200 })),
@@ -448,6 +448,7 @@ function newTaskForm(pid, users, board, panel, toggleBtn) {
       field('Status', select('status', STATUSES.map((s) => [s, STATUS_LABELS[s]]), 'todo'))),
     extras.map((x) => x.el),
     h('div', { class: 'row' }, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Create task')));
+  assistText(form.elements.description, { field: 'description', projectId: Number(pid), taskId: null }, signal);
   return onSubmit(form, async (data) => {
     const body = formValues(data, ['title', 'description', 'priority', 'due_date', 'status']);
     if (data.get('assignee_id')) body.assignee_id = Number(data.get('assignee_id'));
@@ -500,7 +501,7 @@ async function boardView(ctx, pid, project, users) {
   if (editable) {
     panel = h('section', { class: 'card', 'aria-labelledby': 'new-task-title' });
     newBtn = toggle('+ New task', panel, { 'data-testid': 'new-task' });
-    mount(panel, h('h2', { id: 'new-task-title' }, 'New task'), newTaskForm(pid, users, board, panel, newBtn));
+    mount(panel, h('h2', { id: 'new-task-title' }, 'New task'), newTaskForm(pid, users, board, panel, newBtn, ctx.signal));
   }
   ctx.setActions(
     share.active ? null : h('a', { class: 'btn', href: '#/projects' }, '← Projects'),

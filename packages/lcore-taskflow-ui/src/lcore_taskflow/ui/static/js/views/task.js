@@ -8,7 +8,7 @@ import { route } from '../router.js';
 import { taskWatcher } from '../contract.js';
 import { field, select, onSubmit } from '../forms.js';
 import { toast, toastError, announce } from '../toast.js';
-import { contributions, safeRender, emit } from '../extensions.js';
+import { contributions, safeRender, emit, assistText } from '../extensions.js';
 import { card, empty, userOptions, PRIORITY_OPTIONS, deleteWithUndo } from './common.js';
 import { dueBadge, assigneeAvatar, PRIORITY_LABELS } from './card.js';
 import { pluginFields, sharedProject } from './board.js';
@@ -225,6 +225,13 @@ async function taskView(ctx, pid, tid, project, first) {
     safeRender(box, p.id, p.render, Object.assign({}, task), { signal: ctx.signal });
     return card(p.title, box);
   });
+
+  // Plugins' text helpers (say, completing @names) on the free-text fields; not on a share link.
+  if (!share.active) {
+    const where = { projectId: Number(pid), taskId: Number(tid) };
+    if (editable) assistText(form.elements.description, Object.assign({ field: 'description' }, where), ctx.signal);
+    if (can(role, 'commenter')) assistText(commentForm.elements.body, Object.assign({ field: 'comment' }, where), ctx.signal);
+  }
 
   const watcher = taskWatcher(pid);
   ctx.mount(deletedNote, h('div', { class: 'grid-2' },

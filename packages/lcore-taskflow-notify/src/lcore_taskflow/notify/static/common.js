@@ -1,0 +1,40 @@
+/* Small pieces the notify screens share, built with the frontend's safe
+ * DOM builder (taskflow.h: text is always text, never HTML). */
+
+let uid = 0;
+export const nextId = (prefix) => `notify-${prefix}-${++uid}`;
+
+/** A titled card, named by its heading (the frontend's own cards look the same). */
+export function card(h, title, ...children) {
+  const id = nextId('card');
+  return h('section', { class: 'card', 'aria-labelledby': id }, h('h2', { id }, title), ...children);
+}
+
+/** A timestamp (epoch seconds or an ISO string) as local date and time. */
+export function formatTime(value) {
+  if (value === null || value === undefined || value === '') return '';
+  let date;
+  if (typeof value === 'number' || /^\d+(\.\d+)?$/.test(String(value))) date = new Date(parseFloat(value) * 1000);
+  else date = new Date(String(value).replace(' ', 'T') + (/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? '' : 'Z'));
+  if (isNaN(date.getTime())) return String(value);
+  return date.toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+/** The frontend's own message for a failed call (`message`), or the error as text. */
+export const errorText = (err) => String((err && err.message) || err);
+
+/** A message inside a form: the server's per-field text when there is one. */
+export function problemText(err) {
+  if (err && err.fields) return Object.values(err.fields).map(String).join(' ');
+  return errorText(err);
+}
+
+/** The tabs of the Notifications screen: links with aria-current, so the URL says where you are. */
+export const TABS = [['inbox', 'Inbox'], ['settings', 'Settings'], ['emails', 'Email history']];
+
+export function tabs(h, current) {
+  return h('nav', { class: 'notify-tabs', 'aria-label': 'Notifications' }, TABS.map(([id, label]) => h('a', {
+    class: 'btn' + (id === current ? ' btn-primary' : ''), href: id === 'inbox' ? '#/ext/notifications' : `#/ext/notifications?tab=${id}`,
+    'aria-current': id === current ? 'page' : null, 'data-testid': 'notify-tab-' + id,
+  }, label)));
+}

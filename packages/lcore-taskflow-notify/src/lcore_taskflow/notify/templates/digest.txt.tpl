@@ -1,0 +1,12 @@
+What you missed on {{!day}}
+
+% for item in items:
+- {{!item["project"]}}: {{!item["headline"]}}{{!(": " + item["task_title"]) if item["task_title"] else ""}}
+% if item["link"]:
+  {{!item["link"]}}
+% end
+% end
+% if more:
+
+... and {{!more}} more in your inbox.
+% end

@@ -1,0 +1,7 @@
+
+--
+{{!why}}
+Unsubscribe from these emails: {{!unsubscribe}}
+% if settings:
+Notification settings: {{!settings}}
+% end

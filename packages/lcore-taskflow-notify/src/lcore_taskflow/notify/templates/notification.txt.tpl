@@ -1,0 +1,14 @@
+{{!project}}
+
+{{!headline}}
+% if task_title:
+{{!task_title}}
+% end
+% if summary:
+
+{{!summary}}
+% end
+% if link:
+
+Open it in TaskFlow: {{!link}}
+% end
