@@ -18,6 +18,7 @@ from ._cache import make_cache
 from ._config import CoreConfig
 from ._middleware import AuditLogHook, standard_stack
 from ._plugins import CORE_API, hookimpl
+from ._relations import open_blockers
 from ._routeplugins import APIVersionPlugin, RequestCounterPlugin
 from ._seed import seed_bulk, seed_demo
 
@@ -92,12 +93,17 @@ class CorePlugin:
 
     @hookimpl(tryfirst=True)
     def taskflow_represent(self, kind, rows, kernel):
-        """``checklist: {done, total}`` from the counts every task row carries."""
+        """``checklist: {done, total}`` from the counts every task row carries, and
+        ``blocked_by_open``: how many open tasks the caller can see block it (one
+        batched query, so a board shows "Blocked" without fetching each task)."""
         if kind == "task":
             for row in rows:
                 if "checklist_total" in row:
                     row["checklist"] = {"done": row.pop("checklist_done"),
                                         "total": row.pop("checklist_total")}
+            blockers = open_blockers(kernel, [row["id"] for row in rows if "id" in row])
+            for row in rows:
+                row["blocked_by_open"] = blockers.get(row.get("id"), 0)
 
     @hookimpl
     def taskflow_cli_commands(self, subparsers):

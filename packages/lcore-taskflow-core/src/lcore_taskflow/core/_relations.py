@@ -28,3 +28,18 @@ def relations_of(kernel, tid: int) -> list[dict[str, Any]]:
         mine = row.pop("from_task") == tid
         row["kind"] = row["kind"] if mine else INVERSE[row["kind"]]
     return rows
+
+
+def open_blockers(kernel, ids: list[int]) -> dict[int, int]:
+    """How many open tasks (not done, visible to the caller) block each of ``ids``: one query."""
+    if not ids:
+        return {}
+    marks = ", ".join("?" for _ in ids)
+    conditions = [f"r.to_task IN ({marks})", "r.kind = 'blocks'", "b.status != 'done'"]
+    params: list = [*ids]
+    kernel.access().and_where(conditions, params, "b.project_id")
+    rows = kernel.db.fetchall(
+        "SELECT r.to_task AS task_id, COUNT(*) AS n FROM task_relations r"
+        f" JOIN tasks b ON b.id = r.from_task WHERE {' AND '.join(conditions)}"
+        " GROUP BY r.to_task", params)
+    return {row["task_id"]: row["n"] for row in rows}
