@@ -20,7 +20,8 @@ function row(t) {
       badge(STATUS_LABELS[t.status], t.status), badge(PRIORITY_LABELS[t.priority] || t.priority, t.priority), dueBadge(t)));
 }
 
-const POLL_MS = 4000;
+// The marker is one small request (the newest activity row): often enough to show a new assignment within 5 s.
+const POLL_MS = 2500;
 const signature = (tasks) => JSON.stringify(tasks.map((t) => [t.id, t.title, t.status, t.priority, t.due_date, t.project_name]));
 
 function listCard(tasks, status) {
