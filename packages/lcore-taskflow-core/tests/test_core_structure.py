@@ -150,5 +150,18 @@ def test_blocked_by_open_counts_open_blockers_the_caller_can_see(app, admin, ali
     assert admin.get(f"{T}/{blocked}").json["blocked_by_open"] == 2
     # alice cannot see the private project: its blocker is not counted for her.
     assert alice.get(f"{T}/{blocked}").json["blocked_by_open"] == 1
+    cursor = admin.get(T, query={"limit": 1}).json["cursor"]
     admin.patch(f"{T}/{open_blocker}", json={"status": "done"})
     assert alice.get(f"{T}/{blocked}").json["blocked_by_open"] == 0
+    # The blocked task rides the change cursor with its new count: boards redraw it live.
+    changed = alice.get(f"{T}/changes", query={"since": cursor}).json
+    assert {t["id"]: t["blocked_by_open"] for t in changed["tasks"]} == {
+        open_blocker: 0, blocked: 0}
+    cursor = changed["cursor"]
+    admin.patch(f"{T}/{open_blocker}", json={"status": "todo"})  # open again: blocked again
+    changed = alice.get(f"{T}/changes", query={"since": cursor}).json
+    assert {t["id"]: t["blocked_by_open"] for t in changed["tasks"]}[blocked] == 1
+    cursor = changed["cursor"]
+    admin.patch(f"{T}/{open_blocker}", json={"priority": "high"})  # not a status: not stamped
+    changed = alice.get(f"{T}/changes", query={"since": cursor}).json
+    assert [t["id"] for t in changed["tasks"]] == [open_blocker]

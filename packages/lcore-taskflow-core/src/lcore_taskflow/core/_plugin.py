@@ -18,7 +18,7 @@ from ._cache import make_cache
 from ._config import CoreConfig
 from ._middleware import AuditLogHook, standard_stack
 from ._plugins import CORE_API, hookimpl
-from ._relations import open_blockers
+from ._relations import open_blockers, stamp_blocked
 from ._routeplugins import APIVersionPlugin, RequestCounterPlugin
 from ._seed import seed_bulk, seed_demo
 
@@ -45,6 +45,15 @@ class CorePlugin:
     @hookimpl
     def taskflow_migrations(self):
         return ("core", migrations.DIRECTORY)
+
+    @hookimpl
+    def taskflow_event(self, event, kernel):
+        """A task that became done (or open again) stamps the tasks it blocks in its own
+        project: the change cursor then carries their new ``blocked_by_open`` to open boards.
+        (Blocked tasks of other projects are left alone: stamping them would lock a second
+        project's row inside this change; they show it on their board's next load.)"""
+        if isinstance(event, events.TaskUpdated) and "done" in event.changes.get("status", ()):
+            stamp_blocked(kernel.db, event.task)
 
     @hookimpl
     def taskflow_mounts(self, kernel):

@@ -7,6 +7,7 @@ ways).  Only relations whose other task the caller can see are shown.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 KINDS = ("blocks", "relates", "duplicates", "parent")
@@ -43,3 +44,10 @@ def open_blockers(kernel, ids: list[int]) -> dict[int, int]:
         f" JOIN tasks b ON b.id = r.from_task WHERE {' AND '.join(conditions)}"
         " GROUP BY r.to_task", params)
     return {row["task_id"]: row["n"] for row in rows}
+
+
+def stamp_blocked(db, task: dict[str, Any]) -> None:
+    """Stamp the tasks of ``task``'s project that it blocks (their ``blocked_by_open`` changed)."""
+    db.execute("UPDATE tasks SET updated_at = ? WHERE project_id = ? AND id IN"
+               " (SELECT to_task FROM task_relations WHERE from_task = ? AND kind = 'blocks')",
+               (time.time(), task["project_id"], task["id"]))
