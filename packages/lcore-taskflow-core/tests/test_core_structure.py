@@ -132,3 +132,36 @@ def test_a_checklist_assignee_must_see_the_project(app, admin, ids):
         "assignee_id"] is None
     assert_error(admin.patch(f"{base}/{item['id']}", json={"assignee_id": 99999}), 422,
                  fields=("assignee_id",))
+
+
+def test_blocked_by_open_counts_open_blockers_the_caller_can_see(app, admin, alice):
+    """The board's "Blocked" badge: one batched field on every task row, lists included."""
+    blocked, open_blocker, done_blocker = (new_task(admin, n) for n in ("Blocked", "Open", "Done"))
+    pid = make_private(app, "Hidden blockers")
+    hidden = new_task(admin, "Hidden", pid=pid)
+    for source in (open_blocker, done_blocker):
+        admin.post(f"{T}/{source}/relations", json={"kind": "blocks", "task_id": blocked})
+    admin.post(f"/api/projects/{pid}/tasks/{hidden}/relations",
+               json={"kind": "blocks", "task_id": blocked})
+    admin.patch(f"{T}/{done_blocker}", json={"status": "done"})
+    listed = {t["id"]: t for t in admin.get(T, query={"limit": 100}).json["tasks"]}
+    assert listed[blocked]["blocked_by_open"] == 2  # the open one and the private one
+    assert listed[open_blocker]["blocked_by_open"] == 0
+    assert admin.get(f"{T}/{blocked}").json["blocked_by_open"] == 2
+    # alice cannot see the private project: its blocker is not counted for her.
+    assert alice.get(f"{T}/{blocked}").json["blocked_by_open"] == 1
+    cursor = admin.get(T, query={"limit": 1}).json["cursor"]
+    admin.patch(f"{T}/{open_blocker}", json={"status": "done"})
+    assert alice.get(f"{T}/{blocked}").json["blocked_by_open"] == 0
+    # The blocked task rides the change cursor with its new count: boards redraw it live.
+    changed = alice.get(f"{T}/changes", query={"since": cursor}).json
+    assert {t["id"]: t["blocked_by_open"] for t in changed["tasks"]} == {
+        open_blocker: 0, blocked: 0}
+    cursor = changed["cursor"]
+    admin.patch(f"{T}/{open_blocker}", json={"status": "todo"})  # open again: blocked again
+    changed = alice.get(f"{T}/changes", query={"since": cursor}).json
+    assert {t["id"]: t["blocked_by_open"] for t in changed["tasks"]}[blocked] == 1
+    cursor = changed["cursor"]
+    admin.patch(f"{T}/{open_blocker}", json={"priority": "high"})  # not a status: not stamped
+    changed = alice.get(f"{T}/changes", query={"since": cursor}).json
+    assert [t["id"] for t in changed["tasks"]] == [open_blocker]

@@ -18,6 +18,7 @@ from ._cache import make_cache
 from ._config import CoreConfig
 from ._middleware import AuditLogHook, standard_stack
 from ._plugins import CORE_API, hookimpl
+from ._relations import open_blockers, stamp_blocked
 from ._routeplugins import APIVersionPlugin, RequestCounterPlugin
 from ._seed import seed_bulk, seed_demo
 
@@ -44,6 +45,15 @@ class CorePlugin:
     @hookimpl
     def taskflow_migrations(self):
         return ("core", migrations.DIRECTORY)
+
+    @hookimpl
+    def taskflow_event(self, event, kernel):
+        """A task that became done (or open again) stamps the tasks it blocks in its own
+        project: the change cursor then carries their new ``blocked_by_open`` to open boards.
+        (Blocked tasks of other projects are left alone: stamping them would lock a second
+        project's row inside this change; they show it on their board's next load.)"""
+        if isinstance(event, events.TaskUpdated) and "done" in event.changes.get("status", ()):
+            stamp_blocked(kernel.db, event.task)
 
     @hookimpl
     def taskflow_mounts(self, kernel):
@@ -92,12 +102,17 @@ class CorePlugin:
 
     @hookimpl(tryfirst=True)
     def taskflow_represent(self, kind, rows, kernel):
-        """``checklist: {done, total}`` from the counts every task row carries."""
+        """``checklist: {done, total}`` from the counts every task row carries, and
+        ``blocked_by_open``: how many open tasks the caller can see block it (one
+        batched query, so a board shows "Blocked" without fetching each task)."""
         if kind == "task":
             for row in rows:
                 if "checklist_total" in row:
                     row["checklist"] = {"done": row.pop("checklist_done"),
                                         "total": row.pop("checklist_total")}
+            blockers = open_blockers(kernel, [row["id"] for row in rows if "id" in row])
+            for row in rows:
+                row["blocked_by_open"] = blockers.get(row.get("id"), 0)
 
     @hookimpl
     def taskflow_cli_commands(self, subparsers):

@@ -7,6 +7,7 @@ ways).  Only relations whose other task the caller can see are shown.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 KINDS = ("blocks", "relates", "duplicates", "parent")
@@ -28,3 +29,25 @@ def relations_of(kernel, tid: int) -> list[dict[str, Any]]:
         mine = row.pop("from_task") == tid
         row["kind"] = row["kind"] if mine else INVERSE[row["kind"]]
     return rows
+
+
+def open_blockers(kernel, ids: list[int]) -> dict[int, int]:
+    """How many open tasks (not done, visible to the caller) block each of ``ids``: one query."""
+    if not ids:
+        return {}
+    marks = ", ".join("?" for _ in ids)
+    conditions = [f"r.to_task IN ({marks})", "r.kind = 'blocks'", "b.status != 'done'"]
+    params: list = [*ids]
+    kernel.access().and_where(conditions, params, "b.project_id")
+    rows = kernel.db.fetchall(
+        "SELECT r.to_task AS task_id, COUNT(*) AS n FROM task_relations r"
+        f" JOIN tasks b ON b.id = r.from_task WHERE {' AND '.join(conditions)}"
+        " GROUP BY r.to_task", params)
+    return {row["task_id"]: row["n"] for row in rows}
+
+
+def stamp_blocked(db, task: dict[str, Any]) -> None:
+    """Stamp the tasks of ``task``'s project that it blocks (their ``blocked_by_open`` changed)."""
+    db.execute("UPDATE tasks SET updated_at = ? WHERE project_id = ? AND id IN"
+               " (SELECT to_task FROM task_relations WHERE from_task = ? AND kind = 'blocks')",
+               (time.time(), task["project_id"], task["id"]))

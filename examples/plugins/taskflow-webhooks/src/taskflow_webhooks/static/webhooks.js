@@ -2,6 +2,8 @@
  *
  * Admins see the project's webhooks, add one (URL, secret, events), switch one
  * off, delete it, and read its delivery log with a Retry for failed ones.
+ * A generated secret is shown once, in a panel with a Copy button that stays
+ * until it is dismissed.
  * Members see why the panel is empty.  ES module, DOM built with taskflow.h:
  * nothing inline, so the page's strict CSP holds.
  */
@@ -82,14 +84,46 @@ export default function setup(taskflow) {
         try {
           const created = await api.post(base, body);
           form.reset();
-          if (created.secret) taskflow.toast(`Webhook added. Its secret (shown once): ${created.secret}`, { kind: 'info' });
-          else taskflow.toast('Webhook added');
           await show();
+          // A secret shown once stays on screen until it is dismissed: never in a toast that fades.
+          if (created.secret) showSecret(created.secret);
+          else taskflow.toast('Webhook added');
         } catch (err) {
           taskflow.toast(err.message, { kind: 'error' });
         }
       });
-      container.append(list, form);
+      const fresh = h('div', { class: 'webhooks-fresh' });
+
+      /** The new webhook's secret with a Copy button, until "Done". */
+      function showSecret(value) {
+        const input = h('input', { value, readonly: true, class: 'webhooks-secret', 'aria-label': 'The webhook secret', 'data-testid': 'webhook-secret' });
+        const note = h('p', { class: 'small', role: 'status', 'data-testid': 'webhook-copy-status' });
+        const copy = h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'webhook-copy', onclick: async () => {
+          let copied = false;
+          try {
+            await navigator.clipboard.writeText(value);
+            copied = true;
+          } catch (e) {
+            input.focus();
+            input.select();
+            try { copied = document.execCommand('copy'); } catch (e2) { copied = false; }
+          }
+          note.textContent = copied ? 'Copied.' : 'Copying did not work here: the secret is selected, copy it with Ctrl+C (⌘C on a Mac).';
+        } }, 'Copy secret');
+        const done = h('button', { type: 'button', class: 'btn', 'data-testid': 'webhook-secret-done', onclick: () => {
+          fresh.replaceChildren();
+          form.querySelector('button[type=submit]').focus();
+        } }, 'Done');
+        fresh.replaceChildren(h('section', { class: 'webhooks-secret-box', role: 'group', 'aria-labelledby': 'webhook-secret-title', 'data-testid': 'webhook-secret-box' },
+          h('h3', { id: 'webhook-secret-title' }, 'Webhook added: copy its secret now'),
+          h('p', null, 'It is shown only this once. Your receiver checks each delivery’s signature with it.'),
+          h('div', { class: 'webhooks-copy-row' }, input, copy),
+          note,
+          h('div', null, done)));
+        copy.focus();
+      }
+
+      container.append(list, fresh, form);
       await show();
     },
   });

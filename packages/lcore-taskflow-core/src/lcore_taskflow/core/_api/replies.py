@@ -107,6 +107,8 @@ class TaskOut(Schema):
                         description="Stored file name (GET /api/projects/attachments/{name})")
     comment_count = Integer(required=True, minimum=0)
     checklist = Object(ChecklistCounts, required=True, description="Items done of the total")
+    blocked_by_open = Integer(minimum=0, description="Open tasks (visible to the caller) "
+                              "that block this one")
     created_at = timestamp(required=True)
     updated_at = timestamp(required=True, nullable=True)
 

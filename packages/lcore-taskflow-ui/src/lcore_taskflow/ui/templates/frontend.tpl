@@ -35,7 +35,7 @@
     <div class="demo">
       <p class="muted">Demo accounts (click to fill):</p>
       % for user in demo_users:
-      <button type="button" class="btn btn-small demo-fill" data-username="{{user['username']}}" data-password="{{user['password']}}" aria-label="Fill in the demo account {{user['username']}} ({{user['role']}})">{{user['username']}} · {{user['role']}}</button>
+      <button type="button" class="btn btn-small demo-fill" data-username="{{user['username']}}" data-password="{{user['password']}}" >{{user['username']}} · {{user['role']}}<span class="sr-only">: fill in this demo account</span></button>
       % end
     </div>
     % end

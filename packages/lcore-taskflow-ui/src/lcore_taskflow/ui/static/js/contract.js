@@ -74,6 +74,20 @@ async function activityHead() {
   return JSON.stringify((data.activity || [])[0] || null);
 }
 
+/** A marker of "something I can see changed": poll() answers true when the newest activity row is new. */
+export function activityWatcher() {
+  let head;
+  return {
+    async start() { head = await activityHead(); },
+    async poll() {
+      const now = await activityHead();
+      const changed = head !== undefined && now !== head;
+      head = now;
+      return changed;
+    },
+  };
+}
+
 /**
  * A watcher of one project's tasks.  poll() answers null (nothing changed),
  * {tasks, deleted, project} (the rows changed since the last poll), or
@@ -100,7 +114,7 @@ export function taskWatcher(pid) {
           cursor = data.cursor;
           // reset: too much changed (or the cursor is too old) for a list of changes: reload.
           if (data.reset) return { reload: true };
-          return { tasks: data.tasks || [], deleted: data.deleted || [], project: data.project || null };
+          return { tasks: data.tasks || [], deleted: data.deleted || [], project: data.project || null, taskCounts: data.task_counts || null };
         } catch (err) {
           if (!missing(err)) throw err;
           caps.changes = false;
@@ -203,11 +217,19 @@ export async function myTasks(user, status) {
 }
 
 // ------------------------------------------------------------------ projects
-/** Projects; archived ones only when asked (the server hides them by default after the merge). */
-export async function listProjects(includeArchived) {
-  const data = await api.get('/api/projects/?limit=100' + (includeArchived ? '&include_archived=1' : ''));
+/** One page (100) of projects, with the total; archived ones only when asked (the server hides them by default). */
+export async function listProjects(includeArchived, page = 1) {
+  const data = await api.get(`/api/projects/?limit=100&page=${Number(page)}` + (includeArchived ? '&include_archived=1' : ''));
   const projects = data.projects || [];
   return Object.assign({}, data, { projects: includeArchived ? projects : projects.filter((p) => p.status !== 'archived') });
+}
+
+/** Every project the caller may see, page after page (the dashboard's chart and summary need them all). */
+export async function allProjects(includeArchived) {
+  const first = await listProjects(includeArchived, 1);
+  const pages = Math.min(50, Math.ceil((first.total || 0) / 100));
+  const rest = await Promise.all(Array.from({ length: Math.max(0, pages - 1) }, (_, i) => listProjects(includeArchived, i + 2)));
+  return Object.assign({}, first, { projects: first.projects.concat(...rest.map((d) => d.projects)) });
 }
 
 // ------------------------------------------------------------------ password

@@ -18,7 +18,7 @@ export function append(el, children) {
   return el;
 }
 
-const PROPERTIES = new Set(['checked', 'selected', 'disabled', 'hidden', 'value']);
+const PROPERTIES = new Set(['checked', 'selected', 'defaultSelected', 'disabled', 'hidden', 'value']);
 
 function setAttrs(el, attrs) {
   for (const [key, value] of Object.entries(attrs || {})) {

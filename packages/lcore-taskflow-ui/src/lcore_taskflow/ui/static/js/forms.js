@@ -17,7 +17,8 @@ export function field(label, control, hint) {
 /** A <select> from [[value, label], ...]. */
 export function select(name, options, value, attrs) {
   return h('select', Object.assign({ name }, attrs || {}), options.map(([v, text]) =>
-    h('option', { value: v, selected: String(v) === String(value ?? '') }, text)));
+    // defaultSelected (the attribute), not just selected: form.reset() returns to it, not to the first option.
+    h('option', { value: v, selected: String(v) === String(value ?? ''), defaultSelected: String(v) === String(value ?? '') }, text)));
 }
 
 /** "title must not be empty" -> "Must not be empty" (the field's label already names it). */

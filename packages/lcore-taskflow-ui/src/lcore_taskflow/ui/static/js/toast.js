@@ -6,6 +6,20 @@
 import { h, byId } from './dom.js';
 
 const LIFETIME = { success: 5000, info: 5000, error: 10000 };
+const MAX_SHOWN = 3;
+
+/**
+ * The page keeps room under its last controls for the toasts' height
+ * (--toasts-space, used by .main's bottom padding): whatever they cover can
+ * be scrolled out from under them.
+ */
+function keepClear(region) {
+  if (region.dataset.watched) return;
+  region.dataset.watched = '1';
+  const update = () => document.body.style.setProperty('--toasts-space', Math.ceil(region.offsetHeight) + 'px');
+  new ResizeObserver(update).observe(region);
+  update();
+}
 
 /**
  * toast('Saved') / toast(msg, {kind: 'error', action: {label: 'Retry', run}})
@@ -37,8 +51,13 @@ export function toast(message, { kind = 'success', action = null, timeout } = {}
   el.addEventListener('mouseleave', () => { if (!el.contains(document.activeElement)) arm(); });
   el.addEventListener('focusout', (ev) => { if (!el.contains(ev.relatedTarget)) arm(); });
   region.appendChild(el);
-  // At most four at a time: the oldest go first.
-  while (region.children.length > 4) region.firstElementChild.remove();
+  // At most three at a time: the oldest go first (an error still waiting for its action stays).
+  while (region.children.length > MAX_SHOWN) {
+    const oldest = [...region.children].find((t) => !(t.dataset.kind === 'error' && t.querySelector('.toast-action')))
+      || region.firstElementChild;
+    oldest.remove();
+  }
+  keepClear(region);
   arm();
   return { close, el };
 }

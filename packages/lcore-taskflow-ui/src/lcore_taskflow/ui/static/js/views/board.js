@@ -8,18 +8,27 @@
  * On a phone one column shows at a time (buttons above, or swipe).
  * The controls follow the caller's role in the project (roles.js): a viewer
  * or commenter gets no new-task form and no move buttons or dragging.  A
- * share link (#/shared) shows its one project the same way, read-only.
+ * share link (#/shared) shows its one project the same way, read-only, and so
+ * does an archived project (its owners get an Unarchive button instead).
+ *
+ * Column counts are the server's totals (a column may hold more than the
+ * 100 cards loaded); the filters are the server's too (the browser only
+ * re-applies them to live changes).  The board is one Tab stop: a roving
+ * tabindex keeps one card (its title and buttons) in the Tab order and the
+ * arrow keys walk the cards; board-keys.js adds the shortcuts and their
+ * help sheet.  Editors get a quick-add field at the top of each column.
  */
-import { h, mount, shorten, STATUSES, STATUS_LABELS } from '../dom.js';
+import { h, mount, shorten, srOnly, STATUSES, STATUS_LABELS } from '../dom.js';
 import { api, session, share, teamMembers, taskPath } from '../api.js';
 import { route, replaceParams } from '../router.js';
 import { caps, listColumn, listProjects, moveTask, columnOrder, matchesFilters, taskWatcher, FILTER_KEYS } from '../contract.js';
 import { projectRole, can, ROLE_LABELS } from '../roles.js';
 import { setShareRole, shareProblem } from '../app.js';
 import { field, select, onSubmit, formValues } from '../forms.js';
-import { toast, toastError, announce } from '../toast.js';
+import { toast, toastError, announce, errorText } from '../toast.js';
 import { contributions, safeRender, emit, assistText } from '../extensions.js';
 import { toggle, userOptions, PRIORITY_OPTIONS, pendingDeletes } from './common.js';
+import { boardShortcuts, shortcutsButton } from './board-keys.js';
 import { taskCard } from './card.js';
 
 const POLL_MS = 4000;
@@ -48,13 +57,14 @@ function createBoard(ctx, pid, filters, { movable }) {
     const placeholder = h('p', { class: 'empty' }, 'No tasks here');
     const more = h('button', { type: 'button', class: 'btn btn-small load-more', hidden: true, onclick: () => loadMore(status) }, 'Show more');
     const headingId = 'column-' + status + '-title';
+    const quick = movable ? quickAdd(status) : null;
     const col = h('section', { class: 'column', 'data-testid': 'column-' + status, 'aria-labelledby': headingId, dataset: { status } },
-      h('h2', { id: headingId }, STATUS_LABELS[status], ' ', count), list, placeholder, more);
+      h('h2', { id: headingId }, STATUS_LABELS[status], ' ', count), quick && quick.form, list, placeholder, more);
     const tab = h('button', {
       type: 'button', class: 'btn column-tab', 'aria-pressed': String(status === current), dataset: { status },
       'data-testid': 'tab-' + status, onclick: () => showColumn(status),
     }, STATUS_LABELS[status], ' ', h('span', { class: 'tab-count' }, '0'));
-    cols[status] = { col, list, count, placeholder, more, tab, page: 1, total: 0 };
+    cols[status] = { col, list, count, placeholder, more, tab, quick, page: 1, total: 0, fetched: 0, loaded: 0 };
     wireDrop(status);
     el.append(col);
     tabs.append(tab);
@@ -67,7 +77,48 @@ function createBoard(ctx, pid, filters, { movable }) {
     el.dataset.current = status;
     sessionStorage.setItem('taskflow.column', status);
     for (const s of STATUSES) cols[s].tab.setAttribute('aria-pressed', String(s === status));
+    keepRoving();
     if (focusTab) cols[status].tab.focus();
+  }
+
+  /** The quick-add field of a column: Enter adds the task and keeps the field open for the next. */
+  function quickAdd(status) {
+    const id = 'quick-add-' + status;
+    const input = h('input', {
+      id, name: 'title', maxlength: 200, autocomplete: 'off', 'data-testid': 'quick-add-' + status,
+      placeholder: 'Add a task…', 'aria-keyshortcuts': status === 'todo' ? 'n' : null,
+    });
+    const error = h('p', { class: 'field-error quick-error', role: 'alert', hidden: true });
+    const form = h('form', { class: 'quick-add', 'data-testid': 'quick-add-form-' + status },
+      h('label', { class: 'sr-only', for: id }, `New task in ${STATUS_LABELS[status]}`),
+      h('div', { class: 'quick-row' }, input,
+        h('button', { type: 'submit', class: 'btn btn-small' }, 'Add', srOnly(` to ${STATUS_LABELS[status]}`))),
+      error);
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const title = input.value.trim();
+      if (!title || form.dataset.busy) return;
+      form.dataset.busy = '1';
+      error.hidden = true;
+      input.removeAttribute('aria-invalid');
+      try {
+        // Only the title and the column: every other field keeps the server's default.
+        const created = await api.post(`/api/projects/${Number(pid)}/tasks`, { title, status });
+        const task = await api.get(taskPath(pid, created.id));
+        input.value = '';
+        const shown = add(task);
+        announce(`Added “${shorten(task.title)}” to ${STATUS_LABELS[status]}` + (shown ? '.' : ' (hidden by the filters).'));
+      } catch (err) {
+        if (err.status === 401) return;
+        error.textContent = (err.fields && err.fields.title) ? `Title: ${err.fields.title}` : errorText(err);
+        error.hidden = false;
+        input.setAttribute('aria-invalid', 'true');
+      } finally {
+        delete form.dataset.busy;
+        input.focus();
+      }
+    });
+    return { form, input };
   }
 
   function wireSwipe() {
@@ -87,17 +138,25 @@ function createBoard(ctx, pid, filters, { movable }) {
 
   const idsIn = (status) => [...cols[status].list.children].map((c) => Number(c.dataset.taskId));
 
+  /** The counts are the server's totals (kept current by moves, adds and live changes), not the cards loaded. */
   function updateCounts() {
     for (const s of STATUSES) {
       const c = cols[s];
-      const n = c.list.children.length;
+      const n = Math.max(c.total, c.list.children.length);
       c.count.textContent = String(n);
       c.tab.querySelector('.tab-count').textContent = String(n);
-      c.placeholder.hidden = n > 0;
-      const rest = c.total - c.loaded;
+      c.placeholder.hidden = c.list.children.length > 0;
+      const rest = c.fetched - c.loaded;
       c.more.hidden = !(rest > 0);
       c.more.textContent = `Show ${Math.min(rest, 100)} more`;
     }
+    keepRoving();
+  }
+
+  /** One card moved from column `from` to `to` (either may be null: it appeared or went). */
+  function recount(from, to) {
+    if (from) cols[from].total = Math.max(0, cols[from].total - 1);
+    if (to) cols[to].total += 1;
   }
 
   /** Where a task goes in its column by the server's order: the id of the card it comes before. */
@@ -113,6 +172,7 @@ function createBoard(ctx, pid, filters, { movable }) {
     const old = cards.get(task.id);
     const card = taskCard(pid, task, { reorder: caps.positions && movable, movable });
     wireCard(card, task.id);
+    setTabbable(card, task.id === activeId);
     if (pending.has(task.id)) markPending(card, true);
     cards.set(task.id, card);
     const ref = beforeId != null && cards.get(beforeId);
@@ -203,6 +263,7 @@ function createBoard(ctx, pid, filters, { movable }) {
     const before = caps.positions ? requestedBefore : null;
     task.status = status;
     pending.add(id);
+    if (!sameColumn) recount(from.status, status);
     place(task, caps.positions ? before : slotFor(task));
     renumber(status);
     updateCounts();
@@ -224,6 +285,7 @@ function createBoard(ctx, pid, filters, { movable }) {
     } catch (err) {
       pending.delete(id);
       task.status = from.status;
+      if (!sameColumn) recount(status, from.status);
       const focusWasHere = cards.get(id) && cards.get(id).contains(document.activeElement);
       place(task, from.before);
       renumber(from.status);
@@ -273,13 +335,17 @@ function createBoard(ctx, pid, filters, { movable }) {
   }
 
   // ------------------------------------------------------------ loading
-  const shows = (t) => matchesFilters(t, filters) && !pendingDeletes.has('task:' + t.id);
+  const hiddenByDelete = (t) => pendingDeletes.has('task:' + t.id);
+  // A live change is filtered here; a list the server filtered is taken as it is (its totals agree with it).
+  const shows = (t) => matchesFilters(t, filters) && !hiddenByDelete(t);
+  const listed = (t) => (caps.listMeta ? !hiddenByDelete(t) : shows(t));
 
   async function fetchColumn(status, page) {
     const data = await listColumn(pid, status, filters, page);
     const c = cols[status];
     c.page = page;
     c.total = data.total;
+    c.fetched = data.total;
     c.loaded = (page - 1) * 100 + (data.tasks || []).length;
     return data;
   }
@@ -287,7 +353,7 @@ function createBoard(ctx, pid, filters, { movable }) {
   function fill(status, rows) {
     for (const t of rows.sort(columnOrder)) {
       tasks.set(t.id, t);
-      if (shows(t)) place(t, null);
+      if (listed(t)) place(t, null);
     }
   }
 
@@ -329,18 +395,25 @@ function createBoard(ctx, pid, filters, { movable }) {
     for (const t of changes.tasks) {
       if (Number(t.project_id) !== Number(pid)) continue;
       const focus = focusMark();
+      const before = cards.has(t.id) ? tasks.get(t.id).status : null;
       tasks.set(t.id, t);
       if (shows(t)) {
         place(t, slotFor(t)).classList.add('is-updated');
+        recount(before, t.status);
       } else {
         removeCard(t.id);
+        recount(before, null);
       }
       if (focus && focus.id === t.id) restoreFocus(focus);
     }
     for (const id of changes.deleted) {
+      if (cards.has(id)) recount(tasks.get(id).status, null);
       tasks.delete(id);
       removeCard(id);
     }
+    // Unfiltered, the server's own counts are the truth (cards beyond the loaded pages included).
+    const counts = changes.taskCounts;
+    if (counts && !Object.values(filters).some(Boolean)) for (const s of STATUSES) cols[s].total = counts[s] ?? cols[s].total;
     updateCounts();
     emit('board:refresh', { projectId: Number(pid) });
   }
@@ -365,6 +438,7 @@ function createBoard(ctx, pid, filters, { movable }) {
     tasks.set(task.id, task);
     if (!shows(task)) return null;
     const card = place(task, slotFor(task));
+    recount(null, task.status);
     updateCounts();
     return card;
   }
@@ -374,7 +448,109 @@ function createBoard(ctx, pid, filters, { movable }) {
     return load();
   }
 
-  return { el, tabs, load, poll, add, setFilters, showColumn, counts: () => STATUSES.map((s) => cols[s].list.children.length), tasks };
+  // ------------------------------------------------------ roving tabindex
+  let activeId = null;
+  function setTabbable(card, on) {
+    card.querySelectorAll('a, button').forEach((c) => {
+      if (on) c.removeAttribute('tabindex'); else c.setAttribute('tabindex', '-1');
+    });
+  }
+
+  function setActive(id) {
+    if (id === activeId) return;
+    const old = cards.get(activeId);
+    if (old) setTabbable(old, false);
+    activeId = id;
+    const card = cards.get(id);
+    if (card) setTabbable(card, true);
+  }
+
+  /** Exactly one shown card stays in the Tab order: the active one, else the first on screen. */
+  function keepRoving() {
+    const active = cards.get(activeId);
+    if (isShown(active) || (active && !el.isConnected)) return;
+    const firsts = STATUSES.map((s) => cols[s].list.firstElementChild).filter(Boolean);
+    // Not on screen yet (the first load): the column a phone shows, else the first card.
+    const first = firsts.find((c) => isShown(c)) || firsts.find((c) => c.dataset.status === current) || firsts[0];
+    setActive(first ? Number(first.dataset.taskId) : null);
+  }
+
+  const cardOf = (node) => node && node.closest && node.closest('.task-card');
+  el.addEventListener('focusin', (ev) => {
+    const card = cardOf(ev.target);
+    if (card && el.contains(card)) setActive(Number(card.dataset.taskId));
+  });
+
+  /** The card `dir` of `card` (arrow keys): the next/previous in its column, or beside it in the next shown column. */
+  function neighbour(card, key) {
+    const status = card.dataset.status;
+    const inColumn = [...cols[status].list.children];
+    const i = inColumn.indexOf(card);
+    if (key === 'ArrowDown') return inColumn[i + 1];
+    if (key === 'ArrowUp') return inColumn[i - 1];
+    if (key === 'Home') return inColumn[0];
+    if (key === 'End') return inColumn[inColumn.length - 1];
+    const step = key === 'ArrowRight' ? 1 : -1;
+    for (let k = STATUSES.indexOf(status) + step; k >= 0 && k < STATUSES.length; k += step) {
+      const others = [...cols[STATUSES[k]].list.children];
+      if (!others.length) continue;
+      if (!isShown(others[0])) showColumn(STATUSES[k]);  // a phone: that column comes on screen
+      return others[Math.min(i, others.length - 1)];
+    }
+    return null;
+  }
+
+  el.addEventListener('keydown', (ev) => {
+    const card = cardOf(ev.target);
+    if (!card || ev.altKey || ev.ctrlKey || ev.metaKey || ev.shiftKey) return;
+    if (!['ArrowDown', 'ArrowUp', 'ArrowLeft', 'ArrowRight', 'Home', 'End'].includes(ev.key)) return;
+    const next = neighbour(card, ev.key);
+    ev.preventDefault();
+    if (next) next.querySelector('[data-role=title]').focus();
+  });
+
+  /** The id of the card holding the focus, or null. */
+  function focusedId() {
+    const card = cardOf(document.activeElement);
+    return card && el.contains(card) ? Number(card.dataset.taskId) : null;
+  }
+
+  /** Assign the task to the caller (shortcut a); the card is redrawn in place, focus kept. */
+  async function assignToMe(id) {
+    const me = session.user;
+    const task = tasks.get(id);
+    if (!me || !task || pending.has(id)) return;
+    const title = shorten(task.title);
+    if (Number(task.assignee_id) === Number(me.id)) return announce(`“${title}” is already assigned to you.`);
+    try {
+      await api.patch(taskPath(pid, id), { assignee_id: Number(me.id) });
+      const fresh = await api.get(taskPath(pid, id));
+      const focus = focusMark();
+      tasks.set(id, fresh);
+      place(fresh, slotFor(fresh));
+      restoreFocus(focus);
+      toast(`Assigned “${title}” to you`);
+    } catch (err) {
+      toastError(`Couldn't assign “${title}”: ${errorText(err)}`);
+    }
+  }
+
+  /** The quick-add field of the focused card's column (else the column on screen). */
+  function focusQuickAdd() {
+    const id = focusedId();
+    const status = id !== null ? tasks.get(id).status : current;
+    const target = cols[status].quick || cols.todo.quick;
+    if (!target) return false;
+    if (!isShown(target.input)) showColumn(status);
+    target.input.focus();
+    return true;
+  }
+
+  return {
+    el, tabs, load, poll, add, setFilters, showColumn, tasks, focusedId, moveBy, assignToMe, focusQuickAdd,
+    /** Tasks matching the filters: the server's totals (every column, loaded or not). */
+    total: () => STATUSES.reduce((n, s) => n + Math.max(cols[s].total, cols[s].list.children.length), 0),
+  };
 }
 
 // ---------------------------------------------------------------- filters
@@ -389,10 +565,11 @@ function filterBar(ctx, board, filters, users) {
     field('Assignee', select('assignee', assignees, filters.assignee, { 'data-testid': 'filter-assignee' })),
     field('Priority', select('priority', [['', 'Any']].concat(PRIORITY_OPTIONS), filters.priority, { 'data-testid': 'filter-priority' })),
     field('Due', select('due', [['', 'Any time'], ['overdue', 'Overdue'], ['week', 'This week'], ['none', 'No due date']], filters.due, { 'data-testid': 'filter-due' })),
-    h('button', { type: 'reset', class: 'btn', 'data-testid': 'filter-clear' }, 'Clear filters'),
-    summary);
+    h('button', { type: 'reset', class: 'btn', 'data-testid': 'filter-clear' }, 'Clear filters'));
+  // Beside the form, not in it: a phone folds the form away, the count stays in sight.
+  form.summary = summary;
   const describe = () => {
-    const n = board.counts().reduce((a, b) => a + b, 0);
+    const n = board.total();
     const active = Object.values(filters).some(Boolean);
     summary.textContent = active ? `${n} task${n === 1 ? '' : 's'} match the filters` : '';
   };
@@ -421,6 +598,26 @@ function filterBar(ctx, board, filters, users) {
   }, 0));
   describe();
   return form;
+}
+
+/**
+ * On a phone the filters fold away behind a button (the first card comes on
+ * the first screen); on a desktop the button is hidden and the form shown.
+ */
+function filtersToggle(form, filters) {
+  form.id = form.id || 'board-filters';
+  const active = Object.values(filters).filter(Boolean).length;
+  form.classList.add('is-folded');
+  const btn = h('button', {
+    type: 'button', class: 'btn phone-only', 'aria-expanded': 'false', 'aria-controls': form.id, 'data-testid': 'filters-toggle',
+    onclick: () => {
+      const open = btn.getAttribute('aria-expanded') !== 'true';
+      btn.setAttribute('aria-expanded', String(open));
+      form.classList.toggle('is-folded', !open);
+      if (open) form.querySelector('input, select').focus();
+    },
+  }, active ? `Filters (${active})` : 'Filters');
+  return btn;
 }
 
 // --------------------------------------------------------------- new task
@@ -476,12 +673,32 @@ async function boardPeople(pid) {
   return (data.users || []).map((u) => ({ id: u.user_id, username: u.username }));
 }
 
+/** Owners may unarchive; the board comes back editable. */
+function unarchiveButton(ctx, project) {
+  return h('button', {
+    type: 'button', class: 'btn btn-small', 'data-testid': 'unarchive-project',
+    onclick: async (ev) => {
+      ev.currentTarget.disabled = true;
+      try {
+        await api.put('/api/projects/' + Number(project.id), { name: project.name, description: project.description || '', status: 'active' });
+        toast(`“${shorten(project.name)}” is active again`);
+        ctx.refresh();
+      } catch (err) {
+        toastError(err);
+        ev.currentTarget.disabled = false;
+      }
+    },
+  }, 'Unarchive');
+}
+
 /** A line saying what a read-only role may do (nothing for editors and owners). */
-function roleNote(project, role) {
+function roleNote(ctx, project, role) {
   if (share.active) return null;
   if (project.status === 'archived') {
-    return h('p', { class: 'banner', 'data-testid': 'archived-note' },
-      can(role, 'owner') ? 'This project is archived.' : 'This project is archived: only its owners can change it.');
+    // Read-only for everyone while archived, owners included: unarchiving is the one change offered.
+    return can(role, 'owner')
+      ? h('p', { class: 'banner row', 'data-testid': 'archived-note' }, 'This project is archived: unarchive it to change its tasks.', unarchiveButton(ctx, project))
+      : h('p', { class: 'banner', 'data-testid': 'archived-note' }, 'This project is archived: it is read-only, and only its owners can change it.');
   }
   if (can(role, 'editor')) return null;
   const what = role === 'commenter' ? 'you can read it and comment on tasks.' : 'you can read it but not change it.';
@@ -492,10 +709,11 @@ function roleNote(project, role) {
 async function boardView(ctx, pid, project, users) {
   const filters = readFilters(ctx.params);
   const role = projectRole(project);
-  const editable = can(role, 'editor');
+  const editable = can(role, 'editor') && project.status !== 'archived';
   ctx.setTitle(project.name);
   const board = createBoard(ctx, pid, filters, { movable: editable });
   await board.load();
+  boardShortcuts(ctx, board, { editable });
   let panel = null;
   let newBtn = null;
   if (editable) {
@@ -503,16 +721,22 @@ async function boardView(ctx, pid, project, users) {
     newBtn = toggle('+ New task', panel, { 'data-testid': 'new-task' });
     mount(panel, h('h2', { id: 'new-task-title' }, 'New task'), newTaskForm(pid, users, board, panel, newBtn, ctx.signal));
   }
+  const filterForm = filterBar(ctx, board, filters, users);
   ctx.setActions(
-    share.active ? null : h('a', { class: 'btn', href: '#/projects' }, '← Projects'),
+    // On a phone the menu has Projects: the button row stays one line.
+    share.active ? null : h('a', { class: 'btn phone-hide', href: '#/projects' }, '← Projects'),
     newBtn,
+    filtersToggle(filterForm, filters),
     share.active ? null : h('a', { class: 'btn', href: `#/projects/${Number(pid)}/settings`, 'data-testid': 'project-settings' },
-      can(role, 'owner') ? 'Settings' : 'Members'));
+      can(role, 'owner') ? 'Settings' : 'Members'),
+    shortcutsButton(editable));
   ctx.mount(
-    roleNote(project, role),
-    project.description ? h('p', { class: 'muted desc' }, project.description) : null,
+    roleNote(ctx, project, role),
+    // On a phone the first screen is for the cards: the description is on the project's settings page.
+    project.description ? h('p', { class: 'muted desc phone-hide' }, project.description) : null,
     panel,
-    filterBar(ctx, board, filters, users),
+    filterForm,
+    filterForm.summary,
     board.tabs,
     board.el);
   ctx.poll(board.poll, POLL_MS);

@@ -1,5 +1,6 @@
-/* A task card on the board: title link, due/priority/assignee badges, plugin
- * badges, and (for editors) move buttons that name their task. */
+/* A task card on the board: title link, a "Blocked" badge while an open task
+ * blocks it, due/priority/assignee badges, plugin badges, and (for editors)
+ * move buttons that name their task. */
 import { h, badge, srOnly, initials, textColorOn, STATUSES, STATUS_LABELS } from '../dom.js';
 import { links } from '../api.js';
 import { dueState, dueText } from '../dates.js';
@@ -59,6 +60,9 @@ export function taskCard(pid, task, { reorder, movable = true }) {
   },
   h('h3', { class: 'title', id: titleId }, h('a', { href: links.task(pid, task.id), 'data-role': 'title' }, task.title)),
   h('div', { class: 'meta' },
+    task.blocked_by_open > 0 ? badge('Blocked', 'blocked', {
+      'data-testid': 'card-blocked', title: `Blocked by ${task.blocked_by_open} open task${task.blocked_by_open === 1 ? '' : 's'}`,
+    }) : null,
     dueBadge(task),
     badge(PRIORITY_LABELS[task.priority] || task.priority, task.priority, { title: 'Priority' }),
     task.checklist && task.checklist.total > 0 ? h('span', {

@@ -2,7 +2,7 @@
 import { h, mount, formatTime, badge, STATUSES, STATUS_LABELS } from '../dom.js';
 import { route } from '../router.js';
 import { api } from '../api.js';
-import { dashboardWatcher, activityPager, listProjects } from '../contract.js';
+import { dashboardWatcher, activityPager, allProjects } from '../contract.js';
 import { card, tableWrap, progress, empty, activityText } from './common.js';
 import { toastError } from '../toast.js';
 
@@ -17,27 +17,52 @@ function stats(totals) {
     stat('Overdue', t.overdue, t.overdue > 0 ? 'warn' : '')];
 }
 
+const CHART_ROWS = 12;
+const SUMMARY_STEP = 20;
+
+/** Every project's counts (from the paged project list, so none is cut off), 20 rows at a time. */
 function summaryTable(projects) {
   if (!projects.length) return empty('No projects yet.');
-  return tableWrap('Projects summary', h('table', { class: 'table', 'data-testid': 'project-summary' },
+  const body = h('tbody');
+  const count = h('p', { class: 'muted small', 'data-testid': 'summary-count', role: 'status' });
+  const more = h('button', { type: 'button', class: 'btn', 'data-testid': 'summary-more' });
+  const showUpTo = (n) => {
+    const from = body.children.length;
+    body.append(...projects.slice(from, n).map((p) => {
+      const c = p.task_counts || {};
+      return h('tr', null,
+        h('td', { class: 'wrap' }, h('a', { href: '#/projects/' + Number(p.id) }, p.name)),
+        h('td', { class: 'phone-hide' }, badge(p.status)),
+        h('td', null, c.total || 0), h('td', null, c.done || 0),
+        h('td', null, progress(c.done || 0, c.total || 0)));
+    }));
+    const shown = body.children.length;
+    count.textContent = `Showing ${shown} of ${projects.length} project${projects.length === 1 ? '' : 's'}`;
+    more.hidden = shown >= projects.length;
+    more.textContent = `Show ${Math.min(SUMMARY_STEP, projects.length - shown)} more`;
+  };
+  more.addEventListener('click', () => showUpTo(body.children.length + SUMMARY_STEP));
+  showUpTo(SUMMARY_STEP);
+  return h('div', null, tableWrap('Projects summary', h('table', { class: 'table', 'data-testid': 'project-summary' },
     h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Project'), h('th', { scope: 'col', class: 'phone-hide' }, 'Status'),
       h('th', { scope: 'col' }, 'Tasks'), h('th', { scope: 'col' }, 'Done'), h('th', { scope: 'col' }, 'Progress'))),
-    h('tbody', null, projects.map((p) => h('tr', null,
-      h('td', { class: 'wrap' }, h('a', { href: '#/projects/' + Number(p.id) }, p.name)),
-      h('td', { class: 'phone-hide' }, badge(p.status)),
-      h('td', null, p.task_count), h('td', null, p.done_count),
-      h('td', null, progress(p.done_count, p.task_count)))))));
+    body)), count, more);
 }
 
 /**
- * Tasks by status per project: HTML bars whose counts are always written out
- * (no hover needed), so the text stays readable at any width.
+ * Tasks by status: the 12 projects with the most tasks as HTML bars whose
+ * counts are always written out (no hover needed), then an honest line for
+ * the rest ("and 108 more projects with 40 tasks").
  */
 function statusChart(projects) {
   if (!projects.length) return empty('Nothing to chart yet.');
-  const max = Math.max(1, ...projects.map((p) => p.task_counts.total));
+  const ranked = [...projects].sort((a, b) => (b.task_counts.total - a.task_counts.total) || a.id - b.id);
+  const top = ranked.slice(0, CHART_ROWS);
+  const rest = ranked.slice(CHART_ROWS);
+  const restTasks = rest.reduce((n, p) => n + (p.task_counts.total || 0), 0);
+  const max = Math.max(1, ...top.map((p) => p.task_counts.total));
   return h('div', { class: 'chart' },
-    h('ul', { class: 'chart-rows', 'data-testid': 'status-chart' }, projects.slice(0, 12).map((p) => {
+    h('ul', { class: 'chart-rows', 'data-testid': 'status-chart' }, top.map((p) => {
       const c = p.task_counts;
       const bar = h('div', { class: 'chart-bar', 'aria-hidden': 'true' }, STATUSES.map((s) => {
         const part = h('span', { class: 'seg seg-' + s });
@@ -50,7 +75,10 @@ function statusChart(projects) {
         bar,
         h('p', { class: 'chart-counts' }, STATUSES.map((s) =>
           h('span', { class: 'count count-' + s }, h('i', { class: 'dot ' + s, 'aria-hidden': 'true' }), `${STATUS_LABELS[s]} ${c[s] || 0}`))));
-    })));
+    })),
+    rest.length ? h('p', { class: 'chart-more', 'data-testid': 'chart-more' },
+      `…and ${rest.length} more project${rest.length === 1 ? '' : 's'} with ${restTasks} task${restTasks === 1 ? '' : 's'}. `,
+      h('a', { href: '#/projects' }, 'See all projects')) : null);
 }
 
 function activityItem(a) {
@@ -101,9 +129,9 @@ route(/^dashboard$/, async (ctx) => {
   ctx.setTitle('Dashboard');
   const watcher = dashboardWatcher();
   const activity = activityCard();
-  const [overview, projects] = await Promise.all([watcher.overview(), listProjects(false), activity.load()]);
+  const [overview, projects] = await Promise.all([watcher.overview(), allProjects(false), activity.load()]);
   const statsBox = h('div', { class: 'stats' }, stats(overview.totals));
-  const summaryBox = h('div', null, summaryTable(overview.projects || []));
+  const summaryBox = h('div', null, summaryTable(projects.projects));
   const chartBox = h('div', null, statusChart(projects.projects));
   const overdueBox = h('div', null, overdueList(overview.overdue_tasks || []));
   ctx.mount(statsBox,
@@ -114,9 +142,9 @@ route(/^dashboard$/, async (ctx) => {
   ctx.poll(async () => {
     const next = await watcher.poll();
     if (!next) return;
-    const [list, newest] = await Promise.all([listProjects(false), api.get('/api/projects/dashboard/activity?limit=15')]);
+    const [list, newest] = await Promise.all([allProjects(false), api.get('/api/projects/dashboard/activity?limit=15')]);
     mount(statsBox, stats(next.totals));
-    mount(summaryBox, summaryTable(next.projects || []));
+    mount(summaryBox, summaryTable(list.projects));
     mount(chartBox, statusChart(list.projects));
     mount(overdueBox, overdueList(next.overdue_tasks || []));
     const shown = new Set([...activity.el.querySelectorAll('.feed li')].map((li) => li.textContent));

@@ -1,8 +1,9 @@
-/* My tasks: what is assigned to me across projects, open ones first, overdue on top. */
-import { h, badge, STATUSES, STATUS_LABELS } from '../dom.js';
+/* My tasks: what is assigned to me across projects, open ones first, overdue on top; live. */
+import { h, badge, mount, STATUSES, STATUS_LABELS } from '../dom.js';
 import { session } from '../api.js';
 import { route } from '../router.js';
-import { myTasks } from '../contract.js';
+import { myTasks, activityWatcher } from '../contract.js';
+import { announce } from '../toast.js';
 import { card, empty } from './common.js';
 import { dueBadge, PRIORITY_LABELS } from './card.js';
 
@@ -19,16 +20,39 @@ function row(t) {
       badge(STATUS_LABELS[t.status], t.status), badge(PRIORITY_LABELS[t.priority] || t.priority, t.priority), dueBadge(t)));
 }
 
+// The marker is one small request (the newest activity row): often enough to show a new assignment within 5 s.
+const POLL_MS = 2500;
+const signature = (tasks) => JSON.stringify(tasks.map((t) => [t.id, t.title, t.status, t.priority, t.due_date, t.project_name]));
+
+function listCard(tasks, status) {
+  return card(`${tasks.length} task${tasks.length === 1 ? '' : 's'} assigned to you`,
+    tasks.length ? h('ul', { class: 'my-tasks', 'data-testid': 'my-tasks' }, tasks.map(row))
+      : empty('Nothing assigned to you' + (status ? ' in ' + STATUS_LABELS[status] : '') + '.'));
+}
+
 route(/^my-tasks$/, async (ctx) => {
   ctx.setTitle('My tasks');
   const status = STATUSES.includes(ctx.params.get('status')) ? ctx.params.get('status') : '';
-  const tasks = (await myTasks(session.user, status)).sort(byUrgency);
+  const load = async () => (await myTasks(session.user, status)).sort(byUrgency);
+  // Live: the newest activity row the caller can see is the marker of a change (an assignment is one);
+  // only then is the list fetched again, and redrawn only when it differs.
+  const watcher = activityWatcher();
+  const [tasks] = await Promise.all([load(), watcher.start()]);
+  let shown = signature(tasks);
+  const box = h('div', null, listCard(tasks, status));
   const choose = (s) => h('a', {
     class: 'btn btn-small', href: '#/my-tasks' + (s ? '?status=' + s : ''), 'aria-current': s === status ? 'true' : null,
   }, s ? STATUS_LABELS[s] : 'All');
-  ctx.mount(
-    h('nav', { class: 'row filters-line', 'aria-label': 'Status of my tasks' }, ['', ...STATUSES].map(choose)),
-    card(`${tasks.length} task${tasks.length === 1 ? '' : 's'} assigned to you`,
-      tasks.length ? h('ul', { class: 'my-tasks', 'data-testid': 'my-tasks' }, tasks.map(row))
-        : empty('Nothing assigned to you' + (status ? ' in ' + STATUS_LABELS[status] : '') + '.')));
+  ctx.mount(h('nav', { class: 'row filters-line', 'aria-label': 'Status of my tasks' }, ['', ...STATUSES].map(choose)), box);
+  ctx.poll(async () => {
+    if (!(await watcher.poll())) return;
+    const fresh = await load();
+    if (!ctx.alive() || signature(fresh) === shown) return;
+    const had = box.contains(document.activeElement) ? document.activeElement.getAttribute('href') : null;
+    shown = signature(fresh);
+    mount(box, listCard(fresh, status));
+    const again = had && box.querySelector(`a[href="${CSS.escape(had)}"]`);
+    if (again) again.focus();
+    announce(`My tasks updated: ${fresh.length} assigned to you.`);
+  }, POLL_MS);
 }, { title: 'My tasks' });

@@ -1,7 +1,7 @@
 /* Projects: the list (archived ones hidden unless asked), create, archive;
  * project settings (edit, who can see it, members, share links) for owners,
  * the project and its members read-only for everyone else. */
-import { h, badge, mount } from '../dom.js';
+import { h, badge, mount, srOnly } from '../dom.js';
 import { api, session } from '../api.js';
 import { route, replaceParams } from '../router.js';
 import { listProjects } from '../contract.js';
@@ -47,7 +47,8 @@ function projectCard(p, onArchived) {
       badge((c.done || 0) + ' done', 'done')),
     progress(c.done || 0, c.total || 0),
     h('div', { class: 'row' },
-      h('a', { class: 'btn btn-small', href: '#/projects/' + Number(p.id), 'aria-label': `Open the board of ${p.name}` }, 'Open board'),
+      // The visible words start the accessible name (WCAG 2.5.3, axe label-content-name-mismatch).
+      h('a', { class: 'btn btn-small', href: '#/projects/' + Number(p.id) }, 'Open board', srOnly(` of ${p.name}`)),
       owner ? h('a', { class: 'btn btn-small', href: `#/projects/${Number(p.id)}/settings`, 'aria-label': `Settings of ${p.name}` }, 'Settings')
         : h('a', { class: 'btn btn-small', href: `#/projects/${Number(p.id)}/settings`, 'aria-label': `Members of ${p.name}` }, 'Members'),
       owner ? h('button', {
@@ -82,13 +83,44 @@ route(/^projects$/, async (ctx) => {
   ctx.setTitle('Projects');
   let showArchived = ctx.params.get('archived') === '1';
   const list = h('div', { class: 'projects', 'data-testid': 'projects' });
-  const refresh = async () => {
-    const data = await listProjects(showArchived);
-    if (!ctx.alive()) return;
-    const projects = data.projects.filter((p) => !pendingDeletes.has('project:' + p.id));
-    mount(list, projects.length ? projects.map((p) => projectCard(p, () => refresh().catch(toastError)))
-      : empty(showArchived ? 'No projects yet.' : 'No active projects. Archived ones are hidden.'));
+  const count = h('p', { class: 'muted small', role: 'status', 'data-testid': 'projects-count' });
+  const more = h('button', { type: 'button', class: 'btn', hidden: true, 'data-testid': 'projects-more' }, 'Show more projects');
+  let page = 1;
+  let total = 0;
+  const redraw = () => refresh().catch(toastError);
+  const cards = (projects) => projects.filter((p) => !pendingDeletes.has('project:' + p.id)).map((p) => projectCard(p, redraw));
+  const describe = () => {
+    const shown = list.querySelectorAll('[data-testid=project-card]').length;
+    count.textContent = total > shown ? `Showing ${shown} of ${total} projects` : '';
+    more.hidden = page * 100 >= total;
   };
+  // Pages of 100 (the API's largest): the first on (re)load, the next ones appended.
+  const refresh = async () => {
+    const data = await listProjects(showArchived, 1);
+    if (!ctx.alive()) return;
+    page = 1;
+    total = data.total || 0;
+    const shown = cards(data.projects);
+    mount(list, shown.length ? shown
+      : empty(showArchived ? 'No projects yet.' : 'No active projects. Archived ones are hidden.'));
+    describe();
+  };
+  more.addEventListener('click', async () => {
+    more.disabled = true;
+    try {
+      const data = await listProjects(showArchived, page + 1);
+      page += 1;
+      const added = cards(data.projects);
+      list.append(...added);
+      describe();
+      const link = added[0] && added[0].querySelector('a');
+      if (link) link.focus();
+    } catch (err) {
+      toastError(err);
+    } finally {
+      more.disabled = false;
+    }
+  });
   const panel = session.isAdmin() ? card('New project', newProjectForm(() => refresh().catch(toastError))) : null;
   const archivedBox = h('input', {
     type: 'checkbox', checked: showArchived, 'data-testid': 'show-archived',
@@ -103,7 +135,7 @@ route(/^projects$/, async (ctx) => {
   });
   await refresh();
   ctx.setActions(panel ? toggle('+ New project', panel, { 'data-testid': 'new-project' }) : null);
-  ctx.mount(panel, h('p', { class: 'filters-line' }, h('label', { class: 'check' }, archivedBox, 'Show archived projects')), list);
+  ctx.mount(panel, h('p', { class: 'filters-line' }, h('label', { class: 'check' }, archivedBox, 'Show archived projects')), list, count, more);
 }, { title: 'Projects' });
 
 // ------------------------------------------------------------ settings
