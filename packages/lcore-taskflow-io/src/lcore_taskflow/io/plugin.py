@@ -1,0 +1,70 @@
+"""The io plugin of TaskFlow (registered under the ``lcore_taskflow.plugins`` entry point).
+
+Two engineers' parts meet here, each behind one registration call in
+:func:`build_io_app`: part A (imports, project exports, the instance
+export/import CLI: ``imports.py``, ``exports.py``, ``instance.py``) and part B
+(the calendar feed and personal data: ``calendar.py``, ``personal.py``,
+``static/``).  Migrations live in ``migrations/`` under the namespace ``io``:
+part A's files are ``0001_imports.*``; part B numbers its files from ``0002``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lcore import Lcore
+from lcore_taskflow.core import hookimpl
+
+from . import __version__, calendar, exports, imports, personal
+from .config import IOConfig
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class IOPlugin:
+    """Imports as jobs, streamed exports, instance moves, calendar feeds, personal data.
+
+    One instance belongs to one kernel; it owns the import worker thread.
+    """
+
+    name = "io"
+    version = __version__
+    core_api = "1.1"
+
+    def __init__(self) -> None:
+        self.worker: imports.ImportWorker | None = None
+
+    # ---------------------------------------------------------- assembly
+    @hookimpl
+    def taskflow_config_schema(self):
+        return IOConfig
+
+    @hookimpl
+    def taskflow_migrations(self):
+        return ("io", MIGRATIONS)
+
+    @hookimpl
+    def taskflow_mounts(self, kernel):
+        return [("/", build_io_app(kernel, self))]
+
+    @hookimpl
+    def taskflow_startup(self, kernel):
+        self.worker = imports.start_worker(kernel)
+
+    @hookimpl
+    def taskflow_shutdown(self, kernel):
+        if self.worker is not None:
+            self.worker.stop()
+            self.worker = None
+
+
+def build_io_app(kernel, plugin: IOPlugin) -> Lcore:
+    """Every HTTP route of the package, registered part by part."""
+    app = Lcore()
+    # part A: imports, project exports
+    imports.add_routes(app, kernel, plugin)
+    exports.add_routes(app, kernel)
+    # part B: calendar feed, personal data
+    calendar.add_routes(app, kernel)
+    personal.add_routes(app, kernel)
+    return app
