@@ -312,6 +312,19 @@ def taskflow_event(event, kernel):
     """
 
 
+@hookspec
+def taskflow_personal_data(user, kernel):
+    """Contribute what your plugin keeps about ``user`` to their personal-data export.
+
+    Called by ``GET /api/users/me/export`` (the io package) inside the
+    caller's request; ``user`` is the signed-in user (``id``, ``username``,
+    ``role``, ``email``).  Return a dict ``{section: JSON-able value}`` (for
+    example ``{"sessions": [...]}``), or ``None`` for nothing; sections are
+    prefixed with your plugin's name in the export.  Never return secrets
+    (password hashes, token hashes, TOTP secrets).
+    """
+
+
 # ------------------------------------------------------------ maintenance
 
 

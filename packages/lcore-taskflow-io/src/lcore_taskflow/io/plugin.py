@@ -13,12 +13,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from lcore import Lcore
-from lcore_taskflow.core import hookimpl
+from lcore_taskflow.core import UIModule, events, hookimpl
 
 from . import __version__, calendar, exports, imports, personal
 from .config import IOConfig
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+STATIC = Path(__file__).parent / "static"
 
 
 class IOPlugin:
@@ -46,6 +47,18 @@ class IOPlugin:
     @hookimpl
     def taskflow_mounts(self, kernel):
         return [("/", build_io_app(kernel, self))]
+
+    # part B: the frontend module, and the calendar feeds of deleted users and projects
+    @hookimpl
+    def taskflow_ui_modules(self, kernel):
+        return [UIModule("io", STATIC, scripts=("io.js",), styles=("io.css",))]
+
+    @hookimpl
+    def taskflow_event(self, event, kernel):
+        if isinstance(event, events.UserDeleted):
+            calendar.forget(kernel, user_id=event.user["id"])
+        elif isinstance(event, events.ProjectDeleted):
+            calendar.forget(kernel, project_id=event.project_id)
 
     @hookimpl
     def taskflow_startup(self, kernel):

@@ -1,0 +1,2 @@
+/* The io screens (filled in by the next commit). */
+export default function setup() {}
