@@ -214,6 +214,15 @@ ROUTES = {
     "DELETE /api/webhooks/{hid}":                            ("admin", 200),
     "GET /api/webhooks/{hid}/deliveries":                    ("admin", 200),
     "POST /api/webhooks/{hid}/deliveries/{did}/retry":       ("admin", 200),
+    # -- io, part B: calendar feeds and personal data (a token or share link never manages them)
+    "GET /api/users/me/calendar":                            ("own account", 200),
+    "POST /api/users/me/calendar":                           ("own account", 201),
+    "DELETE /api/users/me/calendar":                         ("own account", 204),
+    "POST /api/projects/{pid}/calendar":                     ("owner", 201),
+    "DELETE /api/projects/{pid}/calendar":                   ("owner", 204),
+    "GET /calendar/{token}.ics":                             ("public", 200),  # the secret URL is the credential
+    "GET /api/users/me/export":                              ("own account", 200),
+    "DELETE /api/users/me":                                  ("own account", 422),  # a wrong password: no account goes
 }
 # fmt: on
 
@@ -372,6 +381,13 @@ def new_user_body(prefix: str) -> dict[str, str]:
     return {"username": name, "email": f"{name}@example.test", "password": PASSWORD}
 
 
+def calendar_feed(w: MatrixWorld, _: Any, caller: str) -> Call:
+    """The feed URL of an account without dated tasks (sam's): its answer leaks nothing."""
+    url = expect(w.accounts.fresh("sam").post("/api/users/me/calendar"), 201,
+                 "a calendar feed URL")["url"]
+    return Call(url[url.index("/calendar/"):])
+
+
 # Routes about one project: run for the workspace-visible and the private project.
 PROJECT_CALLS: dict[str, Build] = {
     "GET /api/projects/{id}": lambda w, p, c: Call(p.path),
@@ -437,6 +453,8 @@ PROJECT_CALLS: dict[str, Build] = {
     "POST /api/labels/tasks/{tid}/{lid}": lambda w, p, c: Call(f"/api/labels/tasks/{p.task}/{p.label}"),
     "DELETE /api/labels/tasks/{tid}/{lid}":
         lambda w, p, c: Call(f"/api/labels/tasks/{p.task}/{p.label}"),
+    "POST /api/projects/{pid}/calendar": lambda w, p, c: Call(f"{p.path}/calendar"),
+    "DELETE /api/projects/{pid}/calendar": lambda w, p, c: Call(f"{p.path}/calendar"),
     "GET /api/webhooks/projects/{pid}": lambda w, p, c: Call(f"/api/webhooks/projects/{p.id}"),
     "POST /api/webhooks/projects/{pid}": created_webhook,
     "PATCH /api/webhooks/{hid}": lambda w, p, c: Call(f"/api/webhooks/{p.webhook}", {"active": False}),
@@ -514,6 +532,12 @@ OTHER_CALLS: dict[str, Build] = {
     "GET /static/{path}": lambda w, p, c: Call("/static/app.css"),
     "GET /static/plugins/{name}/{path}": lambda w, p, c: Call("/static/plugins/labels/labels.js"),
     "GET /api/webhooks/events": lambda w, p, c: Call("/api/webhooks/events"),
+    "GET /api/users/me/calendar": lambda w, p, c: Call("/api/users/me/calendar"),
+    "POST /api/users/me/calendar": lambda w, p, c: Call("/api/users/me/calendar"),
+    "DELETE /api/users/me/calendar": lambda w, p, c: Call("/api/users/me/calendar"),
+    "GET /calendar/{token}.ics": calendar_feed,
+    "GET /api/users/me/export": lambda w, p, c: Call("/api/users/me/export"),
+    "DELETE /api/users/me": lambda w, p, c: Call("/api/users/me", {"password": "not the password"}),
 }
 
 

@@ -30,6 +30,7 @@ TOKEN_PREFIX = "tfc_"  # so secret scanners can spot a leaked feed URL
 FEED_LIMIT = 5000  # events per feed: the soonest due first; a calendar needs no more
 PRODID = "-//TaskFlow for Lcore//lcore-taskflow-io//EN"
 TOKEN_REFUSED = (403, "A personal access token or a share link cannot manage calendar feeds")
+TOO_MANY = (429, "Too many requests from this account: wait Retry-After seconds")
 
 
 class FeedUrl(Schema):
@@ -49,11 +50,16 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def account_of(kernel) -> dict[str, Any]:
-    """The signed-in person; 403 for a personal access token (it never mints credentials)."""
+def account_of(kernel, bucket: str | None = None, limit: int = 30,
+               per: float = 60) -> dict[str, Any]:
+    """The signed-in person; 403 for a personal access token (it never mints credentials)
+    or a share link.  With ``bucket``, also counts the request against the account (not
+    the address: people behind one proxy do not share a budget)."""
     user = kernel.current_user()
     if user.get("via") == "token" or user.get("role") == "share":
         raise ApiError(403, TOKEN_REFUSED[1])
+    if bucket:
+        kernel.limits.check(bucket, limit, per, key=f"user:{user['id']}")
     return user
 
 
@@ -193,11 +199,10 @@ def add_routes(app: Lcore, kernel) -> None:
         return {"active": created is not None, "created_at": created}
 
     @app.post("/api/users/me/calendar", name="io_calendar_create", auth=True, status=201,
-              returns=FeedUrl, responses=(TOKEN_REFUSED,))
-    @kernel.limits.limit("io:calendar", 30, 60)
+              returns=FeedUrl, responses=(TOKEN_REFUSED, TOO_MANY))
     def calendar_create():
         """A new secret feed URL of the tasks assigned to you; the previous URL stops."""
-        user = account_of(kernel)
+        user = account_of(kernel, "io:calendar")
         return {"url": _feed_url(kernel, new_feed(kernel, user["id"], "me"))}
 
     @app.delete("/api/users/me/calendar", name="io_calendar_delete", auth=True, status=204,
@@ -208,11 +213,10 @@ def add_routes(app: Lcore, kernel) -> None:
         return HTTPResponse(status=204)
 
     @app.post("/api/projects/<pid:int>/calendar", name="io_project_calendar_create", auth=True,
-              role="owner", status=201, returns=FeedUrl, responses=(TOKEN_REFUSED,))
-    @kernel.limits.limit("io:calendar", 30, 60)
+              role="owner", status=201, returns=FeedUrl, responses=(TOKEN_REFUSED, TOO_MANY))
     def project_calendar_create(pid):
         """A new secret feed URL of the project's tasks with due dates (owners)."""
-        user = account_of(kernel)
+        user = account_of(kernel, "io:calendar")
         return {"url": _feed_url(kernel, new_feed(kernel, user["id"], f"project:{pid}", pid))}
 
     @app.delete("/api/projects/<pid:int>/calendar", name="io_project_calendar_delete",

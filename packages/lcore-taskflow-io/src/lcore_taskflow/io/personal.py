@@ -25,7 +25,7 @@ from typing import Any
 from lcore import HTTPResponse, Lcore, response
 from lcore_taskflow.core import ApiError, Password, Schema, json_body
 
-from .calendar import TOKEN_REFUSED, account_of
+from .calendar import TOKEN_REFUSED, TOO_MANY, account_of
 
 log = logging.getLogger(__name__)
 EXPORT_FORMAT = "taskflow-personal-data"
@@ -122,23 +122,21 @@ def add_routes(app: Lcore, kernel) -> None:
     """Register the personal-data routes on the io sub-app."""
 
     @app.get("/api/users/me/export", name="io_personal_export", auth=True,
-             responses=(TOKEN_REFUSED,))
-    @kernel.limits.limit("io:personal_export", 10, 60)
+             responses=(TOKEN_REFUSED, TOO_MANY))
     def personal_export():
         """Everything TaskFlow keeps about you, as one JSON document (a download)."""
-        user = account_of(kernel)
+        user = account_of(kernel, "io:personal_export", 10, 60)
         data = collect(kernel, user)
         response.set_header("Content-Disposition",
                             f'attachment; filename="{_filename(user["username"])}"')
         return data
 
     @app.delete("/api/users/me", name="io_account_delete", auth=True, body=AccountDeletion,
-                status=204, responses=(TOKEN_REFUSED,
+                status=204, responses=(TOKEN_REFUSED, TOO_MANY,
                                        (409, "You are the last admin of the workspace")))
-    @kernel.limits.limit("io:account_delete", 5, 300)
     def account_delete():
         """Delete your account (your password confirms): it cannot be undone."""
-        user = account_of(kernel)
+        user = account_of(kernel, "io:account_delete", 5, 300)  # password guesses
         password = AccountDeletion.validate(json_body())["password"]
         if kernel.users.authenticate(user["username"], password) is None:
             raise ApiError(422, "Validation failed", fields={"password": "not your password"})

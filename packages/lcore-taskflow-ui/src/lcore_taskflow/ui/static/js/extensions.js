@@ -16,6 +16,7 @@ export const contributions = {
   cardBadges: [],    // fn(task) -> [{text, title?, color?}]
   taskFields: [],    // {name, label, render(container, task, ctx) -> {value()}}
   projectPanels: [], // {id, title, render(container, project, ctx)}
+  profilePanels: [], // {id, title, render(container, user, ctx)} (since 2)
 };
 const listeners = new Map();
 
@@ -55,12 +56,15 @@ const apiFor = {
   post: (path, body) => api.post(path, body),
   put: (path, body) => api.put(path, body),
   patch: (path, body) => api.patch(path, body),
-  del: (path) => api.del(path),
+  // since 2: a JSON body (e.g. a password that confirms a deletion)
+  del: (path, body) => api.del(path, body === undefined ? undefined : { json: body }),
+  upload: (path, formData) => api.upload(path, formData),  // since 2: multipart POST
+  blob: (path) => api.blob(path),                           // since 2: a protected download
 };
 
 /** The object handed to each plugin's setup(taskflow). */
 export const taskflow = Object.freeze({
-  version: 1,
+  version: 2,
   api: Object.freeze(apiFor),
   h,
   get user() { return session.user && !share.active ? Object.assign({}, session.user) : null; },
@@ -78,6 +82,7 @@ export const taskflow = Object.freeze({
   },
   addTaskField: (f) => { contributions.taskFields.push(required(f, ['name', 'label', 'render'], 'addTaskField')); },
   addProjectPanel: (panel) => { contributions.projectPanels.push(required(panel, ['id', 'title', 'render'], 'addProjectPanel')); },
+  addProfilePanel: (panel) => { contributions.profilePanels.push(required(panel, ['id', 'title', 'render'], 'addProfilePanel')); },
 });
 
 /** Import every plugin module the page lists and run its setup; resolves when all are done. */
