@@ -60,7 +60,9 @@ def build_app(directory, database_url: str, extra: Iterable[Any] = (), **config:
 #: Configuration that keeps the outboxes still between requests: a failed email or webhook
 #: delivery is not tried again later in the background, so the database changes only when a
 #: request (or the sending it starts at once) changes it.  See :func:`settle`.
-STILL_OUTBOXES = {"notify_max_attempts": 1, "webhooks_max_attempts": 1}
+STILL_OUTBOXES = {"notify_max_attempts": 1, "webhooks_max_attempts": 1,
+                  # io's import jobs stay queued: no worker thread writes between requests
+                  "import_worker": False}
 
 
 def expect(reply: Response, status: int, what: str) -> Any:

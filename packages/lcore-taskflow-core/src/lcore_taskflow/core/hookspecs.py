@@ -340,6 +340,25 @@ def taskflow_seed(db, kernel, options):
 
 
 @hookspec
+def taskflow_import_labels(task, labels, kernel):
+    """Put the labels an import brought on one imported task.
+
+    Called by an importer (lcore-taskflow-io's Trello and TaskFlow imports)
+    once per task it created whose source carried labels, inside the
+    import's transaction (``kernel.db``), after ``task.created``.  Raise
+    ``ApiError`` to refuse the task (the importer leaves it out and reports
+    your message for its row); any other exception fails the whole import,
+    which is rolled back.  ``task`` is the new task row (``id``,
+    ``project_id``, ``title``, ...); ``labels`` a list of
+    ``{"name": str, "color": str}`` (``color`` as ``#rrggbb``).  Create the
+    labels the task's project lacks (matching names without regard to case)
+    and attach them.  Return how many labels the task now carries from this
+    call; return ``None`` (or do not implement the hook) when your plugin
+    keeps no labels: the importer then reports them as not imported.
+    """
+
+
+@hookspec
 def taskflow_search_reindex(kernel):
     """Re-add your text to the full-text index (``taskflow search reindex``).
 
