@@ -77,7 +77,7 @@ export default function setup(taskflow) {
       h('div', null, submit));
     const progress = h('section', { class: 'io-progress', 'data-testid': 'io-progress', 'aria-live': 'polite' });
     container.append(h('div', { class: 'grid-2' }, h('section', { class: 'card' },
-      h('h2', null, 'Import'), form), progress));
+      h('h2', null, 'Bring tasks in'), form), progress));
 
     let readMapping = () => ({});
     const refresh = async () => {
@@ -186,7 +186,7 @@ export default function setup(taskflow) {
       h('p', { 'data-testid': 'io-status', class: done ? '' : 'form-error' },
         done ? `Imported from ${job.filename || 'the file'}.` : `Nothing was imported: ${job.error || 'the file could not be read'}.`),
       counts.length ? h('ul', { class: 'io-counts', 'data-testid': 'io-counts' },
-        counts.map(([what, n]) => h('li', null, `${n} ${what.replace(/_/g, ' ')}`))) : null,
+        counts.map(([what, n]) => h('li', null, `${what.replace(/_/g, ' ')}: ${n}`))) : null,
       notes.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'table io-notes', 'data-testid': 'io-notes' },
         h('caption', null, 'What was skipped or changed'),
         h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Row'), h('th', { scope: 'col' }, 'Note'))),
