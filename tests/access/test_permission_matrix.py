@@ -217,6 +217,7 @@ ROUTES = {
     # -- io: imports (a CSV into the project needs its editor role), exports
     "POST /api/imports":                                     ("editor by id", 202),  # project_id in the form
     "GET /api/imports/{iid}":                                ("signed in", 200),  # a job of the caller's
+    "GET /api/projects/{pid}/export":                        ("viewer", 200),
     # -- io, part B: calendar feeds and personal data (a token or share link never manages them)
     "GET /api/users/me/calendar":                            ("own account", 200),
     "POST /api/users/me/calendar":                           ("own account", 201),
@@ -413,6 +414,7 @@ def calendar_feed(w: MatrixWorld, _: Any, caller: str) -> Call:
 # Routes about one project: run for the workspace-visible and the private project.
 PROJECT_CALLS: dict[str, Build] = {
     "POST /api/imports": csv_import,
+    "GET /api/projects/{pid}/export": lambda w, p, c: Call(f"{p.path}/export?format=csv"),
     "GET /api/projects/{id}": lambda w, p, c: Call(p.path),
     "PUT /api/projects/{id}": lambda w, p, c: Call(p.path, {"name": p.name}),
     "DELETE /api/projects/{id}": doomed_project,
