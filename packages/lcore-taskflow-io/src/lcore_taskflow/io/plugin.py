@@ -15,7 +15,7 @@ from pathlib import Path
 from lcore import Lcore
 from lcore_taskflow.core import UIModule, events, hookimpl
 
-from . import __version__, calendar, exports, imports, personal
+from . import __version__, calendar, exports, imports, instance, personal
 from .config import IOConfig
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -63,6 +63,11 @@ class IOPlugin:
     @hookimpl
     def taskflow_startup(self, kernel):
         self.worker = imports.start_worker(kernel)
+
+    # part A: `taskflow export FILE` / `taskflow import FILE` (the whole instance)
+    @hookimpl
+    def taskflow_cli_commands(self, subparsers):
+        instance.add_commands(subparsers)
 
     @hookimpl
     def taskflow_shutdown(self, kernel):
