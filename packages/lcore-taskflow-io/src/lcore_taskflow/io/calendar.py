@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import secrets
+import threading
 import time
+from collections import OrderedDict
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,7 +30,8 @@ from lcore import HTTPResponse, Lcore, request
 from lcore_taskflow.core import ApiError, Boolean, Number, Schema, String
 
 TOKEN_PREFIX = "tfc_"  # so secret scanners can spot a leaked feed URL
-FEED_LIMIT = 5000  # events per feed: the soonest due first; a calendar needs no more
+FEED_LIMIT = 2000  # events per feed, the soonest due first (rendering costs ~1 ms an event)
+FEED_PAST_DAYS = 365  # tasks due longer ago than this are history, not calendar
 PRODID = "-//TaskFlow for Lcore//lcore-taskflow-io//EN"
 TOKEN_REFUSED = (403, "A personal access token or a share link cannot manage calendar feeds")
 TOO_MANY = (429, "Too many requests from this account: wait Retry-After seconds")
@@ -104,7 +108,8 @@ TASK_COLUMNS = ("t.id, t.title, t.description, t.status, t.priority, t.due_date,
 def feed_rows(kernel, feed: dict[str, Any], owner: dict[str, Any]) -> list[dict[str, Any]] | None:
     """The tasks of ``feed`` as ``owner`` may see them now, or ``None`` if the feed is void."""
     access = kernel.access(owner)
-    conditions, params = ["t.due_date IS NOT NULL"], []
+    since = (dt.date.today() - dt.timedelta(days=FEED_PAST_DAYS)).isoformat()
+    conditions, params = ["t.due_date IS NOT NULL", "t.due_date >= ?"], [since]
     if feed["project_id"] is None:
         conditions.append("t.assignee_id = ?")
         params.append(owner["id"])
@@ -160,7 +165,38 @@ def render(rows: list[dict[str, Any]], name: str, host: str, frontend: str) -> b
     return cal.to_ical()
 
 
-def serve_feed(kernel, token: str) -> HTTPResponse:
+class RenderedFeeds:
+    """The last few rendered feeds by ETag (rendering thousands of events takes a while;
+    a calendar application polls the same feed every few minutes)."""
+
+    def __init__(self, size: int = 64):
+        self.size = size
+        self._bodies: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, tag: str) -> bytes | None:
+        with self._lock:
+            body = self._bodies.get(tag)
+            if body is not None:
+                self._bodies.move_to_end(tag)
+            return body
+
+    def put(self, tag: str, body: bytes) -> None:
+        with self._lock:
+            self._bodies[tag] = body
+            while len(self._bodies) > self.size:
+                self._bodies.popitem(last=False)
+
+
+def etag_of(rows: list[dict[str, Any]], *context: str) -> str:
+    """A strong ETag of the feed that ``render(rows, *context)`` makes, without rendering it:
+    the body is a function of exactly these values."""
+    digest_ = hashlib.sha256(json.dumps([PRODID, context, rows], sort_keys=True,
+                                        default=str).encode())
+    return '"' + digest_.hexdigest()[:32] + '"'
+
+
+def serve_feed(kernel, token: str, rendered: RenderedFeeds) -> HTTPResponse:
     feed = None
     if token.startswith(TOKEN_PREFIX) and len(token) < 100:
         with kernel.database() as db:
@@ -174,12 +210,16 @@ def serve_feed(kernel, token: str) -> HTTPResponse:
     frontend = f"{parts.scheme}://{parts.netloc}{kernel.url('/frontend')}"
     name = (f"TaskFlow: {owner['username']}" if feed["project_id"] is None
             else f"TaskFlow: {rows[0]['project_name']}" if rows else "TaskFlow project")
-    body = render(rows, name, parts.hostname or "taskflow", frontend)
-    tag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    context = (name, parts.hostname or "taskflow", frontend)
+    tag = etag_of(rows, *context)
     headers = {"ETag": tag, "Cache-Control": "private, no-cache"}
     wanted = request.get_header("If-None-Match") or ""
     if tag in [t.strip() for t in wanted.split(",")] or wanted.strip() == "*":
         return HTTPResponse(status=304, headers=headers)
+    body = rendered.get(tag)
+    if body is None:
+        body = render(rows, *context)
+        rendered.put(tag, body)
     return HTTPResponse(body, headers={
         **headers, "Content-Type": "text/calendar; charset=utf-8",
         "Content-Disposition": 'inline; filename="taskflow.ics"'})
@@ -188,6 +228,7 @@ def serve_feed(kernel, token: str) -> HTTPResponse:
 # ---------------------------------------------------------------- routes
 def add_routes(app: Lcore, kernel) -> None:
     """Register the calendar routes on the io sub-app."""
+    rendered = RenderedFeeds()
 
     @app.get("/api/users/me/calendar", name="io_calendar_state", auth=True,
              returns=FeedState, responses=(TOKEN_REFUSED,))
@@ -233,4 +274,4 @@ def add_routes(app: Lcore, kernel) -> None:
     @kernel.limits.limit("io:feed", 120, 60)
     def calendar_feed(token):
         """The iCalendar feed behind a secret URL (no other credentials)."""
-        return serve_feed(kernel, token)
+        return serve_feed(kernel, token, rendered)
