@@ -232,11 +232,19 @@ def test_download_my_data_then_delete_my_account(session, server):
     assert [c["username"] for c in kept["comments"]] == ["deleted user"]
 
 
-def test_project_settings_offer_exports_and_an_owner_feed(session, server):
+def test_project_settings_export_and_an_owner_feed(session, server):
     session.login("admin", "admin123")
     page = session.page
     session.go("#/projects/1/settings", "[data-testid=io-export-json]")
-    assert page.locator("[data-testid=io-export-csv]").is_visible()
+    with page.expect_download() as info:
+        page.click("[data-testid=io-export-json]")
+    assert info.value.suggested_filename == "taskflow-project-1.json"
+    exported = Path(info.value.path()).read_text()
+    assert "Website Redesign" in exported and "Design mockups" in exported
+    with page.expect_download() as info:
+        page.click("[data-testid=io-export-csv]")
+    assert info.value.suggested_filename == "taskflow-project-1.csv"
+    assert Path(info.value.path()).read_text().lstrip("\ufeff").startswith("id,title,")
     page.click("[data-testid=io-project-feed-make]")
     url = page.locator("[data-testid=io-project-feed-url]").input_value()
     status, body, _ = call(server, "GET", url[len(server):])
