@@ -104,6 +104,9 @@ def test_etag_and_304(app, taskflow_login):
     assert anon.get(path).body == first.body and anon.get(path).headers["etag"] == tag
     unchanged = anon.get(path, headers={"If-None-Match": tag})
     assert unchanged.status == 304 and unchanged.body == b""
+    assert unchanged.headers["etag"] == tag
+    assert anon.get(path, headers={"If-None-Match": f'"other", W/{tag}'}).status == 304
+    assert anon.get(path, headers={"If-None-Match": '"other"'}).status == 200
     new_task(alice, 1, "New one", due_date="2027-03-01", assignee_id=user_ids(app)["alice"])
     changed = anon.get(path, headers={"If-None-Match": tag})
     assert changed.status == 200 and changed.headers["etag"] != tag

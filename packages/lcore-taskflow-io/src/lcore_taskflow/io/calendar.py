@@ -213,8 +213,10 @@ def serve_feed(kernel, token: str, rendered: RenderedFeeds) -> HTTPResponse:
     context = (name, parts.hostname or "taskflow", frontend)
     tag = etag_of(rows, *context)
     headers = {"ETag": tag, "Cache-Control": "private, no-cache"}
-    wanted = request.get_header("If-None-Match") or ""
-    if tag in [t.strip() for t in wanted.split(",")] or wanted.strip() == "*":
+    # If-None-Match compares weakly (RFC 9110 13.1.2): W/"x" matches "x".
+    wanted = [t.strip().removeprefix("W/") for t in
+              (request.get_header("If-None-Match") or "").split(",")]
+    if tag in wanted or "*" in wanted:
         return HTTPResponse(status=304, headers=headers)
     body = rendered.get(tag)
     if body is None:
