@@ -122,8 +122,7 @@ def import_labels(kernel, task, labels) -> int:
         wanted.add(found["id"])
     current = {lb["id"] for lb in store.labels_by_task(db, [task["id"]]).get(task["id"], [])}
     added, removed = store.set_task_labels(db, task["id"], current | wanted)
-    if added:
-        store.index_labels(kernel, [task["id"]])
+    if added:  # the event's listener (above) makes the task findable by its labels
         kernel.emit(TaskLabelsChanged(actor=kernel.users.get(task["creator_id"]), task=task,
                                       added=sorted(added), removed=sorted(removed)))
     return len(wanted)

@@ -104,7 +104,8 @@ def add_routes(app: Lcore, kernel, plugin) -> None:
         return queue_import(kernel, plugin)
 
     @app.get("/api/imports/<iid:int>", name="io_import_status", auth=True,
-             returns=ImportStatus, responses=((404, "No such import of yours"),))
+             returns=ImportStatus, responses=((403, "A share link (it opens one project only)"),
+                                              (404, "No such import of yours")))
     def import_status(iid):
         """An import job you started (admins: any job)."""
         actor = kernel.current_user()
