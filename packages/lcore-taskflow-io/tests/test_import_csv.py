@@ -116,6 +116,7 @@ def test_the_own_json_of_a_project_export_comes_back(app, admin, pid):
     ("trello", b'{"name": "x"}', "expected a board export"),
     ("trello", b"\xff\xfe\x00garbage", "not UTF-8"),
     ("trello", b'{"lists": [], "cards": {"a": 1}}', "expected a board export"),
+    ("trello", b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
     ("csv", b"", "the file is empty"),
     ("csv", b"\xff\xfe binary \x00", "not UTF-8"),
     ("csv", b"Foo,Bar\n1,2\n", "no title column"),
@@ -196,6 +197,9 @@ def test_an_oversized_file_is_refused_with_413_and_nothing_stored(taskflow_app,
     ({"source": "csv", "project_id": 1}, None, "file"),
     ({"source": "trello", "mapping": "[1, 2"}, ("b.json", b"{}"), "mapping"),
     ({"source": "trello", "mapping": {"Doing": "later"}}, ("b.json", b"{}"), "mapping"),
+    ({"source": "csv", "project_id": 1, "columns": {"colour": "C"}}, ("a.csv", b"C\nx\n"),
+     "columns"),
+    ({"source": "trello", "mapping": "x" * 10_001}, ("b.json", b"{}"), "mapping"),
 ])
 def test_bad_requests_name_the_field(app, admin, fields, file, field):
     body, ctype = form(fields, file)
@@ -203,6 +207,22 @@ def test_bad_requests_name_the_field(app, admin, fields, file, field):
     assert_error(reply, 422, fields=(field,))
     with app.taskflow.database() as db:
         assert db.scalar("SELECT COUNT(*) FROM io_imports") == 0
+
+
+def test_odd_values_in_a_trello_board_are_only_data(app, admin):
+    """Wrong types where lists and objects belong are ignored, never a failure."""
+    board = {"name": 12, "lists": [{"id": "l", "name": None}, "junk"], "cards": [
+        {"id": "a", "name": "Odd card", "idList": "l", "idMembers": "alice",
+         "idLabels": {"x": 1}, "labels": None, "due": 5, "desc": ["not", "text"]},
+        "not a card"],
+        "actions": [{"type": "commentCard", "memberCreator": "alice",
+                     "data": {"text": "hi", "card": {"id": "a"}}}, None],
+        "checklists": [{"idCard": "a", "checkItems": "nope"}]}
+    job = run_import(admin, "trello", json.dumps(board).encode())
+    assert job["status"] == "done", job
+    task = next(iter(tasks_of(admin, job["project_id"]).values()))
+    assert (task["title"], task["assignee_id"], task["due_date"]) == ("Odd card", None, None)
+    assert admin.get(f"/api/projects/{job['project_id']}").json["name"] == "12"
 
 
 def test_a_broken_multipart_body_is_a_400(app, admin):

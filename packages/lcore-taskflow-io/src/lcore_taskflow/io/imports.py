@@ -126,18 +126,28 @@ def job_out(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _form_json(name: str) -> dict[str, str] | None:
+    """The form field ``name``: a JSON object of strings (``mapping`` values are statuses,
+    ``columns`` keys are task fields); 422 naming the field otherwise."""
     raw = request.forms.get(name)
     if raw is None or not raw.strip():
         return None
+    if len(raw) > 10_000:
+        raise ApiError(422, "Validation failed", fields={name: "at most 10000 characters"})
     try:
         value = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise ApiError(422, "Validation failed", fields={name: "must be a JSON object"}) \
             from None
-    allowed = sources.STATUSES if name == "mapping" else tuple(
-        str(v) for v in value.values()) if isinstance(value, dict) else ()
     try:
-        return sources.check_mapping(value, allowed, name)
+        if name == "mapping":
+            return sources.check_mapping(value, sources.STATUSES, name)
+        checked = sources.check_mapping(value, tuple(str(v) for v in value.values())
+                                        if isinstance(value, dict) else (), name)
+        unknown = sorted(set(checked) - set(sources.CSV_FIELDS))
+        if unknown:
+            raise ValueError(f"{name}: {unknown[0]!r} is not a task field (fields: "
+                             f"{', '.join(sources.CSV_FIELDS)})")
+        return checked
     except ValueError as exc:
         raise ApiError(422, "Validation failed", fields={name: str(exc)}) from None
 

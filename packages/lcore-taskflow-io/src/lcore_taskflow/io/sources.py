@@ -154,6 +154,8 @@ def load_json(content: bytes, what: str) -> Any:
     except json.JSONDecodeError as exc:
         raise Malformed(f"{what}: not valid JSON ({exc.msg} at line {exc.lineno}, "
                         f"column {exc.colno})") from None
+    except RecursionError:
+        raise Malformed(f"{what}: nested too deeply to be an export") from None
 
 
 def _list(data: dict, key: str) -> list[dict]:
@@ -215,7 +217,7 @@ def trello(content: bytes, options: dict[str, Any]) -> Plan:
             if task.due_date is None:
                 plan.note(ref, f"due date {text_of(card.get('due'))[:40]!r} is not a date: left "
                                "out")
-        for member_id in card.get("idMembers") or []:
+        for member_id in _ids(card.get("idMembers")):
             member = members.get(str(member_id)) or {}
             task.people.append({k: text_of(member.get(k)) for k in ("email", "username")
                                 if member.get(k)} or {"username": str(member_id)})
@@ -238,8 +240,9 @@ def trello(content: bytes, options: dict[str, Any]) -> Plan:
             body = text_of(action["data"].get("text")).strip()
             if not body:
                 continue
-            author = action.get("memberCreator") or members.get(
-                str(action.get("idMemberCreator"))) or {}
+            author = action.get("memberCreator")
+            if not isinstance(author, dict):
+                author = members.get(str(action.get("idMemberCreator"))) or {}
             task.comments.append({
                 "body": clipped(plan, ref, "comment", body, TEXT_MAX),
                 "person": {k: text_of(author.get(k)) for k in ("email", "username")
@@ -254,7 +257,7 @@ def trello(content: bytes, options: dict[str, Any]) -> Plan:
 
 def _trello_labels(card: dict, board_labels: dict[str, dict]) -> list[dict[str, Any]]:
     found = card.get("labels") if isinstance(card.get("labels"), list) else [
-        board_labels[str(i)] for i in card.get("idLabels") or [] if str(i) in board_labels]
+        board_labels[str(i)] for i in _ids(card.get("idLabels")) if str(i) in board_labels]
     labels = []
     for label in found:
         if not isinstance(label, dict):
@@ -264,6 +267,12 @@ def _trello_labels(card: dict, board_labels: dict[str, dict]) -> list[dict[str, 
         if name:
             labels.append({"name": name[:40], "color": TRELLO_COLORS.get(color, "#888888")})
     return labels
+
+
+def _ids(value: Any) -> list[str]:
+    """A list of ids from a card's ``idMembers`` / ``idLabels`` (anything else: none)."""
+    return [str(v) for v in value if isinstance(v, (str, int))] if isinstance(value, list) \
+        else []
 
 
 def _number(value: Any) -> float:
