@@ -60,6 +60,10 @@ def test_a_trello_board_comes_in_as_text(session, server):
     assert axe_violations(page) == []
     assert overflow(page) == 0
 
+    job = int(page.evaluate("location.hash").split("job=")[1])
+    page.reload()  # the URL the import left behind brings its report back
+    page.locator("[data-testid=io-report]", has_text="Import finished").wait_for()
+    assert f"#/ext/import?job={job}" in page.url
     page.click("[data-testid=io-open-project]")
     session.ready()
     title = page.locator("[data-testid=task-card] .title", has_text="<img src=x")
@@ -100,3 +104,12 @@ def test_a_semicolon_csv_with_a_bom_and_its_mapping(session, server):
     assert len(mine) == 1 and mine[0]["due_date"] == "2027-04-01"
     assert mine[0]["description"] == 'Line one\r\nline "two"' or \
         mine[0]["description"] == 'Line one\nline "two"'
+
+
+def test_an_unknown_job_says_so(session, server):
+    session.login("alice", "alice123")
+    session.go("#/ext/import?job=999999", "[data-testid=io-import-form]")
+    status = session.page.locator("[data-testid=io-progress] [data-testid=io-status]")
+    status.wait_for()
+    assert "not found" in status.inner_text()
+    assert axe_violations(session.page) == []

@@ -95,6 +95,11 @@ export default function setup(taskflow) {
     file.addEventListener('change', refresh);
     source.addEventListener('change', refresh);
 
+    // #/ext/import?job=<id> shows that job (the URL an import leaves behind: a reload or a
+    // link brings its report back).
+    const shown = Number(ctx.params && ctx.params.get('job'));
+    if (Number.isInteger(shown) && shown > 0) follow(progress, shown, ctx.signal);
+
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       problem.hidden = true;
@@ -109,6 +114,7 @@ export default function setup(taskflow) {
       submit.disabled = true;
       try {
         const job = await api.upload('/api/imports', data);
+        history.replaceState(null, '', `#/ext/import?job=${Number(job.id)}`);
         await follow(progress, Number(job.id), ctx.signal);
       } catch (err) {
         const fields = err.fields ? Object.entries(err.fields).map(([k, v]) => `${k}: ${v}`).join('; ') : '';
@@ -167,7 +173,14 @@ export default function setup(taskflow) {
     box.replaceChildren(h('section', { class: 'card' }, h('h2', null, `Import #${id}`), state, bar));
     for (;;) {
       if (signal && signal.aborted) return;
-      const job = await api.get(`/api/imports/${id}`);
+      let job;
+      try {
+        job = await api.get(`/api/imports/${id}`);
+      } catch (err) {
+        box.replaceChildren(h('section', { class: 'card' }, h('h2', null, `Import #${id}`),
+          h('p', { class: 'form-error', 'data-testid': 'io-status' }, err.detail || err.message)));
+        return;
+      }
       if (job.status === 'done' || job.status === 'failed') {
         box.replaceChildren(report(job));
         return;
