@@ -5,7 +5,8 @@ Two engineers' parts meet here, each behind one registration call in
 export/import CLI: ``imports.py``, ``exports.py``, ``instance.py``) and part B
 (the calendar feed and personal data: ``calendar.py``, ``personal.py``,
 ``static/``).  Migrations live in ``migrations/`` under the namespace ``io``:
-part A's files are ``0001_imports.*``; part B numbers its files from ``0002``.
+part A's files are ``0001_imports.*``; part B numbers its files from ``0050``
+(``0050_calendar_feeds.sql``).
 """
 
 from __future__ import annotations
