@@ -31,6 +31,9 @@ def test_erase_clears_assignments_keeps_comments_and_ends_credentials(
             assert db.scalar(f"SELECT COUNT(*) FROM {table} WHERE user_id = ?", (uid,)) == 0
         assert db.scalar("SELECT COUNT(*) FROM checklist_items WHERE assignee_id = ?",
                          (uid,)) == 0
+        actors = {r["actor"] for r in db.fetchall("SELECT actor FROM activity"
+                                                  " WHERE actor_id = ?", (uid,))}
+    assert actors == {"deleted user"}  # alice commented and added a checklist item
     assert (row["username"], row["is_active"], row["role"]) == (f"deleted-user-{uid}", 0,
                                                                    "guest")
     assert "alice" not in row["email"] and row["token_generation"] == generation + 1

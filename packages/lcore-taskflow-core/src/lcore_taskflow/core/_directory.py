@@ -109,7 +109,8 @@ class Users:
 
         In one transaction (the request's, when there is one): their task and
         checklist assignments are cleared, their comments stay with the author
-        ``"deleted user"``, their memberships, teams and saved views go, and
+        ``"deleted user"`` (so do their activity entries), their memberships,
+        teams and saved views go, and
         the users row becomes a tombstone (``deleted-user-<id>``, no email, no
         usable password, inactive) -- kept, not deleted, because tasks and
         projects they created still name it.  Every credential dies at once
@@ -133,6 +134,9 @@ class Users:
                        (user_id,))
             comments = db.execute("UPDATE comments SET user_id = NULL, author = 'deleted user'"
                                   " WHERE user_id = ?", (user_id,)).rowcount
+            # The activity feed keeps what happened, not who (the audit log keeps who).
+            db.execute("UPDATE activity SET actor = 'deleted user' WHERE actor_id = ?",
+                       (user_id,))
             for table in ("project_members", "team_members", "saved_views"):
                 db.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
             db.execute("UPDATE users SET username = ?, email = ?, password_hash = '!',"
