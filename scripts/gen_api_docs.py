@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 import lcore_taskflow.core as core
+from lcore_taskflow.core._content import Content
 from lcore_taskflow.core._directory import Tasks, Users
 from lcore_taskflow.core._ratelimit import Limits
 from lcore_taskflow.core._search import Search
@@ -32,6 +33,8 @@ SERVICES = [
     ("The kernel", core.TaskFlow, "kernel."),
     ("`kernel.users`: the people", Users, "kernel.users."),
     ("`kernel.tasks`: tasks by id", Tasks, "kernel.tasks."),
+    ("`kernel.content`: projects, tasks, comments and checklist items made by code", Content,
+     "kernel.content."),
     ("`kernel.access()`: who sees what", core.Access, "kernel.access()."),
     ("`kernel.db`: the database", core.Database, "db."),
     ("`kernel.limits`: rate limits", Limits, "kernel.limits."),

@@ -1,7 +1,7 @@
 """What the access suite builds on: an app with every plugin, accounts with real tokens.
 
 ``tests/access`` checks SPEC §9 (docs/access.md) on the whole product: core,
-auth, notify, ui and the two example plugins, found through their entry points
+auth, notify, ui, io and the two example plugins, found through their entry points
 exactly as ``create_app()`` finds them in production.  Accounts sign in through
 ``POST /auth/login`` (the auth package's real identify runs on every request);
 share links are sent as ``Authorization: Bearer tfs_...``.
@@ -26,7 +26,7 @@ from lcore_taskflow.core.testing import (
 )
 
 #: Every plugin the suite loads, by entry point name (``lcore_taskflow.plugins``).
-PLUGINS = ("auth", "notify", "ui", "labels", "webhooks")
+PLUGINS = ("auth", "notify", "ui", "io", "labels", "webhooks")
 #: The password of every account the suite makes.
 PASSWORD = "correct-horse-9"
 
@@ -45,7 +45,7 @@ def all_plugins() -> list[Any]:
         plugin = installed_plugin(name)
         if plugin is None:
             raise LookupError(
-                f"the plugin {name!r} is not installed: tests/access needs core, auth, notify, "
+                f"the plugin {name!r} is not installed: tests/access needs core, auth, notify, io, "
                 "ui and the example plugins (tox -e access installs them)")
         found.append(plugin)
     return found
@@ -60,7 +60,9 @@ def build_app(directory, database_url: str, extra: Iterable[Any] = (), **config:
 #: Configuration that keeps the outboxes still between requests: a failed email or webhook
 #: delivery is not tried again later in the background, so the database changes only when a
 #: request (or the sending it starts at once) changes it.  See :func:`settle`.
-STILL_OUTBOXES = {"notify_max_attempts": 1, "webhooks_max_attempts": 1}
+STILL_OUTBOXES = {"notify_max_attempts": 1, "webhooks_max_attempts": 1,
+                  # io's import jobs stay queued: no worker thread writes between requests
+                  "import_worker": False}
 
 
 def expect(reply: Response, status: int, what: str) -> Any:

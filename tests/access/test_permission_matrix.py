@@ -227,6 +227,19 @@ ROUTES = {
     "DELETE /api/webhooks/{hid}":                            ("admin", 200),
     "GET /api/webhooks/{hid}/deliveries":                    ("admin", 200),
     "POST /api/webhooks/{hid}/deliveries/{did}/retry":       ("admin", 200),
+    # -- io: imports (a CSV into the project needs its editor role), exports
+    "POST /api/imports":                                     ("editor by id", 202),  # project_id in the form
+    "GET /api/imports/{iid}":                                ("signed in", 200),  # a job of the caller's
+    "GET /api/projects/{pid}/export":                        ("viewer", 200),
+    # -- io, part B: calendar feeds and personal data (a token or share link never manages them)
+    "GET /api/users/me/calendar":                            ("own account", 200),
+    "POST /api/users/me/calendar":                           ("own account", 201),
+    "DELETE /api/users/me/calendar":                         ("own account", 204),
+    "POST /api/projects/{pid}/calendar":                     ("owner", 201),
+    "DELETE /api/projects/{pid}/calendar":                   ("owner", 204),
+    "GET /calendar/{token}.ics":                             ("public", 200),  # the secret URL is the credential
+    "GET /api/users/me/export":                              ("own account", 200),
+    "DELETE /api/users/me":                                  ("own account", 422),  # a wrong password: no account goes
 }
 # fmt: on
 
@@ -404,8 +417,36 @@ def new_user_body(prefix: str) -> dict[str, str]:
     return {"username": name, "email": f"{name}@example.test", "password": PASSWORD}
 
 
+def csv_import(w: MatrixWorld, p: Project, caller: str) -> Call:
+    """A CSV import into the project (queued only: the matrix app runs no import worker)."""
+    boundary = "matriximportboundary"
+    body = "".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
+                   for k, v in (("source", "csv"), ("project_id", p.id))).encode()
+    body += (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="t.csv"\r\n'
+             f'Content-Type: text/csv\r\n\r\ntitle\r\nBy the matrix\r\n\r\n--{boundary}--\r\n').encode()
+    return Call("/api/imports", body=body, content_type=f"multipart/form-data; boundary={boundary}")
+
+
+def import_job(w: MatrixWorld, _: Any, caller: str) -> Call:
+    """An import job of the caller's account (the admin's for callers without one)."""
+    user_id = w.ids[account_of(caller) or "admin"]
+    with w.app.taskflow.database() as db, db.transaction():
+        job = db.insert("io_imports", {"user_id": user_id, "source": "csv", "status": "done",
+                                       "created_at": 0})
+    return Call(f"/api/imports/{job}")
+
+
+def calendar_feed(w: MatrixWorld, _: Any, caller: str) -> Call:
+    """The feed URL of an account without dated tasks (sam's): its answer leaks nothing."""
+    url = expect(w.accounts.fresh("sam").post("/api/users/me/calendar"), 201,
+                 "a calendar feed URL")["url"]
+    return Call(url[url.index("/calendar/"):])
+
+
 # Routes about one project: run for the workspace-visible and the private project.
 PROJECT_CALLS: dict[str, Build] = {
+    "POST /api/imports": csv_import,
+    "GET /api/projects/{pid}/export": lambda w, p, c: Call(f"{p.path}/export?format=csv"),
     "GET /api/projects/{id}": lambda w, p, c: Call(p.path),
     "PUT /api/projects/{id}": lambda w, p, c: Call(p.path, {"name": p.name}),
     "DELETE /api/projects/{id}": doomed_project,
@@ -473,6 +514,8 @@ PROJECT_CALLS: dict[str, Build] = {
     "POST /api/labels/tasks/{tid}/{lid}": lambda w, p, c: Call(f"/api/labels/tasks/{p.task}/{p.label}"),
     "DELETE /api/labels/tasks/{tid}/{lid}":
         lambda w, p, c: Call(f"/api/labels/tasks/{p.task}/{p.label}"),
+    "POST /api/projects/{pid}/calendar": lambda w, p, c: Call(f"{p.path}/calendar"),
+    "DELETE /api/projects/{pid}/calendar": lambda w, p, c: Call(f"{p.path}/calendar"),
     "GET /api/webhooks/projects/{pid}": lambda w, p, c: Call(f"/api/webhooks/projects/{p.id}"),
     "POST /api/webhooks/projects/{pid}": created_webhook,
     "PATCH /api/webhooks/{hid}": lambda w, p, c: Call(f"/api/webhooks/{p.webhook}", {"active": False}),
@@ -562,6 +605,13 @@ OTHER_CALLS: dict[str, Build] = {
     "GET /static/{path}": lambda w, p, c: Call("/static/app.css"),
     "GET /static/plugins/{name}/{path}": lambda w, p, c: Call("/static/plugins/labels/labels.js"),
     "GET /api/webhooks/events": lambda w, p, c: Call("/api/webhooks/events"),
+    "GET /api/users/me/calendar": lambda w, p, c: Call("/api/users/me/calendar"),
+    "POST /api/users/me/calendar": lambda w, p, c: Call("/api/users/me/calendar"),
+    "DELETE /api/users/me/calendar": lambda w, p, c: Call("/api/users/me/calendar"),
+    "GET /calendar/{token}.ics": calendar_feed,
+    "GET /api/users/me/export": lambda w, p, c: Call("/api/users/me/export"),
+    "DELETE /api/users/me": lambda w, p, c: Call("/api/users/me", {"password": "not the password"}),
+    "GET /api/imports/{iid}": import_job,
 }
 
 

@@ -9,7 +9,7 @@ from lcore_taskflow.core import ApiError, TaskFilter, UIModule, events, hookimpl
 from . import __version__
 from . import _store as store
 from ._events import TaskLabelsChanged
-from ._routes import build_labels_app
+from ._routes import COLOR, MAX_LABELS_PER_PROJECT, build_labels_app
 
 HERE = Path(__file__).resolve().parent
 
@@ -64,6 +64,12 @@ class LabelsPlugin:
             "SELECT DISTINCT task_id FROM task_labels")])
 
     @hookimpl
+    def taskflow_import_labels(self, task, labels, kernel):
+        """Labels an import brought (lcore-taskflow-io): found by name in the task's project,
+        made when missing (at most ``MAX_LABELS_PER_PROJECT``), attached to the task."""
+        return import_labels(kernel, task, labels)
+
+    @hookimpl
     def taskflow_event(self, event, kernel):
         """Keep the plugin's rows consistent with core's: in the change's transaction."""
         if isinstance(event, TaskLabelsChanged):
@@ -93,6 +99,33 @@ def apply_labels(kernel, event) -> None:
     if added or removed:
         kernel.emit(TaskLabelsChanged(actor=event.actor, task=event.task,
                                       added=sorted(added), removed=sorted(removed)))
+
+
+def import_labels(kernel, task, labels) -> int:
+    """Find or make each ``{name, color}`` label in the task's project and put it on the task."""
+    db, project_id = kernel.db, task["project_id"]
+    wanted: set[int] = set()
+    for label in labels:
+        name = str(label.get("name") or "").strip()[:40]
+        if not name:
+            continue
+        found = db.fetchone("SELECT id FROM labels WHERE project_id = ? AND lower(name) = lower(?)",
+                            (project_id, name))
+        if found is None:
+            if len(store.labels_of_project(db, project_id)) >= MAX_LABELS_PER_PROJECT:
+                raise ApiError(422, f"Project {project_id} would have more than "
+                                    f"{MAX_LABELS_PER_PROJECT} labels")
+            color = str(label.get("color") or "")
+            found = {"id": db.insert("labels", {
+                "project_id": project_id, "name": name,
+                "color": color if COLOR.match(color) else "#888888"})}
+        wanted.add(found["id"])
+    current = {lb["id"] for lb in store.labels_by_task(db, [task["id"]]).get(task["id"], [])}
+    added, removed = store.set_task_labels(db, task["id"], current | wanted)
+    if added:  # the event's listener (above) makes the task findable by its labels
+        kernel.emit(TaskLabelsChanged(actor=kernel.users.get(task["creator_id"]), task=task,
+                                      added=sorted(added), removed=sorted(removed)))
+    return len(wanted)
 
 
 __all__ = ["LabelsPlugin"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from lcore_taskflow.core import hookimpl, role_policy
+from lcore_taskflow.core import events, hookimpl, role_policy
 
 from . import __version__
 from . import _sessions as sessions
@@ -51,6 +51,18 @@ class AuthPlugin:
     def taskflow_sign_in(self, user, via, kernel) -> dict[str, Any]:
         """Sessions for users another plugin verified (single sign-on)."""
         return start_session(kernel, user, via)
+
+    @hookimpl
+    def taskflow_event(self, event, kernel):
+        if isinstance(event, events.UserDeleted):  # a deleted account keeps nothing here
+            with kernel.database() as db:
+                sessions.forget_user(db, event.user["id"])
+
+    @hookimpl
+    def taskflow_personal_data(self, user, kernel) -> dict[str, Any]:
+        """The caller's sign-ins and personal access tokens, without their secrets."""
+        return {"sessions": sessions.live(kernel, user["id"]),
+                "access_tokens": sessions.access_tokens(kernel, user["id"])}
 
     @hookimpl
     def taskflow_authorize(self, user, action, resource, kernel) -> bool:

@@ -104,6 +104,13 @@ def end(kernel, user_id: int, session_id: str) -> dict[str, Any] | None:
     return row
 
 
+def forget_user(db, user_id: int) -> None:
+    """Drop every row auth keeps about a deleted account (its sign-ins are already dead:
+    core made the user inactive and moved the token generation on)."""
+    for table in ("auth_sessions", "auth_tokens", "auth_recovery_codes", "auth_totp"):
+        db.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
+
+
 def prune(db) -> None:
     """Forget sessions that expired a day ago (at most hourly, by the caller)."""
     db.execute("DELETE FROM auth_sessions WHERE expires_at < ?", (time.time() - 86400,))

@@ -104,6 +104,49 @@ class Users:
             self.kernel.emit(events.UserUpdated(actor=actor, user=user,
                                                 changes={"password": [None, None]}))
 
+    def erase(self, user_id: int, *, actor: dict[str, Any] | None = None) -> dict[str, int]:
+        """Remove ``user_id``'s account and personal data (self-service deletion, GDPR).
+
+        In one transaction (the request's, when there is one): their task and
+        checklist assignments are cleared, their comments stay with the author
+        ``"deleted user"`` (so do their activity entries), their memberships,
+        teams and saved views go, and
+        the users row becomes a tombstone (``deleted-user-<id>``, no email, no
+        usable password, inactive) -- kept, not deleted, because tasks and
+        projects they created still name it.  Every credential dies at once
+        (inactive, token generation bumped).  Emits ``user.deleted`` with the
+        row as it was, so identity plugins drop their own rows.  409 for the
+        last active admin; 404 for an unknown or already erased user.
+        Returns ``{"assignments_cleared", "comments_kept"}``.
+        """
+        with self.kernel.database() as db, db.transaction():
+            before = db.fetchone(f"SELECT {PUBLIC_COLUMNS} FROM users WHERE id = ?", (user_id,))
+            if before is None or before["username"] == f"deleted-user-{user_id}":
+                raise ApiError(404, f"User {user_id} not found")
+            if before["role"] == "admin" and not db.scalar(
+                    "SELECT COUNT(*) FROM users WHERE role = 'admin' AND is_active = 1"
+                    " AND id != ?", (user_id,)):
+                raise ApiError(409, "You are the last admin: make someone else an admin "
+                                    "before you delete your account")
+            assigned = db.execute("UPDATE tasks SET assignee_id = NULL WHERE assignee_id = ?",
+                                  (user_id,)).rowcount
+            db.execute("UPDATE checklist_items SET assignee_id = NULL WHERE assignee_id = ?",
+                       (user_id,))
+            comments = db.execute("UPDATE comments SET user_id = NULL, author = 'deleted user'"
+                                  " WHERE user_id = ?", (user_id,)).rowcount
+            # The activity feed keeps what happened, not who (the audit log keeps who).
+            db.execute("UPDATE activity SET actor = 'deleted user' WHERE actor_id = ?",
+                       (user_id,))
+            for table in ("project_members", "team_members", "saved_views"):
+                db.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
+            db.execute("UPDATE users SET username = ?, email = ?, password_hash = '!',"
+                       " role = 'guest', avatar = NULL, is_active = 0, updated_at = ?,"
+                       " token_generation = token_generation + 1 WHERE id = ?",
+                       (f"deleted-user-{user_id}", f"deleted-user-{user_id}@deleted.invalid",
+                        time.time(), user_id))
+            self.kernel.emit(events.UserDeleted(actor=actor, user=public_user(before)))
+        return {"assignments_cleared": assigned, "comments_kept": comments}
+
     def password_problem(self, password: str, *, username: str = "",
                          email: str = "") -> str | None:
         """Why ``password`` is refused by the password policy, or ``None``."""

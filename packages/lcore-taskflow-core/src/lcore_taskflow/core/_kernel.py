@@ -38,6 +38,7 @@ from ._access import (
 )
 from ._activity import record as record_activity
 from ._assembly import Assembly, RouteCollision
+from ._content import Content
 from ._db import Database, Pool, open_pool, sqlite_url
 from ._directory import Tasks, Users
 from ._errors import ApiError, install_error_handlers
@@ -77,7 +78,7 @@ class TaskFlow:
     Every hook receives this object as ``kernel``.  Besides the methods
     below, a plugin reads these attributes: ``app`` (the Lcore app),
     ``config`` (the validated settings, its own included), ``users``,
-    ``tasks`` and ``limits`` (below), ``storage`` (the upload directory),
+    ``tasks``, ``content`` and ``limits`` (below), ``storage`` (the upload directory),
     ``hook`` (pluggy's hook relay: ``kernel.hook.<your_hook>(...)`` for hooks
     of your own), ``pm`` (the plugin manager), ``infos`` (the assembled
     plugins), ``prefix`` (the mount prefix), ``task_filters`` (every
@@ -107,6 +108,7 @@ class TaskFlow:
         self.users = Users(self)
         self.tasks = Tasks(self)
         self.search = Search(self)
+        self.content = Content(self)
         self.limits = Limits()
         self.storage: LocalStorage | None = None
         self.task_filters: list[Any] = []

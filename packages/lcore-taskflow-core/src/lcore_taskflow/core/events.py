@@ -102,7 +102,14 @@ class UserDeactivated(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class UserDeleted(Event):
-    """``user`` (the row as it was) was deleted."""
+    """``user`` (the row as it was) was deleted.
+
+    By an admin (``DELETE /api/users/<id>``: the row is gone), or by the
+    user themself (``kernel.users.erase``, io's ``DELETE /api/users/me``:
+    the row stays as an inactive tombstone named ``deleted-user-<id>``,
+    because tasks and projects they created still point at it).  Either
+    way, drop what your plugin keeps about ``user["id"]``.
+    """
 
     type: ClassVar[str] = "user.deleted"
     user: Row

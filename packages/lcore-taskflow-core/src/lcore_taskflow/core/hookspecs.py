@@ -312,6 +312,19 @@ def taskflow_event(event, kernel):
     """
 
 
+@hookspec
+def taskflow_personal_data(user, kernel):
+    """Contribute what your plugin keeps about ``user`` to their personal-data export.
+
+    Called by ``GET /api/users/me/export`` (the io package) inside the
+    caller's request; ``user`` is the signed-in user (``id``, ``username``,
+    ``role``, ``email``).  Return a dict ``{section: JSON-able value}`` (for
+    example ``{"sessions": [...]}``), or ``None`` for nothing; sections are
+    prefixed with your plugin's name in the export.  Never return secrets
+    (password hashes, token hashes, TOTP secrets).
+    """
+
+
 # ------------------------------------------------------------ maintenance
 
 
@@ -323,6 +336,25 @@ def taskflow_seed(db, kernel, options):
     transaction.  ``options`` is a dict of bulk-seed sizes from
     ``taskflow db seed`` (``projects``, ``tasks``, ...) or empty for the
     default demo data, plus ``progress``, a callable ``progress(done, total)``.
+    """
+
+
+@hookspec
+def taskflow_import_labels(task, labels, kernel):
+    """Put the labels an import brought on one imported task.
+
+    Called by an importer (lcore-taskflow-io's Trello and TaskFlow imports)
+    once per task it created whose source carried labels, inside the
+    import's transaction (``kernel.db``), after ``task.created``.  Raise
+    ``ApiError`` to refuse the task (the importer leaves it out and reports
+    your message for its row); any other exception fails the whole import,
+    which is rolled back.  ``task`` is the new task row (``id``,
+    ``project_id``, ``title``, ...); ``labels`` a list of
+    ``{"name": str, "color": str}`` (``color`` as ``#rrggbb``).  Create the
+    labels the task's project lacks (matching names without regard to case)
+    and attach them.  Return how many labels the task now carries from this
+    call; return ``None`` (or do not implement the hook) when your plugin
+    keeps no labels: the importer then reports them as not imported.
     """
 
 

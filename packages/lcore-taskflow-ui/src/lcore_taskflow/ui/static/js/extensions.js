@@ -19,6 +19,7 @@ export const contributions = {
   signInOptions: [], // {id, label, href}: another way in, under the login form (since 2)
   headerBadges: [],  // {id, label, href, count(), describe?(n)} + the shell's link (v2)
   textAssists: [],   // {id, attach(textarea, ctx)} (v2)
+  profilePanels: [], // {id, title, render(container, user, ctx)} (since 2)
 };
 const listeners = new Map();
 
@@ -62,7 +63,10 @@ const apiFor = {
   post: (path, body) => api.post(path, body),
   put: (path, body) => api.put(path, body),
   patch: (path, body) => api.patch(path, body),
-  del: (path) => api.del(path),
+  // since 2: a JSON body (e.g. a password that confirms a deletion)
+  del: (path, body) => api.del(path, body === undefined ? undefined : { json: body }),
+  upload: (path, formData) => api.upload(path, formData),  // since 2: multipart POST
+  blob: (path) => api.blob(path),                           // since 2: a protected download
 };
 
 /**
@@ -168,6 +172,7 @@ export const taskflow = Object.freeze({
     return Object.freeze({ refresh: () => refreshBadges(entry).catch(() => {}) });
   },
   addTextAssist: (assist) => { contributions.textAssists.push(required(assist, ['id', 'attach'], 'addTextAssist')); },
+  addProfilePanel: (panel) => { contributions.profilePanels.push(required(panel, ['id', 'title', 'render'], 'addProfilePanel')); },
 });
 
 /** Import every plugin module the page lists and run its setup; resolves when all are done. */

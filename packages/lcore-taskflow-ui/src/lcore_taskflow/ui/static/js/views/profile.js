@@ -6,6 +6,7 @@ import { caps, changePassword } from '../contract.js';
 import { field, onSubmit, formValues } from '../forms.js';
 import { toast } from '../toast.js';
 import { card } from './common.js';
+import { contributions, safeRender } from '../extensions.js';
 import { showUser } from '../app.js';
 
 const MIN_PASSWORD = 10;  // the contract's policy; the server has the last word (422 beside the field)
@@ -65,6 +66,12 @@ route(/^profile$/, async (ctx) => {
     toast('Profile saved');
   });
   const role = PERMISSIONS[me.role] ? me.role : 'member';
+  // Plugins' cards (addProfilePanel, since API version 2), after core's own.
+  const panels = contributions.profilePanels.map((p) => {
+    const box = h('div', { class: 'extension-panel', dataset: { extension: p.id } });
+    safeRender(box, p.id, p.render, Object.assign({}, me), { signal: ctx.signal });
+    return card(p.title, box);
+  });
   ctx.mount(h('div', { class: 'grid-2' },
     h('div', null, card('Edit profile', form), card('Change password', caps.password === false ? unavailable() : passwordForm())),
     card('Account',
@@ -73,5 +80,6 @@ route(/^profile$/, async (ctx) => {
         h('dt', null, 'Role'), h('dd', null, badge(me.role, me.role))),
       h('p', null, h('a', { class: 'btn', href: '#/profile/security', 'data-testid': 'security-link' }, 'Security: two-factor sign-in, access tokens, sessions')),
       h('h3', { class: 'small muted' }, 'What you can do'),
-      h('ul', null, PERMISSIONS[role].map((p) => h('li', null, p))))));
+      h('ul', null, PERMISSIONS[role].map((p) => h('li', null, p))))),
+  panels.length ? h('div', { class: 'grid-2' }, panels) : null);
 }, { title: 'My profile' });

@@ -1,0 +1,399 @@
+/* lcore-taskflow-io in the frontend: the Import screen, export buttons on a
+ * project, and in the profile the calendar feed and "your data" (download it,
+ * delete the account).
+ *
+ * An ES module loaded by the single-page app through the extension API
+ * (docs/ui-extensions.md; needs version 2: api.upload, api.blob, the body of
+ * api.del, addProfilePanel).  DOM is built with taskflow.h only: a card title
+ * from an imported file is text, never markup.  The file is read in the
+ * browser only to offer the column mapping; the server parses it again and
+ * decides.
+ */
+const STATUSES = [['todo', 'To do'], ['in_progress', 'In progress'], ['done', 'Done']];
+const CSV_FIELDS = [['title', 'Title'], ['description', 'Description'], ['status', 'Status'],
+  ['priority', 'Priority'], ['due_date', 'Due date'], ['assignee', 'Assignee (email or username)']];
+const SOURCES = [['trello', 'Trello board (JSON export)'], ['csv', 'CSV file'],
+  ['taskflow', 'TaskFlow project (JSON export)']];
+const PREVIEW_BYTES = 8 * 1024 * 1024;  // larger files import without a mapping preview
+const POLL_MS = 1000;
+
+export default function setup(taskflow) {
+  if (taskflow.version < 2) return;
+  const { h, api } = taskflow;
+  let uid = 0;
+  const nextId = (prefix) => `io-${prefix}-${++uid}`;
+
+  /** A label wrapping its control (the frontend's own field shape), with an optional hint. */
+  function field(label, control, hint) {
+    const hintEl = hint ? h('span', { class: 'hint', id: nextId('hint') }, hint) : null;
+    if (hintEl) control.setAttribute('aria-describedby', hintEl.id);
+    return h('label', { class: 'field' }, h('span', { class: 'label-text' }, label), control, hintEl);
+  }
+
+  function choice(name, options, value, attrs) {
+    return h('select', Object.assign({ name }, attrs || {}), options.map(([v, text]) =>
+      h('option', { value: v, selected: String(v) === String(value ?? '') }, text)));
+  }
+
+  /** Offer a Blob as a file download. */
+  function save(blob, filename) {
+    const url = URL.createObjectURL(blob);
+    const link = h('a', { href: url, download: filename, hidden: true });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  }
+
+  async function download(path, filename, button) {
+    button.disabled = true;
+    try {
+      save(await api.blob(path), filename);
+    } catch (err) {
+      taskflow.toast(err.message, { kind: 'error' });
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  // ------------------------------------------------------------ import
+  taskflow.addNavItem({ id: 'import', label: 'Import', render: renderImport });
+
+  async function renderImport(container, ctx) {
+    const { projects } = await api.get('/api/projects/?limit=100');
+    const file = h('input', { type: 'file', name: 'file', required: true, accept: '.json,.csv,text/csv,application/json', 'data-testid': 'io-file' });
+    const source = choice('source', SOURCES, 'trello', { 'data-testid': 'io-source' });
+    const project = choice('project_id', [['', 'A new project'],
+      ...projects.filter((p) => p.status !== 'archived').map((p) => [String(p.id), p.name])], '', { 'data-testid': 'io-project' });
+    const mapping = h('div', { class: 'io-mapping', 'data-testid': 'io-mapping', 'aria-live': 'polite' });
+    const problem = h('p', { class: 'form-error', role: 'alert', hidden: true });
+    const submit = h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'io-start' }, 'Start the import');
+    const form = h('form', { class: 'stack io-import', 'data-testid': 'io-import-form' },
+      problem,
+      field('File', file, 'A Trello board export (JSON), a CSV file, or a TaskFlow project export.'),
+      field('What it is', source),
+      field('Import into', project, 'A CSV file needs an existing project; the others may make a new one.'),
+      mapping,
+      h('div', null, submit));
+    const progress = h('section', { class: 'io-progress', 'data-testid': 'io-progress', 'aria-live': 'polite' });
+    container.append(h('div', { class: 'grid-2' }, h('section', { class: 'card' },
+      h('h2', null, 'Bring tasks in'), form), progress));
+
+    let readMapping = () => ({});
+    const refresh = async () => {
+      readMapping = () => ({});
+      mapping.replaceChildren();
+      const chosen = file.files[0];
+      if (!chosen || source.value === 'taskflow') return;
+      if (chosen.size > PREVIEW_BYTES) {
+        mapping.append(h('p', { class: 'muted' }, 'This file is large: it imports with the default mapping.'));
+        return;
+      }
+      const text = await chosen.text();
+      readMapping = source.value === 'csv' ? csvMapping(mapping, text) : trelloMapping(mapping, text);
+    };
+    file.addEventListener('change', refresh);
+    source.addEventListener('change', refresh);
+
+    // #/ext/import?job=<id> shows that job (the URL an import leaves behind: a reload or a
+    // link brings its report back).
+    const shown = Number(ctx.params && ctx.params.get('job'));
+    if (Number.isInteger(shown) && shown > 0) follow(progress, shown, ctx.signal);
+
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      problem.hidden = true;
+      form.querySelectorAll('.field-error').forEach((el) => el.remove());
+      if (!file.files[0]) { showProblem('Choose a file to import.'); return; }
+      if (source.value === 'csv' && !project.value) { showProblem('Choose the project a CSV file goes into.'); return; }
+      const data = new FormData();
+      data.append('source', source.value);
+      if (project.value) data.append('project_id', project.value);
+      for (const [key, value] of Object.entries(readMapping())) data.append(key, JSON.stringify(value));
+      data.append('file', file.files[0]);
+      submit.disabled = true;
+      try {
+        const job = await api.upload('/api/imports', data);
+        history.replaceState(null, '', `#/ext/import?job=${Number(job.id)}`);
+        await follow(progress, Number(job.id), ctx.signal);
+      } catch (err) {
+        const fields = err.fields ? Object.entries(err.fields).map(([k, v]) => `${k}: ${v}`).join('; ') : '';
+        showProblem(fields ? `${err.message} ${fields}` : err.status === 413 ? err.message : (err.detail || err.message));
+      } finally {
+        submit.disabled = false;
+      }
+    });
+
+    function showProblem(text) {
+      problem.textContent = text;
+      problem.hidden = false;
+    }
+  }
+
+  /** Lists of a Trello export -> a status each; the reader of the choice. */
+  function trelloMapping(box, text) {
+    let lists;
+    try {
+      const board = JSON.parse(text);
+      lists = (Array.isArray(board.lists) ? board.lists : []).filter((l) => l && typeof l.name === 'string');
+    } catch (e) {
+      box.append(h('p', { class: 'muted' }, 'This is not JSON we can read here; the server will say what is wrong with it.'));
+      return () => ({});
+    }
+    if (!lists.length) return () => ({});
+    const names = [...new Set(lists.map((l) => l.name))];
+    const selects = names.map((name) => [name, choice('list_status', STATUSES, guessStatus(name), { 'aria-label': `Column for the list ${name}` })]);
+    box.append(h('fieldset', { class: 'io-map' }, h('legend', null, 'Trello lists → columns'),
+      h('div', { class: 'table-wrap' }, h('table', { class: 'table' },
+        h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'List'), h('th', { scope: 'col' }, 'Column'))),
+        h('tbody', null, selects.map(([name, sel]) => h('tr', null, h('td', null, name), h('td', null, sel))))))));
+    return () => ({ mapping: Object.fromEntries(selects.map(([name, sel]) => [name, sel.value])) });
+  }
+
+  /** Headers of a CSV file -> a TaskFlow field each; the reader of the choice. */
+  function csvMapping(box, text) {
+    const headers = csvHeaders(text);
+    if (!headers.length) {
+      box.append(h('p', { class: 'muted' }, 'No header row found; the server will say what is wrong with the file.'));
+      return () => ({});
+    }
+    const options = [['', '(not imported)'], ...headers.map((name) => [name, name])];
+    const selects = CSV_FIELDS.map(([key, label]) => [key, choice(`column_${key}`, options, guessColumn(key, headers), { 'aria-label': `CSV column for ${label}` }), label]);
+    box.append(h('fieldset', { class: 'io-map' }, h('legend', null, 'CSV columns → task fields'),
+      h('div', { class: 'table-wrap' }, h('table', { class: 'table' },
+        h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Task field'), h('th', { scope: 'col' }, 'CSV column'))),
+        h('tbody', null, selects.map(([, sel, label]) => h('tr', null, h('td', null, label), h('td', null, sel))))))));
+    return () => ({ columns: Object.fromEntries(selects.filter(([, sel]) => sel.value).map(([key, sel]) => [key, sel.value])) });
+  }
+
+  /** Poll the job until it ends; show its state, then its counts and per-row notes. */
+  async function follow(box, id, signal) {
+    const state = h('p', { 'data-testid': 'io-status' }, 'Queued…');
+    const bar = h('progress', { 'aria-label': 'Import progress' });
+    box.replaceChildren(h('section', { class: 'card' }, h('h2', null, `Import #${id}`), state, bar));
+    for (;;) {
+      if (signal && signal.aborted) return;
+      let job;
+      try {
+        job = await api.get(`/api/imports/${id}`);
+      } catch (err) {
+        box.replaceChildren(h('section', { class: 'card' }, h('h2', null, `Import #${id}`),
+          h('p', { class: 'form-error', 'data-testid': 'io-status' }, err.detail || err.message)));
+        return;
+      }
+      if (job.status === 'done' || job.status === 'failed') {
+        box.replaceChildren(report(job));
+        return;
+      }
+      state.textContent = job.status === 'running' ? 'Importing…' : 'Queued…';
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  }
+
+  function report(job) {
+    const done = job.status === 'done';
+    const counts = Object.entries(job.counts || {});
+    const notes = job.errors || [];
+    return h('section', { class: 'card', 'data-testid': 'io-report' },
+      h('h2', null, done ? 'Import finished' : 'Import failed'),
+      h('p', { 'data-testid': 'io-status', class: done ? '' : 'form-error' },
+        done ? `Imported from ${job.filename || 'the file'}.` : `Nothing was imported: ${job.error || 'the file could not be read'}.`),
+      counts.length ? h('ul', { class: 'io-counts', 'data-testid': 'io-counts' },
+        counts.map(([what, n]) => h('li', null, `${what.replace(/_/g, ' ')}: ${n}`))) : null,
+      notes.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'table io-notes', 'data-testid': 'io-notes' },
+        h('caption', null, 'What was skipped or changed'),
+        h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Row'), h('th', { scope: 'col' }, 'Note'))),
+        h('tbody', null, notes.map((n) => h('tr', null, h('td', null, n.row), h('td', null, n.message)))))) : null,
+      done && job.project_id ? h('p', null, h('a', { class: 'btn', href: `#/projects/${Number(job.project_id)}`, 'data-testid': 'io-open-project' }, 'Open the project')) : null);
+  }
+
+  // ------------------------------------------------------------ export (project settings)
+  taskflow.addProjectPanel({
+    id: 'io-export',
+    title: 'Export',
+    render(container, project) {
+      const pid = Number(project.id);
+      const slug = `taskflow-project-${pid}`;
+      const json = h('button', { type: 'button', class: 'btn', 'data-testid': 'io-export-json',
+        onclick: () => download(`/api/projects/${pid}/export?format=json`, `${slug}.json`, json) }, 'Download JSON');
+      const csv = h('button', { type: 'button', class: 'btn', 'data-testid': 'io-export-csv',
+        onclick: () => download(`/api/projects/${pid}/export?format=csv`, `${slug}.csv`, csv) }, 'Download CSV');
+      container.append(h('p', { class: 'muted' }, 'Everything of this project you can see: tasks, comments, checklists.'),
+        h('div', { class: 'actions' }, json, csv));
+      const owner = project.my_role === 'owner' || (taskflow.user || {}).role === 'admin';
+      if (owner) {
+        container.append(feedControls({
+          what: 'this project’s tasks with due dates',
+          create: () => api.post(`/api/projects/${pid}/calendar`, {}),
+          remove: () => api.del(`/api/projects/${pid}/calendar`),
+          testid: 'io-project-feed',
+        }));
+      }
+    },
+  });
+
+  // ------------------------------------------------------------ profile
+  taskflow.addProfilePanel({
+    id: 'io-calendar',
+    title: 'Calendar feed',
+    async render(container) {
+      const state = await api.get('/api/users/me/calendar');
+      container.append(feedControls({
+        what: 'the tasks assigned to you that have a due date',
+        active: state.active,
+        since: state.created_at,
+        create: () => api.post('/api/users/me/calendar', {}),
+        remove: () => api.del('/api/users/me/calendar'),
+        testid: 'io-feed',
+      }));
+    },
+  });
+
+  /** Make, show, copy, replace and end a secret feed URL. */
+  function feedControls({ what, active, since, create, remove, testid }) {
+    const box = h('div', { class: 'stack', 'data-testid': testid });
+    const status = h('p', { class: 'muted', 'data-testid': `${testid}-state` });
+    const urlBox = h('div', { class: 'copy-row', hidden: true });
+    const make = h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': `${testid}-make` });
+    const end = h('button', { type: 'button', class: 'btn', 'data-testid': `${testid}-end` }, 'Turn the feed off');
+    const show = (isActive, created) => {
+      status.textContent = isActive
+        ? `A feed URL is live${created ? ` since ${new Date(created * 1000).toLocaleDateString()}` : ''}. Making a new one stops the old one.`
+        : `No feed yet. A calendar application can subscribe to ${what}.`;
+      make.textContent = isActive ? 'Make a new URL' : 'Make a feed URL';
+      end.hidden = !isActive;
+    };
+    make.addEventListener('click', async () => {
+      make.disabled = true;
+      try {
+        const { url } = await create();
+        const input = h('input', { type: 'text', readonly: true, value: url, name: `${testid}-url`, 'aria-label': 'Calendar feed URL', 'data-testid': `${testid}-url` });
+        const copy = h('button', { type: 'button', class: 'btn', 'data-testid': `${testid}-copy`, onclick: () => copyText(input) }, 'Copy');
+        urlBox.replaceChildren(input, copy);
+        urlBox.hidden = false;
+        show(true, Date.now() / 1000);
+        taskflow.toast('New calendar URL made: it is shown only now. Any earlier URL has stopped working.');
+      } catch (err) {
+        taskflow.toast(err.message, { kind: 'error' });
+      } finally {
+        make.disabled = false;
+      }
+    });
+    end.addEventListener('click', async () => {
+      try {
+        await remove();
+        urlBox.replaceChildren();
+        urlBox.hidden = true;
+        show(false);
+        taskflow.toast('Calendar feed turned off.');
+      } catch (err) {
+        taskflow.toast(err.message, { kind: 'error' });
+      }
+    });
+    show(Boolean(active), since);
+    box.append(status, urlBox, h('div', { class: 'actions' }, make, end));
+    return box;
+  }
+
+  async function copyText(input) {
+    input.select();
+    try {
+      await navigator.clipboard.writeText(input.value);
+      taskflow.toast('Copied.');
+    } catch (e) {
+      taskflow.toast('Press Ctrl+C (⌘C) to copy the selected URL.', { kind: 'info' });
+    }
+  }
+
+  taskflow.addProfilePanel({
+    id: 'io-personal',
+    title: 'Your data',
+    render(container, user) {
+      const name = String(user.username || 'me').replace(/[^A-Za-z0-9_.-]/g, '_');
+      const get = h('button', { type: 'button', class: 'btn', 'data-testid': 'io-download-data',
+        onclick: () => download('/api/users/me/export', `taskflow-personal-data-${name}.json`, get) }, 'Download my data');
+      const password = h('input', { type: 'password', name: 'password', required: true, autocomplete: 'current-password', 'data-testid': 'io-delete-password' });
+      const sure = h('input', { type: 'checkbox', name: 'confirm', required: true, 'data-testid': 'io-delete-confirm' });
+      const problem = h('p', { class: 'form-error', role: 'alert', hidden: true, 'data-testid': 'io-delete-error' });
+      const form = h('form', { class: 'stack io-delete', hidden: true, 'data-testid': 'io-delete-form' },
+        problem,
+        field('Your password', password),
+        h('label', { class: 'check' }, sure, ' I understand: my account goes for good; my comments stay, signed “deleted user”.'),
+        h('div', { class: 'actions' },
+          h('button', { type: 'submit', class: 'btn btn-danger', 'data-testid': 'io-delete-submit' }, 'Delete my account'),
+          h('button', { type: 'button', class: 'btn', onclick: () => { form.hidden = true; open.hidden = false; } }, 'Keep it')));
+      const open = h('button', { type: 'button', class: 'btn btn-danger', 'data-testid': 'io-delete-open',
+        onclick: () => { form.hidden = false; open.hidden = true; password.focus(); } }, 'Delete my account…');
+      form.addEventListener('submit', async (ev) => {
+        ev.preventDefault();
+        problem.hidden = true;
+        try {
+          await api.del('/api/users/me', { password: password.value });
+        } catch (err) {
+          problem.textContent = err.status === 422 ? 'That is not your password.' : (err.detail || err.message);
+          problem.hidden = false;
+          password.focus();
+          return;
+        }
+        taskflow.toast('Your account was deleted.', { timeout: 0 });
+        // Every credential of the account died with it: the next call answers 401, which
+        // signs the page out (the frontend's rule for a 401).
+        api.get('/auth/me').catch(() => {});
+      });
+      container.append(
+        h('p', null, 'A copy of everything TaskFlow keeps about you: profile, tasks, comments, memberships, sign-ins.'),
+        h('div', { class: 'actions' }, get, open),
+        form);
+    },
+  });
+}
+
+// ---------------------------------------------------------------- helpers (no DOM)
+function guessStatus(name) {
+  const n = name.toLowerCase();
+  if (/(done|complete|finished|closed|erledigt|fertig)/.test(n)) return 'done';
+  if (/(doing|progress|review|testing|active|wip|in arbeit)/.test(n)) return 'in_progress';
+  return 'todo';
+}
+
+const COLUMN_GUESSES = {
+  title: /^(title|name|task|summary|card|titel|aufgabe)$/i,
+  description: /^(description|desc|details|notes|body|beschreibung)$/i,
+  status: /^(status|state|list|column|stage)$/i,
+  priority: /^(priority|prio|priorität)$/i,
+  due_date: /^(due|due ?date|due_date|deadline|fällig)$/i,
+  assignee: /^(assignee|assigned ?to|owner|email|member|user)$/i,
+};
+
+function guessColumn(key, headers) {
+  return headers.find((header) => COLUMN_GUESSES[key].test(header.trim())) || '';
+}
+
+/** The first record of a CSV text: a BOM dropped, "," or ";" (whichever the line has more of
+ * outside quotes), quoted fields with "" and line breaks. */
+export function csvHeaders(text) {
+  const body = text.replace(/^\uFEFF/, '');
+  let commas = 0;
+  let semicolons = 0;
+  let quoted = false;
+  for (const ch of body) {
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && (ch === '\n' || ch === '\r')) break;
+    else if (!quoted && ch === ',') commas += 1;
+    else if (!quoted && ch === ';') semicolons += 1;
+  }
+  const sep = semicolons > commas ? ';' : ',';
+  const fields = [];
+  let cur = '';
+  quoted = false;
+  for (let i = 0; i < body.length; i += 1) {
+    const ch = body[i];
+    if (quoted) {
+      if (ch === '"' && body[i + 1] === '"') { cur += '"'; i += 1; } else if (ch === '"') quoted = false; else cur += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === sep) { fields.push(cur); cur = ''; } else if (ch === '\n' || ch === '\r') break;
+    else cur += ch;
+  }
+  fields.push(cur);
+  return fields.map((f) => f.trim()).filter((f, i, all) => f && all.indexOf(f) === i);
+}

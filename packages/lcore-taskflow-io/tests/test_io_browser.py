@@ -1,0 +1,256 @@
+"""The io screens in real Chromium against a real server (``taskflow serve``: auth, ui, io):
+the profile's calendar feed and "your data" (download, delete the account), the export panel of
+a project, at 1366 px and at 360 px, with axe-core (no critical or serious violation).
+
+The browser fixtures follow the ui package's (``packages/lcore-taskflow-ui/tests``): a page
+that fails the test on any uncaught error, CSP violation or dialog; axe-core from the
+axe-playwright-python package, evaluated through the DevTools protocol.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from lcore_taskflow.core.testing.serve import ServerProcess
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("TASKFLOW_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+VIEWPORTS = {"desktop": {"width": 1366, "height": 800}, "phone": {"width": 360, "height": 780}}
+TIMEOUT_MS = 20_000
+
+
+def require_browser() -> None:
+    for needed, why in ((os.path.exists(CHROMIUM), f"Chromium not found at {CHROMIUM}"),
+                        (importlib.util.find_spec("playwright"), "playwright is not installed"),
+                        (importlib.util.find_spec("axe_playwright_python"),
+                         "axe-playwright-python is not installed")):
+        if not needed:
+            pytest.fail(f"the io browser tests need this: {why}")
+
+
+# ------------------------------------------------------------------ a server and HTTP
+def call(base: str, method: str, path: str, token: str | None = None,
+         body: dict | None = None) -> tuple[int, bytes, dict]:
+    headers = {"Accept": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = None
+    if body is not None:
+        data, headers["Content-Type"] = json.dumps(body).encode(), "application/json"
+    req = urllib.request.Request(base + path, data=data, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as res:
+            return res.status, res.read(), dict(res.headers)
+    except urllib.error.HTTPError as err:
+        return err.code, err.read(), dict(err.headers)
+
+
+def token_of(base: str, username: str, password: str) -> str:
+    status, body, _ = call(base, "POST", "/auth/login", body={"username": username,
+                                                                "password": password})
+    assert status == 200, body
+    return json.loads(body)["token"]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    require_browser()
+    proc = ServerProcess(tmp_path_factory.mktemp("io-browser"), {
+        "APP_PLUGINS_ENABLED": "auth,ui,io", "APP_LOGIN_RATE_LIMIT": "1000",
+        "APP_RATE_LIMIT_DEFAULT": "5000", "APP_THREADS": "8"})
+    proc.start()
+    yield f"http://127.0.0.1:{proc.port}"
+    proc.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Session:
+    """One page, failing the test on uncaught errors, CSP violations and dialogs."""
+
+    def __init__(self, page, base: str):
+        self.page, self.base, self.errors = page, base, []
+        page.set_default_timeout(TIMEOUT_MS)
+        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+        page.on("console", lambda msg: self.errors.append(f"csp: {msg.text}")
+                if "Content Security Policy" in msg.text or "Refused to" in msg.text else None)
+        page.on("dialog", lambda dialog: (self.errors.append(f"dialog: {dialog.message}"),
+                                          dialog.dismiss()))
+
+    def login(self, username: str, password: str) -> None:
+        page = self.page
+        page.goto(self.base + "/frontend")
+        page.locator("#login-form").wait_for()
+        page.fill("#login-username", username)
+        page.fill("#login-password", password)
+        page.click("#login-submit")
+        page.locator("[data-testid=whoami]", has_text=username).wait_for(state="attached")
+        self.ready()
+
+    def ready(self) -> None:
+        self.page.wait_for_function("() => !document.querySelector('#main[aria-busy]')"
+                                    " && !document.querySelector('[data-testid=loading]')")
+
+    def go(self, hash_: str, ready: str) -> None:
+        self.page.evaluate("h => { location.hash = h; }", hash_)
+        self.ready()
+        self.page.locator(ready).first.wait_for()
+
+
+@pytest.fixture(params=sorted(VIEWPORTS))
+def session(request, browser, server):
+    name = request.param
+    context = browser.new_context(accept_downloads=True, viewport=VIEWPORTS[name],
+                                  is_mobile=name == "phone", has_touch=name == "phone")
+    s = Session(context.new_page(), server)
+    s.viewport = name
+    yield s
+    context.close()
+    assert not s.errors, s.errors
+
+
+AXE_JS: str | None = None
+
+
+def axe_violations(page) -> list[str]:
+    """Critical and serious axe-core violations of the page as it is now."""
+    global AXE_JS
+    if AXE_JS is None:
+        spec = importlib.util.find_spec("axe_playwright_python")
+        AXE_JS = (Path(spec.origin).parent / "axe.min.js").read_text()
+    page.evaluate(AXE_JS)  # through the DevTools protocol, which the page's CSP does not govern
+    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    return [f"{v['impact']} {v['id']}: {v['help']} — " + "; ".join(
+        str(n["target"]) for n in v["nodes"][:4])
+        for v in result["violations"] if v["impact"] in ("critical", "serious")]
+
+
+def overflow(page) -> int:
+    return page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+
+def new_account(base: str, name: str) -> tuple[str, str]:
+    admin = token_of(base, "admin", "admin123")
+    password = "a-long-enough-secret-42"
+    status, body, _ = call(base, "POST", "/api/users/", admin, {
+        "username": name, "email": f"{name}@example.test", "password": password})
+    assert status == 201, body
+    return name, password
+
+
+# ------------------------------------------------------------------ the tests
+def test_calendar_feed_in_the_profile(session, server):
+    name, password = new_account(server, f"cal{session.viewport}")
+    token = token_of(server, name, password)
+    me = json.loads(call(server, "GET", "/auth/me", token)[1])["id"]
+    call(server, "POST", "/api/projects/1/tasks", token, {
+        "title": "<b>Due</b> soon", "due_date": "2027-02-02", "assignee_id": me})
+    session.login(name, password)
+    page = session.page
+    session.go("#/profile", "[data-testid=io-feed]")
+    assert "No feed yet" in page.locator("[data-testid=io-feed-state]").inner_text()
+    assert axe_violations(page) == []
+    assert overflow(page) == 0
+
+    page.click("[data-testid=io-feed-make]")
+    first = page.locator("[data-testid=io-feed-url]").input_value()
+    assert first.startswith(server + "/calendar/tfc_") and first.endswith(".ics")
+    status, body, headers = call(server, "GET", first[len(server):])
+    assert status == 200 and headers["Content-Type"].startswith("text/calendar")
+    assert b"SUMMARY:<b>Due</b> soon" in body
+    page.click("[data-testid=io-feed-copy]")
+    page.click("[data-testid=io-feed-make]")  # rotate
+    page.wait_for_function("old => document.querySelector('[data-testid=io-feed-url]').value"
+                           " !== old", arg=first)
+    second = page.locator("[data-testid=io-feed-url]").input_value()
+    assert call(server, "GET", first[len(server):])[0] == 404
+    assert call(server, "GET", second[len(server):])[0] == 200
+    assert "live" in page.locator("[data-testid=io-feed-state]").inner_text()
+    assert axe_violations(page) == []
+    assert overflow(page) == 0
+
+    page.click("[data-testid=io-feed-end]")
+    page.locator("[data-testid=io-feed-state]", has_text="No feed yet").wait_for()
+    assert call(server, "GET", second[len(server):])[0] == 404
+
+
+def test_download_my_data_then_delete_my_account(session, server):
+    name, password = new_account(server, f"leaver{session.viewport}")
+    token = token_of(server, name, password)
+    task = json.loads(call(server, "POST", "/api/projects/1/tasks", token,
+                           {"title": "Left behind"})[1])
+    call(server, "POST", f"/api/projects/1/tasks/{task['id']}/comments", token,
+         {"body": "My last words"})
+    session.login(name, password)
+    page = session.page
+    session.go("#/profile", "[data-testid=io-download-data]")
+    with page.expect_download() as info:
+        page.click("[data-testid=io-download-data]")
+    download = info.value
+    assert download.suggested_filename == f"taskflow-personal-data-{name}.json"
+    data = json.loads(Path(download.path()).read_text())
+    assert data["profile"]["username"] == name
+    assert [c["body"] for c in data["comments"]] == ["My last words"]
+    assert "Left behind" in [t["title"] for t in data["tasks"]]
+
+    page.click("[data-testid=io-delete-open]")
+    assert axe_violations(page) == []
+    assert overflow(page) == 0
+    page.fill("[data-testid=io-delete-password]", "not my password at all")
+    page.check("[data-testid=io-delete-confirm]")
+    page.click("[data-testid=io-delete-submit]")
+    page.locator("[data-testid=io-delete-error]", has_text="not your password").wait_for()
+    assert call(server, "GET", "/auth/me", token)[0] == 200  # nothing happened
+
+    page.fill("[data-testid=io-delete-password]", password)
+    page.click("[data-testid=io-delete-submit]")
+    page.locator("#login-form").wait_for()  # signed out: the account's credentials died
+    assert call(server, "GET", "/auth/me", token)[0] == 401
+    assert call(server, "POST", "/auth/login", body={"username": name,
+                                                      "password": password})[0] == 401
+    admin = token_of(server, "admin", "admin123")
+    kept = json.loads(call(server, "GET", f"/api/projects/1/tasks/{task['id']}", admin)[1])
+    assert [c["username"] for c in kept["comments"]] == ["deleted user"]
+
+
+def test_project_settings_export_and_an_owner_feed(session, server):
+    session.login("admin", "admin123")
+    page = session.page
+    session.go("#/projects/1/settings", "[data-testid=io-export-json]")
+    with page.expect_download() as info:
+        page.click("[data-testid=io-export-json]")
+    assert info.value.suggested_filename == "taskflow-project-1.json"
+    exported = Path(info.value.path()).read_text()
+    assert "Website Redesign" in exported and "Design mockups" in exported
+    with page.expect_download() as info:
+        page.click("[data-testid=io-export-csv]")
+    assert info.value.suggested_filename == "taskflow-project-1.csv"
+    assert Path(info.value.path()).read_text().lstrip("\ufeff").startswith("id,title,")
+    page.click("[data-testid=io-project-feed-make]")
+    url = page.locator("[data-testid=io-project-feed-url]").input_value()
+    status, body, _ = call(server, "GET", url[len(server):])
+    assert status == 200 and body.startswith(b"BEGIN:VCALENDAR")
+    assert axe_violations(page) == []
+    assert overflow(page) == 0
+    page.click("[data-testid=io-project-feed-end]")
+    page.locator("[data-testid=io-project-feed-state]", has_text="No feed yet").wait_for()
+    assert call(server, "GET", url[len(server):])[0] == 404
