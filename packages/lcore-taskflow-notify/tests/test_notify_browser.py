@@ -140,7 +140,7 @@ def test_a_mention_reaches_the_badge_within_5_s_and_the_inbox_marks_read(
     badge = page.locator(BADGE)
     badge.wait_for()
     page.wait_for_function(f"() => document.querySelector('{BADGE}').dataset.count === '0'")
-    assert badge.get_attribute("aria-label") == "Notifications: nothing unread"
+    assert badge.get_attribute("aria-label") == "Inbox, no unread notifications"
     assert page.locator(f"{BADGE} .header-badge-count").is_hidden()
 
     # Another user mentions the reader over HTTP: the badge follows within 5 s.
@@ -148,7 +148,7 @@ def test_a_mention_reaches_the_badge_within_5_s_and_the_inbox_marks_read(
                {"body": f"@{reader['username']} can you check?"})
     waited = _wait_count(page, 1, timeout_ms=5000)
     print(f"\nbadge after a mention ({size}): {waited:.2f} s")
-    assert badge.get_attribute("aria-label") == "Notifications: 1 unread"
+    assert badge.get_attribute("aria-label") == "Inbox 1 unread notifications"
     assert page.locator(f"{BADGE} .header-badge-count").inner_text() == "1"
     check("badge")
 

@@ -53,7 +53,8 @@ export default function setup(taskflow) {
     icon: 'Inbox',
     href: '#/ext/notifications',
     header: 'X-Unread-Notifications',   // notify adds it to the board's change polling
-    describe: (n) => (n ? `Notifications: ${n} unread` : 'Notifications: nothing unread'),
+    // the accessible name starts with the words on screen ("Inbox 3"): WCAG 2.5.3
+    describe: (n) => (n ? `Inbox ${n} unread notifications` : 'Inbox, no unread notifications'),
     async count() {
       const data = await taskflow.api.get(UNREAD);
       shown = Number(data.unread) || 0;

@@ -397,7 +397,13 @@ export function start() {
   window.addEventListener('taskflow:share-ended', (ev) => shareEnded(ev.detail));
   pluginsReady = loadPlugins().then(() => {
     addPluginNav();
-    mount(byId('header-badges'), headerBadgeLinks());
+    const badges = byId('header-badges');
+    mount(badges, headerBadgeLinks());
+    // The phone's search box sits in the header row, fixed: it must end where the badges start.
+    const fit = () => document.body.style.setProperty('--header-badges',
+      badges.offsetWidth ? `${badges.offsetWidth + 8}px` : '0px');
+    if (window.ResizeObserver) new ResizeObserver(fit).observe(badges);
+    fit();
   });
   // Back to a hidden tab: the counts catch up at once, not a beat later.
   document.addEventListener('visibilitychange', () => { if (!document.hidden && mode === 'app') startBeat(); });

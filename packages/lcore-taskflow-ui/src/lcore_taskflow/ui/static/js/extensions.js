@@ -117,7 +117,7 @@ export function headerBadgeLinks() {
     b.link = h('a', {
       class: 'header-badge', href: b.href, 'aria-label': b.label,
       dataset: { extension: b.id, testid: 'header-badge-' + b.id },
-    }, h('span', { class: 'header-badge-label', 'aria-hidden': 'true' }, b.icon || b.label), b.number);
+    }, h('span', { class: 'header-badge-label', 'aria-hidden': 'true' }, b.icon || b.label), ' ', b.number);
     return b.link;
   });
 }
