@@ -27,6 +27,12 @@ def new_task(client, pid=1, title="A task", **fields):
     return answer.json["id"]
 
 
+def labels_on_in(admin, pid):
+    """Labels is project-scoped: on only where an owner turned it on."""
+    answer = admin.put(f"/api/projects/{pid}/plugins/labels", json={"enabled": True})
+    assert answer.status == 200 and answer.json["enabled"] is True, answer
+
+
 def task(client, tid, pid=1):
     return client.get(f"/api/projects/{pid}/tasks/{tid}").json
 
@@ -97,6 +103,7 @@ def test_attach_detach_and_set(taskflow_admin, taskflow_member, taskflow_events)
 
 def test_labels_of_another_project_are_refused(taskflow_admin):
     other = taskflow_admin.post("/api/projects/", json={"name": "Other"}).json["id"]
+    labels_on_in(taskflow_admin, other)
     foreign = new_label(taskflow_admin, pid=other, name="elsewhere")
     tid = new_task(taskflow_admin)
     assert_error(taskflow_admin.put(f"/api/labels/tasks/{tid}",
@@ -112,6 +119,7 @@ def test_labels_travel_with_the_task_form(taskflow_admin):
     bug = new_label(taskflow_admin)
     docs = new_label(taskflow_admin, name="docs")
     other = taskflow_admin.post("/api/projects/", json={"name": "Other"}).json["id"]
+    labels_on_in(taskflow_admin, other)
     foreign = new_label(taskflow_admin, pid=other, name="elsewhere")
     tid = new_task(taskflow_admin, labels=[bug["id"]])
     assert [lb["id"] for lb in task(taskflow_admin, tid)["labels"]] == [bug["id"]]

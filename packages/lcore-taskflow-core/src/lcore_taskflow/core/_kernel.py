@@ -44,10 +44,11 @@ from ._lifecycle import install_lifecycle_hooks
 from ._pipeline import ALL, Pipeline
 from ._ratelimit import Limits
 from ._roles import Access
+from ._scoped import Scopes, project_of
 from ._search import Search
 from ._shares import share_identity
 from ._storage import LocalStorage
-from .events import Event
+from .events import Event, ProjectDeleted
 
 log = logging.getLogger("lcore_taskflow")
 _UNSEEN = object()
@@ -106,6 +107,8 @@ class TaskFlow:
         self.users = Users(self)
         self.tasks = Tasks(self)
         self.search = Search(self)
+        #: which project-scoped plugin is on in which project (``_scoped.py``)
+        self.scopes = Scopes(self)
         self.limits = Limits()
         self.storage: LocalStorage | None = None
         self.task_filters: list[Any] = []
@@ -280,6 +283,7 @@ class TaskFlow:
         self._isolated_callers = {}
         self._impls = {}
         self._plain = {}
+        self.scopes.forget_plugins()
 
     def _discover_plugins(self, core_settings) -> list[plugins.PluginInfo]:
         enabled, disabled = core_settings.plugins_enabled, core_settings.plugins_disabled
@@ -452,6 +456,7 @@ class TaskFlow:
         local = self._local.__dict__
         local["depth"] -= 1
         if not local["depth"]:
+            local.pop("scoped", None)
             db = local.pop("db", None)
             if db is not None:
                 db.close()
@@ -475,6 +480,7 @@ class TaskFlow:
         finally:
             local.pop("depth", None)
             local.pop("db", None)
+            local.pop("scoped", None)
             db.close()
 
     def migrate(self, batch=None) -> list[migrations.Migration]:
@@ -616,14 +622,21 @@ class TaskFlow:
         if rows and self.implemented("taskflow_represent"):
             db = self._local.__dict__.get("db")
             guarded = db is not None and db.in_transaction  # PostgreSQL: a failure spoils it
+            scoped = self.scopes.names()
             for name, represent in self._isolated("taskflow_represent"):
+                if name in scoped:  # only the rows of projects where it is on
+                    if not (mine := self._scoped_rows(name, kind, rows)):
+                        continue
+                    kwargs = {"kind": kind, "rows": mine, "kernel": self}
+                else:
+                    kwargs = {"kind": kind, "rows": rows, "kernel": self}
                 sizes = [len(row) for row in rows]
                 try:
                     if guarded:
                         with db.transaction():
-                            represent(kind=kind, rows=rows, kernel=self)
+                            represent(**kwargs)
                     else:
-                        represent(kind=kind, rows=rows, kernel=self)
+                        represent(**kwargs)
                 except Exception:
                     log.exception("plugin %s failed in taskflow_represent (%d %s rows): the "
                                   "response goes without its fields", name, len(rows), kind)
@@ -631,6 +644,13 @@ class TaskFlow:
                         for key in list(row)[size:]:  # what it added (dicts keep order)
                             del row[key]
         return rows
+
+    def _scoped_rows(self, plugin: str, kind: str, rows: list[dict[str, Any]]) -> list:
+        """The rows a project-scoped plugin may represent: those of projects where it is on
+        (and rows of no project)."""
+        on = self.scopes.enabled_in(project_of(kind, row) for row in rows)
+        return [row for row in rows if (pid := project_of(kind, row)) is None
+                or plugin in on.get(pid, ())]
 
     def emit(self, event: Event) -> Event:
         """Record ``event`` in the activity feed and tell every ``taskflow_event`` listener.
@@ -657,7 +677,10 @@ class TaskFlow:
                 contextlib.nullcontext() if db.in_transaction else db.transaction()):
             record_activity(self, event)
             _audit.record_event(self, event)
+            scoped = self.scopes.names()
             for name, listener in self._isolated("taskflow_event"):
+                if name in scoped and not self._hears(name, event):
+                    continue
                 try:
                     with db.transaction():
                         listener(event=event, kernel=self)
@@ -667,6 +690,14 @@ class TaskFlow:
                     log.exception("plugin %s failed on event %s", name, event.type)
                     failed.add(name)
         return failed
+
+    def _hears(self, plugin: str, event: Event) -> bool:
+        """Whether a project-scoped plugin's listener gets ``event``: events of projects
+        where it is on, of no project, and every ``project.deleted`` (to clean up what
+        it stored while it was on)."""
+        if isinstance(event, ProjectDeleted):
+            return True
+        return self.scopes.applies(plugin, event.project_id)
 
     def _isolated(self, hook_name: str) -> list[tuple[str, Any]]:
         """``(plugin name, call(**kwargs))`` per implementation of ``hook_name``, in
