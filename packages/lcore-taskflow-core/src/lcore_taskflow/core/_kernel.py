@@ -82,7 +82,9 @@ class TaskFlow:
     of your own), ``pm`` (the plugin manager), ``infos`` (the assembled
     plugins), ``prefix`` (the mount prefix), ``task_filters`` (every
     plugin's ``TaskFilter``; ``task_filter_owners`` maps each ``param`` to its
-    plugin), ``task_fields`` (field name -> plugin), ``ui_modules``.
+    plugin), ``task_fields`` (field name -> plugin), ``ui_modules``, ``scopes``
+    (which project-scoped plugin is on in which project: ``names()``,
+    ``enabled(project_id)``, ``applies(plugin, project_id)``).
     """
 
     api = 2
@@ -623,9 +625,10 @@ class TaskFlow:
             db = self._local.__dict__.get("db")
             guarded = db is not None and db.in_transaction  # PostgreSQL: a failure spoils it
             scoped = self.scopes.names()
+            split = _RowScopes(self, kind, rows) if scoped else None
             for name, represent in self._isolated("taskflow_represent"):
                 if name in scoped:  # only the rows of projects where it is on
-                    if not (mine := self._scoped_rows(name, kind, rows)):
+                    if not (mine := split.rows_of(name)):
                         continue
                     kwargs = {"kind": kind, "rows": mine, "kernel": self}
                 else:
@@ -644,13 +647,6 @@ class TaskFlow:
                         for key in list(row)[size:]:  # what it added (dicts keep order)
                             del row[key]
         return rows
-
-    def _scoped_rows(self, plugin: str, kind: str, rows: list[dict[str, Any]]) -> list:
-        """The rows a project-scoped plugin may represent: those of projects where it is on
-        (and rows of no project)."""
-        on = self.scopes.enabled_in(project_of(kind, row) for row in rows)
-        return [row for row in rows if (pid := project_of(kind, row)) is None
-                or plugin in on.get(pid, ())]
 
     def emit(self, event: Event) -> Event:
         """Record ``event`` in the activity feed and tell every ``taskflow_event`` listener.
@@ -726,6 +722,27 @@ class TaskFlow:
     def plugin_list(self) -> list[dict[str, str]]:
         """``[{"name", "version"}]`` of the assembled plugins (what ``/health`` shows)."""
         return [{"name": i.name, "version": i.version} for i in self.infos]
+
+
+class _RowScopes:
+    """The rows of one ``represent`` call by project, for its project-scoped plugins."""
+
+    def __init__(self, kernel: TaskFlow, kind: str, rows: list[dict[str, Any]]):
+        self.rows = rows
+        self.pids = [project_of(kind, row) for row in rows]
+        distinct = set(self.pids)
+        self.on = kernel.scopes.enabled_in(distinct)  # one query at most, cached
+        # the usual case, one project's rows: each plugin gets all of them or none
+        self.single = next(iter(distinct)) if len(distinct) == 1 else _UNSEEN
+
+    def rows_of(self, plugin: str) -> list[dict[str, Any]]:
+        """The rows of projects where ``plugin`` is on, and rows of no project."""
+        if self.single is not _UNSEEN:
+            if self.single is None or plugin in self.on.get(self.single, ()):
+                return self.rows
+            return []
+        return [row for row, pid in zip(self.rows, self.pids)
+                if pid is None or plugin in self.on.get(pid, ())]
 
 
 def kernels_of(app: Lcore) -> list[TaskFlow]:
