@@ -169,3 +169,21 @@ def test_webhooks_hear_only_the_events_of_projects_where_they_are_on(world):
     assert titles == ["Heard"], receiver.got
     deliveries = admin("GET", f"/api/webhooks/{hook}/deliveries")["deliveries"]
     assert [d["payload"]["data"]["task"]["title"] for d in deliveries] == ["Heard"]
+
+
+def test_a_list_across_projects_has_the_fields_only_where_the_plugin_is_on(world):
+    """My tasks holds tasks of two projects: labels represents only those of the one where
+    it is on (one lookup for both projects)."""
+    _, admin, alice, _bob, pid, _ = world
+    other = admin("POST", "/api/projects/", {"name": "Plain", "visibility": "private"},
+                  201)["id"]
+    admin("PUT", f"/api/projects/{other}/members/users/{alice.id}", {"role": "editor"}, 201)
+    switch(admin, pid, "labels", True)
+    switch(admin, other, "labels", False)
+    mine = [alice("POST", f"/api/projects/{p}/tasks",
+                  {"title": f"Mine in {p}", "assignee_id": alice.id}, 201)["id"]
+            for p in (pid, other)]
+    listed = {t["id"]: t for t in alice("GET", "/api/users/me/tasks?limit=100")["tasks"]}
+    assert set(mine) <= set(listed), listed
+    assert listed[mine[0]]["labels"] == []
+    assert "labels" not in listed[mine[1]]
