@@ -174,6 +174,10 @@ def test_labels_in_task_json_cost_one_query_per_response(taskflow_admin, taskflo
         tasks = answer.json["tasks"]
         assert len(tasks) >= 5 and all("labels" in t for t in tasks)
         assert len(taskflow_queries.matching("task_labels")) == 1, taskflow_queries.statements
+        # labels is project-scoped: whether it is on costs one lookup per request, shared by
+        # the route check, the representation and the filter
+        assert len(taskflow_queries.matching("project_plugins")) == 1, \
+            taskflow_queries.statements
     with taskflow_queries:
         one = taskflow_admin.get(f"/api/projects/1/tasks/{ids[2]}").json
     assert len(taskflow_queries.matching("task_labels")) == 1
