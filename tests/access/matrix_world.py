@@ -58,6 +58,8 @@ DIRECT_ROLES = (("editor", "eddie"), ("commenter", "connie"), ("viewer", "vera")
 SHARES = (("share", "viewer"), ("share_commenter", "commenter"), ("share_revoked", "viewer"))
 #: Nothing listens there: a webhook delivery fails at once.
 HOOK_URL = "http://127.0.0.1:9/hook"
+#: The example plugins are project-scoped: the world's projects have them on.
+SCOPED_PLUGINS = ("labels", "webhooks")
 
 
 def account_of(caller: str) -> str | None:
@@ -181,6 +183,9 @@ class MatrixWorld:
             with_project_role(self.app, pid, role, username)
         project = Project(pid, name, visibility)
         owner = self.owner
+        for plugin in SCOPED_PLUGINS:  # project-scoped: on here, off in every other project
+            expect(owner.put(f"{project.path}/plugins/{plugin}", json={"enabled": True}), 200,
+                   f"turning {plugin} on")
         expect(owner.put(f"{project.path}/members/teams/{self.readers}", json={"role": "viewer"}),
                201, "Readers become viewers")
         for caller, role in SHARES:

@@ -163,6 +163,9 @@ class ListWorld:
             if archived:
                 expect(owner.put(f"/api/projects/{self.pids[name]}", json={
                     "name": name, "status": "archived"}), 200, f"archiving {name}")
+        for project, pid in self.pids.items():  # labels is project-scoped: on everywhere
+            expect(owner.put(f"/api/projects/{pid}/plugins/labels", json={"enabled": True}),
+                   200, f"labels on in {project}")
         for project, names in LABELS.items():
             for name in names:
                 expect(owner.post(f"/api/labels/projects/{self.pids[project]}", json={

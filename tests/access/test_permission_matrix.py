@@ -113,6 +113,8 @@ ROUTES = {
     # -- core: members and share links
     "GET /api/projects/{pid}/members":                       ("viewer", 200),
     "PUT /api/projects/{pid}/members/users/{uid}":           ("owner", 201),
+    "GET /api/projects/{pid}/plugins":                       ("viewer", 200),
+    "PUT /api/projects/{pid}/plugins/{name}":                ("owner", 200),
     "DELETE /api/projects/{pid}/members/users/{uid}":        ("owner", 204),
     "PUT /api/projects/{pid}/members/teams/{tid}":           ("owner", 201),
     "DELETE /api/projects/{pid}/members/teams/{tid}":        ("owner", 204),
@@ -453,6 +455,10 @@ PROJECT_CALLS: dict[str, Build] = {
     "GET /api/projects/attachments/{filename}":
         lambda w, p, c: Call(f"/api/projects/attachments/{p.attachment}"),
     "GET /api/projects/{pid}/members": lambda w, p, c: Call(f"{p.path}/members"),
+    "GET /api/projects/{pid}/plugins": lambda w, p, c: Call(f"{p.path}/plugins"),
+    # enabling what is on already: the answer is the same, the project stays as it was
+    "PUT /api/projects/{pid}/plugins/{name}": lambda w, p, c: Call(f"{p.path}/plugins/labels",
+                                                                   {"enabled": True}),
     "PUT /api/projects/{pid}/members/users/{uid}":
         lambda w, p, c: Call(member_path(w, p, False), {"role": "viewer"}),
     "DELETE /api/projects/{pid}/members/users/{uid}":
@@ -845,3 +851,36 @@ def test_own_comments(matrix):
         assert [c["user_id"] for c in listed if c["id"] == shared.json["id"]] == [None]
         refused = link.delete(f"{comments}/{shared.json['id']}")
         assert refused.status == 403, refused
+
+
+def test_scoped_plugins_answer_404_where_they_are_off(matrix):
+    """The example plugins are project-scoped (SPEC §13): in a project where an owner turned
+    them off, every route of theirs about that project answers 404 naming the plugin to
+    whoever may see the project (instead of its success or a project role's 403); the 404
+    of a hidden project, 401 and the admin-only 403 of webhooks are unchanged."""
+    project = matrix.project("workspace", full=True, name=unique("Plugins off"))
+    callers = ("admin", "owner", "editor", "viewer", "member", "guest", "anonymous")
+    cases = []  # built while the plugins are on: a build may make a label or a webhook
+    for route, build in PROJECT_CALLS.items():
+        plugin = route.split(" ", 1)[1].split("/")[2]  # /api/<plugin>/...
+        if plugin in ("labels", "webhooks"):
+            cases += [(route, plugin, caller, build(matrix, project, caller))
+                      for caller in callers]
+    assert len(cases) == 14 * len(callers), len(cases)
+    for plugin in ("labels", "webhooks"):
+        switched = matrix.owner.put(f"{project.path}/plugins/{plugin}", json={"enabled": False})
+        assert switched.status == 200 and switched.json["changed"] is True, switched
+    wrong = []
+    for route, plugin, caller, call in cases:
+        level, success = ROUTES[route]
+        want = expected(level, caller, "workspace", success)
+        reply = send(call.client or matrix.client(caller, project), route.split(" ")[0], call)
+        # A project role too low (403) is not the question any more: the route is not there
+        # in this project.  A workspace-level refusal (401, an admin-only 403) comes first.
+        if want < 400 or (want == 403 and level != "admin"):
+            named = f"The {plugin} plugin is not enabled in this project"
+            if reply.status != 404 or not reply.json["error"].startswith(named):
+                wrong.append(f"  {route:<44} {caller:<10} {reply.status} {reply.text[:120]}")
+        elif reply.status != want:
+            wrong.append(f"  {route:<44} {caller:<10} expected {want}, got {reply.status}")
+    assert not wrong, "plugins off:\n" + "\n".join(wrong)

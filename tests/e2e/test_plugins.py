@@ -59,6 +59,9 @@ def seeded(server, receiver) -> dict:
     token = server.token("admin")
     pid = expect(server.post("/api/projects/", token=token, json={"name": "Plugins e2e"}),
                  201)["id"]
+    for plugin in ("labels", "webhooks"):  # project-scoped: an owner turns them on
+        expect(server.request("PUT", f"/api/projects/{pid}/plugins/{plugin}", token=token,
+                              json={"enabled": True}), 200)
     label = expect(server.post(f"/api/labels/projects/{pid}", token=token,
                                json={"name": "urgent", "color": "#b91c1c"}), 201)
     hook = expect(server.post(f"/api/webhooks/projects/{pid}", token=token, json={

@@ -3,6 +3,8 @@
 * ``TASKFLOW_TEST_PLUGIN=1``: a plugin contributes the modules of
   ``plugin_fixture/`` through core's ``taskflow_ui_modules`` hook (the real
   extension point), served by the ui at ``{prefix}/static/plugins/testplug/``.
+* ``TASKFLOW_TEST_SCOPED=1``: the working module only, from a project-scoped plugin
+  named ``testplug`` (off in every project until an owner turns it on).
 * the prefix is the real ``APP_MOUNT_PREFIX``.
 
 Host, port, database and the rest come from the ``APP_*`` variables, like
@@ -32,8 +34,23 @@ class TestModules:
                          styles=("testplug.css",))]
 
 
+class ScopedModules:
+    """The working module of ``plugin_fixture/`` from a project-scoped plugin."""
+
+    name = "testplug"
+    version = "0"
+    project_scoped = True
+
+    @hookimpl
+    def taskflow_ui_modules(self, kernel):
+        return [UIModule("testplug", PLUGIN_DIR, scripts=("testplug.js",),
+                         styles=("testplug.css",))]
+
+
 def main() -> None:
     plugins = [TestModules()] if os.environ.get("TASKFLOW_TEST_PLUGIN") else []
+    if os.environ.get("TASKFLOW_TEST_SCOPED"):
+        plugins.append(ScopedModules())
     app = create_app(plugins=plugins, dotenv=None)
     cfg = app.taskflow.config
     try:

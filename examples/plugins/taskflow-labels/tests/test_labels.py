@@ -27,6 +27,12 @@ def new_task(client, pid=1, title="A task", **fields):
     return answer.json["id"]
 
 
+def labels_on_in(admin, pid):
+    """Labels is project-scoped: on only where an owner turned it on."""
+    answer = admin.put(f"/api/projects/{pid}/plugins/labels", json={"enabled": True})
+    assert answer.status == 200 and answer.json["enabled"] is True, answer
+
+
 def task(client, tid, pid=1):
     return client.get(f"/api/projects/{pid}/tasks/{tid}").json
 
@@ -97,6 +103,7 @@ def test_attach_detach_and_set(taskflow_admin, taskflow_member, taskflow_events)
 
 def test_labels_of_another_project_are_refused(taskflow_admin):
     other = taskflow_admin.post("/api/projects/", json={"name": "Other"}).json["id"]
+    labels_on_in(taskflow_admin, other)
     foreign = new_label(taskflow_admin, pid=other, name="elsewhere")
     tid = new_task(taskflow_admin)
     assert_error(taskflow_admin.put(f"/api/labels/tasks/{tid}",
@@ -112,6 +119,7 @@ def test_labels_travel_with_the_task_form(taskflow_admin):
     bug = new_label(taskflow_admin)
     docs = new_label(taskflow_admin, name="docs")
     other = taskflow_admin.post("/api/projects/", json={"name": "Other"}).json["id"]
+    labels_on_in(taskflow_admin, other)
     foreign = new_label(taskflow_admin, pid=other, name="elsewhere")
     tid = new_task(taskflow_admin, labels=[bug["id"]])
     assert [lb["id"] for lb in task(taskflow_admin, tid)["labels"]] == [bug["id"]]
@@ -166,6 +174,10 @@ def test_labels_in_task_json_cost_one_query_per_response(taskflow_admin, taskflo
         tasks = answer.json["tasks"]
         assert len(tasks) >= 5 and all("labels" in t for t in tasks)
         assert len(taskflow_queries.matching("task_labels")) == 1, taskflow_queries.statements
+        # labels is project-scoped: whether it is on costs one lookup per request, shared by
+        # the route check, the representation and the filter
+        assert len(taskflow_queries.matching("project_plugins")) == 1, \
+            taskflow_queries.statements
     with taskflow_queries:
         one = taskflow_admin.get(f"/api/projects/1/tasks/{ids[2]}").json
     assert len(taskflow_queries.matching("task_labels")) == 1

@@ -31,3 +31,11 @@ def receiver():
 def taskflow_database_url(taskflow_engine_database):
     """Every test runs on SQLite and on PostgreSQL (the kit makes and drops the database)."""
     return taskflow_engine_database
+
+
+@pytest.fixture(autouse=True)
+def webhooks_on(taskflow_client):
+    """Webhooks is project-scoped: its owner (here the admin) turns it on in project 1."""
+    answer = taskflow_client.as_user("admin").put("/api/projects/1/plugins/webhooks",
+                                                  json={"enabled": True})
+    assert answer.status == 200, answer

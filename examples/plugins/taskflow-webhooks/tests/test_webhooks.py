@@ -18,6 +18,9 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "taskflow_webhooks"
 
 
 def add_hook(admin, url, events_=("task.created",), pid=1, **extra):
+    # webhooks is project-scoped: on only where an owner turned it on
+    assert admin.put(f"/api/projects/{pid}/plugins/webhooks", json={"enabled": True}).status \
+        == 200
     answer = admin.post(f"/api/webhooks/projects/{pid}",
                         json={"url": url, "secret": SECRET, "events": list(events_), **extra})
     assert answer.status == 201, answer

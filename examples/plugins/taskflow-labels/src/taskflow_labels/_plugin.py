@@ -18,6 +18,8 @@ class LabelsPlugin:
     """Labels per project, on tasks, in task JSON, in the task list's filters and the UI."""
 
     name = "labels"
+    #: off in every project until an owner turns it on (docs/plugins.md)
+    project_scoped = True
     version = __version__
     core_api = "1.1"
 

@@ -38,6 +38,8 @@ class WebhooksPlugin:
     """Per-project webhooks: an outbox filled in the event's transaction, sent after commit."""
 
     name = "webhooks"
+    #: off in every project until an owner turns it on (docs/plugins.md)
+    project_scoped = True
     version = __version__
     core_api = "1.0"
 

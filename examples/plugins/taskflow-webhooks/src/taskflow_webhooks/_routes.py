@@ -42,6 +42,13 @@ def hook_or_404(db, hook_id: int) -> dict[str, Any]:
     return row
 
 
+def hook_in_scope(kernel, hook_id: int) -> dict[str, Any]:
+    """The webhook, if its project is visible and has the plugin on (404 otherwise)."""
+    row = hook_or_404(kernel.db, hook_id)
+    kernel.access().project(row["project_id"])
+    return row
+
+
 def hook_fields(kernel, data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
     fields = Fields(data)
     fields.text("url", required=creating, max_len=2000)
@@ -91,8 +98,7 @@ def build_webhooks_app(kernel, worker_of) -> Lcore:
         values.setdefault("secret", secrets.token_urlsafe(32))
         db = kernel.db
         with db.transaction():
-            if db.fetchone("SELECT id FROM projects WHERE id = ?", (pid,)) is None:
-                raise ApiError(404, f"Project {pid} not found")
+            kernel.access().project(pid)  # 404 when missing, or webhooks is off there
             if db.count("webhooks", "project_id = ? AND deleted_at IS NULL",
                         (pid,)) >= MAX_HOOKS_PER_PROJECT:
                 raise ApiError(422, f"A project has at most {MAX_HOOKS_PER_PROJECT} webhooks")
@@ -108,7 +114,7 @@ def build_webhooks_app(kernel, worker_of) -> Lcore:
         values = hook_fields(kernel, json_body(), creating=False)
         db = kernel.db
         with db.transaction():
-            hook_or_404(db, hid)
+            hook_in_scope(kernel, hid)
             if values:
                 db.update("webhooks", hid, values)
         return hook_out(hook_or_404(db, hid))
@@ -118,7 +124,7 @@ def build_webhooks_app(kernel, worker_of) -> Lcore:
         """Delete a webhook with its delivery log (pending deliveries are dropped)."""
         db = kernel.db
         with db.transaction():
-            hook_or_404(db, hid)
+            hook_in_scope(kernel, hid)
             db.delete("webhooks", hid)
         return {"id": hid, "deleted": True}
 
@@ -126,7 +132,7 @@ def build_webhooks_app(kernel, worker_of) -> Lcore:
     def deliveries(hid):
         """The delivery log, newest first; ``?status=`` filters, paginated."""
         db = kernel.db
-        hook_or_404(db, hid)
+        hook_in_scope(kernel, hid)
         page, limit, offset = pagination()
         status = query_choice("status", STATUSES)
         where, params = "webhook_id = ?", [hid]
@@ -147,7 +153,7 @@ def build_webhooks_app(kernel, worker_of) -> Lcore:
         """Send a failed delivery again now (its attempts start over)."""
         db = kernel.db
         with db.transaction():
-            hook_or_404(db, hid)
+            hook_in_scope(kernel, hid)
             done = db.execute(
                 "UPDATE webhook_deliveries SET status = 'pending', attempts = 0,"
                 " next_attempt_at = ?, updated_at = ? WHERE id = ? AND webhook_id = ?"

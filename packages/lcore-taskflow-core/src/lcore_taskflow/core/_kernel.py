@@ -46,10 +46,11 @@ from ._lifecycle import install_lifecycle_hooks
 from ._pipeline import ALL, Pipeline
 from ._ratelimit import Limits
 from ._roles import Access, project_viewers, project_viewers_where
+from ._scoped import Scopes, project_of
 from ._search import Search
 from ._shares import share_identity
 from ._storage import LocalStorage
-from .events import Event
+from .events import Event, ProjectDeleted
 
 log = logging.getLogger("lcore_taskflow")
 _UNSEEN = object()
@@ -83,7 +84,9 @@ class TaskFlow:
     of your own), ``pm`` (the plugin manager), ``infos`` (the assembled
     plugins), ``prefix`` (the mount prefix), ``task_filters`` (every
     plugin's ``TaskFilter``; ``task_filter_owners`` maps each ``param`` to its
-    plugin), ``task_fields`` (field name -> plugin), ``ui_modules``.
+    plugin), ``task_fields`` (field name -> plugin), ``ui_modules``, ``scopes``
+    (which project-scoped plugin is on in which project: ``names()``,
+    ``enabled(project_id)``, ``applies(plugin, project_id)``).
     """
 
     api = 2
@@ -109,6 +112,8 @@ class TaskFlow:
         self.tasks = Tasks(self)
         self.search = Search(self)
         self.content = Content(self)
+        #: which project-scoped plugin is on in which project (``_scoped.py``)
+        self.scopes = Scopes(self)
         self.limits = Limits()
         self.storage: LocalStorage | None = None
         self.task_filters: list[Any] = []
@@ -283,6 +288,7 @@ class TaskFlow:
         self._isolated_callers = {}
         self._impls = {}
         self._plain = {}
+        self.scopes.forget_plugins()
 
     def _discover_plugins(self, core_settings) -> list[plugins.PluginInfo]:
         enabled, disabled = core_settings.plugins_enabled, core_settings.plugins_disabled
@@ -455,6 +461,7 @@ class TaskFlow:
         local = self._local.__dict__
         local["depth"] -= 1
         if not local["depth"]:
+            local.pop("scoped", None)
             db = local.pop("db", None)
             if db is not None:
                 db.close()
@@ -478,6 +485,7 @@ class TaskFlow:
         finally:
             local.pop("depth", None)
             local.pop("db", None)
+            local.pop("scoped", None)
             db.close()
 
     def migrate(self, batch=None) -> list[migrations.Migration]:
@@ -637,14 +645,22 @@ class TaskFlow:
         if rows and self.implemented("taskflow_represent"):
             db = self._local.__dict__.get("db")
             guarded = db is not None and db.in_transaction  # PostgreSQL: a failure spoils it
+            scoped = self.scopes.names()
+            split = _RowScopes(self, kind, rows) if scoped else None
             for name, represent in self._isolated("taskflow_represent"):
+                if name in scoped:  # only the rows of projects where it is on
+                    if not (mine := split.rows_of(name)):
+                        continue
+                    kwargs = {"kind": kind, "rows": mine, "kernel": self}
+                else:
+                    kwargs = {"kind": kind, "rows": rows, "kernel": self}
                 sizes = [len(row) for row in rows]
                 try:
                     if guarded:
                         with db.transaction():
-                            represent(kind=kind, rows=rows, kernel=self)
+                            represent(**kwargs)
                     else:
-                        represent(kind=kind, rows=rows, kernel=self)
+                        represent(**kwargs)
                 except Exception:
                     log.exception("plugin %s failed in taskflow_represent (%d %s rows): the "
                                   "response goes without its fields", name, len(rows), kind)
@@ -678,7 +694,10 @@ class TaskFlow:
                 contextlib.nullcontext() if db.in_transaction else db.transaction()):
             record_activity(self, event)
             _audit.record_event(self, event)
+            scoped = self.scopes.names()
             for name, listener in self._isolated("taskflow_event"):
+                if name in scoped and not self._hears(name, event):
+                    continue
                 try:
                     with db.transaction():
                         listener(event=event, kernel=self)
@@ -688,6 +707,14 @@ class TaskFlow:
                     log.exception("plugin %s failed on event %s", name, event.type)
                     failed.add(name)
         return failed
+
+    def _hears(self, plugin: str, event: Event) -> bool:
+        """Whether a project-scoped plugin's listener gets ``event``: events of projects
+        where it is on, of no project, and every ``project.deleted`` (to clean up what
+        it stored while it was on)."""
+        if isinstance(event, ProjectDeleted):
+            return True
+        return self.scopes.applies(plugin, event.project_id)
 
     def _isolated(self, hook_name: str) -> list[tuple[str, Any]]:
         """``(plugin name, call(**kwargs))`` per implementation of ``hook_name``, in
@@ -716,6 +743,27 @@ class TaskFlow:
     def plugin_list(self) -> list[dict[str, str]]:
         """``[{"name", "version"}]`` of the assembled plugins (what ``/health`` shows)."""
         return [{"name": i.name, "version": i.version} for i in self.infos]
+
+
+class _RowScopes:
+    """The rows of one ``represent`` call by project, for its project-scoped plugins."""
+
+    def __init__(self, kernel: TaskFlow, kind: str, rows: list[dict[str, Any]]):
+        self.rows = rows
+        self.pids = [project_of(kind, row) for row in rows]
+        distinct = set(self.pids)
+        self.on = kernel.scopes.enabled_in(distinct)  # one query at most, cached
+        # the usual case, one project's rows: each plugin gets all of them or none
+        self.single = next(iter(distinct)) if len(distinct) == 1 else _UNSEEN
+
+    def rows_of(self, plugin: str) -> list[dict[str, Any]]:
+        """The rows of projects where ``plugin`` is on, and rows of no project."""
+        if self.single is not _UNSEEN:
+            if self.single is None or plugin in self.on.get(self.single, ()):
+                return self.rows
+            return []
+        return [row for row, pid in zip(self.rows, self.pids)
+                if pid is None or plugin in self.on.get(pid, ())]
 
 
 def kernels_of(app: Lcore) -> list[TaskFlow]:

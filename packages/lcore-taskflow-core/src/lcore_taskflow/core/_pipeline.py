@@ -41,6 +41,7 @@ from . import _compat
 from ._access import Rule, missing_identity, rule_of, unauthenticated
 from ._errors import ApiError, render
 from ._roles import is_share
+from ._scoped import SCOPE_KEY, is_project_scoped
 from ._validation import INT_MAX, INT_MIN
 
 log = logging.getLogger("lcore_taskflow")
@@ -112,18 +113,25 @@ class Pipeline:
         chain = [m for m in self.middleware if wanted(m) and getattr(m, "name", None) not in skip]
         if not (chain or plugins or errors or rule):
             return callback  # a host route that asked for nothing: exactly as the host wrote it
-        inner = self._shielded(callback, rule, errors)
+        inner = self._shielded(callback, rule, errors, self._scope_of(route) if full else None)
         for plugin in reversed(plugins):
             inner = plugin.apply(inner, route)
         declared = route.config.get("status") if full else None
         call = _compose(chain, self._endpoint(inner, errors, _declared_success(declared)))
         return functools.update_wrapper(self._envelope(call, errors), callback)
 
-    def _shielded(self, handler, rule: Rule | None, errors: bool):
+    def _scope_of(self, route) -> str | None:
+        """The project-scoped plugin that mounted ``route``, if any."""
+        owner = self.kernel._assembly.owners.get(route)
+        return owner if owner and is_project_scoped(self.kernel.plugin(owner)) else None
+
+    def _shielded(self, handler, rule: Rule | None, errors: bool, scope: str | None = None):
         """The handler behind its access rule; what it raises becomes its result.
 
         Route plugins (API version, request counter) wrap this, so they see
-        every answer, errors included, as a returned value.
+        every answer, errors included, as a returned value.  ``scope`` names
+        the project-scoped plugin of the route: every project the route then
+        opens through ``kernel.access()`` must have that plugin on (404).
         """
         kernel = self.kernel
         credentials = rule.credentials if rule else None
@@ -131,12 +139,17 @@ class Pipeline:
         @functools.wraps(handler)
         def shielded(**args):
             try:
+                if scope is not None:
+                    request.environ[SCOPE_KEY] = scope
                 for value in args.values():
                     if value.__class__ is int and not INT_MIN <= value <= INT_MAX:
                         raise ApiError(404, "Not found: a number in the path is out of range")
                 if credentials is not None:
                     request.environ["taskflow.credentials"] = credentials
                     check(kernel, rule, args)
+                    if scope is not None and rule.role is None \
+                            and rule.project_arg in args:  # role= routes: in access.project
+                        kernel.scopes.require(scope, args[rule.project_arg])
                 return handler(**args)
             except HTTPResponse as answer:
                 return answer

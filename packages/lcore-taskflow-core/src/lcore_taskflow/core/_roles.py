@@ -26,7 +26,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from lcore import request
+
 from ._errors import ApiError
+from ._scoped import SCOPE_KEY
 
 ROLES = ("viewer", "commenter", "editor", "owner")
 RANK = {role: rank for rank, role in enumerate(ROLES, start=1)}
@@ -156,6 +159,14 @@ def project_viewers_where(kernel, project_id: int,
     return f"({users}.is_active = 1 AND ({' OR '.join(parts)}))", [project_id, project_id]
 
 
+def _route_scope() -> str | None:
+    """The project-scoped plugin whose route is serving this request, if any."""
+    try:
+        return request.environ.get(SCOPE_KEY)
+    except (AttributeError, RuntimeError):  # outside a request
+        return None
+
+
 class Access:
     """What one caller may see and do, per project; one per request."""
 
@@ -198,6 +209,9 @@ class Access:
         row = self._row(project_id)
         if row is None:
             raise ApiError(404, f"Project {project_id} not found")
+        scope = _route_scope()
+        if scope is not None:  # a project-scoped plugin's route: only where it is on
+            self.kernel.scopes.require(scope, project_id)
         role = row["role"]
         if not at_least(role, needed):
             raise ApiError(403, f"This needs the {needed} role in project {project_id} "

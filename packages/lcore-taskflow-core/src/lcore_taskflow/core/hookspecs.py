@@ -11,6 +11,17 @@ accept any subset of the arguments its specification names.
 All hooks share the prefix ``taskflow_``; a plugin may add hooks of its own
 (``taskflow_addhooks``), under its own prefix.
 
+A plugin that sets the class attribute ``project_scoped = True`` is
+*project-scoped* (SPEC §13): it is off in every project until an owner turns
+it on there (``PUT /api/projects/<pid>/plugins/<name>``).  Where it is off
+the kernel leaves it out, so the plugin needs no check of its own: its routes
+answer 404 naming it for that project (the project of ``role=`` routes, and
+every project a route opens through ``kernel.access()``), its
+``taskflow_represent`` is not given that project's rows, its
+``taskflow_event`` listener does not hear that project's events (but for
+``project.deleted``, to clean up), its task fields and filters are ignored
+there, and the project JSON's ``plugins`` list leaves it out (UI modules).
+
 Hooks are called in three phases; ``docs/hooks.md`` (generated from this
 module) lists every hook under its phase:
 

@@ -52,7 +52,7 @@ def page_base(kernel) -> str:
     return kernel.url("")
 
 
-def plugin_assets(kernel) -> dict[str, list[str]]:
+def plugin_assets(kernel) -> dict[str, Any]:
     """URLs of the ES modules and stylesheets plugins add (``taskflow_ui_modules``).
 
     The SPA imports every script and calls its default export with the
@@ -63,7 +63,11 @@ def plugin_assets(kernel) -> dict[str, list[str]]:
         base = kernel.url(f"/static/plugins/{module.name}/")
         scripts += [base + name for name in module.scripts]
         styles += [base + name for name in module.styles]
-    return {"plugin_scripts": scripts, "plugin_styles": styles}
+    # A module named after a project-scoped plugin shows only in projects where it is on.
+    scoped = kernel.scopes.names()
+    return {"plugin_scripts": scripts, "plugin_styles": styles,
+            "scoped_modules": " ".join(sorted(m.name for m in kernel.ui_modules
+                                              if m.name in scoped))}
 
 
 def render(name: str, kernel, **values: Any) -> str:

@@ -8,7 +8,7 @@ from .. import events
 from .._roles import PROJECT_ROW, VISIBILITIES, WORKSPACE_ROLES, add_owner
 from .._schema import Boolean, Choice, ListOf, Schema, String, Text
 from .._validation import Page, json_body
-from . import attachments, dashboard, members, structure, tasks
+from . import attachments, dashboard, members, project_plugins, structure, tasks
 from .replies import PROJECT_STATUSES, Deleted, Paged, ProjectOut, Updated, ident
 
 OUT_FIELDS = ("id", "name", "description", "owner_id", "status", "visibility", "workspace_role",
@@ -76,7 +76,7 @@ def build_projects_app(kernel) -> Lcore:
         rows = db.fetchall(f"{PROJECT_ROW}{extra} FROM projects p {clause} ORDER BY p.id"
                            " LIMIT ? OFFSET ?", (*role_params, *params, limit, (page - 1) * limit))
         total = db.scalar(f"SELECT COUNT(*) FROM projects p {clause}", params)
-        projects = [project_out(r) for r in access.annotate(rows)]
+        projects = kernel.scopes.annotate([project_out(r) for r in access.annotate(rows)])
         return {"projects": kernel.represent("project", projects),
                 "total": total, "page": page, "limit": limit}
 
@@ -84,7 +84,8 @@ def build_projects_app(kernel) -> Lcore:
              returns=ProjectOut)
     def get_project(id):
         """A project with its task counts by status, and your role in it."""
-        return kernel.represent("project", [project_out(kernel.access().project(id))])[0]
+        project = kernel.scopes.annotate([project_out(kernel.access().project(id))])
+        return kernel.represent("project", project)[0]
 
     @app.post("/", name="create_project", auth="projects:create", body=ProjectWrite,
               status=201, returns=ProjectCreated)
@@ -144,4 +145,5 @@ def build_projects_app(kernel) -> Lcore:
     dashboard.add_dashboard_routes(app, kernel)
     members.add_member_routes(app, kernel)
     structure.add_structure_routes(app, kernel)
+    project_plugins.add_project_plugin_routes(app, kernel)
     return app

@@ -82,6 +82,9 @@ class ProjectOut(Schema):
                             description="The role every workspace member has in a "
                                         "workspace-visible project")
     my_role = Choice(PROJECT_ROLES, required=True, description="The caller's role in the project")
+    plugins = ListOf(String(), required=True, description=(
+        "The project-scoped plugins on in this project (UI modules show their parts "
+        "only there)"))
 
 
 class ChecklistCounts(Schema):

@@ -266,7 +266,7 @@ def place(db, task: dict, status: str, before_id: int | None) -> int:
 
 
 # -------------------------------------------------------------- listing
-def _filters(kernel, args: dict) -> tuple[list[str], list, list[tuple], list[str]]:
+def _filters(kernel, args: dict, pid: int) -> tuple[list[str], list, list[tuple], list[str]]:
     """The WHERE conditions of the task list's query parameters: core's as
     ``(where, params)``, then the plugins' filters in use as ``(TaskFilter, value)``
     pairs, and the parameters of those that failed (see :func:`_plugin_filters`)."""
@@ -297,21 +297,23 @@ def _filters(kernel, args: dict) -> tuple[list[str], list, list[tuple], list[str
         params += [today(), week]
     elif due == "none":
         where.append("t.due_date IS NULL")
-    chosen, ignored = _plugin_filters(kernel)
+    chosen, ignored = _plugin_filters(kernel, pid)
     return where, params, chosen, ignored
 
 
-def _plugin_filters(kernel) -> tuple[list[tuple], list[str]]:
+def _plugin_filters(kernel, pid: int) -> tuple[list[tuple], list[str]]:
     """The plugins' filters the query asks for, with their converted values.
 
     A value ``convert`` refuses (``ValueError``/``TypeError``) is the client's
     mistake: 400 naming the parameter.  Any other exception is the plugin's:
-    logged with its name, and the list answers without that filter.
+    logged with its name, and the list answers without that filter.  The filter
+    of a project-scoped plugin that is off in the project is ignored.
     """
     chosen, ignored = [], []
     for extra in kernel.task_filters:
         raw = request.query.get(extra.param)
-        if raw in (None, ""):
+        if raw in (None, "") or not kernel.scopes.applies(
+                kernel.task_filter_owners.get(extra.param, ""), pid):
             continue
         try:
             value = extra.convert(raw)
@@ -353,6 +355,12 @@ def _count(db, project: dict, where: list[str], params: list) -> int:
                      f"{' AND '.join(where)}", (project["id"], *params))
 
 
+def _task_extra(kernel, pid: int, data: dict) -> dict:
+    """The plugins' task fields in ``data`` (those of plugins that are on in the project)."""
+    return {k: data[k] for k, owner in kernel.task_fields.items()
+            if k in data and kernel.scopes.applies(owner, pid)}
+
+
 def add_task_routes(app, kernel) -> None:
 
     @app.get("/<pid:int>/tasks", name="list_tasks", auth=True, role="viewer",
@@ -361,7 +369,7 @@ def add_task_routes(app, kernel) -> None:
         """Tasks of a project: filters status, priority, assignee_id, q, due; paginated."""
         db = kernel.db
         args = TaskListQuery.validate()
-        where, params, chosen, ignored = _filters(kernel, args)
+        where, params, chosen, ignored = _filters(kernel, args, pid)
         sort, page, limit = args["sort"], args["page"], args["limit"]
         offset = (page - 1) * limit
         project = kernel.access().project(pid)
@@ -423,7 +431,7 @@ def add_task_routes(app, kernel) -> None:
         db = kernel.db
         data = json_body()
         values = _task_values(kernel, pid, TaskCreate, data)
-        extra = {k: data[k] for k in kernel.task_fields if k in data}
+        extra = _task_extra(kernel, pid, data)
         before_id = values.pop("before_id", None)
         values.setdefault("description", "")
         status = values.setdefault("status", "todo")
@@ -459,7 +467,7 @@ def add_task_routes(app, kernel) -> None:
         actor = kernel.current_user()
         db = kernel.db
         data = json_body()
-        extra = {k: data[k] for k in kernel.task_fields if k in data}
+        extra = _task_extra(kernel, pid, data)
         if not extra and not any(k in data for k in UPDATABLE):
             allowed = ", ".join([*UPDATABLE, *sorted(kernel.task_fields)])
             raise ApiError(422, f"No field to update (allowed: {allowed})",

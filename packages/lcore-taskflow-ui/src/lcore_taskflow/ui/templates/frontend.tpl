@@ -13,6 +13,7 @@
 % for url in plugin_scripts:
 <link rel="modulepreload" href="{{url}}" data-plugin-script>
 % end
+<meta name="taskflow-scoped-modules" content="{{get('scoped_modules', '')}}">
 <script type="module" src="{{base}}/static/js/main.js"></script>
 </head>
 <body class="spa" data-app-name="{{title}}" data-version="{{version}}" data-base="{{base}}">

@@ -22,6 +22,21 @@ export const contributions = {
   profilePanels: [], // {id, title, render(container, user, ctx)} (since 2)
 };
 const listeners = new Map();
+// contribution -> the module (plugin) that added it; modules named after a project-scoped
+// plugin (the page's <meta name="taskflow-scoped-modules">) show only where it is on.
+const owners = new WeakMap();
+const scopedModules = new Set(
+  (document.querySelector('meta[name="taskflow-scoped-modules"]')?.content || '').split(/\s+/).filter(Boolean));
+
+/** The contributions of `list` that apply in `project`: those of a project-scoped plugin only
+ * where `project.plugins` (the project JSON: plugins on in it) names it.  Since 2. */
+export function forProject(list, project) {
+  const on = new Set((project && project.plugins) || []);
+  return list.filter((item) => {
+    const plugin = owners.get(item);
+    return !plugin || !scopedModules.has(plugin) || on.has(plugin);
+  });
+}
 
 /** Tell plugins something happened: 'board:refresh' (project id), 'task:saved' (task), 'poll' (v2). */
 export function emit(event, detail) {
@@ -175,6 +190,17 @@ export const taskflow = Object.freeze({
   addProfilePanel: (panel) => { contributions.profilePanels.push(required(panel, ['id', 'title', 'render'], 'addProfilePanel')); },
 });
 
+/** ``taskflow`` for one module: what it adds is marked as its plugin's (see forProject). */
+function taskflowOf(plugin) {
+  const mark = (add) => (item) => { if (item && (typeof item === 'object' || typeof item === 'function')) owners.set(item, plugin); return add(item); };
+  return Object.freeze(Object.create(taskflow, {
+    addTaskPanel: { value: mark(taskflow.addTaskPanel) },
+    addCardBadges: { value: mark(taskflow.addCardBadges) },
+    addTaskField: { value: mark(taskflow.addTaskField) },
+    addProjectPanel: { value: mark(taskflow.addProjectPanel) },
+  }));
+}
+
 /** Import every plugin module the page lists and run its setup; resolves when all are done. */
 export async function loadPlugins() {
   const urls = [...document.querySelectorAll('link[data-plugin-script]')].map((l) => l.href);
@@ -182,7 +208,8 @@ export async function loadPlugins() {
     try {
       const mod = await import(url);
       if (typeof mod.default !== 'function') throw new TypeError('its default export is not a function');
-      await mod.default(taskflow);
+      const plugin = (new URL(url).pathname.match(/\/static\/plugins\/([^/]+)\//) || [])[1];
+      await mod.default(plugin ? taskflowOf(plugin) : taskflow);
     } catch (err) {
       console.error('taskflow plugin failed to load: ' + url, err);
       toast(`A plugin could not be loaded (${url.split('/').pop()}).`, { kind: 'error' });

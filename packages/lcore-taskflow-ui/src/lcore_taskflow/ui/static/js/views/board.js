@@ -26,7 +26,7 @@ import { projectRole, can, ROLE_LABELS } from '../roles.js';
 import { setShareRole, shareProblem } from '../app.js';
 import { field, select, onSubmit, formValues } from '../forms.js';
 import { toast, toastError, announce, errorText } from '../toast.js';
-import { contributions, safeRender, emit, assistText } from '../extensions.js';
+import { contributions, forProject, safeRender, emit, assistText } from '../extensions.js';
 import { toggle, userOptions, PRIORITY_OPTIONS, pendingDeletes } from './common.js';
 import { boardShortcuts, shortcutsButton } from './board-keys.js';
 import { taskCard } from './card.js';
@@ -621,8 +621,8 @@ function filtersToggle(form, filters) {
 }
 
 // --------------------------------------------------------------- new task
-export function pluginFields(task) {
-  return contributions.taskFields.map((f) => {
+export function pluginFields(task, project) {
+  return forProject(contributions.taskFields, project).map((f) => {
     const box = h('div', { class: 'extension-field', dataset: { extension: f.name } });
     const label = h('span', { class: 'label-text' }, f.label);
     const wrap = h('div', { class: 'field' }, label, box);
@@ -633,8 +633,8 @@ export function pluginFields(task) {
   });
 }
 
-function newTaskForm(pid, users, board, panel, toggleBtn, signal) {
-  const extras = pluginFields(null);
+function newTaskForm(pid, users, board, panel, toggleBtn, signal, project) {
+  const extras = pluginFields(null, project);
   const form = h('form', { class: 'stack', 'data-testid': 'new-task-form' },
     field('Title', h('input', { name: 'title', required: true, maxlength: 200 })),
     field('Description', h('textarea', { name: 'description', maxlength: 5000 })),
@@ -719,7 +719,7 @@ async function boardView(ctx, pid, project, users) {
   if (editable) {
     panel = h('section', { class: 'card', 'aria-labelledby': 'new-task-title' });
     newBtn = toggle('+ New task', panel, { 'data-testid': 'new-task' });
-    mount(panel, h('h2', { id: 'new-task-title' }, 'New task'), newTaskForm(pid, users, board, panel, newBtn, ctx.signal));
+    mount(panel, h('h2', { id: 'new-task-title' }, 'New task'), newTaskForm(pid, users, board, panel, newBtn, ctx.signal, project));
   }
   const filterForm = filterBar(ctx, board, filters, users);
   ctx.setActions(

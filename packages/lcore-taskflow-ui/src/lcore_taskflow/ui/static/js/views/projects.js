@@ -7,7 +7,7 @@ import { route, replaceParams } from '../router.js';
 import { listProjects } from '../contract.js';
 import { field, select, onSubmit, formValues } from '../forms.js';
 import { toast, toastError, announce } from '../toast.js';
-import { contributions, safeRender } from '../extensions.js';
+import { contributions, forProject, safeRender } from '../extensions.js';
 import { card, progress, empty, toggle, deleteWithUndo, pendingDeletes } from './common.js';
 import { projectRole, can, ROLE_HINTS } from '../roles.js';
 import { membersCard, accessCard, sharesCard, roleBadge } from './members.js';
@@ -167,6 +167,35 @@ function aboutCard(project, role) {
     h('p', { class: 'muted small' }, 'Only the project’s owners can change it.'));
 }
 
+/** Owners switch the project-scoped plugins (SPEC §13) on or off for this project. */
+async function pluginsCard(project) {
+  const { plugins } = await api.get(projectPath(project.id) + '/plugins');
+  if (!plugins.length) return null;
+  const rows = plugins.map((p) => {
+    const box = h('input', { type: 'checkbox', role: 'switch', checked: p.enabled, 'data-testid': 'plugin-switch-' + p.name, 'aria-describedby': 'plugin-desc-' + p.name });
+    box.addEventListener('change', async () => {
+      const enabled = box.checked;
+      box.disabled = true;
+      try {
+        await api.put(`${projectPath(project.id)}/plugins/${encodeURIComponent(p.name)}`, { enabled });
+        project.plugins = enabled ? [...new Set([...(project.plugins || []), p.name])] : (project.plugins || []).filter((n) => n !== p.name);
+        toast(`${p.name} is ${enabled ? 'on' : 'off'} in this project`);
+      } catch (err) {
+        box.checked = !enabled;
+        toastError(err);
+      } finally {
+        box.disabled = false;
+      }
+    });
+    return h('li', { class: 'plugin-switch' },
+      h('label', { class: 'check' }, box, ' ', h('strong', null, p.name), ' ', h('span', { class: 'muted small' }, 'v' + p.version)),
+      h('p', { class: 'muted small', id: 'plugin-desc-' + p.name }, p.description || 'No description.'));
+  });
+  return card('Plugins',
+    h('p', { class: 'muted small' }, 'These plugins work only in projects where an owner turns them on.'),
+    h('ul', { class: 'plain-list', 'data-testid': 'project-plugins' }, rows));
+}
+
 route(/^projects\/(\d+)\/settings$/, async (ctx, pid) => {
   const project = await api.get(projectPath(pid));
   const role = projectRole(project);
@@ -185,8 +214,8 @@ route(/^projects\/(\d+)\/settings$/, async (ctx, pid) => {
     }, 'Delete project') : null);
   const members = membersCard(project, { manage: owner });
   const shares = owner ? sharesCard(project) : null;
-  await Promise.all([members.ready, shares && shares.ready]);
-  const panels = contributions.projectPanels.map((p) => {
+  const [plugins] = await Promise.all([owner ? pluginsCard(project) : null, members.ready, shares && shares.ready]);
+  const panels = forProject(contributions.projectPanels, project).map((p) => {
     const box = h('div', { class: 'extension-panel', dataset: { extension: p.id } });
     safeRender(box, p.id, p.render, project, { signal: ctx.signal });
     return card(p.title, box);
@@ -197,5 +226,6 @@ route(/^projects\/(\d+)\/settings$/, async (ctx, pid) => {
       owner ? accessCard(project) : panels.length ? h('div', null, panels) : null),
     members.el,
     shares ? shares.el : null,
+    plugins,
     owner && panels.length ? h('div', { class: 'grid-2' }, panels) : null);
 }, { title: 'Project settings', notFound: 'Project not found' });

@@ -8,7 +8,7 @@ import { route } from '../router.js';
 import { taskWatcher } from '../contract.js';
 import { field, select, onSubmit } from '../forms.js';
 import { toast, toastError, announce } from '../toast.js';
-import { contributions, safeRender, emit, assistText } from '../extensions.js';
+import { contributions, forProject, safeRender, emit, assistText } from '../extensions.js';
 import { card, empty, userOptions, PRIORITY_OPTIONS, deleteWithUndo } from './common.js';
 import { dueBadge, assigneeAvatar, PRIORITY_LABELS } from './card.js';
 import { pluginFields, sharedProject } from './board.js';
@@ -101,7 +101,7 @@ async function taskView(ctx, pid, tid, project, first) {
   showDetails();
 
   // --------------------------------------------------------------- edit
-  const extras = editable ? pluginFields(task) : [];
+  const extras = editable ? pluginFields(task, project) : [];
   const form = h('form', { class: 'stack', 'data-testid': 'edit-task-form' },
     field('Title', h('input', { name: 'title', value: task.title, required: true, maxlength: 200 })),
     field('Description', h('textarea', { name: 'description', value: task.description || '', maxlength: 5000 })),
@@ -220,7 +220,7 @@ async function taskView(ctx, pid, tid, project, first) {
     }, 'Delete task') : null);
 
   // Plugins' panels call their own endpoints, which a share link may not reach.
-  const panels = share.active ? [] : contributions.taskPanels.map((p) => {
+  const panels = share.active ? [] : forProject(contributions.taskPanels, project).map((p) => {
     const box = h('div', { class: 'extension-panel', dataset: { extension: p.id } });
     safeRender(box, p.id, p.render, Object.assign({}, task), { signal: ctx.signal });
     return card(p.title, box);
