@@ -732,7 +732,10 @@ def test_every_route_has_a_row(matrix):
 # the commenter role for your own, the owner role for someone else's (the row's case); an
 # attachment is found by its file name, so its handler asks for the role.
 DECLARED_ROLE = {"DELETE /api/projects/{pid}/tasks/{tid}/comments/{cid}": "commenter",
-                 "GET /api/projects/attachments/{filename}": None}
+                 "GET /api/projects/attachments/{filename}": None,
+                 # watching is a viewer's right; the level differs only for share links
+                 "PUT /api/projects/{pid}/tasks/{tid}/watchers/me": "viewer",
+                 "DELETE /api/projects/{pid}/tasks/{tid}/watchers/me": "viewer"}
 ROLE_LEVELS = ("viewer", "commenter", "editor", "owner")
 
 

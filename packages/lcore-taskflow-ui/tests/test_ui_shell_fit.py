@@ -69,7 +69,8 @@ def test_the_phone_board_starts_near_the_top(open_session, server, admin):
     # The search box sits in the header row, usable; the filters are one button away.
     search = page.locator("#search-input")
     box = search.bounding_box()
-    assert box["y"] + box["height"] <= header and box["width"] >= 120
+    # (>= 100 px beside a plugin's header badge, e.g. notify's inbox; it widens when focused)
+    assert box["y"] + box["height"] <= header and box["width"] >= 100, box
     page.click("[data-testid=filters-toggle]")
     page.locator("[data-testid=filter-q]").wait_for()
     assert page.evaluate("document.activeElement.dataset.testid") == "filter-q"

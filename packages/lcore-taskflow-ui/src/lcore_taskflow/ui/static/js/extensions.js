@@ -128,7 +128,7 @@ function showCount(b, value) {
 /** The badges' links for the header, built once the plugins are loaded. */
 export function headerBadgeLinks() {
   return contributions.headerBadges.map((b) => {
-    b.number = h('span', { class: 'header-badge-count', 'aria-hidden': 'true', hidden: true });
+    b.number = h('span', { class: 'header-badge-count', 'aria-hidden': 'true', hidden: true }, '0');
     b.link = h('a', {
       class: 'header-badge', href: b.href, 'aria-label': b.label,
       dataset: { extension: b.id, testid: 'header-badge-' + b.id },
