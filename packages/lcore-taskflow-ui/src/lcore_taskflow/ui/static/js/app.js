@@ -11,6 +11,7 @@ import { api, session, share, SHARE_PREFIX } from './api.js';
 import { routes, route, currentLocation } from './router.js';
 import { toast, errorText } from './toast.js';
 import { contributions, loadPlugins, safeRender } from './extensions.js';
+import { refreshSavedViews } from './saved-views.js';
 
 let current = null;   // {controller} of the view on screen
 let pluginsReady = null;
@@ -249,6 +250,7 @@ async function showApp(focus) {
   byId('login-view').hidden = true;
   byId('shell').hidden = false;
   showUser();
+  refreshSavedViews();
   await pluginsReady;
   render({ focus });
 }

@@ -21,6 +21,7 @@ import { toast, toastError, announce } from '../toast.js';
 import { contributions, safeRender, emit } from '../extensions.js';
 import { toggle, userOptions, PRIORITY_OPTIONS, pendingDeletes } from './common.js';
 import { taskCard } from './card.js';
+import { projectViewTools } from './project-views.js';
 
 const POLL_MS = 4000;
 const isShown = (el) => Boolean(el && el.isConnected && (el.checkVisibility ? el.checkVisibility() : el.offsetParent));
@@ -378,7 +379,8 @@ function createBoard(ctx, pid, filters, { movable }) {
 }
 
 // ---------------------------------------------------------------- filters
-function filterBar(ctx, board, filters, users) {
+/** The filters form; `board` is anything with counts() and setFilters(next) (the list view uses it too). */
+export function filterBar(ctx, board, filters, users) {
   const me = share.active ? null : session.user;
   const assignees = [['', 'Anyone'], ['none', 'Unassigned']]
     .concat(me ? [[String(me.id), `Me (${me.username})`]] : [])
@@ -506,7 +508,8 @@ async function boardView(ctx, pid, project, users) {
     share.active ? null : h('a', { class: 'btn', href: '#/projects' }, '← Projects'),
     newBtn,
     share.active ? null : h('a', { class: 'btn', href: `#/projects/${Number(pid)}/settings`, 'data-testid': 'project-settings' },
-      can(role, 'owner') ? 'Settings' : 'Members'));
+      can(role, 'owner') ? 'Settings' : 'Members'),
+    share.active ? null : projectViewTools(ctx, project, 'board'));
   ctx.mount(
     roleNote(project, role),
     project.description ? h('p', { class: 'muted desc' }, project.description) : null,
