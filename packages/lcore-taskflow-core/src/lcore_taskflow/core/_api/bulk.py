@@ -14,6 +14,8 @@ task: at 500 tasks that would be quadratic).
 
 from __future__ import annotations
 
+import time
+
 from lcore import Lcore
 
 from .. import events
@@ -24,7 +26,6 @@ from . import attachments
 from .replies import PRIORITIES, TASK_STATUSES
 from .tasks import (
     TASK_SELECT,
-    _assigned,
     _end_of,
     _prune_tombstones,
     assignee_problem,
@@ -122,8 +123,7 @@ def _names(ids: list[int], most: int = 20) -> str:
 def _load(db, pid: int, ids: list[int]) -> list[dict]:
     """The tasks in board order (To Do, In Progress, Done; top down); 422 naming
     the ids that are not tasks of the project."""
-    marks = ", ".join("?" for _ in ids)
-    rows = db.fetchall(f"{TASK_SELECT} WHERE t.project_id = ? AND t.id IN ({marks})"
+    rows = db.fetchall(f"{TASK_SELECT} WHERE t.project_id = ? AND t.id IN ({_marks(ids)})"
                        f" ORDER BY {order_by('status')}", (pid, *ids))
     found = {r["id"] for r in rows}
     missing = [i for i in ids if i not in found]
@@ -142,28 +142,41 @@ def _renumber(db, pid: int, status: str) -> None:
         db.executemany("UPDATE tasks SET position = ? WHERE id = ?", shifted)
 
 
+def _marks(rows: list) -> str:
+    return ", ".join("?" for _ in rows)
+
+
+# One statement per action, not one per task: on a busy machine each round trip to
+# PostgreSQL waits for the scheduler, and 500 of them took seconds (bench/bulk.py).
 def _move(db, pid: int, tasks: list[dict], status: str) -> list[dict]:
     """Append ``tasks`` (board order) to ``status``; those already there stay put."""
     moving = [t for t in tasks if t["status"] != status]
+    if not moving:
+        return moving
     end = _end_of(db, pid, status) - 1
-    for n, task in enumerate(moving, 1):
-        db.update("tasks", task["id"], {"status": status, "position": end + n})
+    ids = [t["id"] for t in moving]
+    cases = " ".join("WHEN ? THEN ?" for _ in moving)
+    places = [v for n, tid in enumerate(ids, 1) for v in (tid, end + n)]
+    db.execute(f"UPDATE tasks SET status = ?, position = CASE id {cases} END, updated_at = ?"
+               f" WHERE id IN ({_marks(ids)})", (status, *places, time.time(), *ids))
     for left in sorted({t["status"] for t in moving}):
         _renumber(db, pid, left)
     return moving
 
 
 def _set(db, tasks: list[dict], column: str, value) -> list[dict]:
-    """Set ``column`` on the tasks where it differs."""
+    """Set ``column`` (one of :data:`COLUMN`'s) on the tasks where it differs."""
     changing = [t for t in tasks if t[column] != value]
-    for task in changing:
-        db.update("tasks", task["id"], {column: value})
+    if changing:
+        ids = [t["id"] for t in changing]
+        db.execute(f"UPDATE tasks SET {column} = ?, updated_at = ? WHERE id IN ({_marks(ids)})",
+                   (value, time.time(), *ids))
     return changing
 
 
 def _delete(kernel, db, pid: int, actor, tasks: list[dict]) -> None:
-    for task in tasks:
-        db.delete("tasks", task["id"])
+    ids = [t["id"] for t in tasks]
+    db.execute(f"DELETE FROM tasks WHERE id IN ({_marks(ids)})", ids)
     for left in sorted({t["status"] for t in tasks}):
         _renumber(db, pid, left)
     for task in tasks:
@@ -175,17 +188,24 @@ def _announce(kernel, db, pid: int, actor, before: list[dict], column: str) -> N
     """``task.updated`` (and ``task.assigned``) per changed task, as a single edit emits."""
     if not before:
         return
-    marks = ", ".join("?" for _ in before)
-    now = {r["id"]: r for r in db.fetchall(f"{TASK_SELECT} WHERE t.id IN ({marks})",
+    now = {r["id"]: r for r in db.fetchall(f"{TASK_SELECT} WHERE t.id IN ({_marks(before)})",
                                            [t["id"] for t in before])}
+    # One assignee and one project for every task: read once, not per task.
+    assignee = project = None
+    if column == "assignee_id" and now[before[0]["id"]]["assignee_id"] is not None:
+        assignee = db.fetchone("SELECT id, username, email FROM users WHERE id = ?",
+                               (now[before[0]["id"]]["assignee_id"],))
+        project = db.fetchone("SELECT id, name FROM projects WHERE id = ?", (pid,))
     for old in before:
         task = now[old["id"]]
         changes = {column: [old[column], task[column]]}
         if column == "status":
             changes["position"] = [old["position"], task["position"]]
         kernel.emit(events.TaskUpdated(actor=actor, task=task, changes=changes))
-        if column == "assignee_id" and task["assignee_id"] is not None:
-            _assigned(kernel, db, actor, task, old["assignee_id"])
+        if assignee is not None:
+            kernel.emit(events.TaskAssigned(actor=actor, task=task, assignee=assignee,
+                                            project=project,
+                                            previous_assignee_id=old["assignee_id"]))
 
 
 def add_bulk_routes(app: Lcore, kernel) -> None:
