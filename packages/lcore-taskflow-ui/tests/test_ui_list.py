@@ -96,7 +96,8 @@ def test_list_view_sorts_filters_and_acts_on_a_range(open_session, server, admin
     page.locator("[data-testid=sort-title]").click()
     _wait_titles(page, by_title)
 
-    # A range: click the second box, Shift+click the fifth; the keyboard adds the seventh.
+    # A range: click the second box, Shift+click the fifth; the keyboard adds the seventh
+    # (Space) and extends to the eighth (Shift+Space).
     boxes = page.locator("[data-testid=select-task]")
     boxes.nth(1).click()
     boxes.nth(4).click(modifiers=["Shift"])
@@ -104,7 +105,10 @@ def test_list_view_sorts_filters_and_acts_on_a_range(open_session, server, admin
     boxes.nth(6).focus()
     page.keyboard.press("Space")
     page.locator("[data-testid=bulk-count]", has_text="5 tasks selected").wait_for()
-    picked = [by_title[i] for i in (1, 2, 3, 4, 6)]
+    boxes.nth(7).focus()
+    page.keyboard.press("Shift+Space")  # a range from the keyboard too (6..7)
+    page.locator("[data-testid=bulk-count]", has_text="6 tasks selected").wait_for()
+    picked = [by_title[i] for i in (1, 2, 3, 4, 6, 7)]
     assert page.locator("[data-testid=select-page]").evaluate("el => el.indeterminate")
     check("list-selected")
 
@@ -112,11 +116,11 @@ def test_list_view_sorts_filters_and_acts_on_a_range(open_session, server, admin
     page.select_option("[data-testid=bulk-action]", "move")
     page.select_option("[data-testid=bulk-status]", "done")
     page.locator("[data-testid=bulk-apply]").click()
-    page.locator("[data-testid=toast]", has_text="Moved 5 tasks to Done").wait_for()
+    page.locator("[data-testid=toast]", has_text="Moved 6 tasks to Done").wait_for()
     moved = admin.get(f"/api/projects/{pid}/tasks?status=done&limit=100")["tasks"]
     assert sorted(t["title"] for t in moved) == sorted(picked)
     page.locator("[data-testid=bulk-bar]").wait_for(state="hidden")  # the selection is cleared
-    page.locator("[data-testid=list-status]", has_text="Done").nth(4).wait_for()
+    page.locator("[data-testid=list-status]", has_text="Done").nth(5).wait_for()
     bulk_posts = [u for m, u in s.requests if m == "POST" and u.endswith("/tasks/bulk")]
     assert len(bulk_posts) == 1
 
