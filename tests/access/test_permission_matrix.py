@@ -129,6 +129,7 @@ ROUTES = {
     "PUT /api/projects/{pid}/tasks/{tid}":                   ("editor", 200),
     "PATCH /api/projects/{pid}/tasks/{tid}":                 ("editor", 200),
     "DELETE /api/projects/{pid}/tasks/{tid}":                ("owner", 200),
+    "POST /api/projects/{pid}/tasks/bulk":                   ("editor", 200),  # delete alone needs owner: test_core_bulk
     "POST /api/projects/{pid}/tasks/{tid}/attachment":       ("editor", 200),
     "DELETE /api/projects/{pid}/tasks/{tid}/attachment":     ("editor", 200),
     "GET /api/projects/{pid}/tasks/{tid}/comments":          ("viewer", 200),
@@ -479,6 +480,8 @@ PROJECT_CALLS: dict[str, Build] = {
     "PATCH /api/projects/{pid}/tasks/{tid}":
         lambda w, p, c: Call(f"{p.path}/tasks/{p.task}", {"priority": "high"}),
     "DELETE /api/projects/{pid}/tasks/{tid}": lambda w, p, c: Call(f"{p.path}/tasks/{w.task(p)}"),
+    "POST /api/projects/{pid}/tasks/bulk": lambda w, p, c: Call(f"{p.path}/tasks/bulk", {
+        "ids": [p.task], "action": "priority", "value": "high"}),
     "POST /api/projects/{pid}/tasks/{tid}/attachment": upload,
     "DELETE /api/projects/{pid}/tasks/{tid}/attachment":
         lambda w, p, c: Call(f"{p.path}/tasks/{w.task_with_attachment(p)}/attachment"),

@@ -8,7 +8,7 @@ from .. import events
 from .._roles import PROJECT_ROW, VISIBILITIES, WORKSPACE_ROLES, add_owner
 from .._schema import Boolean, Choice, ListOf, Schema, String, Text
 from .._validation import Page, json_body
-from . import attachments, dashboard, members, project_plugins, structure, tasks
+from . import attachments, bulk, dashboard, members, project_plugins, structure, tasks
 from .replies import PROJECT_STATUSES, Deleted, Paged, ProjectOut, Updated, ident
 
 OUT_FIELDS = ("id", "name", "description", "owner_id", "status", "visibility", "workspace_role",
@@ -141,6 +141,7 @@ def build_projects_app(kernel) -> Lcore:
         return {"id": id, "deleted": True}
 
     tasks.add_task_routes(app, kernel)
+    bulk.add_bulk_routes(app, kernel)
     attachments.add_attachment_routes(app, kernel)
     dashboard.add_dashboard_routes(app, kernel)
     members.add_member_routes(app, kernel)

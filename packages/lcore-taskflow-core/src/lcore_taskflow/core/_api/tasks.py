@@ -54,7 +54,20 @@ UPDATABLE = ("title", "description", "assignee_id", "priority", "status", "due_d
 #: Body fields core reads itself: no plugin may declare one (``taskflow_task_fields``).
 CORE_TASK_FIELDS = frozenset(UPDATABLE)
 DUE_FILTERS = ("overdue", "week", "none")
-SORTS = ("id", "position")
+#: ``sort=`` of the task list: its ORDER BY keys (``-name`` reverses them; ``t.id`` breaks ties).
+#: NULLs go last ascending on both engines (``IS NULL`` first), which differ on their own.
+ORDERS = {
+    "id": ("t.id",),
+    "position": ("t.status", "t.position"),
+    "title": ("lower(t.title)",),
+    "status": ("CASE t.status WHEN 'todo' THEN 1 WHEN 'in_progress' THEN 2 ELSE 3 END",
+               "t.position"),
+    "priority": ("CASE t.priority WHEN 'low' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END",),
+    "assignee": ("(a.username IS NULL)", "lower(a.username)"),
+    "due_date": ("(t.due_date IS NULL)", "t.due_date"),
+    "updated": ("COALESCE(t.updated_at, t.created_at)",),
+}
+SORTS = (*ORDERS, *(f"-{name}" for name in ORDERS if name not in ("id", "position")))
 COMMENTS_IN_DETAIL = 50
 CHANGES_LIMIT = 500
 TASK_SELECT = (
@@ -107,7 +120,9 @@ class TaskListQuery(Page):
     assignee_id = AssigneeFilter(minimum=1, description="A user id, or none for unassigned")
     q = Text(max_len=200, description="Part of the title (case-insensitive)")
     due = Choice(DUE_FILTERS, description="overdue, due within a week, or without a date")
-    sort = Choice(SORTS, default="id", description="id, or position (board order)")
+    sort = Choice(SORTS, default="id", description=(
+        "id, position (board order), or a column of the list view: title, status, priority,"
+        " assignee, due_date, updated (-name: descending)"))
 
     @classmethod
     def extra_parameters(cls, kernel):
@@ -361,6 +376,13 @@ def _task_extra(kernel, pid: int, data: dict) -> dict:
             if k in data and kernel.scopes.applies(owner, pid)}
 
 
+def order_by(sort: str) -> str:
+    """The ORDER BY of a ``sort=`` value (one of :data:`SORTS`)."""
+    direction = " DESC" if sort.startswith("-") else ""
+    keys = [f"{key}{direction}" for key in ORDERS[sort.lstrip("-")]]
+    return ", ".join(keys if keys[-1].startswith("t.id") else [*keys, "t.id"])
+
+
 def add_task_routes(app, kernel) -> None:
 
     @app.get("/<pid:int>/tasks", name="list_tasks", auth=True, role="viewer",
@@ -373,7 +395,7 @@ def add_task_routes(app, kernel) -> None:
         sort, page, limit = args["sort"], args["page"], args["limit"]
         offset = (page - 1) * limit
         project = kernel.access().project(pid)
-        order = "t.id" if sort == "id" else "t.status, t.position, t.id"
+        order = order_by(sort)
 
         def query(plugin_filters):
             conditions = [*where, *(f"({f.where})" for f, _ in plugin_filters)]

@@ -11,6 +11,7 @@ import { api, session, share, SHARE_PREFIX } from './api.js';
 import { routes, route, currentLocation } from './router.js';
 import { toast, errorText } from './toast.js';
 import { contributions, loadPlugins, safeRender, taskflow, emit, refreshBadges, headerBadgeLinks } from './extensions.js';
+import { refreshSavedViews } from './saved-views.js';
 
 const LIVE_MS = 4000;  // the live polling's beat, the same as the board's and the task's
 let current = null;   // {controller} of the view on screen
@@ -299,6 +300,7 @@ async function showApp(focus) {
   byId('login-view').hidden = true;
   byId('shell').hidden = false;
   showUser();
+  refreshSavedViews();
   await pluginsReady;
   render({ focus });
   startBeat();

@@ -2,6 +2,7 @@
 import './views/dashboard.js';
 import './views/projects.js';
 import './views/board.js';
+import './views/list.js';
 import './views/task.js';
 import './views/my-tasks.js';
 import './views/team.js';

@@ -30,6 +30,7 @@ import { contributions, forProject, safeRender, emit, assistText } from '../exte
 import { toggle, userOptions, PRIORITY_OPTIONS, pendingDeletes } from './common.js';
 import { boardShortcuts, shortcutsButton } from './board-keys.js';
 import { taskCard } from './card.js';
+import { projectViewTools } from './project-views.js';
 
 const POLL_MS = 4000;
 const isShown = (el) => Boolean(el && el.isConnected && (el.checkVisibility ? el.checkVisibility() : el.offsetParent));
@@ -554,7 +555,8 @@ function createBoard(ctx, pid, filters, { movable }) {
 }
 
 // ---------------------------------------------------------------- filters
-function filterBar(ctx, board, filters, users) {
+/** The filters form; `board` is anything with counts() and setFilters(next) (the list view uses it too). */
+export function filterBar(ctx, board, filters, users) {
   const me = share.active ? null : session.user;
   const assignees = [['', 'Anyone'], ['none', 'Unassigned']]
     .concat(me ? [[String(me.id), `Me (${me.username})`]] : [])
@@ -729,7 +731,8 @@ async function boardView(ctx, pid, project, users) {
     filtersToggle(filterForm, filters),
     share.active ? null : h('a', { class: 'btn', href: `#/projects/${Number(pid)}/settings`, 'data-testid': 'project-settings' },
       can(role, 'owner') ? 'Settings' : 'Members'),
-    shortcutsButton(editable));
+    shortcutsButton(editable),
+    share.active ? null : projectViewTools(ctx, project, 'board'));
   ctx.mount(
     roleNote(ctx, project, role),
     // On a phone the first screen is for the cards: the description is on the project's settings page.
