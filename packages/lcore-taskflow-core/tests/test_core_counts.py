@@ -64,3 +64,19 @@ def test_openapi_documents_the_estimate(client):
     task_list = next(s for name, s in schemas.items() if name.endswith("TaskList"))
     assert "total_is_estimate" in task_list["required"]
     assert "1,000+" in task_list["properties"]["total_is_estimate"]["description"]
+
+
+def test_my_tasks_total_is_bounded_and_the_order_kept(app, kernel, admin, crowded):
+    with kernel.database() as db, db.transaction():
+        db.execute("UPDATE tasks SET assignee_id = 1 WHERE project_id = ?", (crowded,))
+        db.execute("UPDATE tasks SET due_date = '2030-01-02' WHERE title = 'needle 7'")
+        db.execute("UPDATE tasks SET due_date = '2030-01-01' WHERE title = 'hay 2'")
+    first = admin.get("/api/users/me/tasks", query={"limit": 5}).json
+    assert (first["total"], first["total_is_estimate"]) == (CAP, True)
+    titles = [t["title"] for t in first["tasks"]]
+    assert titles[:2] == ["hay 2", "needle 7"]  # soonest due first, the undated after
+    last = admin.get("/api/users/me/tasks", query={"limit": 100, "page": 12}).json
+    assert (last["total"], last["total_is_estimate"]) == (1100 + len(last["tasks"]), False)
+    assert 3 <= len(last["tasks"]) < 100
+    done = admin.get("/api/users/me/tasks", query={"status": "done"}).json
+    assert (done["total"], done["total_is_estimate"]) == (3, False)

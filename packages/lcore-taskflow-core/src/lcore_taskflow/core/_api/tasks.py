@@ -14,6 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Sequence
+from typing import Any
 
 from lcore import HTTPResponse, request, response
 
@@ -352,24 +354,30 @@ def _failing_filters(kernel, db, pid: int, chosen: list[tuple]) -> list[tuple]:
     return failing
 
 
+def bounded_total(db, source: str, params: Sequence[Any], page_rows: int, offset: int,
+                  limit: int) -> tuple[int, bool]:
+    """How many rows ``FROM {source}`` holds, and whether that is only a lower bound.
+
+    A short page is its own total; otherwise the count stops after
+    ``COUNT_CAP`` rows, so a common filter costs the same at 1M tasks as at 1k.
+    """
+    if page_rows < limit and (page_rows or not offset):  # the last page: nothing to count
+        return offset + page_rows, False
+    counted = db.scalar(f"SELECT COUNT(*) FROM (SELECT 1 FROM {source}"
+                        f" LIMIT {COUNT_CAP + 1}) c", params)
+    return min(counted, COUNT_CAP), counted > COUNT_CAP
+
+
 def _count(db, project: dict, where: list[str], params: list,
            page_rows: int, offset: int, limit: int) -> tuple[int, bool]:
-    """The filtered total and whether it is only a lower bound (``COUNT_CAP``).
-
-    The maintained counts answer the common filters (none, one status); a
-    short page is its own total; otherwise the count stops after ``COUNT_CAP``
-    rows, so a common word or priority costs the same at 1M tasks as at 1k.
-    """
+    """The filtered total: the maintained counts answer the common filters (none,
+    one status), :func:`bounded_total` the others."""
     if not where:
         return project["task_count"], False
     if where == ["t.status = ?"]:
         return project[f"{params[0]}_count"], False
-    if page_rows < limit and (page_rows or not offset):  # the last page: nothing to count
-        return offset + page_rows, False
-    counted = db.scalar(f"SELECT COUNT(*) FROM (SELECT 1 FROM tasks t WHERE t.project_id = ?"
-                        f" AND {' AND '.join(where)} LIMIT {COUNT_CAP + 1}) c",
-                        (project["id"], *params))
-    return min(counted, COUNT_CAP), counted > COUNT_CAP
+    return bounded_total(db, f"tasks t WHERE t.project_id = ? AND {' AND '.join(where)}",
+                         (project["id"], *params), page_rows, offset, limit)
 
 
 def add_task_routes(app, kernel) -> None:
