@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import importlib
+import importlib.util
 import io
 import os
 import pstats
@@ -44,6 +45,14 @@ APPS = {"handwired": "handwired_app", "suite": "suite_app", "flask": "flask_app"
 BROWSER_HEADERS = {"Accept-Encoding": "gzip, deflate"}
 
 
+def _fresh(module: str, alias: str):
+    """A second, independent copy of ``bench/<module>.py`` (reads ``APP_DB_PATH`` anew)."""
+    spec = importlib.util.spec_from_file_location(alias, HERE / f"{module}.py")
+    fresh = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fresh)
+    return fresh
+
+
 def build(workdir: Path, template: Path, names: list[str]) -> dict:
     """The apps in this process, each on its own copy of the template database."""
     os.environ.update(APP_SECRET_KEY=run.SECRET, APP_LOG_LEVEL="WARNING",
@@ -58,9 +67,8 @@ def build(workdir: Path, template: Path, names: list[str]) -> dict:
         run.copy_db(template, db)
         os.environ["APP_DB_PATH"] = str(db)
         module = importlib.import_module(APPS[name])
-        if name == "flask":  # shares handwired_app's connection: point it at its own copy
-            module.hw.DB_PATH = str(db)
-            module.hw._local = threading.local()
+        if name == "flask":  # its own handwired_app: its own database copy and connections
+            module.hw = _fresh("handwired_app", "handwired_for_flask")
         apps[name] = TestClient(module.app)
     tokens = {name: run.handwired_token() for name in names}
     if "suite" in apps:
