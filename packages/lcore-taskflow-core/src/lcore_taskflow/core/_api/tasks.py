@@ -14,6 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Sequence
+from typing import Any
 
 from lcore import HTTPResponse, request, response
 
@@ -114,6 +116,11 @@ class AssigneeFilter(Integer):
         return {"anyOf": [{"type": "string", "const": "none"}, super()._json(ref)]}
 
 
+#: A filtered total the maintained counts cannot answer is counted up to this many
+#: rows (the same bound as the search's): past it the answer says ``total_is_estimate``.
+COUNT_CAP = 1000
+
+
 class TaskListQuery(Page):
     status = Choice(STATUSES)
     priority = Choice(PRIORITIES)
@@ -172,6 +179,10 @@ class TaskList(Paged):
     """A page of a project's tasks, and the board's change cursor."""
 
     tasks = ListOf(TaskOut, required=True)
+    total_is_estimate = Boolean(required=True, description=(
+        f"true when a filter the project's maintained counts cannot answer matched more "
+        f"than {COUNT_CAP} tasks: total is then {COUNT_CAP}, a lower bound (show "
+        f"\"{COUNT_CAP:,}+\"); the pages past it are still served"))
     cursor = Integer(required=True, minimum=0)
     ignored_filters = ListOf(String(), description=(
         "Only when a plugin's filter failed: its parameters, left out of this answer "
@@ -360,14 +371,30 @@ def _failing_filters(kernel, db, pid: int, chosen: list[tuple]) -> list[tuple]:
     return failing
 
 
-def _count(db, project: dict, where: list[str], params: list) -> int:
-    """The filtered total, from the maintained counts whenever they answer it."""
+def bounded_total(db, source: str, params: Sequence[Any], page_rows: int, offset: int,
+                  limit: int) -> tuple[int, bool]:
+    """How many rows ``FROM {source}`` holds, and whether that is only a lower bound.
+
+    A short page is its own total; otherwise the count stops after
+    ``COUNT_CAP`` rows, so a common filter costs the same at 1M tasks as at 1k.
+    """
+    if page_rows < limit and (page_rows or not offset):  # the last page: nothing to count
+        return offset + page_rows, False
+    counted = db.scalar(f"SELECT COUNT(*) FROM (SELECT 1 FROM {source}"
+                        f" LIMIT {COUNT_CAP + 1}) c", params)
+    return min(counted, COUNT_CAP), counted > COUNT_CAP
+
+
+def _count(db, project: dict, where: list[str], params: list,
+           page_rows: int, offset: int, limit: int) -> tuple[int, bool]:
+    """The filtered total: the maintained counts answer the common filters (none,
+    one status), :func:`bounded_total` the others."""
     if not where:
-        return project["task_count"]
+        return project["task_count"], False
     if where == ["t.status = ?"]:
-        return project[f"{params[0]}_count"]
-    return db.scalar(f"SELECT COUNT(*) FROM tasks t WHERE t.project_id = ? AND "
-                     f"{' AND '.join(where)}", (project["id"], *params))
+        return project[f"{params[0]}_count"], False
+    return bounded_total(db, f"tasks t WHERE t.project_id = ? AND {' AND '.join(where)}",
+                         (project["id"], *params), page_rows, offset, limit)
 
 
 def _task_extra(kernel, pid: int, data: dict) -> dict:
@@ -404,18 +431,19 @@ def add_task_routes(app, kernel) -> None:
                                f"{' AND '.join(['t.project_id = ?', *conditions])}"
                                f" ORDER BY {order} LIMIT ? OFFSET ?",
                                (pid, *values, limit, offset))
-            return rows, _count(db, project, conditions, values)
+            return rows, _count(db, project, conditions, values, len(rows), offset, limit)
 
         try:
-            rows, total = query(chosen)
+            rows, (total, estimate) = query(chosen)
         except DatabaseError:  # a plugin's filter SQL? (autocommit: nothing is spoilt)
             failing = _failing_filters(kernel, db, pid, chosen) if chosen else []
             if not failing:
                 raise
             ignored += [f.param for f, _ in failing]
-            rows, total = query([c for c in chosen if c not in failing])
-        answer = {"tasks": kernel.represent("task", rows), "total": total, "page": page,
-                  "limit": limit, "cursor": project["change_seq"]}
+            rows, (total, estimate) = query([c for c in chosen if c not in failing])
+        answer = {"tasks": kernel.represent("task", rows), "total": total,
+                  "total_is_estimate": estimate, "page": page, "limit": limit,
+                  "cursor": project["change_seq"]}
         if ignored:
             answer["ignored_filters"] = sorted(ignored)
         return answer
