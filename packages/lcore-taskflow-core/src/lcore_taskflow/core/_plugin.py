@@ -8,6 +8,7 @@ import uuid
 from . import __version__, _audit, events
 from . import _migrate as migrations
 from ._api.audit import build_audit_app
+from ._api.plugins import build_plugins_app
 from ._api.projects import build_projects_app
 from ._api.search import build_search_app
 from ._api.system import build_system_app
@@ -52,6 +53,7 @@ class CorePlugin:
             ("/api/projects/", build_projects_app(kernel)),
             ("/", build_teams_app(kernel)),
             ("/", build_audit_app(kernel)),
+            ("/", build_plugins_app(kernel)),
             ("/", build_search_app(kernel)),
             ("/", build_views_app(kernel)),
             ("/", build_system_app(kernel, self)),
