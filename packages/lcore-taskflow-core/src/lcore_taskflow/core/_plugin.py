@@ -129,6 +129,12 @@ class CorePlugin:
         that they are per process when several workers serve the app."""
         kernel.limits.configure(kernel.config)
 
+    @hookimpl(specname="taskflow_startup", tryfirst=True)
+    def runtime_settings_startup(self, kernel):
+        """Settings stored from the plugins screen apply from the start, also in a
+        process that never serves a request (``taskflow notify worker``)."""
+        kernel.runtime_settings.refresh(force=True)
+
 
 def _prune_audit(kernel, args) -> int:
     days = kernel.config.audit_retention_days if args.days is None else args.days
