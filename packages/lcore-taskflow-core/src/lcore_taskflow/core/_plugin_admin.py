@@ -34,7 +34,8 @@ def _base(name: str, plugin: Any, version: str) -> dict[str, Any]:
     return {"name": name, "version": version,
             "core_api": None if wanted is None else str(wanted),
             "project_scoped": bool(getattr(plugin, "project_scoped", False)),
-            "description": (getattr(plugin, "__doc__", None) or "").strip().split("\n")[0]}
+            "description": (getattr(plugin, "__doc__", None) or "").strip().split("\n")[0]
+            .replace("``", "")}
 
 
 def _enabled(kernel, info, applied) -> dict[str, Any]:

@@ -60,6 +60,7 @@
         <a href="#/team" data-route="team">Team</a>
         <a href="#/teams" data-route="teams" id="nav-teams" hidden>Teams</a>
         <a href="#/audit" data-route="audit" id="nav-audit" hidden>Audit log</a>
+        <a href="#/plugins" data-route="plugins" id="nav-plugins" hidden>Plugins</a>
         <a href="#/notifications" data-route="notifications">Notifications</a>
         <a href="#/profile" data-route="profile">My profile</a>
       </nav>
