@@ -201,6 +201,8 @@ ROUTES = {
     "GET /frontend":                                         ("public", 200),
     "GET /static/{path}":                                    ("public", 200),
     "GET /static/plugins/{name}/{path}":                     ("public", 200),
+    "GET /static/v/{digest}/{path}":                         ("public", 200),
+    "GET /static/plugins/{name}/v/{digest}/{path}":          ("public", 200),
     # -- taskflow-labels (example plugin)
     "GET /api/labels/projects/{pid}":                        ("viewer", 200),
     "POST /api/labels/projects/{pid}":                       ("owner", 201),
@@ -520,6 +522,8 @@ OTHER_CALLS: dict[str, Build] = {
     "GET /frontend": lambda w, p, c: Call("/frontend"),
     "GET /static/{path}": lambda w, p, c: Call("/static/app.css"),
     "GET /static/plugins/{name}/{path}": lambda w, p, c: Call("/static/plugins/labels/labels.js"),
+    "GET /static/v/{digest}/{path}": lambda w, p, c: Call("/static/v/0123456789abcdef/app.css"),
+    "GET /static/plugins/{name}/v/{digest}/{path}": lambda w, p, c: Call("/static/plugins/labels/v/0123456789abcdef/labels.js"),
     "GET /api/webhooks/events": lambda w, p, c: Call("/api/webhooks/events"),
 }
 

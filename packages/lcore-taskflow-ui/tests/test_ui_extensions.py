@@ -97,6 +97,6 @@ def test_without_plugins_no_extension_point_leaves_a_trace(session, server):
                          ("#/projects/1/settings", "[data-testid=edit-project-form]")):
         session.go(hash_, ready)
         assert page.locator("[data-extension], .badge-plugin, .extension-panel").count() == 0, hash_
-    assert page.locator("#nav a").count() == 8  # the app's own six, Teams and Audit log (admin)
+    assert page.locator("#nav a").count() == 9  # the app's own six; Teams, Audit log, Plugins
     assert page.locator("#nav a[data-extension]").count() == 0
     assert page.locator("[data-testid=toast][data-kind=error]").count() == 0
