@@ -104,6 +104,8 @@ def test_only_admins_see_and_change(one):
     ({"sampler_limit": "many"}, "sampler_limit", "whole number"),
     ({"sampler_limit": 2.5}, "sampler_limit", "whole number"),
     ({"sampler_limit": True}, "sampler_limit", "whole number"),
+    ({"sampler_limit": float("inf")}, "sampler_limit", "whole number"),  # JSON Infinity
+    ({"sampler_limit": 10**400}, "sampler_limit", "expected 1-100"),
     ({"sampler_enabled": "yes"}, "sampler_enabled", "true or false"),
     ({"sampler_tags": [1, 2]}, "sampler_tags", "list of strings"),
     ({"sampler_api_key": "a\r\nX-Injected: 1"}, "sampler_api_key", "control characters"),

@@ -80,8 +80,10 @@ def check_value(raw: Any, tp: Any) -> Any:
         raise ValueError(f"expected {kind}, got null")
     if kind == "bool" and not isinstance(raw, bool):
         raise ValueError(f"expected true or false, got {json.dumps(raw)[:40]}")
+    whole = isinstance(raw, int) or (isinstance(raw, float) and raw.is_integer())
     if kind in ("int", "float") and (isinstance(raw, bool) or not isinstance(raw, (int, float))
-                                     or (kind == "int" and raw != int(raw))):
+                                     or (kind == "int" and not whole)
+                                     or (kind == "float" and raw != raw)):  # NaN
         raise ValueError(f"expected {'a whole number' if kind == 'int' else 'a number'}, "
                          f"got {json.dumps(raw)[:40]}")
     if kind == "str" and not isinstance(raw, str):
@@ -176,7 +178,7 @@ class RuntimeSettings:
                 continue  # the masked value sent back: unchanged
             try:
                 values[key] = check_value(raw, tp)
-            except (TypeError, ValueError) as exc:
+            except (TypeError, ValueError, OverflowError) as exc:  # Infinity is JSON to Python
                 errors[key] = f"{key}: {exc}"
         if not errors:
             errors = self._check_schemas(plugin, values)
@@ -266,6 +268,6 @@ class RuntimeSettings:
     def _load(self, plugin: str, row: dict[str, Any], tp: Any) -> Any:
         try:
             return check_value(json.loads(row["value"]), tp)
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:
             log.warning("runtime setting %s of %s ignored: %s", row["key"], plugin, exc)
             return self._base[row["key"]]
