@@ -275,3 +275,26 @@ def test_basic_demo_bad_credentials(client, headers):
 def test_basic_demo_refuses_inactive_user(client, kernel):
     deactivate(kernel, "alice")
     assert client.get("/auth/basic-demo", headers=basic("alice", "alice123")).status == 401
+
+
+def test_registration_and_password_login_change_at_runtime(build):
+    """The plugins screen (PUT /api/admin/plugins/auth/settings) closes registration
+    and password sign-in at once, without a restart; secrets stay masked."""
+    app = build()
+    admin = Client(app).with_token(token_of(Client(app), "admin"))
+    listed = {p["name"]: p for p in admin.get("/api/admin/plugins").json["plugins"]}
+    fields = {s["key"]: s for s in listed["auth"]["settings"]}
+    assert fields["registration_open"]["runtime"] is True
+    assert fields["previous_secret_keys"]["secret"] is True
+    assert fields["login_rate_limit"]["restart"] == "restart needed: set APP_LOGIN_RATE_LIMIT"
+    changed = admin.put("/api/admin/plugins/auth/settings",
+                        json={"registration_open": False, "password_login": False})
+    assert changed.status == 200, changed
+    assert Client(app).post("/auth/register", json=new_account()).status == 403
+    assert Client(app).post("/auth/login", json={"username": "alice",
+                                                 "password": "alice123"}).status == 403
+    refused = admin.put("/api/admin/plugins/auth/settings", json={"token_ttl": 5})
+    assert_error(refused, 422, fields=("token_ttl",))
+    assert admin.put("/api/admin/plugins/auth/settings",
+                     json={"registration_open": True}).status == 200
+    assert Client(app).post("/auth/register", json=new_account()).status == 201

@@ -5,6 +5,7 @@
   extension point), served by the ui at ``{prefix}/static/plugins/testplug/``.
 * ``TASKFLOW_TEST_SCOPED=1``: the working module only, from a project-scoped plugin
   named ``testplug`` (off in every project until an owner turns it on).
+* ``TASKFLOW_TEST_FUTURE=1``: a module declaring ``ui_api=99`` (``future.js``).
 * the prefix is the real ``APP_MOUNT_PREFIX``.
 
 Host, port, database and the rest come from the ``APP_*`` variables, like
@@ -47,10 +48,23 @@ class ScopedModules:
                          styles=("testplug.css",))]
 
 
+class FutureModules:
+    """A module that needs UI API 99: shown as a notice, never run (``TASKFLOW_TEST_FUTURE=1``)."""
+
+    name = "future"
+    version = "0"
+
+    @hookimpl
+    def taskflow_ui_modules(self, kernel):
+        return [UIModule("future", PLUGIN_DIR, scripts=("future.js",), ui_api=99)]
+
+
 def main() -> None:
     plugins = [TestModules()] if os.environ.get("TASKFLOW_TEST_PLUGIN") else []
     if os.environ.get("TASKFLOW_TEST_SCOPED"):
         plugins.append(ScopedModules())
+    if os.environ.get("TASKFLOW_TEST_FUTURE"):
+        plugins.append(FutureModules())
     app = create_app(plugins=plugins, dotenv=None)
     cfg = app.taskflow.config
     try:

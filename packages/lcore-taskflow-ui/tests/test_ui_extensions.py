@@ -125,7 +125,7 @@ def test_without_plugins_no_extension_point_leaves_a_trace(open_session, bare_se
                          ("#/projects/1/settings", "[data-testid=edit-project-form]")):
         session.go(hash_, ready)
         assert page.locator("[data-extension], .badge-plugin, .extension-panel").count() == 0, hash_
-    assert page.locator("#nav a").count() == 7  # the app's own five, Teams and Audit log (admin)
+    assert page.locator("#nav a").count() == 8  # own five; Teams, Audit log, Plugins (admin)
     assert page.locator("#header-badges *").count() == 0
     assert page.locator("[role=combobox]:not(#search-input)").count() == 0
     assert page.locator("#nav a[data-extension]").count() == 0

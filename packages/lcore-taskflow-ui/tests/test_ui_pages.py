@@ -115,10 +115,11 @@ def test_frontend_shell_has_no_inline_script_or_handlers(client):
     assert not re.search(r"<script(?![^>]*\bsrc=)", text), "inline <script> would violate the CSP"
     assert not re.search(r"\son[a-z]+\s*=", text, re.I), "inline event handler"
     assert not re.search(r"\sstyle\s*=", text, re.I), "inline style attribute"
-    assert '<script type="module" src="/static/js/main.js">' in text
+    digest = re.search(r'<script type="module" src="/static/v/([0-9a-f]{16})/js/main.js">',
+                       text).group(1)
     assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', text)
-    assert {"/static/favicon.svg", "/static/taskflow.css", "/static/app.css",
-            "/static/js/main.js"} <= set(assets)
+    assert {"/static/favicon.svg", f"/static/v/{digest}/taskflow.css",
+            f"/static/v/{digest}/app.css", f"/static/v/{digest}/js/main.js"} <= set(assets)
     kinds = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
     for asset in assets:
         r = client.get(asset, headers={"Accept": "*/*"})
@@ -165,12 +166,13 @@ def test_frontend_lists_plugin_modules_and_styles(client, monkeypatch):
     from lcore_taskflow.ui import _pages as pages
 
     assert "data-plugin-script" not in client.get("/frontend", headers=HTML).text
-    monkeypatch.setattr(pages, "plugin_assets", lambda kernel: {
-        "plugin_scripts": ["/static/plugins/labels/labels.js"],
+    monkeypatch.setattr(pages, "plugin_assets", lambda kernel, assets=None: {
+        "plugin_scripts": [{"url": "/static/plugins/labels/labels.js", "plugin": "labels",
+                            "ui_api": "2"}],
         "plugin_styles": ["/static/plugins/labels/labels.css"]})
     text = client.get("/frontend", headers=HTML).text
     assert ('<link rel="modulepreload" href="/static/plugins/labels/labels.js" '
-            'data-plugin-script>') in text
+            'data-plugin-script data-plugin="labels" data-ui-api="2">') in text
     assert ('<link rel="stylesheet" href="/static/plugins/labels/labels.css" '
             'data-plugin-style>') in text
 

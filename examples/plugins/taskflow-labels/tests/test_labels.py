@@ -232,10 +232,12 @@ def test_the_frontend_page_loads_the_labels_module(taskflow_app):
     app = taskflow_app(plugins=[LabelsPlugin(), ui])
     client = Client(app)
     page = client.get("/frontend", headers={"Accept": "text/html"}).text
-    assert "/static/plugins/labels/labels.js" in page
-    assert "/static/plugins/labels/labels.css" in page
-    script = client.get("/static/plugins/labels/labels.js")
+    # under the content hash of the module's folder (SPEC §13), cached for a year
+    url = re.search(r'href="(/static/plugins/labels/v/[0-9a-f]{16}/labels\.js)"', page).group(1)
+    assert url.replace("labels.js", "labels.css") in page
+    script = client.get(url)
     assert script.status == 200 and "javascript" in script.headers["content-type"]
+    assert script.headers["cache-control"] == "public, max-age=31536000, immutable"
     assert "innerHTML" not in script.text
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from pathlib import Path
@@ -210,8 +211,9 @@ def test_the_frontend_page_loads_the_webhooks_module(taskflow_app):
         pytest.skip("lcore-taskflow-ui is not installed: the page check needs it")
     client = Client(taskflow_app(plugins=[WebhooksPlugin(), ui]))
     page = client.get("/frontend", headers={"Accept": "text/html"}).text
-    assert "/static/plugins/webhooks/webhooks.js" in page
-    script = client.get("/static/plugins/webhooks/webhooks.js")
+    url = re.search(r'href="(/static/plugins/webhooks/v/[0-9a-f]{16}/webhooks\.js)"',
+                    page).group(1)
+    script = client.get(url)
     assert script.status == 200 and "innerHTML" not in script.text
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,8 +20,11 @@ HERE = Path(__file__).resolve().parent
 class WebhooksConfig:
     """``APP_WEBHOOKS_*``: retries, backoff and timeouts of deliveries."""
 
-    webhooks_max_attempts: int = 6
-    webhooks_backoff: float = 10.0  # seconds before the 2nd attempt; doubles each time
+    webhooks_max_attempts: int = dataclasses.field(default=6, metadata={
+        "runtime": True, "help": "Delivery attempts before a webhook call is given up"})
+    # seconds before the 2nd attempt; doubles each time
+    webhooks_backoff: float = dataclasses.field(default=10.0, metadata={
+        "runtime": True, "help": "Seconds before the second attempt; doubles each time"})
     webhooks_timeout: float = 10.0
     webhooks_poll_interval: float = 30.0  # the worker also wakes after every commit
 

@@ -9,16 +9,20 @@ import dataclasses
 class AuthConfig:
     """``APP_TOKEN_TTL``, ``APP_PREVIOUS_SECRET_KEYS`` (comma-separated), ... ."""
 
-    token_ttl: int = 3600
-    previous_secret_keys: list[str] = dataclasses.field(default_factory=list)
+    token_ttl: int = dataclasses.field(default=3600, metadata={
+        "runtime": True, "help": "Seconds a new sign-in stays valid"})
+    previous_secret_keys: list[str] = dataclasses.field(default_factory=list,
+                                                        metadata={"secret": True})
     cookie_secure: bool = False
     login_rate_limit: int = 5
     login_rate_window: int = 300
     register_rate_limit: int = 10
     register_rate_window: int = 3600
-    registration_open: bool = True
+    registration_open: bool = dataclasses.field(default=True, metadata={
+        "runtime": True, "help": "Anyone may create an account (POST /auth/register)"})
     # false: POST /auth/login and HTTP Basic refuse passwords (single sign-on only).
-    password_login: bool = True
+    password_login: bool = dataclasses.field(default=True, metadata={
+        "runtime": True, "help": "Sign-in with a password (false: single sign-on only)"})
     # Per account name, whatever the address: failures before each try must
     # wait (2, 4, 8, ... s), and the longest wait.
     login_account_free_failures: int = 10

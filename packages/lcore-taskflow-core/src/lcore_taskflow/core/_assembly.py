@@ -99,6 +99,7 @@ class Assembly:
             schemas = kernel.only(info, "taskflow_config_schema")()
             kernel._schemas += [(info.name, s) for s in schemas if s is not None]
         kernel.config = cfg.build_settings(kernel._schemas, kernel._sources)
+        kernel.runtime_settings.invalidate()  # stored runtime values apply again
         if kernel.app.__dict__.get("taskflow") in (None, kernel):
             # The settings, secrets redacted, under Lcore's config namespace "taskflow."
             kernel.app.config.update("taskflow", dict(kernel.config.redacted()))

@@ -42,7 +42,8 @@ class CoreConfig:
 
     app_name: str = "TaskFlow API"
     debug: bool = False
-    secret_key: str = DEFAULT_SECRET
+    secret_key: str = dataclasses.field(default=DEFAULT_SECRET, metadata={
+        "secret": True, "help": "Signs tokens and cookies; a long random string"})
     host: str = "127.0.0.1"
     port: int = 8080
     threads: int = 8
@@ -82,15 +83,23 @@ class CoreConfig:
     log_level: str = "INFO"
     # Who may create projects (the creator becomes its owner): "admins" (the
     # seed) or "members" (guests never).
-    project_creators: str = "admins"
+    project_creators: str = dataclasses.field(default="admins", metadata={
+        "runtime": True, "help": "Who may create projects: admins or members"})
     # Audit-log entries older than this go with `taskflow audit prune`.
-    audit_retention_days: int = 365
+    audit_retention_days: int = dataclasses.field(default=365, metadata={
+        "runtime": True, "help": "Days `taskflow audit prune` keeps audit entries"})
+    # How often each server checks for settings changed on the plugins screen.
+    settings_refresh_seconds: float = dataclasses.field(default=5.0, metadata={
+        "help": "Seconds between each server's checks for settings changed at runtime"})
 
     def validate(self) -> list[str]:
         errors = []
         if self.audit_retention_days < 1:
             errors.append(f"audit_retention_days: expected at least 1, got "
                           f"{self.audit_retention_days}")
+        if not 0 <= self.settings_refresh_seconds <= 3600:
+            errors.append(f"settings_refresh_seconds: expected 0-3600, got "
+                          f"{self.settings_refresh_seconds}")
         if self.project_creators not in ("admins", "members"):
             errors.append(f"project_creators: expected admins or members, got "
                           f"{self.project_creators!r}")

@@ -43,9 +43,15 @@ class UIModule:
     each of ``scripts`` (ES modules whose default export receives the
     ``taskflow`` frontend API) and ``styles`` (CSS), same origin, no inline
     code.  See docs/ui-extensions.md (every function of the frontend API).
+
+    ``ui_api`` is the frontend API version (``taskflow.version``) the
+    scripts need; a frontend that provides less does not run them and shows
+    a notice naming the plugin and both versions.  ``None``: any version.
+    Files are served under a content hash of ``directory``, cached for a year.
     """
 
     name: str
     directory: str | os.PathLike
     scripts: tuple[str, ...] = ()
     styles: tuple[str, ...] = ()
+    ui_api: int | None = None

@@ -48,6 +48,7 @@ from ._ratelimit import Limits
 from ._roles import Access, project_viewers, project_viewers_where
 from ._scoped import Scopes, project_of
 from ._search import Search
+from ._settings import RuntimeSettings
 from ._shares import share_identity
 from ._storage import LocalStorage
 from .events import Event, ProjectDeleted
@@ -128,6 +129,10 @@ class TaskFlow:
         self._schemas: list[tuple[str, type]] = []
         self._event_types: dict[str, type[Event]] = {}
         self._dormant_keys: dict[str, str] = {}
+        #: discovered but disabled plugins: name -> (plugin object, version)
+        self._dormant: dict[str, tuple[Any, str]] = {}
+        #: settings changed from the plugins screen (``_settings.py``)
+        self.runtime_settings = RuntimeSettings(self)
         self._routes: set[Route] = set()
         self._rules: dict[Route, Any] = {}
         self._assembly = Assembly(self)
@@ -302,6 +307,7 @@ class TaskFlow:
             else:
                 log.info("plugin %s disabled by configuration", name)
                 self._remember_dormant(name, plugin)
+                self._dormant[name] = (plugin, version)
         return batch
 
     def _remember_dormant(self, name: str, plugin: Any) -> None:
@@ -455,7 +461,9 @@ class TaskFlow:
 
     def _begin_request(self) -> None:
         local = self._local.__dict__
-        local["depth"] = local.get("depth", 0) + 1
+        depth = local["depth"] = local.get("depth", 0) + 1
+        if depth == 1:
+            self.runtime_settings.maybe_refresh()  # a clock read, a query every few s
 
     def _end_request(self) -> None:
         local = self._local.__dict__

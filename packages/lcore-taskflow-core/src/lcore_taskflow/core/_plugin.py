@@ -8,6 +8,7 @@ import uuid
 from . import __version__, _audit, events
 from . import _migrate as migrations
 from ._api.audit import build_audit_app
+from ._api.plugins import build_plugins_app
 from ._api.projects import build_projects_app
 from ._api.search import build_search_app
 from ._api.system import build_system_app
@@ -62,6 +63,7 @@ class CorePlugin:
             ("/api/projects/", build_projects_app(kernel)),
             ("/", build_teams_app(kernel)),
             ("/", build_audit_app(kernel)),
+            ("/", build_plugins_app(kernel)),
             ("/", build_search_app(kernel)),
             ("/", build_views_app(kernel)),
             ("/", build_system_app(kernel, self)),
@@ -141,6 +143,12 @@ class CorePlugin:
         """Rate limits shared through Redis (``APP_REDIS_URL``), or a warning
         that they are per process when several workers serve the app."""
         kernel.limits.configure(kernel.config)
+
+    @hookimpl(specname="taskflow_startup", tryfirst=True)
+    def runtime_settings_startup(self, kernel):
+        """Settings stored from the plugins screen apply from the start, also in a
+        process that never serves a request (``taskflow notify worker``)."""
+        kernel.runtime_settings.refresh(force=True)
 
 
 def _prune_audit(kernel, args) -> int:

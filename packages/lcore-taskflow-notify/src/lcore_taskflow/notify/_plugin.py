@@ -46,7 +46,7 @@ class NotifyConfig:
     smtp_host: str = ""
     smtp_port: int = 587
     smtp_user: str = ""
-    smtp_password: str = ""
+    smtp_password: str = dataclasses.field(default="", metadata={"secret": True})
     smtp_from: str = "noreply@taskflow.local"
     smtp_use_tls: bool = True
     smtp_timeout: float = 10.0
@@ -55,8 +55,10 @@ class NotifyConfig:
     notify_delivery: str = "embedded"
     notify_lease: float = 60.0
     notify_poll: float = 1.0
-    notify_max_attempts: int = 8
-    notify_backoff: float = 60.0
+    notify_max_attempts: int = dataclasses.field(default=8, metadata={
+        "runtime": True, "help": "Delivery attempts before an email is given up"})
+    notify_backoff: float = dataclasses.field(default=60.0, metadata={
+        "runtime": True, "help": "Seconds before the second attempt; doubles each time"})
     notify_apprise_urls: str = ""
     notify_digest_hour: int = 8
     notify_digest_poll: float = 300.0

@@ -35,7 +35,7 @@ class OIDCConfig:
 
     oidc_issuer: str = ""
     oidc_client_id: str = ""
-    oidc_client_secret: str = ""
+    oidc_client_secret: str = dataclasses.field(default="", metadata={"secret": True})
     oidc_scopes: list[str] = dataclasses.field(
         default_factory=lambda: ["openid", "email", "profile"])
     oidc_redirect_url: str = ""

@@ -7,8 +7,10 @@ Lcore's global ``TEMPLATE_PATH``), so a host app's own templates named
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+from pathlib import Path
 from typing import Any
 
 import lcore
@@ -39,6 +41,12 @@ CSP = "; ".join([
     "frame-ancestors 'self'",
 ])
 
+# Versioned URLs (``/static/v/<digest>/...``) never change content: a year, immutable.
+# Unversioned ones (a bookmarked or hand-typed URL) keep the short cache.
+IMMUTABLE = "public, max-age=31536000, immutable"
+SHORT_CACHE = "public, max-age=300"
+DIGEST = re.compile(r"[0-9a-f]{16}\Z")
+
 METHOD_ORDER = {"GET": 0, "POST": 1, "PUT": 2, "PATCH": 3, "DELETE": 4}
 PARAM = re.compile(r"<(\w+)(?::[^>]*)?>")
 
@@ -52,16 +60,55 @@ def page_base(kernel) -> str:
     return kernel.url("")
 
 
-def plugin_assets(kernel) -> dict[str, Any]:
-    """URLs of the ES modules and stylesheets plugins add (``taskflow_ui_modules``).
+def content_digest(directory: str | os.PathLike) -> str:
+    """16 hex digits of SHA-256 over every file of ``directory`` (names and bytes).
 
-    The SPA imports every script and calls its default export with the
-    ``taskflow`` frontend API.
+    One digest per directory rather than per file: the frontend's ES modules
+    import each other by relative URL, so a versioned path segment
+    (``/static/v/<digest>/js/main.js``) versions every module they import too.
+    """
+    root, digest = Path(directory), hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+class Assets:
+    """The content digests of the ui's static folder and of each plugin's UI module,
+    computed once per server start (a plugin's on first use)."""
+
+    def __init__(self, kernel):
+        self.kernel = kernel
+        self.core = content_digest(STATIC_DIR)
+        self._plugins: dict[str, str] = {}
+
+    def plugin(self, module) -> str:
+        if module.name not in self._plugins:
+            self._plugins[module.name] = content_digest(module.directory)
+        return self._plugins[module.name]
+
+    def base(self) -> str:
+        """Where the page loads the ui's own files from: versioned."""
+        return f"{page_base(self.kernel)}/static/v/{self.core}"
+
+
+def plugin_assets(kernel, assets: Assets | None = None) -> dict[str, list[Any]]:
+    """The ES modules and stylesheets plugins add (``taskflow_ui_modules``), under
+    content-hashed URLs when ``assets`` is given.
+
+    The SPA imports every script whose ``ui_api`` this frontend provides and
+    calls its default export with the ``taskflow`` frontend API; a script
+    that needs a newer UI API is reported instead (``extensions.js``).
     """
     scripts, styles = [], []
     for module in kernel.ui_modules:
-        base = kernel.url(f"/static/plugins/{module.name}/")
-        scripts += [base + name for name in module.scripts]
+        digest = f"v/{assets.plugin(module)}/" if assets else ""
+        base = kernel.url(f"/static/plugins/{module.name}/{digest}")
+        ui_api = getattr(module, "ui_api", None)
+        scripts += [{"url": base + name, "plugin": module.name,
+                     "ui_api": "" if ui_api is None else str(ui_api)} for name in module.scripts]
         styles += [base + name for name in module.styles]
     # A module named after a project-scoped plugin shows only in projects where it is on.
     scoped = kernel.scopes.names()
@@ -125,7 +172,7 @@ def plugin_rows(kernel) -> list[dict[str, str]]:
              "desc": _summary(type(info.plugin))} for info in kernel.infos]
 
 
-def serve_static(path: str, root: str = STATIC_DIR) -> bytes:
+def serve_static(path: str, root: str = STATIC_DIR, cache: str = SHORT_CACHE) -> bytes:
     """A file of the static folder, as bytes with its headers on ``response``.
 
     ``static_file`` answers with an ``HTTPResponse`` that carries its own
@@ -134,7 +181,7 @@ def serve_static(path: str, root: str = STATIC_DIR) -> bytes:
     JavaScript as ``text/html`` and refuse it (``nosniff``).  Copying the
     headers onto ``response`` and returning the bytes keeps them.
     """
-    result = static_file(path, root=root, headers={"Cache-Control": "public, max-age=300"})
+    result = static_file(path, root=root, headers={"Cache-Control": cache})
     if isinstance(result, HTTPError):
         raise ApiError(404, f"Static file not found: {path}")
     result.apply(response)
@@ -147,17 +194,27 @@ def serve_static(path: str, root: str = STATIC_DIR) -> bytes:
     return body or b""
 
 
-def serve_plugin_static(kernel, name: str, path: str) -> bytes:
-    """A file of a plugin's UI module directory (never outside it)."""
+def serve_plugin_static(kernel, name: str, path: str, assets: Assets | None = None,
+                        digest: str | None = None) -> bytes:
+    """A file of a plugin's UI module directory (never outside it); immutable when
+    asked for under the module's current ``digest``."""
     module = next((m for m in kernel.ui_modules if m.name == name), None)
     if module is None:
-        raise ApiError(404, f"No UI module named {name!r}")
-    return serve_static(path, root=os.fspath(module.directory))
+        raise ApiError(404, f"No UI module named {name[:80]!r}")
+    current = digest is not None and assets is not None and digest == assets.plugin(module)
+    return serve_static(path, root=os.fspath(module.directory),
+                        cache=IMMUTABLE if current else SHORT_CACHE)
 
 
-def build_ui_app(kernel) -> Lcore:
+def check_digest(digest: str) -> None:
+    if not DIGEST.match(digest):
+        raise ApiError(404, "Static file not found: the version must be 16 hex digits")
+
+
+def build_ui_app(kernel, assets: Assets | None = None) -> Lcore:
     """The ui's routes, at the root of TaskFlow (under its prefix, if any)."""
     app = Lcore()
+    assets = assets or Assets(kernel)
 
     @app.get("/", name="ui_welcome", skip_versioning=True, auth=False, returns="text/html")
     def welcome():
@@ -175,7 +232,24 @@ def build_ui_app(kernel) -> Lcore:
     def frontend():
         """The single-page TaskFlow app (login, dashboard, Kanban board, team, ...)."""
         return render("frontend", kernel, title=kernel.config.app_name, version=__version__,
-                      demo_users=kernel.demo_accounts(), **plugin_assets(kernel))
+                      demo_users=kernel.demo_accounts(), assets=assets.base(),
+                      **plugin_assets(kernel, assets))
+
+    # The versioned routes come first: the unversioned ones below would match them too.
+    @app.get("/static/plugins/<name>/v/<digest>/<path:path>", name="ui_plugin_static_versioned",
+             skip_versioning=True, auth=False, returns="*/*", responses=(404,))
+    def plugin_static_versioned(name, digest, path):
+        """A plugin's frontend file under its content hash: cached for a year, immutable."""
+        check_digest(digest)
+        return serve_plugin_static(kernel, name, path, assets, digest)
+
+    @app.get("/static/v/<digest>/<path:path>", name="ui_static_versioned", skip_versioning=True,
+             auth=False, returns="*/*", responses=(404,))
+    def static_versioned(digest, path):
+        """The frontend's files under their content hash: cached for a year, immutable (an
+        outdated hash gets today's file with the short cache)."""
+        check_digest(digest)
+        return serve_static(path, cache=IMMUTABLE if digest == assets.core else SHORT_CACHE)
 
     @app.get("/static/plugins/<name>/<path:path>", name="ui_plugin_static",
              skip_versioning=True, auth=False, returns="*/*", responses=(404,))

@@ -6,7 +6,7 @@ from lcore import HTTP_CODES
 from lcore_taskflow.core import hookimpl
 
 from . import __version__
-from ._pages import build_ui_app, render
+from ._pages import Assets, build_ui_app, render
 
 HTML_ERRORS = {
     404: "The page you asked for does not exist.",
@@ -27,9 +27,20 @@ class UIPlugin:
     version = __version__
     core_api = "1.0"
 
+    def __init__(self):
+        self._assets: dict[int, Assets] = {}  # per kernel: a plugin object may serve two
+
     @hookimpl
     def taskflow_mounts(self, kernel):
-        return [("/", build_ui_app(kernel))]
+        assets = self._assets[id(kernel)] = Assets(kernel)
+        return [("/", build_ui_app(kernel, assets))]
+
+    @hookimpl
+    def taskflow_startup(self, kernel):
+        """Hash every plugin's UI module now, once: its URLs stay for the process's life."""
+        assets = self._assets.get(id(kernel))
+        for module in kernel.ui_modules if assets else ():
+            assets.plugin(module)
 
     @hookimpl
     def taskflow_render_error(self, status, message, request, kernel):

@@ -205,7 +205,7 @@ def build_users_app(kernel) -> Lcore:
         where = " AND ".join(conditions)
         db = kernel.db
         # No COUNT(*) OVER (): a window makes SQLite sort every task of the user
-        # instead of walking idx_tasks_assignee_due (migration 0011) for one page.
+        # instead of walking idx_tasks_assignee_due (migration 0013) for one page.
         columns, joins = TASK_SELECT.split(" FROM", 1)
         source = f"tasks t JOIN projects p ON p.id = t.project_id WHERE {where}"
         rows = db.fetchall(

@@ -5,16 +5,16 @@
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{title}}</title>
 <link rel="icon" href="{{base}}/static/favicon.svg" type="image/svg+xml">
-<link rel="stylesheet" href="{{base}}/static/taskflow.css">
-<link rel="stylesheet" href="{{base}}/static/app.css">
+<link rel="stylesheet" href="{{assets}}/taskflow.css">
+<link rel="stylesheet" href="{{assets}}/app.css">
 % for url in plugin_styles:
 <link rel="stylesheet" href="{{url}}" data-plugin-style>
 % end
-% for url in plugin_scripts:
-<link rel="modulepreload" href="{{url}}" data-plugin-script>
+% for script in plugin_scripts:
+<link rel="modulepreload" href="{{script['url']}}" data-plugin-script data-plugin="{{script['plugin']}}" data-ui-api="{{script['ui_api']}}">
 % end
 <meta name="taskflow-scoped-modules" content="{{get('scoped_modules', '')}}">
-<script type="module" src="{{base}}/static/js/main.js"></script>
+<script type="module" src="{{assets}}/js/main.js"></script>
 </head>
 <body class="spa" data-app-name="{{title}}" data-version="{{version}}" data-base="{{base}}">
 <a class="skip-link" id="skip-link" href="#page-title">Skip to main content</a>
@@ -62,6 +62,7 @@
         <a href="#/team" data-route="team">Team</a>
         <a href="#/teams" data-route="teams" id="nav-teams" hidden>Teams</a>
         <a href="#/audit" data-route="audit" id="nav-audit" hidden>Audit log</a>
+        <a href="#/plugins" data-route="plugins" id="nav-plugins" hidden>Plugins</a>
         <a href="#/profile" data-route="profile">My profile</a>
       </nav>
       <div class="whoami">

@@ -103,6 +103,7 @@ export function showUser() {
   document.body.classList.toggle('is-admin', session.isAdmin());
   byId('nav-teams').hidden = !session.isAdmin();
   byId('nav-audit').hidden = !session.isAdmin();
+  byId('nav-plugins').hidden = !session.isAdmin();
 }
 
 function markNav(path) {

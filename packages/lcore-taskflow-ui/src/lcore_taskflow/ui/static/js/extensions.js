@@ -201,9 +201,20 @@ function taskflowOf(plugin) {
   }));
 }
 
+/** A module that needs a newer UI API (UIModule(ui_api=N)): a notice instead of a crash. */
+function tooNew(link) {
+  const wanted = Number(link.dataset.uiApi || 0);
+  if (!wanted || wanted <= taskflow.version) return false;
+  const plugin = link.dataset.plugin || link.href.split('/').pop();
+  console.warn(`taskflow plugin ${plugin} needs UI API ${wanted}; this frontend provides ${taskflow.version}`);
+  toast(`The ${plugin} plugin needs UI API version ${wanted}, but this frontend provides version ${taskflow.version}: it is not loaded. Upgrade lcore-taskflow-ui.`, { kind: 'error' });
+  return true;
+}
+
 /** Import every plugin module the page lists and run its setup; resolves when all are done. */
 export async function loadPlugins() {
-  const urls = [...document.querySelectorAll('link[data-plugin-script]')].map((l) => l.href);
+  const links = [...document.querySelectorAll('link[data-plugin-script]')].filter((l) => !tooNew(l));
+  const urls = links.map((l) => l.href);
   await Promise.all(urls.map(async (url) => {
     try {
       const mod = await import(url);

@@ -10,6 +10,7 @@ import './views/teams.js';
 import './views/profile.js';
 import './views/security.js';
 import './views/audit.js';
+import './views/plugins.js';
 import { start } from './app.js';
 import { initSearch } from './search.js';
 
