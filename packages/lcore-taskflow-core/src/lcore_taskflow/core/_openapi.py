@@ -40,13 +40,17 @@ SCHEMES = {
     # The cookie's name is part of the HTTP contract (SPEC §4), whichever plugin signs it.
     "cookie": ("cookieAuth", {"type": "apiKey", "in": "cookie", "name": "session_user",
                               "description": "The signed session cookie that login sets; "
-                                             "writes also need the X-CSRF-Token header."}),
+                                             "a write (POST, PUT, PATCH, DELETE) with it also "
+                                             "needs the X-Requested-With header (any value) or "
+                                             "an Origin header naming this server (CSRF "
+                                             "protection)."}),
     "basic": ("basicAuth", {"type": "http", "scheme": "basic"}),
 }
 ERROR_SCHEMA = {
     "type": "object",
-    "description": "Every 4xx and 5xx answer (an HTML page instead for 404 and 500 when the "
-                   "ui plugin is loaded and the client does not ask for JSON).",
+    "description": "Every 4xx and 5xx answer (outside /api/, an HTML page instead for 404 and "
+                   "500 when the ui plugin is loaded and the client does not ask for JSON; "
+                   "under /api/ always JSON).",
     "required": ["error", "status"],
     "properties": {
         "error": {"type": "string", "description": "What went wrong, for people"},

@@ -41,7 +41,7 @@ from . import _compat
 from ._access import Rule, missing_identity, rule_of, unauthenticated
 from ._errors import ApiError, render
 from ._roles import is_share
-from ._validation import INT_MAX, INT_MIN
+from ._validation import INT_MAX, INT_MIN, refuse_nul
 
 log = logging.getLogger("lcore_taskflow")
 ALL = "all"
@@ -134,6 +134,7 @@ class Pipeline:
                 for value in args.values():
                     if value.__class__ is int and not INT_MIN <= value <= INT_MAX:
                         raise ApiError(404, "Not found: a number in the path is out of range")
+                refuse_nul(request.query, args)
                 if credentials is not None:
                     request.environ["taskflow.credentials"] = credentials
                     check(kernel, rule, args)

@@ -12,8 +12,8 @@ import re
 from typing import Any
 
 import lcore
-from lcore import HTTPError, Lcore, request, response, static_file, template
-from lcore_taskflow.core import ApiError
+from lcore import Lcore, request, response, template
+from lcore_taskflow.core import ApiError, send_file
 
 from . import __version__
 
@@ -121,6 +121,12 @@ def plugin_rows(kernel) -> list[dict[str, str]]:
              "desc": _summary(type(info.plugin))} for info in kernel.infos]
 
 
+#: What a static file route may answer besides 200 (``send_file``'s validators and ranges).
+STATIC_ANSWERS = ((206, "The byte range asked for (Range)"),
+                  (304, "Unchanged since the ETag of If-None-Match"), 404,
+                  (416, "The Range asked for lies beyond the file"))
+
+
 def serve_static(path: str, root: str = STATIC_DIR) -> bytes:
     """A file of the static folder, as bytes with its headers on ``response``.
 
@@ -130,9 +136,12 @@ def serve_static(path: str, root: str = STATIC_DIR) -> bytes:
     JavaScript as ``text/html`` and refuse it (``nosniff``).  Copying the
     headers onto ``response`` and returning the bytes keeps them.
     """
-    result = static_file(path, root=root, headers={"Cache-Control": "public, max-age=300"})
-    if isinstance(result, HTTPError):
-        raise ApiError(404, f"Static file not found: {path}")
+    try:  # core's send_file: quoted ETags, If-None-Match, 416 (RFC 9110)
+        result = send_file(path, root, headers={"Cache-Control": "public, max-age=300"})
+    except ApiError as err:
+        if err.status_code == 416:
+            raise
+        raise ApiError(404, f"Static file not found: {path}") from None
     result.apply(response)
     body = result.body
     if hasattr(body, "read"):
@@ -174,13 +183,13 @@ def build_ui_app(kernel) -> Lcore:
                       demo_users=kernel.demo_accounts(), **plugin_assets(kernel))
 
     @app.get("/static/plugins/<name>/<path:path>", name="ui_plugin_static",
-             skip_versioning=True, auth=False, returns="*/*", responses=(404,))
+             skip_versioning=True, auth=False, returns="*/*", responses=STATIC_ANSWERS)
     def plugin_static(name, path):
         """Frontend code of an installed plugin."""
         return serve_plugin_static(kernel, name, path)
 
     @app.get("/static/<path:path>", name="ui_static", skip_versioning=True, auth=False,
-             returns="*/*", responses=(404,))
+             returns="*/*", responses=STATIC_ANSWERS)
     def static(path):
         """The frontend's CSS, JavaScript and icon (never anything outside the static folder)."""
         return serve_static(path)
