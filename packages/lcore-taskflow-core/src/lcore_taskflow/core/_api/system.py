@@ -79,6 +79,7 @@ def build_system_app(kernel, core) -> Lcore:
         except Exception as exc:  # any engine failure means "not ready"
             log.error("health check: database unreachable: %s", exc)
             response.status = 503
+            response.set_header("Retry-After", str(getattr(exc, "retry_after", 1)))
             body.update(status="unavailable", database="unreachable")
         return body
 

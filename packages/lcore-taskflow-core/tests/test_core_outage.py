@@ -1,0 +1,122 @@
+"""PostgreSQL goes down under a real server: fast, honest 503s, then recovery (issue 24).
+
+A private PostgreSQL that the test can stop (``PrivateServer.halt``), a real
+``taskflow serve`` (waitress, 8 threads) on it.  While the database is down
+every request answers 503 with ``Retry-After`` well within a second (a short
+pool wait, then the circuit breaker), ``/health`` too, also while 48 clients
+hammer the API; once it is back the server serves again without a restart.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from lcore_taskflow.core.testing import services, wait_until
+from lcore_taskflow.core.testing.serve import ServerProcess, request
+
+HERE = Path(__file__).resolve().parent
+ADMIN = {"X-Test-User": "admin"}
+BOUND = 1.0  # seconds: the promise of issue 24, for one client at a time
+# With 48 clients hammering, the answers queue for the CPU too (the test shares a
+# 2-core machine with other suites): the server's own time stays ~1 ms, the clients'
+# latency is bounded more loosely.  Before the breaker each waited the 10 s pool wait.
+LOADED_BOUND = 2.0
+CLIENTS = 48
+
+
+@pytest.fixture
+def private_postgres():
+    if services._postgres_bindir() is None:
+        pytest.skip("PostgreSQL's binaries (initdb, pg_ctl) are not installed")
+    server = services.start_private_postgres()
+    yield server
+    server.stop()
+
+
+def timed(port: int, path: str, headers=None) -> tuple[int, float, dict]:
+    started = time.monotonic()
+    reply = request(port, "GET", path, headers=headers, timeout=15)
+    return reply.status, time.monotonic() - started, reply
+
+
+def p99(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+class Hammer:
+    """``n`` threads sending GET requests in a loop, recording status and latency."""
+
+    def __init__(self, port: int, n: int, path: str):
+        self.port, self.path = port, path
+        self.results: list[tuple[int | str, float]] = []
+        self.stop = threading.Event()
+        self.threads = [threading.Thread(target=self.run, daemon=True) for _ in range(n)]
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            started = time.monotonic()
+            try:
+                status: int | str = request(self.port, "GET", self.path, headers=ADMIN,
+                                            timeout=15).status
+            except OSError as exc:
+                status = type(exc).__name__
+            self.results.append((status, time.monotonic() - started))
+
+    def __enter__(self) -> Hammer:
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(20)
+
+
+@pytest.mark.timeout(180)
+def test_a_database_outage_answers_503_fast_and_recovers(tmp_path, private_postgres):
+    command = [sys.executable, str(HERE / "serve_test_identity.py")]
+    settings = {"APP_DATABASE_URL": private_postgres.url, "APP_THREADS": "8"}
+    with ServerProcess(tmp_path, settings, command=command) as server:
+        port = server.port
+        assert timed(port, "/api/projects/", ADMIN)[0] == 200
+
+        private_postgres.halt()
+        first = [timed(port, "/api/projects/", ADMIN) for _ in range(5)]
+        health = [timed(port, "/health") for _ in range(5)]
+        for status, took, reply in first + health:
+            assert status == 503, f"{reply}\n{server.log()}"
+            assert int(reply.headers["retry-after"]) >= 1
+            assert took < BOUND, (took, server.log())
+        assert first[0][2].json["error"].startswith("The database is unavailable")
+        assert health[0][2].json["database"] == "unreachable"
+
+        with Hammer(port, CLIENTS, "/api/projects/") as hammer:
+            time.sleep(0.5)
+            during = [timed(port, "/health") for _ in range(20)]
+        loads = [took for status, took in hammer.results]
+        statuses = {status for status, _ in hammer.results}
+        waits = [took for _, took, _ in during]
+        print(f"database down, {CLIENTS} clients: {len(loads)} API answers {statuses}, "
+              f"p50 {statistics.median(loads) * 1000:.0f} ms, p99 {p99(loads) * 1000:.0f} ms;"
+              f" /health p50 {statistics.median(waits) * 1000:.0f} ms, "
+              f"max {max(waits) * 1000:.0f} ms")
+        assert statuses == {503}, statuses
+        assert all(status == 503 for status, _, _ in during)
+        assert max(waits) < LOADED_BOUND, waits
+        assert p99(loads) < LOADED_BOUND, p99(loads)
+
+        private_postgres.resume()
+        started = time.monotonic()
+        wait_until(lambda: timed(port, "/health")[0] == 200, "/health to recover", timeout=30)
+        back = time.monotonic() - started
+        print(f"recovered {back:.1f} s after PostgreSQL came back")
+        status, _, reply = timed(port, "/api/projects/", ADMIN)
+        assert status == 200 and reply.json["total"] == 2, reply
+        assert "Traceback" not in server.log(200_000)
