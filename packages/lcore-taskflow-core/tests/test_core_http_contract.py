@@ -218,3 +218,34 @@ def test_api_errors_are_json_whatever_the_accept_header(server):
         assert resp.status == 404
         assert resp.headers["content-type"] == "application/json"
         assert resp.json["status"] == 404
+
+
+# ------------------------------------------------------------ deadlocks
+def test_concurrent_comments_and_moves_never_deadlock(server):
+    """Comments locked the task row before the project's, moves the other way round:
+    PostgreSQL broke the cycle by failing one of them (found by bench/load.py)."""
+    import threading
+
+    tasks = [call(server, "POST", "/api/projects/1/tasks", json={"title": f"busy {n}"}).json["id"]
+             for n in range(2)]
+    answers: list[int] = []
+
+    def work(worker: int) -> None:
+        for n in range(30):
+            tid = tasks[(worker + n) % 2]
+            if (worker + n) % 3:
+                resp = call(server, "POST", f"/api/projects/1/tasks/{tid}/comments",
+                            json={"body": f"comment {worker}/{n}"})
+            else:
+                resp = call(server, "PATCH", f"/api/projects/1/tasks/{tid}",
+                            json={"status": ("todo", "in_progress", "done")[n % 3]})
+            answers.append(resp.status)
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert len(answers) == 180
+    assert set(answers) <= {200, 201}, sorted(set(answers))
+    assert "deadlock" not in server.log(500_000)
