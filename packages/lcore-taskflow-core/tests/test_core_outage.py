@@ -120,3 +120,46 @@ def test_a_database_outage_answers_503_fast_and_recovers(tmp_path, private_postg
         status, _, reply = timed(port, "/api/projects/", ADMIN)
         assert status == 200 and reply.json["total"] == 2, reply
         assert "Traceback" not in server.log(200_000)
+
+
+@pytest.mark.timeout(120)
+def test_health_is_not_queued_behind_stuck_requests(tmp_path):
+    """Every application thread waits for SQLite's write lock; /health still answers.
+
+    The test holds the database's write lock, so 12 project creations occupy all four
+    of waitress's threads (and queue behind them) for as long as it likes; ``/health``
+    has threads of its own (``_waitress.py``) and answers at once, 200.
+    """
+    import sqlite3
+
+    command = [sys.executable, str(HERE / "serve_test_identity.py")]
+    settings = {"APP_THREADS": "4", "APP_DB_BUSY_TIMEOUT": "30"}
+    with ServerProcess(tmp_path, settings, command=command) as server:
+        port = server.port
+        holder = sqlite3.connect(tmp_path / "taskflow.db", isolation_level=None, timeout=5)
+        holder.execute("BEGIN IMMEDIATE")  # the write lock, until ROLLBACK
+        results: list[int] = []
+
+        def create(n: int) -> None:
+            reply = request(port, "POST", "/api/projects/", json={"name": f"stuck {n}"},
+                            headers=ADMIN, timeout=60)
+            results.append(reply.status)
+
+        writers = [threading.Thread(target=create, args=(n,)) for n in range(12)]
+        try:
+            for writer in writers:
+                writer.start()
+            time.sleep(1.0)  # every thread of the pool is now waiting for the lock
+            assert not results, results
+            waits = [timed(port, "/health") for _ in range(5)]
+            assert not results, "the writers were not stuck: the test proves nothing"
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        for writer in writers:
+            writer.join(60)
+        took = [round(t, 3) for _, t, _ in waits]
+        print(f"/health while 12 writers hold every thread: {took} s")
+        assert [s for s, _, _ in waits] == [200] * 5
+        assert max(took) < BOUND, took
+        assert sorted(results) == [201] * 12, results

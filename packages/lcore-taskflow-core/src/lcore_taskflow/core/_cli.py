@@ -198,7 +198,7 @@ def cmd_serve(kernel: TaskFlow, args) -> int:
     # without unwinding; turn it into SystemExit so the plugins shut down
     # cleanly (notify drains its queued sends).
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    server = create_server(app, **options, **proxy)
+    server = create_server(app, health_path=kernel.url("/health"), **options, **proxy)
     try:
         server.run()
     except (KeyboardInterrupt, SystemExit):
