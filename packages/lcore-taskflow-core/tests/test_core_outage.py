@@ -94,6 +94,9 @@ def test_a_database_outage_answers_503_fast_and_recovers(tmp_path, private_postg
             assert status == 503, f"{reply}\n{server.log()}"
             assert int(reply.headers["retry-after"]) >= 1
             assert took < BOUND, (took, server.log())
+        print("database down, one client: API "
+              f"{[round(t * 1000) for _, t, _ in first]} ms, /health "
+              f"{[round(t * 1000) for _, t, _ in health]} ms")
         assert first[0][2].json["error"].startswith("The database is unavailable")
         assert health[0][2].json["database"] == "unreachable"
 
