@@ -24,7 +24,8 @@ def test_auth_routes_are_documented(client):
     paths = doc["paths"]
     login = paths["/auth/login"]["post"]
     assert login["security"] == [] and login["tags"] == ["auth"]
-    assert set(login["responses"]) == {"200", "400", "401", "403", "413", "422", "429"}
+    assert set(login["responses"]) == {"200", "400", "401", "403", "413", "422", "429",
+                                       "503"}
     assert "bucket `password`" in login["description"]
     assert paths["/auth/me"]["get"]["security"] == [{"bearerAuth": []}, {"cookieAuth": []}]
     assert paths["/auth/logout"]["post"]["security"] == [{}, {"bearerAuth": []},

@@ -90,7 +90,8 @@ def test_operations_carry_the_routes_rules(app):
     paths = document(app)["paths"]
     create = paths["/api/projects/{pid}/tasks"]["post"]
     assert create["security"] == [{"bearerAuth": []}]
-    assert set(create["responses"]) == {"201", "400", "401", "403", "404", "413", "422"}
+    assert set(create["responses"]) == {"201", "400", "401", "403", "404", "413", "422",
+                                        "503"}
     assert create["x-taskflow-role"] == "editor"
     body = create["requestBody"]["content"]["application/json"]["schema"]
     assert body == {"$ref": "#/components/schemas/TaskCreate"}

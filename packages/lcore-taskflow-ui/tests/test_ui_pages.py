@@ -272,11 +272,13 @@ def test_unknown_path_is_json_when_asked(client):
     assert r.json == {"error": "Not found: '/no/such/page'", "status": 404}
 
 
-def test_api_404_negotiates_too(authed_app):
+def test_api_404_is_json_even_for_a_browser(authed_app):
+    """Every answer under /api/ is JSON whatever the Accept header (SPEC §13)."""
     c = Client(authed_app, user="admin")
     assert c.get("/api/projects/999", headers=JSON).json["error"] == "Project 999 not found"
     r = c.get("/api/projects/999", headers=HTML)
-    assert r.status == 404 and "Project 999 not found" in r.text and "<html" in r.text
+    assert r.status == 404 and r.headers["content-type"].startswith("application/json")
+    assert r.json == {"error": "Project 999 not found", "status": 404}
 
 
 def test_other_errors_stay_json(client):

@@ -32,7 +32,8 @@ from . import _guard as guard
 from . import _sessions as sessions
 from . import _totp as totp
 from ._account import add_account_routes, person
-from ._identity import COOKIE_NAME, cookie_token, new_token, request_token, token_payload
+from ._identity import COOKIE_NAME, cookie_token, new_token, request_token, same_site, token_payload
+from ._tokens import bearer_token
 
 MAX_PASSWORD_LENGTH = 1024
 ROLES = ("admin", "member", "guest")
@@ -176,7 +177,9 @@ def build_auth_app(kernel) -> tuple[Lcore, Callable[[str, str], dict[str, Any] |
         if not config.password_login:
             request.environ["taskflow.auth_problem"] = "Password sign-in is turned off here"
             return None
-        if len(username) > 200 or len(password) > MAX_PASSWORD_LENGTH:
+        # No account has a NUL in its name (and PostgreSQL cannot be asked about one).
+        if len(username) > 200 or len(password) > MAX_PASSWORD_LENGTH \
+                or "\x00" in username or "\x00" in password:
             return None
         kernel.limits.check("password", config.login_rate_limit, config.login_rate_window)
         user = kernel.users.authenticate(username, password)
@@ -246,9 +249,20 @@ def build_auth_app(kernel) -> tuple[Lcore, Callable[[str, str], dict[str, Any] |
                 "user": {k: user[k] for k in ("id", "username", "role")}}
 
     @app.post("/logout", name="logout", auth=False, auth_via=("bearer", "cookie"),
-              returns=LoggedOut)
+              returns=LoggedOut,
+              responses=((403, "A session cookie without X-Requested-With (or a same-site "
+                               "Origin): nothing was revoked"),))
     def logout():
-        """Revoke the token (or the cookie's) this request signs in with; clear the cookie."""
+        """Revoke the token (or the cookie's) this request signs in with; clear the cookie.
+
+        A cookie sign-out must prove it is not cross-site like every other cookie write
+        (``X-Requested-With``): answering 200 while revoking nothing would tell the
+        client its session ended when it did not.
+        """
+        if not bearer_token(request.get_header("Authorization")) \
+                and COOKIE_NAME in request.cookies and not same_site(request):
+            raise ApiError(403, "Signing out with the session cookie needs an "
+                                "X-Requested-With header (CSRF protection); nothing was revoked")
         payload = token_payload(kernel, request_token(request, ("bearer", "cookie"), kernel))
         if payload is not None and payload.get("jti"):
             with kernel.db.transaction():

@@ -24,6 +24,7 @@ from ._contributions import TaskFilter, UIModule
 from ._db import SQL, Database, IntegrityError, OperationalError
 from ._errors import ApiError, validation_error
 from ._extension import Extension
+from ._files import send_file
 from ._kernel import TaskFlow, create_app
 from ._migrate import MigrationError
 from ._plugins import CORE_API, ENTRY_POINT_GROUP, PluginCheckError, hookimpl, hookspec
@@ -107,6 +108,7 @@ __all__ = [
     "query_choice",
     "query_int",
     "role_policy",
+    "send_file",
     "serve",
     "server_missing",
     "validation_error",

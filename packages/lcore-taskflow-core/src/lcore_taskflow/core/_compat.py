@@ -185,7 +185,8 @@ class AccessLog(RequestLoggerMiddleware):
 
     Lcore reads ``ctx.response.status_code`` when the handler returns, but
     an error answer is an ``HTTPResponse`` *result* whose status reaches the
-    response only later, so every 401/404/422/500 was logged as 200.
+    response only later, so every 401/404/422/500 was logged as 200; and
+    one *raised* by a later middleware was logged as 500.
     """
 
     def __call__(self, ctx, next_handler):
@@ -196,6 +197,11 @@ class AccessLog(RequestLoggerMiddleware):
         try:
             result = next_handler(ctx)
             return result
+        except HTTPResponse as answer:
+            # A refusal raised by a later middleware (the 429 of a rate limit, a 413)
+            # is the answer the client gets, not a failure: log its status, not 500.
+            result = answer
+            raise
         finally:
             if self.logger.isEnabledFor(logging.INFO):
                 status = (result.status_code if isinstance(result, HTTPResponse)

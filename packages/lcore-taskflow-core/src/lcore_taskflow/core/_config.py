@@ -60,6 +60,11 @@ class CoreConfig:
     db_path: str = "./taskflow.db"
     database_url: str = ""  # empty: sqlite:/// + db_path
     db_busy_timeout: float = 10.0
+    # PostgreSQL outages (see _db/breaker.py): a request waits at most this long for
+    # a connection, then the database counts as down and every request answers 503
+    # with Retry-After at once for db_retry_after seconds before the next try.
+    db_pool_timeout: float = 0.5
+    db_retry_after: float = 2.0
     mount_prefix: str = ""
     seed_demo: bool | None = None
     host_features: list[str] = dataclasses.field(default_factory=list)
@@ -105,6 +110,10 @@ class CoreConfig:
                           f"{self.project_creators!r}")
         if not 0 < self.port < 65536:
             errors.append(f"port: expected 1-65535, got {self.port}")
+        for key in ("db_pool_timeout", "db_retry_after"):
+            if not 0 < getattr(self, key) <= 60:
+                errors.append(f"{key}: expected seconds between 0 and 60, got "
+                              f"{getattr(self, key)}")
         if self.threads < 1:
             errors.append(f"threads: expected at least 1, got {self.threads}")
         if self.connection_limit < 10:

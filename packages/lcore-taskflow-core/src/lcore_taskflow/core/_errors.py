@@ -69,19 +69,22 @@ def error_payload(err: HTTPResponse) -> dict[str, Any]:
 def error_body(kernel, err: HTTPResponse) -> tuple[str, str | None]:
     """The body of an error answer and its content type (``None``: the renderer set it).
 
-    A plugin's ``taskflow_render_error`` (the ui's HTML pages) comes first;
-    otherwise the JSON shape of SPEC §4.  A 500 is logged with its traceback,
-    which only debug mode sends.
+    A plugin's ``taskflow_render_error`` (the ui's HTML pages) comes first,
+    except under ``/api/`` (always JSON); otherwise the JSON shape of SPEC §4.
+    A 500 is logged with its traceback, which only debug mode sends.
     """
     payload = error_payload(err)
     if err.status_code >= 500 and getattr(err, "traceback", None):
         log.error("%s %s failed:\n%s", request.method, request.path, err.traceback)
         if kernel.config.get("debug"):
             payload["traceback"] = err.traceback
-    rendered = kernel.hook.taskflow_render_error(
-        status=payload["status"], message=payload["error"], request=request, kernel=kernel)
-    if rendered is not None:
-        return rendered, None
+    # Under /api/ the contract is JSON whatever the client's Accept (SPEC §13):
+    # a page there would be an answer the API's document does not describe.
+    if not request.path.startswith(kernel.url("/api/")):
+        rendered = kernel.hook.taskflow_render_error(
+            status=payload["status"], message=payload["error"], request=request, kernel=kernel)
+        if rendered is not None:
+            return rendered, None
     return json.dumps(payload), "application/json"
 
 

@@ -439,8 +439,10 @@ class TaskFlow:
         """Open the connection pool and the upload storage (the first assembly does it)."""
         self.storage = LocalStorage(self.config.upload_dir)
         url = self.config.database_url or sqlite_url(self.config.db_path)
-        self.pool = open_pool(url, busy_timeout=self.config.db_busy_timeout,
-                              max_size=max(4, self.config.threads * 2))
+        cfg = self.config
+        self.pool = open_pool(url, busy_timeout=cfg.db_busy_timeout,
+                              max_size=max(4, cfg.threads * 2),
+                              pool_timeout=cfg.db_pool_timeout, retry_after=cfg.db_retry_after)
 
     @property
     def db(self) -> Database:

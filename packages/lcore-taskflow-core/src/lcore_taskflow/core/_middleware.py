@@ -119,7 +119,7 @@ def standard_stack(config) -> list[Middleware]:
         CORSMiddleware(
             allow_origins="*" if wildcard else list(origins),
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-            allow_headers=["Content-Type", "Authorization", "X-CSRF-Token",
+            allow_headers=["Content-Type", "Authorization",
                            "X-Requested-With", "X-Request-ID"],
             expose_headers=["X-Request-ID", "X-Response-Time", "X-API-Version", "Retry-After"],
             allow_credentials=not wildcard,

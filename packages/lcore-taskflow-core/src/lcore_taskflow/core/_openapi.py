@@ -13,6 +13,7 @@ contributes its part.  Each route gives:
 * ``responses=``: further answers, each a status or ``(status, schema)`` or
   ``(status, "what it means")`` (Lcore's route options cannot be dicts);
 * a ``kernel.limits.limit`` decorator: 429 with ``Retry-After``;
+* any of the above: 503 with ``Retry-After`` (the database is unavailable);
 * integer path parameters: 404 (out of range or not found).
 
 A route that declares none of ``returns``/``status``/``responses`` still
@@ -40,13 +41,17 @@ SCHEMES = {
     # The cookie's name is part of the HTTP contract (SPEC §4), whichever plugin signs it.
     "cookie": ("cookieAuth", {"type": "apiKey", "in": "cookie", "name": "session_user",
                               "description": "The signed session cookie that login sets; "
-                                             "writes also need the X-CSRF-Token header."}),
+                                             "a write (POST, PUT, PATCH, DELETE) with it also "
+                                             "needs the X-Requested-With header (any value) or "
+                                             "an Origin header naming this server (CSRF "
+                                             "protection)."}),
     "basic": ("basicAuth", {"type": "http", "scheme": "basic"}),
 }
 ERROR_SCHEMA = {
     "type": "object",
-    "description": "Every 4xx and 5xx answer (an HTML page instead for 404 and 500 when the "
-                   "ui plugin is loaded and the client does not ask for JSON).",
+    "description": "Every 4xx and 5xx answer (outside /api/, an HTML page instead for 404 and "
+                   "500 when the ui plugin is loaded and the client does not ask for JSON; "
+                   "under /api/ always JSON).",
     "required": ["error", "status"],
     "properties": {
         "error": {"type": "string", "description": "What went wrong, for people"},
@@ -64,6 +69,8 @@ MEANINGS = {
     413: "The body is too large (JSON bodies: APP_JSON_BODY_LIMIT, 1 MiB by default)",
     422: "Validation failed: `fields` names each bad field",
     429: "Too many requests from this client: wait `Retry-After` seconds",
+    503: "The database is unavailable (unreachable, or busy past its timeouts): "
+         "try again after `Retry-After` seconds",
 }
 
 
@@ -256,6 +263,8 @@ class Builder:
             implied.append(400)
         if limit:
             implied.append(429)
+        if implied:  # a route that checks anything asks the database: it may be down
+            implied.append(503)
         for code in implied:
             out.setdefault(str(code), self.error(code))
         for item in config.get("responses") or ():
@@ -295,7 +304,7 @@ class Builder:
         if name not in self.responses:
             answer: dict[str, Any] = {"description": MEANINGS.get(status)
                                       or HTTP_CODES.get(status, "Error"), "content": content}
-            if status == 429:
+            if status in (429, 503):
                 answer["headers"] = {"Retry-After": {
                     "required": True, "description": "Seconds until a request is allowed",
                     "schema": {"type": "integer", "minimum": 1}}}

@@ -39,10 +39,11 @@ from lcore import (
 
 from . import _compat
 from ._access import Rule, missing_identity, rule_of, unauthenticated
+from ._db import OperationalError
 from ._errors import ApiError, render
 from ._roles import is_share
 from ._scoped import SCOPE_KEY, is_project_scoped
-from ._validation import INT_MAX, INT_MIN
+from ._validation import INT_MAX, INT_MIN, refuse_nul
 
 log = logging.getLogger("lcore_taskflow")
 ALL = "all"
@@ -144,6 +145,7 @@ class Pipeline:
                 for value in args.values():
                     if value.__class__ is int and not INT_MIN <= value <= INT_MAX:
                         raise ApiError(404, "Not found: a number in the path is out of range")
+                refuse_nul(request.query, args)
                 if credentials is not None:
                     request.environ["taskflow.credentials"] = credentials
                     check(kernel, rule, args)
@@ -156,7 +158,7 @@ class Pipeline:
             except Exception as exc:
                 if not errors:
                     raise
-                return HTTPError(500, "Internal Server Error", exc, traceback.format_exc())
+                return failure(exc)
 
         return shielded
 
@@ -208,11 +210,10 @@ class Pipeline:
                     raise
                 result = self._stamp(render(kernel, answer) if isinstance(answer, HTTPError)
                                      else answer)
-            except Exception as exc:
+            except Exception as exc:  # from a middleware (an identity lookup, say)
                 if not errors:
                     raise
-                result = self._stamp(render(kernel, HTTPError(
-                    500, "Internal Server Error", exc, traceback.format_exc())))
+                result = self._stamp(render(kernel, failure(exc)))
             finally:
                 end()
             return result
@@ -237,6 +238,21 @@ class Pipeline:
         if self._cors is not None:
             _compat.cors_headers(self._cors, request.get_header("Origin"), answer)
         return answer
+
+
+def failure(exc: Exception) -> HTTPError:
+    """The answer to an exception a handler or middleware did not expect.
+
+    A database that cannot serve (unreachable, its breaker open, locked or
+    timed out) is a 503 with ``Retry-After``, honestly temporary, and logged
+    without a traceback; anything else is a 500 whose traceback is logged.
+    """
+    if isinstance(exc, OperationalError):
+        seconds = getattr(exc, "retry_after", 1)
+        log.warning("%s %s: database unavailable: %s", request.method, request.path, exc)
+        return ApiError(503, f"The database is unavailable: try again in {seconds} s",
+                        headers={"Retry-After": str(seconds)})
+    return HTTPError(500, "Internal Server Error", exc, traceback.format_exc())
 
 
 def _declared_success(status: object) -> int | None:

@@ -79,26 +79,56 @@ def json_body() -> dict[str, Any]:
     # depth limit) or hold a lone surrogate: a \u escape, or the surrogate's
     # UTF-8 bytes (ED A0..BF), which json.loads decodes with "surrogatepass";
     # NUL bytes mean UTF-16/32, whose escapes the byte tests would miss.
+    # A NUL character can only arrive as the escape \u0000, so that test finds it too.
     if containers > MAX_DEPTH or b"\\u" in raw or b"\xed" in raw or b"\x00" in raw:
         _check_tree(data)
     return data
 
 
+NUL_PROBLEM = "must not contain the NUL character (\\u0000)"
+
+
 def _check_tree(data: Any) -> None:
-    """Depth and text of a parsed body, without recursion."""
-    stack = [(data, 1)]
+    """Depth and text of a parsed body, without recursion.
+
+    A NUL character is refused here, for every route and engine alike:
+    PostgreSQL cannot store it in text (SQLite can), and no field of
+    TaskFlow's has a use for it.  The 422 names the field (``a.b[2]``).
+    """
+    stack: list[tuple[Any, int, str]] = [(data, 1, "")]
     while stack:
-        item, depth = stack.pop()
+        item, depth, path = stack.pop()
         if depth > MAX_DEPTH:
             raise ApiError(400, f"JSON body is nested more than {MAX_DEPTH} levels deep")
         values = item.items() if isinstance(item, dict) else enumerate(item)
         for key, value in values:
+            name = f"{path}[{key}]" if isinstance(key, int) else \
+                f"{path}.{key}" if path else str(key)
             for text in (key, value):
                 if isinstance(text, str) and not _encodable(text):
                     raise ApiError(400, "JSON body contains text that is not valid Unicode "
                                         "(a lone surrogate such as \\ud800)")
+                if isinstance(text, str) and "\x00" in text:
+                    shown = name.replace("\x00", "\\u0000")
+                    raise ApiError(422, f"{shown} {NUL_PROBLEM}", fields={shown: NUL_PROBLEM})
             if isinstance(value, (dict, list)):
-                stack.append((value, depth + 1))
+                stack.append((value, depth + 1, name))
+
+
+def refuse_nul(query, args: Mapping[str, Any]) -> None:
+    """400 for a NUL character in a query parameter (name or value) or a path argument.
+
+    Called by the pipeline before any TaskFlow handler, so no query ever
+    hands PostgreSQL a NUL (see :func:`_check_tree` for bodies).
+    """
+    for name, value in query.allitems():
+        if "\x00" in name or "\x00" in value:
+            shown = name.replace("\x00", "\\u0000")
+            raise ApiError(400, f"Query parameter {shown} {NUL_PROBLEM}",
+                           fields={shown: NUL_PROBLEM})
+    for name, value in args.items():
+        if isinstance(value, str) and "\x00" in value:
+            raise ApiError(400, f"Path segment {name} {NUL_PROBLEM}", fields={name: NUL_PROBLEM})
 
 
 def _encodable(text: str) -> bool:

@@ -298,7 +298,8 @@ def taskflow_represent(kind, rows, kernel):
 def taskflow_render_error(status, message, request, kernel):
     """Render an error response body.
 
-    Called for every 4xx/5xx answer of TaskFlow's routes.  Return a string
+    Called for every 4xx/5xx answer of TaskFlow's routes and pages outside
+    ``/api/`` (under ``/api/`` the answer is always JSON).  Return a string
     (HTML, with the content type set on ``lcore.response``) to replace the
     default JSON body ``{"error": message, "status": status}``, or ``None``
     to keep it.

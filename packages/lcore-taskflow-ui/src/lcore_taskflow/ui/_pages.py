@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import lcore
-from lcore import HTTPError, Lcore, request, response, static_file, template
-from lcore_taskflow.core import ApiError
+from lcore import Lcore, request, response, template
+from lcore_taskflow.core import ApiError, send_file
 
 from . import __version__
 
@@ -172,6 +172,12 @@ def plugin_rows(kernel) -> list[dict[str, str]]:
              "desc": _summary(type(info.plugin))} for info in kernel.infos]
 
 
+#: What a static file route may answer besides 200 (``send_file``'s validators and ranges).
+STATIC_ANSWERS = ((206, "The byte range asked for (Range)"),
+                  (304, "Unchanged since the ETag of If-None-Match"), 404,
+                  (416, "The Range asked for lies beyond the file"))
+
+
 def serve_static(path: str, root: str = STATIC_DIR, cache: str = SHORT_CACHE) -> bytes:
     """A file of the static folder, as bytes with its headers on ``response``.
 
@@ -181,9 +187,12 @@ def serve_static(path: str, root: str = STATIC_DIR, cache: str = SHORT_CACHE) ->
     JavaScript as ``text/html`` and refuse it (``nosniff``).  Copying the
     headers onto ``response`` and returning the bytes keeps them.
     """
-    result = static_file(path, root=root, headers={"Cache-Control": cache})
-    if isinstance(result, HTTPError):
-        raise ApiError(404, f"Static file not found: {path}")
+    try:  # core's send_file: quoted ETags, If-None-Match, 416 (RFC 9110)
+        result = send_file(path, root, headers={"Cache-Control": cache})
+    except ApiError as err:
+        if err.status_code == 416:
+            raise
+        raise ApiError(404, f"Static file not found: {path}") from None
     result.apply(response)
     body = result.body
     if hasattr(body, "read"):
@@ -237,14 +246,14 @@ def build_ui_app(kernel, assets: Assets | None = None) -> Lcore:
 
     # The versioned routes come first: the unversioned ones below would match them too.
     @app.get("/static/plugins/<name>/v/<digest>/<path:path>", name="ui_plugin_static_versioned",
-             skip_versioning=True, auth=False, returns="*/*", responses=(404,))
+             skip_versioning=True, auth=False, returns="*/*", responses=STATIC_ANSWERS)
     def plugin_static_versioned(name, digest, path):
         """A plugin's frontend file under its content hash: cached for a year, immutable."""
         check_digest(digest)
         return serve_plugin_static(kernel, name, path, assets, digest)
 
     @app.get("/static/v/<digest>/<path:path>", name="ui_static_versioned", skip_versioning=True,
-             auth=False, returns="*/*", responses=(404,))
+             auth=False, returns="*/*", responses=STATIC_ANSWERS)
     def static_versioned(digest, path):
         """The frontend's files under their content hash: cached for a year, immutable (an
         outdated hash gets today's file with the short cache)."""
@@ -252,13 +261,13 @@ def build_ui_app(kernel, assets: Assets | None = None) -> Lcore:
         return serve_static(path, cache=IMMUTABLE if digest == assets.core else SHORT_CACHE)
 
     @app.get("/static/plugins/<name>/<path:path>", name="ui_plugin_static",
-             skip_versioning=True, auth=False, returns="*/*", responses=(404,))
+             skip_versioning=True, auth=False, returns="*/*", responses=STATIC_ANSWERS)
     def plugin_static(name, path):
         """Frontend code of an installed plugin."""
         return serve_plugin_static(kernel, name, path)
 
     @app.get("/static/<path:path>", name="ui_static", skip_versioning=True, auth=False,
-             returns="*/*", responses=(404,))
+             returns="*/*", responses=STATIC_ANSWERS)
     def static(path):
         """The frontend's CSS, JavaScript and icon (never anything outside the static folder)."""
         return serve_static(path)

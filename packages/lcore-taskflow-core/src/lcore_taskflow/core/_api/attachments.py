@@ -7,10 +7,11 @@ import os
 import re
 import uuid
 
-from lcore import HTTPError, request, static_file
+from lcore import HTTPError, request
 
 from .. import events
 from .._errors import ApiError
+from .._files import send_file
 from .._schema import Boolean, File, Integer, Schema, String
 from .._storage import StorageError, TooLarge
 from .replies import ident
@@ -136,22 +137,30 @@ def add_attachment_routes(app, kernel) -> None:
         return {"task_id": tid, "deleted": True}
 
     @app.get("/attachments/<filename:path>", name="serve_attachment", auth=True, share=True,
-             returns="*/*", responses=(404, STORAGE_FAULTS[0]))
+             returns="*/*", responses=(
+                 (206, "The byte range asked for (Range)"),
+                 (304, "Unchanged since the ETag of If-None-Match"), 404,
+                 (416, "The Range asked for lies beyond the file (Content-Range: bytes */size)"),
+                 STORAGE_FAULTS[0]))
     def serve_attachment(filename):
-        """Download an attachment of a task you can see (as a download, never inline)."""
+        """Download an attachment of a task you can see (as a download, never inline).
+
+        Types a browser could run (HTML, SVG, scripts) come as
+        ``application/octet-stream``, every file with a sandboxing CSP.
+        """
         owner = _attached_to(kernel, filename)
         if owner is None or kernel.access().role(owner) is None:
             raise ApiError(404, "Attachment not found")
         path = kernel.storage.path(filename)
         if path is None:
             raise ApiError(404, "Attachment not found")
-        result = static_file(filename, root=kernel.storage.root, download=True,
+        try:
+            return send_file(filename, kernel.storage.root, attachment=True,
                              headers={"Cache-Control": "private, max-age=3600"})
-        if isinstance(result, HTTPError):
-            if result.status_code == 403:
-                raise ApiError(503, "Attachment storage problem: the file cannot be read")
-            raise ApiError(404, "Attachment not found")
-        return result
+        except ApiError as err:
+            if err.status_code == 404:
+                raise ApiError(404, "Attachment not found") from None
+            raise
 
 
 def _attached_to(kernel, filename: str) -> int | None:

@@ -15,6 +15,7 @@ import json
 
 from lcore import HTTPResponse, request, response
 
+from .._files import none_match
 from .._schema import Choice, Integer, ListOf, Object, Query, Schema, String
 from .replies import PROJECT_STATUSES, TASK_STATUSES, ident, timestamp
 from .tasks import today
@@ -135,7 +136,7 @@ def add_dashboard_routes(app, kernel) -> None:
                                  usedforsecurity=False).hexdigest() + '"'
         response.set_header("ETag", tag)
         response.set_header("Cache-Control", "private, no-cache")
-        if tag in (request.get_header("If-None-Match") or ""):
+        if none_match(request.get_header("If-None-Match"), tag):
             return HTTPResponse(status=304, ETag=tag)
         return body
 

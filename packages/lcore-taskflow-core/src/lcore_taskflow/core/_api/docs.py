@@ -13,9 +13,10 @@ import html
 import json
 import os
 
-from lcore import Lcore, response, static_file
+from lcore import Lcore, response
 
 from .._errors import ApiError
+from .._files import send_file
 from .._openapi import document
 from .._schema import Object, Schema, String
 
@@ -87,12 +88,16 @@ def add_docs_routes(app: Lcore, kernel) -> None:
                            base=html.escape(kernel.url("")))
 
     @app.get("/docs/<name:re:docs\\.(?:js|css)>", name="docs_asset", auth=False,
-             returns="*/*", responses=(404,))
+             returns="*/*", responses=((304, "Unchanged since the ETag of If-None-Match"),
+                                       404))
     def docs_asset(name):
         """The script and stylesheet of the API page."""
-        result = static_file(name, root=ASSETS, headers={"Cache-Control": "public, max-age=300"})
-        if result.status_code != 200:
-            raise ApiError(404, f"No such asset: {name}")
+        try:
+            result = send_file(name, ASSETS, headers={"Cache-Control": "public, max-age=300"})
+        except ApiError:
+            raise ApiError(404, f"No such asset: {name}") from None
+        if result.status_code == 304:
+            return result
         result.apply(response)
         body = result.body
         try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import inspect
 import logging
 
-from lcore import Lcore, ctx, redirect, response
+from lcore import HTTPResponse, Lcore, ctx, response
 
 from .. import __version__, _compat
 from .._schema import AnyValue, Choice, Integer, ListOf, MapOf, Object, Schema, String
@@ -79,6 +79,7 @@ def build_system_app(kernel, core) -> Lcore:
         except Exception as exc:  # any engine failure means "not ready"
             log.error("health check: database unreachable: %s", exc)
             response.status = 503
+            response.set_header("Retry-After", str(getattr(exc, "retry_after", 1)))
             body.update(status="unavailable", database="unreachable")
         return body
 
@@ -101,7 +102,9 @@ def build_system_app(kernel, core) -> Lcore:
         @app.get("/old-api", name="old_api", auth=False, status=301, returns=None)
         def old_api():
             """Moved permanently to /api/projects/."""
-            redirect(kernel.url("/api/projects/"), 301)
+            # A relative Location (RFC 9110 §10.2.2): Lcore's redirect() would build an
+            # absolute one from the client's Host header, which anyone can set.
+            raise HTTPResponse(status=301, Location=kernel.url("/api/projects/"))
 
     add_docs_routes(app, kernel)
     if kernel.config.debug:

@@ -598,6 +598,11 @@ def add_task_routes(app, kernel) -> None:
         task = get_task_or_404(db, pid, tid)
         body = CommentCreate.validate(json_body())["body"]
         with db.transaction():
+            # The project's row lock first, as every task write takes it: the comment's
+            # trigger locks the task row and its listeners the project's, and a task
+            # move locks them the other way round — PostgreSQL then found deadlocks
+            # under bench/load.py (issue 24).
+            lock_project(db, pid)
             author = None if actor["id"] else actor["username"]  # a share link
             comment_id = db.insert("comments", {"task_id": tid, "user_id": actor["id"],
                                                 "author": author, "body": body})
@@ -620,6 +625,7 @@ def add_task_routes(app, kernel) -> None:
         if not mine:
             kernel.access().project(pid, "owner")
         with db.transaction():
+            lock_project(db, pid)  # the same lock order as add_comment
             db.delete("comments", cid)
             kernel.emit(events.CommentDeleted(actor=actor, task=task, comment=comment))
         return {"id": cid, "deleted": True}

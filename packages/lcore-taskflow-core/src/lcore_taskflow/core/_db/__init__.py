@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from .breaker import Breaker, Unavailable
 from .errors import DatabaseError, IntegrityError, OperationalError
 from .sqlite import ConnectionPool, split_statements
 from .urls import URL_FORMS, check_url, describe_url, engine_of, sqlite_url
@@ -37,6 +38,7 @@ __all__ = [
     "IntegrityError",
     "OperationalError",
     "Pool",
+    "Unavailable",
     "check_url",
     "connect",
     "describe_url",
@@ -48,7 +50,7 @@ __all__ = [
 log = logging.getLogger("lcore_taskflow")
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-PING_TIMEOUT = 2.0  # seconds /health waits for a pooled connection
+PING_TIMEOUT = 0.5  # seconds /health waits for a pooled connection (never queue it long)
 
 
 @functools.lru_cache(maxsize=512)
@@ -93,11 +95,14 @@ class Pool(Protocol):
 
 
 # -- opening -----------------------------------------------------------------
-def open_pool(url: str, *, busy_timeout: float = 10.0, max_size: int = 16) -> Pool:
+def open_pool(url: str, *, busy_timeout: float = 10.0, max_size: int = 16,
+              pool_timeout: float | None = None, retry_after: float = 2.0) -> Pool:
     """The connection pool of ``url`` (see :data:`URL_FORMS`).
 
-    ``busy_timeout``: how long a statement waits for SQLite's write lock, and
-    how long a request waits for a free PostgreSQL connection.
+    ``busy_timeout``: how long a statement waits for SQLite's write lock.
+    ``pool_timeout``: how long a request waits for a PostgreSQL connection
+    (default ``busy_timeout``) before the database counts as unavailable;
+    ``retry_after``: how long the circuit breaker then refuses at once.
     ``max_size``: connections kept (SQLite: idle ones; PostgreSQL: at most).
     """
     engine, target = engine_of(url)
@@ -119,7 +124,10 @@ def open_pool(url: str, *, busy_timeout: float = 10.0, max_size: int = 16) -> Po
         raise ConfigError(
             f"database_url: PostgreSQL needs psycopg 3 and psycopg_pool ({exc.name} is "
             "missing): pip install 'lcore-taskflow-core[postgresql]'") from exc
-    return PostgresPool(target, busy_timeout, max_size=max_size)
+    pool = PostgresPool(target, busy_timeout if pool_timeout is None else pool_timeout,
+                        max_size=max_size)
+    pool.breaker = Breaker(retry_after)
+    return pool
 
 
 @contextlib.contextmanager
@@ -144,6 +152,7 @@ class Database:
 
     def __init__(self, pool: Pool):
         self._pool = pool
+        self._breaker: Breaker | None = getattr(pool, "breaker", None)
         self.engine: str = pool.engine
         self._conn: Any = None
         self._depth = 0
@@ -155,8 +164,21 @@ class Database:
     def conn(self) -> Any:
         """The engine's own connection (sqlite3 or psycopg); for tests and tools."""
         if self._conn is None:
-            self._conn = self._pool.acquire()
+            self._conn = self._acquire()
         return self._conn
+
+    def _acquire(self, timeout: float | None = None) -> Any:
+        """A connection from the pool, unless the breaker says the server is down."""
+        breaker = self._breaker
+        if breaker is None:
+            return self._pool.acquire(timeout)
+        breaker.check()
+        try:
+            conn = self._pool.acquire(timeout)
+        except self._pool.Error as exc:
+            raise breaker.trip(f"no connection: {exc}") from exc
+        breaker.reset()
+        return conn
 
     @property
     def in_transaction(self) -> bool:
@@ -170,6 +192,9 @@ class Database:
                 self._open_savepoints()
             return method(self.conn, *args)
         except self._pool.Error as exc:
+            conn = self._conn
+            if self._breaker is not None and conn is not None and getattr(conn, "broken", False):
+                raise self._breaker.trip(f"connection lost: {exc}") from exc
             raise self._pool.translate(exc) from exc
 
     def _open_savepoints(self) -> None:
@@ -309,7 +334,7 @@ class Database:
         self._pool.check()
         if self._conn is None:
             try:
-                self._conn = self._pool.acquire(timeout=PING_TIMEOUT)
+                self._conn = self._acquire(timeout=PING_TIMEOUT)
             except self._pool.Error as exc:
                 raise self._pool.translate(exc) from exc
         self.scalar("SELECT 1")

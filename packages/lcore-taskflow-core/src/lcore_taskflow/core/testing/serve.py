@@ -109,11 +109,12 @@ class ServerProcess:
 
     @property
     def env(self) -> dict[str, str]:
-        return clean_environ(
+        defaults = dict(
             APP_HOST="127.0.0.1", APP_PORT=str(self.port), APP_SECRET_KEY=SECRET_KEY,
             APP_PASSWORD_ITERATIONS="1000", APP_SEED_DEMO="true", APP_LOG_LEVEL="WARNING",
             APP_DB_PATH=str(self.workdir / "taskflow.db"),
-            APP_UPLOAD_DIR=str(self.workdir / "uploads"), **dict(self.settings))
+            APP_UPLOAD_DIR=str(self.workdir / "uploads"))
+        return clean_environ(**{**defaults, **dict(self.settings)})  # settings win
 
     def argv(self) -> list[str]:
         if self.command is not None:

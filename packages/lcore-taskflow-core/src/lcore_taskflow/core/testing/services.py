@@ -64,6 +64,20 @@ class PrivateServer:
     directory: str
     _stop: Callable[[], None] = field(repr=False)
     _stopped: bool = field(default=False, repr=False)
+    _halt: Callable[[], None] | None = field(default=None, repr=False)
+    _resume: Callable[[], None] | None = field(default=None, repr=False)
+
+    def halt(self) -> None:
+        """Stop the server process but keep its data, to play an outage (PostgreSQL)."""
+        if self._halt is None:
+            raise NotImplementedError("this server cannot be halted and resumed")
+        self._halt()
+
+    def resume(self) -> None:
+        """Start a halted server again on the same port, with its data."""
+        if self._resume is None:
+            raise NotImplementedError("this server cannot be halted and resumed")
+        self._resume()
 
     def stop(self) -> None:
         if not self._stopped:
@@ -246,7 +260,13 @@ def start_private_postgres(port: int | None = None) -> PrivateServer:
         subprocess.run(_as_postgres([pg_ctl, "-D", data, "-m", "immediate", "-w", "stop"]),
                        capture_output=True, cwd=directory, timeout=60)
 
-    server = PrivateServer(f"postgresql://postgres@127.0.0.1:{port}/postgres", directory, stop)
+    def resume() -> None:
+        _run(_as_postgres([pg_ctl, "-D", data, "-l", log, "-o", options,
+                           "-w", "-t", str(int(START_TIMEOUT)), "start"]),
+             "pg_ctl start", cwd=directory)
+
+    server = PrivateServer(f"postgresql://postgres@127.0.0.1:{port}/postgres", directory, stop,
+                           _halt=stop, _resume=resume)
     atexit.register(server.stop)
     return server
 
