@@ -94,20 +94,26 @@ def test_db_seed_with_progress(cli):
 
 
 def test_db_seed_vacuums_postgresql(cli):
-    """Seeding on PostgreSQL leaves no dead rows behind (issue 24: ~1M, 3-28x slower reads)."""
+    """Seeding on PostgreSQL ends with VACUUM ANALYZE (issue 24: ~1M dead rows, 3-28x slower).
+
+    Checked by the tables' last vacuum and analyse times rather than their dead rows:
+    on a server shared with other suites, another open transaction may keep VACUUM
+    from removing some of them.
+    """
     if not cli.db.startswith("postgresql"):
-        assert "vacuum" not in cli("db", "seed", "--tasks", "10").stdout  # SQLite: nothing to do
+        assert "vacuum" not in cli("db", "seed", "--tasks", "10").stdout  # SQLite: no need
         return
+    started = time.time() - 1
     proc = cli("db", "seed", "--projects", "3", "--tasks", "3000", "--comments", "500")
     assert proc.returncode == 0, proc.stderr
     assert "vacuuming and analysing" in proc.stdout
-    rows = query(cli.db, "SELECT relname, n_dead_tup, last_vacuum IS NOT NULL AS v,"
-                         " last_analyze IS NOT NULL AS a FROM pg_stat_user_tables"
+    rows = query(cli.db, "SELECT relname, EXTRACT(EPOCH FROM last_vacuum) AS v,"
+                         " EXTRACT(EPOCH FROM last_analyze) AS a FROM pg_stat_user_tables"
                          " WHERE relname IN ('tasks', 'projects', 'comments') ORDER BY relname")
     assert [r[0] for r in rows] == ["comments", "projects", "tasks"], rows
-    for _name, dead, vacuumed, analysed in rows:
-        assert vacuumed and analysed, rows
-        assert dead == 0, rows
+    for _name, vacuumed, analysed in rows:
+        assert vacuumed is not None and float(vacuumed) >= started, rows
+        assert analysed is not None and float(analysed) >= started, rows
 
 
 def test_create_admin(cli):
