@@ -69,3 +69,18 @@ def test_paging_limits_and_nonsense(admin):
         assert search(admin, junk)["results"] is not None
     assert_error(admin.get("/api/search"), 400)
     assert_error(admin.get("/api/search", query={"q": "x", "limit": 51}), 400)
+
+
+def test_a_very_common_word_ranks_only_its_newest_matches(admin, monkeypatch):
+    """Ranking costs per match: past RANK_CAP matches, the best of the newest are shown
+    (a word in every task of a million would otherwise cost seconds)."""
+    from lcore_taskflow.core import _search
+
+    monkeypatch.setattr(_search, "RANK_CAP", 3)
+    made = [admin.post("/api/projects/1/tasks", json={"title": f"Walrus note {n}"}).json["id"]
+            for n in range(5)]
+    found = search(admin, "walrus")
+    assert {i for kind, i in ids(found)} == set(made[-3:])  # the newest three, ranked
+    assert found["total"] == 5  # the count is not capped by the ranking's bound
+    monkeypatch.setattr(_search, "RANK_CAP", 100)
+    assert {i for kind, i in ids(search(admin, "walrus"))} == set(made)

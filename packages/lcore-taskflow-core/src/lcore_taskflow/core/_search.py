@@ -26,6 +26,10 @@ from typing import Any
 WORD = re.compile(r"\w+", re.UNICODE)
 MAX_TERMS = 8
 COUNT_CAP = 1000
+#: How many matches a query ranks: the newest ones.  Ranking costs per match,
+#: so a word found in half a million tasks would cost seconds; past this many,
+#: the best of the newest matches are shown (a rarer word finds older ones).
+RANK_CAP = 2000
 SNIPPET = 160
 KIND_OFFSET = {"task": 1, "comment": 2, "project": 3}
 
@@ -157,9 +161,10 @@ class Search:
         where = " AND ".join([match, *conditions])
         rank_params = [expression] if db.engine == "postgresql" else []
         # MATERIALIZED: SQLite may not move bm25() into the grouping query.
+        newest = "rowid" if db.engine == "sqlite" else "doc_id"
         rows = db.fetchall(
             f"WITH m AS MATERIALIZED (SELECT kind, ref_id, project_id, task_id, {score} AS score"
-            f" FROM search_index WHERE {where})"
+            f" FROM search_index WHERE {where} ORDER BY {newest} DESC LIMIT {RANK_CAP})"
             f" SELECT kind, ref_id, project_id, task_id, {best}(score) AS score FROM m"
             f" GROUP BY kind, ref_id, project_id, task_id"
             f" ORDER BY score {direction}, kind, ref_id LIMIT ? OFFSET ?",
