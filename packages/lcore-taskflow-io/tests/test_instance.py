@@ -49,6 +49,9 @@ def populate(directory: Path) -> Path:
         job = run_import(admin, "trello", fixture("trello_board.json"))
         assert job["status"] == "done", job
         pid = job["project_id"]
+        # webhooks is project-scoped: its owner turns it on (the import turned labels on)
+        on = admin.put(f"/api/projects/{pid}/plugins/webhooks", json={"enabled": True})
+        assert on.status == 200, on.text
         hook = admin.post(f"/api/webhooks/projects/{pid}", json={
             "url": "http://127.0.0.1:9/hook", "events": ["task.created"]})
         assert hook.status == 201, hook.text

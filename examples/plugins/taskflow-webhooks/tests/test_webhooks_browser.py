@@ -72,6 +72,13 @@ def server(tmp_path_factory):
             proc.kill()
             pytest.fail(f"server did not start:\n{(home / 'server.log').read_text()}")
         time.sleep(0.2)
+    # the plugin is project-scoped: an owner turns it on in the project first
+    enable = urllib.request.Request(base + "/api/projects/1/plugins/webhooks", method="PUT",
+                                    data=json.dumps({"enabled": True}).encode(),
+                                    headers={"Content-Type": "application/json",
+                                             "Authorization": f"Bearer {_login(base)}"})
+    with urllib.request.urlopen(enable, timeout=10) as res:
+        assert json.loads(res.read())["enabled"] is True
     yield base
     proc.terminate()
     proc.wait(15)

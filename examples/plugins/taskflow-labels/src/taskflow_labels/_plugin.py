@@ -106,6 +106,10 @@ def apply_labels(kernel, event) -> None:
 def import_labels(kernel, task, labels) -> int:
     """Find or make each ``{name, color}`` label in the task's project and put it on the task."""
     db, project_id = kernel.db, task["project_id"]
+    if labels:
+        # Labels an import brings are wanted where they land: the plugin (project-scoped)
+        # turns itself on there, in the import's transaction, as an owner would.
+        kernel.scopes.set(project_id, "labels", True, None)
     wanted: set[int] = set()
     for label in labels:
         name = str(label.get("name") or "").strip()[:40]
