@@ -155,6 +155,7 @@ class Deployment:
     apps: dict[str, tuple[Process, int]] = field(default_factory=dict)
     workers: dict[str, Process] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
+    proxy_log: Path | None = None  # nginx's error log
 
     def via_proxy(self, method: str, path: str, **kw) -> Reply:
         return http(self.proxy_port, method, path, **kw)
@@ -309,6 +310,7 @@ def deployment(dists, tmp_path_factory) -> Iterator[Deployment]:
         # 6. The reverse proxy.
         nginx_home = home / "nginx"
         nginx_home.mkdir()
+        dep.proxy_log = nginx_home / "error.log"
         conf = nginx_home / "nginx.conf"
         conf.write_text(NGINX_CONF.format(
             user="user root;\n" if os.geteuid() == 0 else "", home=nginx_home,
@@ -399,6 +401,29 @@ def assert_counters_agree(dep: Deployment) -> None:
     rows = dep.sql("SELECT p.id, p.task_count, (SELECT COUNT(*) FROM tasks t"
                    " WHERE t.project_id = p.id) FROM projects p")
     assert rows and all(stored == actual for _, stored, actual in rows), rows
+
+
+def test_a_hundred_clients_keep_both_servers_in_the_proxy_s_pool(deployment: Deployment,
+                                                                team: dict) -> None:
+    """The guide's proxy settings (``max_fails=2 fail_timeout=10s``) under 100 clients at
+    once, half of them asking ``/health``, half reading a board: every answer comes from an
+    app server (no 502 or 504 of nginx's own), and nginx never takes a healthy server out
+    of the pool (its error log has no failed upstream)."""
+    pid, root = team["projects"][0], team["root"]
+
+    def one(i: int) -> int:
+        if i % 2:
+            return deployment.via_proxy("GET", "/health").status
+        return deployment.via_proxy("GET", f"/api/projects/{pid}/tasks?limit=20",
+                                    token=root).status
+
+    with ThreadPoolExecutor(max_workers=100) as pool:
+        statuses = Counter(pool.map(one, range(600)))
+    assert statuses == Counter({200: 600}), statuses
+    log = deployment.proxy_log.read_text() if deployment.proxy_log.exists() else ""
+    for sign in ("upstream server temporarily disabled", "no live upstreams",
+                 "upstream timed out", "connect() failed"):
+        assert sign not in log, log[-2000:]
 
 
 def test_concurrent_clients_write_each_row_once_and_each_email_leaves_once(
