@@ -95,7 +95,7 @@ EXPECT = {
     "co-member":          (OK,   OK,   OK,    OK,        OK,        OK,         OK,         404,  401,      403,  403,            403,            401,          OK,        OK,         OK),
     "admin":              (OK,   403,  403,   403,       403,       403,        403,        403,  401,      403,  403,            403,            401,          403,       403,        403),
     "basic":              (OK,   OK,   OK,    OK,        OK,        OK,         OK,         OK,   401,      401,  401,            401,            401,          401,       401,        401),
-    "cookie":             (OK,   OK,   OK,    OK,        OK,        OK,         OK,         OK,   401,      401,  401,            401,            401,          401,       401,        401),
+    "cookie":             (OK,   OK,   OK,    OK,        OK,        OK,         OK,         OK,   204,      204,  204,            204,            204,          204,       204,        204),  # public; 204: no session in the cookie
 }
 
 # Every route: its access level and its success status.
@@ -762,7 +762,7 @@ def test_openapi_documents_each_routes_protection(matrix):
         if op.get("x-taskflow-role") != role:
             wrong.append(f"  {route}: x-taskflow-role {op.get('x-taskflow-role')!r}, "
                          f"expected {role!r}")
-        public = level == "public"
+        public = level in ("public", "cookie")  # cookie: a public route that reads the cookie
         security = op.get("security") or [{}]  # {}: credentials are optional
         if (op.get("x-taskflow-auth") is False) != public or ({} in security) != public:
             wrong.append(f"  {route}: x-taskflow-auth {op.get('x-taskflow-auth')!r}, security "
@@ -794,7 +794,7 @@ def test_the_token_columns_follow_these_rules():
         want = {"read_token": cells["editor"] if safe else 403, "write_token": cells["editor"],
                 "admin_token_no_scope": cells["member"]}
         if level in ("own account", "basic", "cookie"):
-            want = dict.fromkeys(TOKEN_CALLERS, {"own account": 403}.get(level, 401))
+            want = dict.fromkeys(TOKEN_CALLERS, {"own account": 403, "cookie": 204}.get(level, 401))
         elif level == "public":
             want = dict.fromkeys(TOKEN_CALLERS, OK)
         wrong += [f"  {route} ({level}): {caller} {cells[caller]!r}, the rule says {cell!r}"

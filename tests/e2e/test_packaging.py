@@ -76,8 +76,12 @@ def test_package_data_in_wheels(dists) -> None:
     assert set(notify_sql) <= set(data("notify")), notify_sql
 
 
-# What a package needs beyond core's: two-factor sign-in (TOTP codes, the setup QR code).
-OWN_DEPENDENCIES = {"auth": ("pyotp", "segno")}
+# What a package needs beyond core's: two-factor sign-in (TOTP codes, the setup QR code);
+# notify's chat channels (Apprise, and what Apprise itself pulls in).
+OWN_DEPENDENCIES = {"auth": ("pyotp", "segno"),
+                    "notify": ("apprise", "requests", "requests-oauthlib", "oauthlib", "click",
+                               "markdown", "pyyaml", "certifi", "charset-normalizer", "idna",
+                               "urllib3")}
 
 
 @pytest.mark.parametrize("key", list(PACKAGES))

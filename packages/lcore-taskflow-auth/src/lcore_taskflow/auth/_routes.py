@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from lcore import Lcore, request, response
+from lcore import HTTPResponse, Lcore, request, response
 from lcore_taskflow.core import (
     ApiError,
     Boolean,
@@ -32,7 +32,15 @@ from . import _guard as guard
 from . import _sessions as sessions
 from . import _totp as totp
 from ._account import add_account_routes, person
-from ._identity import COOKIE_NAME, cookie_token, new_token, request_token, same_site, token_payload
+from ._identity import (
+    COOKIE_NAME,
+    cookie_token,
+    new_token,
+    request_token,
+    same_site,
+    token_payload,
+    user_from_token,
+)
 from ._tokens import bearer_token
 
 MAX_PASSWORD_LENGTH = 1024
@@ -231,8 +239,10 @@ def build_auth_app(kernel) -> tuple[Lcore, Callable[[str, str], dict[str, Any] |
         return {**{k: user.get(k) for k in ("id", "username", "email", "role")},
                 "totp": totp.enabled(kernel.db, user["id"])}
 
-    @app.post("/token", name="cookie_session", auth=True, auth_via=("cookie",),
-              returns=Session)
+    @app.post("/token", name="cookie_session", auth=False, auth_via=("cookie",),
+              returns=Session,
+              responses=((204, "No signed-in session in the cookie (nothing to hand over)"),
+                         (403, "A session cookie without X-Requested-With (CSRF protection)")))
     def cookie_session():
         """The session cookie's own token, for a frontend whose sign-in set only the cookie.
 
@@ -240,11 +250,17 @@ def build_auth_app(kernel) -> tuple[Lcore, Callable[[str, str], dict[str, Any] |
         (HttpOnly) cookie; the single-page frontend then asks for the same
         session as a bearer token.  No new session starts.  Like every cookie
         write it needs ``X-Requested-With``: a cross-site page cannot send it.
+        Without a live session in the cookie the answer is 204, not 401: the
+        frontend asks on every start, and "no session" is its ordinary answer.
         """
         token = cookie_token(request, kernel)
-        payload = token_payload(kernel, token) or {}
-        user = kernel.current_user()
-        left = int(payload.get("exp", 0) - time.time())
+        user = user_from_token(kernel, token) if token else None
+        if user is None:
+            return HTTPResponse(status=204)
+        if not same_site(request):
+            raise ApiError(403, "The session cookie needs an X-Requested-With header on this "
+                                "request (CSRF protection)")
+        left = int((token_payload(kernel, token) or {}).get("exp", 0) - time.time())
         return {"token": token, "expires_in": max(left, 1),
                 "user": {k: user[k] for k in ("id", "username", "role")}}
 

@@ -158,10 +158,11 @@ export const api = {
   /** The session a single sign-on left in the (HttpOnly) cookie, as a bearer token; null if none. */
   async cookieSession() {
     try {
-      return await json('POST', '/auth/token', { json: {}, keepSession: true,
+      const data = await json('POST', '/auth/token', { json: {}, keepSession: true,
         headers: { 'X-Requested-With': 'fetch' } });
+      return data && data.token ? data : null;  // 204: no session in the cookie
     } catch (err) {
-      if (err.status === 401 || err.status === 404) return null;  // no cookie, or no auth package
+      if (err.status === 404) return null;  // no auth package
       throw err;
     }
   },

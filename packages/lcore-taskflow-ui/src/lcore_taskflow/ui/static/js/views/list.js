@@ -250,6 +250,7 @@ function createList(ctx, pid, filters, users, role) {
     pager,
     load,
     counts: () => [state.total],
+    total: () => state.total,
     /** New filters from filterBar: into the URL (its copy of the params lacks sort), page 1. */
     setFilters(next) {
       Object.assign(filters, next);
@@ -268,8 +269,10 @@ route(/^projects\/(\d+)\/list$/, async (ctx, pid) => {
   const list = createList(ctx, pid, filters, users, role);
   await list.load();
   ctx.setActions(h('a', { class: 'btn', href: '#/projects' }, '← Projects'), ...projectViewTools(ctx, project, 'list'));
+  const filterForm = filterBar(ctx, list, filters, users);
   ctx.mount(
-    filterBar(ctx, list, filters, users),
+    filterForm,
+    filterForm.summary,
     list.bar,
     list.summary,
     list.tableBox,
