@@ -35,6 +35,7 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from http.client import HTTPException
 from pathlib import Path
 
 import pytest
@@ -385,9 +386,16 @@ def create_tasks(dep: Deployment, team: dict, marker: str, count: int,
 
     def one(i: int) -> int | None:
         pid = team["projects"][i % 2]
-        reply = dep.via_proxy("POST", f"/api/projects/{pid}/tasks", token=team["root"], json={
-            "title": f"{marker} {i}", "assignee_id": members[i % 2],
-            "priority": random.choice(["low", "medium", "high"])})
+        try:
+            reply = dep.via_proxy("POST", f"/api/projects/{pid}/tasks", token=team["root"],
+                                  json={"title": f"{marker} {i}", "assignee_id": members[i % 2],
+                                        "priority": random.choice(["low", "medium", "high"])})
+        except (OSError, HTTPException):
+            # an app server killed while the proxy streamed its answer: the body is cut
+            # short, and the client cannot know whether the row was written
+            with lock:
+                statuses["cut"] += 1
+            return None
         with lock:
             statuses[reply.status] += 1
         return reply.json["id"] if reply.status == 201 else None
@@ -548,13 +556,14 @@ def test_an_app_server_killed_under_load_leaves_no_half_written_row(
     app_a.proc.wait(10)
     loader.join(120)
     ids, statuses = result["ids"], result["statuses"]
-    # a request cut off by the crash is a 502 from the proxy, never a 500 from the app
-    assert set(statuses) <= {201, 502}, statuses
+    # a request cut off by the crash is a 502 from the proxy (or an answer cut short),
+    # never a 500 from the app
+    assert set(statuses) <= {201, 502, "cut"}, statuses
     assert statuses[201] >= 100, statuses
     stored = {i for (i,) in deployment.sql("SELECT id FROM tasks WHERE title LIKE %s",
                                            f"{marker} %")}
     assert set(ids) <= stored  # every answered row is there; at most the cut-off ones extra
-    assert len(stored) - len(ids) <= statuses[502]
+    assert len(stored) - len(ids) <= statuses[502] + statuses["cut"]
     assert_counters_agree(deployment)
     # every stored task has its assignment email queued in the same transaction
     queued = deployment.sql("SELECT COUNT(*) FROM notifications WHERE subject LIKE %s",
