@@ -73,8 +73,9 @@ def of_event(event: ev.Event) -> tuple[str, str | None, dict[str, Any]] | None:
         if event.changes.get("is_active") == [False, True]:
             return "user.activated", f"user:{event.user['username']}", {}
         return None
-    simple = {ev.UserCreated: "user.created", ev.UserDeactivated: "user.deactivated",
-              ev.UserDeleted: "user.deleted"}
+    simple: dict[type[ev.UserCreated | ev.UserDeactivated | ev.UserDeleted], str] = {
+        ev.UserCreated: "user.created", ev.UserDeactivated: "user.deactivated",
+        ev.UserDeleted: "user.deleted"}
     for cls, action in simple.items():
         if isinstance(event, cls):
             return action, f"user:{event.user['username']}", {"role": event.user.get("role")}

@@ -301,7 +301,7 @@ def build_settings(
     schemas: Iterable[tuple[str, type]], sources: Mapping[str, tuple[Any, str]]
 ) -> Settings:
     """Validate ``sources`` against the fields of every schema."""
-    settings, errors, owners = Settings(), [], {}
+    settings, errors, owners = Settings(), [], {}  # type: Settings, list[str], dict[str, str]
     for owner, schema in schemas:
         values, hints = {}, typing.get_type_hints(schema)
         for field in dataclasses.fields(schema):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast, overload
 
 from lcore import hash_password, verify_password
 
@@ -26,6 +26,12 @@ PUBLIC_COLUMNS = "id, username, email, role, is_active, avatar, created_at, upda
 SESSION_COLUMNS = "id, username, email, role, token_generation"
 
 
+@overload
+def public_user(row: dict[str, Any]) -> dict[str, Any]: ...
+@overload
+def public_user(row: None) -> None: ...
+@overload
+def public_user(row: dict[str, Any] | None) -> dict[str, Any] | None: ...
 def public_user(row: dict[str, Any] | None) -> dict[str, Any] | None:
     """A user row without its secrets, ``is_active`` as a boolean."""
     if row is None:
@@ -86,6 +92,7 @@ class Users:
                     user_id = db.insert("users", row)
                     user = public_user(db.fetchone(
                         f"SELECT {PUBLIC_COLUMNS} FROM users WHERE id = ?", (user_id,)))
+                    assert user is not None  # inserted just now, in this transaction
                     event = events.UserRegistered if registered else events.UserCreated
                     self.kernel.emit(event(actor=actor or user, user=user))
             except IntegrityError:  # lost a race with a concurrent insert of the same name
@@ -101,7 +108,8 @@ class Users:
                        (self.hash(password), time.time(), user_id))
             user = public_user(db.fetchone(
                 f"SELECT {PUBLIC_COLUMNS} FROM users WHERE id = ?", (user_id,)))
-            self.kernel.emit(events.UserUpdated(actor=actor, user=user,
+            # callers name an existing user (unchecked here, as before typing)
+            self.kernel.emit(events.UserUpdated(actor=actor, user=cast("dict[str, Any]", user),
                                                 changes={"password": [None, None]}))
 
     def erase(self, user_id: int, *, actor: dict[str, Any] | None = None) -> dict[str, int]:

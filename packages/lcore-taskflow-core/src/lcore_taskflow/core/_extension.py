@@ -10,7 +10,7 @@ discovery host, the way Lcore users install plugins::
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from lcore import PluginError
@@ -33,7 +33,7 @@ class Extension:
 
     name = "taskflow_extension"
     api = 2
-    plugin_class: ClassVar[Callable[[], Any]]
+    plugin_class: ClassVar[type[Any]]
 
     def __init__(self, config: Mapping[str, Any] | None = None, **kernel_options: Any):
         self.config = dict(config or {})

@@ -19,6 +19,7 @@ import hashlib
 import mimetypes
 import os
 from collections.abc import Mapping
+from typing import Any
 
 from lcore import HTTPError, HTTPResponse, request, static_file
 
@@ -71,7 +72,7 @@ def send_file(filename: str, root: str, *, attachment: bool = False,
     an unsatisfiable ``Range`` answers 416 with ``Content-Range: bytes */size``.
     """
     extra = dict(headers or {})
-    options = {}
+    options: dict[str, Any] = {}
     if attachment:
         options["mimetype"] = safe_type(filename)
         options["download"] = True

@@ -32,6 +32,7 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from ._db import Database
 
@@ -111,7 +112,7 @@ def _migration(namespace: str, version: int, name: str,
             f"{label}: exists for {', '.join(e for e in ENGINES if e in files)} only; add "
             + " and ".join(f"{version:04d}_{name}.{e}.sql" for e in missing)
             + f" (or one shared {version:04d}_{name}.sql)")
-    return Migration(namespace, version, name, dict(files))
+    return Migration(namespace, version, name, cast("dict[str, Path]", dict(files)))  # no None
 
 
 @contextlib.contextmanager

@@ -236,7 +236,7 @@ class Builder:
         kinds = rule.credentials if rule is not None else route.config.get("auth_via")
         if not kinds:
             return []
-        names = []
+        names: list[dict[str, list]] = []
         for kind in kinds:
             name, scheme = SCHEMES[kind]
             self.schemes[name] = scheme

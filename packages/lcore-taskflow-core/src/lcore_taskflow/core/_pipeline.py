@@ -102,12 +102,13 @@ class Pipeline:
         ``protect`` says whether the host's protected paths cover it.
         """
         full = features is None
-        wanted = (lambda item: True) if full or ALL in features else (
-            lambda item: (getattr(item, "name", None) or type(item).__name__) in features)
+        opted: frozenset[str] = frozenset() if features is None else features
+        wanted = (lambda item: True) if full or ALL in opted else (
+            lambda item: (getattr(item, "name", None) or type(item).__name__) in opted)
         rule = rule_of(route.config)
         if rule is None and protect:
             rule = Rule(None, tuple(route.config.get("auth_via") or ("bearer",)))
-        errors = full or ALL in features or ERRORS in features
+        errors = full or ALL in opted or ERRORS in opted
         skip = set(route.skiplist)
         plugins = [p for p in self.route_plugins
                    if wanted(p) and getattr(p, "name", None) not in skip]

@@ -11,7 +11,7 @@ import difflib
 import logging
 from dataclasses import dataclass
 from importlib import metadata
-from typing import Any
+from typing import Any, cast
 
 import pluggy
 from lcore import PluginError
@@ -94,7 +94,8 @@ def selected(name: str, enabled: list[str], disabled: list[str]) -> bool:
 
 
 def plugin_name(plugin: Any) -> str:
-    return getattr(plugin, "name", None) or getattr(plugin, "__name__", type(plugin).__name__)
+    return cast(str, getattr(plugin, "name", None)
+                or getattr(plugin, "__name__", type(plugin).__name__))
 
 
 def plugin_version(plugin: Any) -> str:

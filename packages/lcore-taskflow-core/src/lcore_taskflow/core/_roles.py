@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from lcore import request
 
@@ -99,9 +99,9 @@ def add_owner(db, project_id: int, user_id: int) -> None:
                " VALUES (?, ?, 'owner', ?)", (project_id, user_id, time.time()))
 
 
-def is_share(user: dict[str, Any] | None) -> bool:
+def is_share(user: dict[str, Any] | None) -> TypeGuard[dict[str, Any]]:
     """Whether ``user`` is a share link's identity rather than an account."""
-    return bool(user) and user.get("role") == "share"
+    return user is not None and user.get("role") == "share"
 
 
 def project_viewers(kernel, project_id: int, user_ids: list[int]) -> set[int]:
@@ -173,7 +173,7 @@ class Access:
     def __init__(self, kernel, user: dict[str, Any] | None):
         self.kernel = kernel
         self.user = user
-        self.admin = bool(user) and user.get("role") == "admin"
+        self.admin = user is not None and user.get("role") == "admin"
         self._rules: tuple[list[Grant], list[Deny]] | None = None
         self._projects: dict[int, dict[str, Any] | None] = {}
 
@@ -280,7 +280,7 @@ class Access:
                 row["role"] = fixed
                 self._projects[row["id"]] = row
             return rows
-        member = user.get("role") == "member"
+        member = user is not None and user.get("role") == "member"
         granted = self._matching(rows, self.rules()[0])
         denied = self._matching(rows, self.rules()[1])
         for row in rows:

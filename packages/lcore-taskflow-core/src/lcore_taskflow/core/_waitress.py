@@ -68,7 +68,7 @@ def create_server(app: Any, health_path: str | None = "/health", **options: Any)
     for listener in listeners:
         if isinstance(listener, BaseWSGIServer):
             listener.channel_class = KeepAliveChannel
-            if health is not None:
+            if health is not None and health_path:
                 _route_health(listener, health, health_path)
     if health is not None:
         close = server.close

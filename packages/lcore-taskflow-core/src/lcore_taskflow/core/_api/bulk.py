@@ -15,6 +15,7 @@ task: at 500 tasks that would be quadratic).
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from lcore import Lcore
 
@@ -191,7 +192,8 @@ def _announce(kernel, db, pid: int, actor, before: list[dict], column: str) -> N
     now = {r["id"]: r for r in db.fetchall(f"{TASK_SELECT} WHERE t.id IN ({_marks(before)})",
                                            [t["id"] for t in before])}
     # One assignee and one project for every task: read once, not per task.
-    assignee = project = None
+    assignee: Any = None  # rows of the untyped ``db``
+    project: Any = None
     if column == "assignee_id" and now[before[0]["id"]]["assignee_id"] is not None:
         assignee = db.fetchone("SELECT id, username, email FROM users WHERE id = ?",
                                (now[before[0]["id"]]["assignee_id"],))

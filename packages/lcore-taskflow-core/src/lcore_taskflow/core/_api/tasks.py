@@ -217,7 +217,10 @@ class TaskCreated(Schema):
 class TaskUpdated(Schema):
     id = ident()
     updated = Boolean(required=True)
-    fields = ListOf(String(), required=True, description="The fields that were given")
+    # a field named like Schema's own class attribute: Schema collects it before it
+    # sets ``fields`` (the dict), so the JSON keeps it
+    fields = ListOf(String(), required=True,  # type: ignore[assignment]
+                    description="The fields that were given")
     position = Integer(required=True, minimum=0)
     status = Choice(STATUSES, required=True)
 

@@ -105,7 +105,8 @@ class MyProfilePatched(Schema):
     id = ident()
     timezone = String(required=True)
     patched = Boolean(required=True)
-    fields = ListOf(String(), required=True)
+    # named like Schema's class attribute ``fields``: collected before it is set
+    fields = ListOf(String(), required=True)  # type: ignore[assignment]
 
 
 def check_timezone(name: str) -> str:
@@ -128,7 +129,9 @@ class UserCreated(Schema):
 class UserPatched(Schema):
     id = ident()
     patched = Boolean(required=True)
-    fields = ListOf(String(), required=True, description="The fields that were given")
+    # named like Schema's class attribute ``fields``: collected before it is set
+    fields = ListOf(String(), required=True,  # type: ignore[assignment]
+                    description="The fields that were given")
 
 
 def get_user_or_404(db, user_id: int) -> dict:

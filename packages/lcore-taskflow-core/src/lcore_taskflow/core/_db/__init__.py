@@ -73,7 +73,10 @@ class Pool(Protocol):
     its connections, and the few statements and calls that differ."""
 
     engine: str                # "sqlite" | "postgresql"
-    Error: type[Exception]     # the engine's base error, translated by translate()
+
+    @property
+    def Error(self) -> type[Exception]:
+        """The engine's base error, translated by translate()."""
     begin_sql: str             # opens the outermost transaction
     skip_locked: str           # appended to claim()'s row pick
     returning: bool            # UPDATE ... RETURNING available
@@ -124,10 +127,10 @@ def open_pool(url: str, *, busy_timeout: float = 10.0, max_size: int = 16,
         raise ConfigError(
             f"database_url: PostgreSQL needs psycopg 3 and psycopg_pool ({exc.name} is "
             "missing): pip install 'lcore-taskflow-core[postgresql]'") from exc
-    pool = PostgresPool(target, busy_timeout if pool_timeout is None else pool_timeout,
-                        max_size=max_size)
-    pool.breaker = Breaker(retry_after)
-    return pool
+    server = PostgresPool(target, busy_timeout if pool_timeout is None else pool_timeout,
+                          max_size=max_size)
+    server.breaker = Breaker(retry_after)
+    return server
 
 
 @contextlib.contextmanager

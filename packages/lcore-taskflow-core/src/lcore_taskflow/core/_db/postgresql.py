@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qsl, urlsplit
 
 import psycopg
@@ -29,6 +29,12 @@ from psycopg.types.string import TextLoader
 
 from .errors import OperationalError, translated
 from .urls import describe_url
+
+if TYPE_CHECKING:
+    from .breaker import Breaker
+
+# what this module's connections are: rows as dicts (row_factory=dict_row)
+Connection = psycopg.Connection[dict[str, Any]]
 
 CONNECT_TIMEOUT = 5  # seconds; libpq waits forever by default
 
@@ -79,7 +85,7 @@ class _BoolDumper(Dumper):
         return b"1" if obj else b"0"
 
 
-def _configure(conn: psycopg.Connection) -> None:
+def _configure(conn: Connection) -> None:
     adapters = conn.adapters
     adapters.register_loader("numeric", _NumericLoader)
     adapters.register_loader("bool", _BoolLoader)
@@ -105,6 +111,7 @@ class PostgresPool:
     begin_sql = "BEGIN"
     skip_locked = " FOR UPDATE SKIP LOCKED"
     returning = True
+    breaker: Breaker | None = None  # set by open_pool
 
     def __init__(self, url: str, busy_timeout: float = 10.0, max_size: int = 16):
         self.url = url
@@ -128,14 +135,14 @@ class PostgresPool:
     def describe(self) -> str:
         return describe_url(self.url)
 
-    def acquire(self, timeout: float | None = None) -> psycopg.Connection:
+    def acquire(self, timeout: float | None = None) -> Connection:
         if self._closed:  # as SQLite's pool: closing drops the idle connections only
             conn = psycopg.connect(self._conninfo, autocommit=True, row_factory=dict_row)
             _configure(conn)
             return conn
         return self._pool.getconn(timeout)
 
-    def release(self, conn: psycopg.Connection) -> None:
+    def release(self, conn: Connection) -> None:
         if self._closed:
             conn.close()
             return
@@ -160,28 +167,29 @@ class PostgresPool:
         return translated(exc, psycopg.errors.IntegrityError, psycopg.OperationalError)
 
     @staticmethod
-    def in_transaction(conn: psycopg.Connection) -> bool:
+    def in_transaction(conn: Connection) -> bool:
         return conn.info.transaction_status != TransactionStatus.IDLE
 
     @staticmethod
-    def execute(conn: psycopg.Connection, sql: str,
-                params: Sequence[Any] | Mapping[str, Any]) -> psycopg.Cursor:
+    def execute(conn: Connection, sql: str,
+                params: Sequence[Any] | Mapping[str, Any]) -> psycopg.Cursor[dict[str, Any]]:
         if isinstance(params, Mapping):
             raise TypeError("named parameters are not portable: use ? placeholders")
         return conn.execute(to_pyformat(sql), params)
 
     @staticmethod
-    def executemany(conn: psycopg.Connection, sql: str, rows: Iterable[Sequence[Any]]) -> int:
+    def executemany(conn: Connection, sql: str, rows: Iterable[Sequence[Any]]) -> int:
         with conn.cursor() as cur:
             cur.executemany(to_pyformat(sql), rows)
             return cur.rowcount
 
     @staticmethod
-    def insert(conn: psycopg.Connection, sql: str, params: Sequence[Any]) -> int:
-        return conn.execute(to_pyformat(sql + " RETURNING id"), params).fetchone()["id"]
+    def insert(conn: Connection, sql: str, params: Sequence[Any]) -> int:
+        row = conn.execute(to_pyformat(sql + " RETURNING id"), params).fetchone()
+        return cast("dict[str, Any]", row)["id"]  # RETURNING always answers a row
 
     @staticmethod
-    def bulk_insert(conn: psycopg.Connection, table: str, columns: Sequence[str],
+    def bulk_insert(conn: Connection, table: str, columns: Sequence[str],
                     rows: Iterable[Sequence[Any]]) -> int:
         count = 0
         with conn.cursor() as cur, \
@@ -192,7 +200,7 @@ class PostgresPool:
         return count
 
     @staticmethod
-    def run_script(conn: psycopg.Connection, script: str) -> None:
+    def run_script(conn: Connection, script: str) -> None:
         # The whole file at once: no parameters, so psycopg sends it as one
         # simple query and plpgsql bodies ($$ ... ; ... $$) stay intact.
         conn.execute(script.encode(), prepare=False)

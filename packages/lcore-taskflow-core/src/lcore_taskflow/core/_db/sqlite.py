@@ -13,7 +13,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from .errors import OperationalError, translated
 
@@ -133,7 +133,7 @@ class ConnectionPool:
 
     @staticmethod
     def insert(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> int:
-        return conn.execute(sql, params).lastrowid
+        return cast(int, conn.execute(sql, params).lastrowid)  # an int after an INSERT
 
     @staticmethod
     def bulk_insert(conn: sqlite3.Connection, table: str, columns: Sequence[str],

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
+from typing import NoReturn
 
 from .._db import sqlite_url
 from . import services
@@ -26,7 +27,7 @@ def services_required() -> bool:
                for k in ("CI", "TASKFLOW_REQUIRE_SERVICES"))
 
 
-def skip_or_fail(reason: str) -> None:
+def skip_or_fail(reason: str) -> NoReturn:
     """``pytest.skip(reason)``, or ``pytest.fail`` when services are required."""
     import pytest
 

@@ -424,7 +424,7 @@ def redis_namespace(url: str | None = None) -> Iterator[str]:
         try:
             import redis
         except ImportError:
-            redis = None
+            redis = None  # type: ignore[assignment]  # optional: no Redis client, no cleanup
         if url and redis is not None:
             client = redis.Redis.from_url(url)
             try:
