@@ -65,6 +65,6 @@ class AuthPlugin:
                 "access_tokens": sessions.access_tokens(kernel, user["id"])}
 
     @hookimpl
-    def taskflow_authorize(self, user, action, resource, kernel) -> bool:
+    def taskflow_authorize(self, user, action, resource, kernel) -> bool | None:
         """The seed's role table (``lcore_taskflow.core.role_policy``)."""
         return role_policy(user, action, resource)

@@ -197,12 +197,13 @@ def etag_of(rows: list[dict[str, Any]], *context: str) -> str:
 
 
 def serve_feed(kernel, token: str, rendered: RenderedFeeds) -> HTTPResponse:
-    feed = None
+    feed: Any = None  # a row of the untyped ``db``
     if token.startswith(TOKEN_PREFIX) and len(token) < 100:
         with kernel.database() as db:
             feed = db.fetchone("SELECT user_id, project_id, scope FROM io_calendar_feeds"
                                " WHERE token_hash = ?", (digest(token),))
-    owner = kernel.users.get(feed["user_id"]) if feed else None
+    # a row whenever rows is not None below (the 404 covers the rest)
+    owner: Any = kernel.users.get(feed["user_id"]) if feed else None
     rows = feed_rows(kernel, feed, owner) if owner and owner["is_active"] else None
     if rows is None:
         raise ApiError(404, "No such calendar feed (it may have been replaced or ended)")

@@ -16,6 +16,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from lcore import Lcore, request, response
@@ -364,7 +365,7 @@ class _LostClaim(Exception):
 
 
 def _finish(db, job: dict[str, Any], status: str, *, project_id: int | None = None,
-            counts: dict[str, int] | None = None, notes: list[dict[str, str]] = (),
+            counts: dict[str, int] | None = None, notes: Sequence[dict[str, str]] = (),
             now: float | None = None) -> bool:
     """Record the outcome if the claim is still ours; the file is dropped either way."""
     cur = db.execute(

@@ -32,7 +32,7 @@ import gzip
 import json
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -204,7 +204,7 @@ def opened(path: str, mode: str) -> Iterator[IO[str]]:
     if target is not None:
         yield target
         return
-    opener = gzip.open if path.endswith(".gz") else open
+    opener: Callable[..., IO[str]] = gzip.open if path.endswith(".gz") else open
     with opener(path, mode + "t", encoding="utf-8", newline="\n") as handle:
         yield handle
 
@@ -327,9 +327,12 @@ def import_instance(kernel, path: str, *, show_progress: bool = True) -> dict[st
         expected = {t["name"]: t for t in header["tables"]}
         shapes = {t: columns_of(db, t) for t in tables}
         with db.transaction(), triggers_off(db, tables):
-            for table in reversed(tables):  # what start-up wrote (state, derived rows) goes
-                db.execute(f'DELETE FROM "{table}"')
-            table, columns, kinds, batch = None, [], [], []
+            for stale in reversed(tables):  # what start-up wrote (state, derived rows) goes
+                db.execute(f'DELETE FROM "{stale}"')
+            table: str | None = None
+            columns: list[str] = []
+            kinds: list[str] = []
+            batch: list[list[Any]] = []
             progress = None
             for number, line in enumerate(handle, start=2):
                 try:

@@ -224,8 +224,8 @@ def trello(content: bytes, options: dict[str, Any]) -> Plan:
         task.labels = _trello_labels(card, board_labels)
         for checklist in sorted(checklists.get(str(card.get("id")), []),
                                 key=lambda c: _number(c.get("pos"))):
-            items = checklist.get("checkItems") if isinstance(checklist.get("checkItems"),
-                                                              list) else []
+            items = checklist.get("checkItems")
+            items = items if isinstance(items, list) else []
             for item in sorted((i for i in items if isinstance(i, dict)),
                                key=lambda i: _number(i.get("pos"))):
                 name = text_of(item.get("name")).strip()
@@ -256,8 +256,10 @@ def trello(content: bytes, options: dict[str, Any]) -> Plan:
 
 
 def _trello_labels(card: dict, board_labels: dict[str, dict]) -> list[dict[str, Any]]:
-    found = card.get("labels") if isinstance(card.get("labels"), list) else [
-        board_labels[str(i)] for i in _ids(card.get("idLabels")) if str(i) in board_labels]
+    found = card.get("labels")
+    if not isinstance(found, list):
+        found = [board_labels[str(i)] for i in _ids(card.get("idLabels"))
+                 if str(i) in board_labels]
     labels = []
     for label in found:
         if not isinstance(label, dict):

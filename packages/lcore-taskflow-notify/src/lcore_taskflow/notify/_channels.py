@@ -63,7 +63,7 @@ class EmailChannel:
                          or make_message_id(notification["id"]),
                          deadline=time.monotonic() + left, text=text, headers=headers)
         except smtplib.SMTPException as exc:
-            exc.permanent = permanent_refusal(exc)
+            exc.permanent = permanent_refusal(exc)  # type: ignore[attr-defined]  # read by the outbox
             raise
         return "sent"
 

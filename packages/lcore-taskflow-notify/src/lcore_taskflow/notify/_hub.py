@@ -23,6 +23,8 @@ import logging
 import re
 import secrets
 import time
+from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -198,7 +200,7 @@ class Hub:
                      " WHERE task_id = ?", (task_id,))
 
     def _mention_notes(self, event: Any, text: str | None, what: str,
-                       skip: set[str] = frozenset()) -> list[Note]:
+                       skip: AbstractSet[str] = frozenset()) -> list[Note]:
         names = [n for n in mentions(text) if n not in skip]
         if not names:
             return []
@@ -226,7 +228,8 @@ class Hub:
             if note.user_id != actor_id:
                 firsts.setdefault(note.user_id, note)
         kernel, db = self.kernel, self.kernel.db
-        condition = kernel.project_viewers_where(project_id, "u") if group else None
+        # not None whenever group still is, below
+        condition: Any = kernel.project_viewers_where(project_id, "u") if group else None
         if group is not None and (condition is None or self._plugin_channels()):
             # Per-user access rules or a plugin channel's address(): one note each.
             for row in db.fetchall(group.candidates, group.params):
@@ -442,7 +445,8 @@ def message_id() -> str:
     return f"{BULK_ID}.{secrets.token_hex(8)}@taskflow>"
 
 
-HANDLERS = {
+# each takes the hub and an event of its key's class
+HANDLERS: dict[type, Callable[[Hub, Any], None]] = {
     events.TaskCreated: Hub._task_created,
     events.TaskAssigned: Hub._task_assigned,
     events.TaskUpdated: Hub._task_updated,

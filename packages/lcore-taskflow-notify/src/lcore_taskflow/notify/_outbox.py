@@ -367,7 +367,8 @@ class Outbox:
         (``kernel.access().where("project_id")``): notifications about a
         project they cannot see are left out.
         """
-        where, params = [], []
+        where: list[str] = []
+        params: list[Any] = []
         if user_id is not None:
             where.append("user_id = ?")
             params.append(user_id)

@@ -30,7 +30,7 @@ import secrets
 import time
 import unicodedata
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 from lcore_taskflow.core import EMAIL_RE, ApiError, IntegrityError, events
 
@@ -102,6 +102,11 @@ def _user(db, user_id: int) -> dict[str, Any] | None:
     return db.fetchone(f"SELECT {USER_COLUMNS} FROM users WHERE id = ?", (user_id,))
 
 
+def _existing(db, user_id: int) -> dict[str, Any]:
+    """:func:`_user` of a user known to exist (just found, created or updated)."""
+    return cast("dict[str, Any]", _user(db, user_id))
+
+
 class Accounts:
     """Resolve identities to users for one kernel."""
 
@@ -133,6 +138,7 @@ class Accounts:
             link = db.fetchone("SELECT * FROM oidc_links WHERE id = ?", (link_id,))
             self.kernel.audit("oidc.linked", target=f"user:{user['username']}", actor=user,
                               details={"issuer": issuer, "subject": subject, "by": how})
+        assert user is not None  # linked above, or found through its link
         if not user["is_active"]:
             raise Refused(f"The TaskFlow account {user['username']!r} is deactivated: "
                           "ask an admin to reactivate it", "inactive")
@@ -156,7 +162,7 @@ class Accounts:
                     "the identity provider does not confirm that this address is verified, so "
                     "the sign-in cannot be linked to it. Verify the address with your identity "
                     "provider, or sign in with your TaskFlow password.", "email_unverified")
-            return _user(self.kernel.db, existing["id"]), "email"
+            return _existing(self.kernel.db, existing["id"]), "email"
         if not self.settings.oidc_create_users:
             raise Refused("There is no TaskFlow account for this sign-in and accounts are not "
                           "created automatically (APP_OIDC_CREATE_USERS=false): ask an admin "
@@ -181,7 +187,7 @@ class Accounts:
                         and attempt < 200:
                     continue
                 raise
-            return _user(self.kernel.db, created["id"])
+            return _existing(self.kernel.db, created["id"])
         raise AssertionError("unreachable")  # pragma: no cover
 
     # ---------------------------------------------------------------- sync
@@ -254,4 +260,4 @@ class Accounts:
         db.update("users", user["id"], {"role": role})
         self.kernel.emit(events.UserUpdated(actor=None, user=self.kernel.users.get(user["id"]),
                                             changes={"role": [user["role"], role]}))
-        return _user(db, user["id"])
+        return _existing(db, user["id"])

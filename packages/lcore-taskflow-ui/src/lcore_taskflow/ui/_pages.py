@@ -94,7 +94,7 @@ class Assets:
         return f"{page_base(self.kernel)}/static/v/{self.core}"
 
 
-def plugin_assets(kernel, assets: Assets | None = None) -> dict[str, list[Any]]:
+def plugin_assets(kernel, assets: Assets | None = None) -> dict[str, Any]:
     """The ES modules and stylesheets plugins add (``taskflow_ui_modules``), under
     content-hashed URLs when ``assets`` is given.
 
@@ -102,7 +102,8 @@ def plugin_assets(kernel, assets: Assets | None = None) -> dict[str, list[Any]]:
     calls its default export with the ``taskflow`` frontend API; a script
     that needs a newer UI API is reported instead (``extensions.js``).
     """
-    scripts, styles = [], []
+    scripts: list[dict[str, str]] = []
+    styles: list[str] = []
     for module in kernel.ui_modules:
         digest = f"v/{assets.plugin(module)}/" if assets else ""
         base = kernel.url(f"/static/plugins/{module.name}/{digest}")
