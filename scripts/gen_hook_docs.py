@@ -50,9 +50,19 @@ def phase_of(fn, marks: dict[int, str]) -> str:
     return [phase for start, phase in sorted(marks.items()) if start < line][-1]
 
 
+def signature(fn) -> str:
+    """``(kernel: TaskFlow) -> None``: the annotations as written (the module has
+    ``from __future__ import annotations``), without the quotes repr() would add."""
+    sig = inspect.signature(fn)
+    params = ", ".join(f"{p.name}: {p.annotation}" if p.annotation is not p.empty else p.name
+                       for p in sig.parameters.values())
+    result = "" if sig.return_annotation is sig.empty else f" -> {sig.return_annotation}"
+    return f"({params}){result}"
+
+
 def hook_section(name: str, fn, opts: dict) -> list[str]:
     flags = [o for o in OPTIONS if opts.get(o)]
-    out = [f"### `{name}{inspect.signature(fn)}`", ""]
+    out = [f"### `{name}{signature(fn)}`", ""]
     if flags:
         out += ["*" + ", ".join(flags) + ("*: the first non-`None` answer wins"
                                           if "firstresult" in flags else "*"), ""]

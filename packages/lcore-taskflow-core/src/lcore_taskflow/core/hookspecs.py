@@ -46,9 +46,22 @@ plugin manager: ``kernel.app`` is the Lcore application, ``kernel.config``
 the validated configuration, ``kernel.db`` the request's database handle.
 """
 
+# Specifications have docstrings for bodies; pluggy calls the implementations.
+# mypy: disable-error-code="empty-body"
+
 from __future__ import annotations
 
+import argparse
+import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 import pluggy
+
+if TYPE_CHECKING:  # the types in the signatures; at run time pluggy reads names only
+    from lcore import BaseRequest, Lcore, Middleware
+
+    from . import Database, Deny, Event, Grant, TaskFilter, TaskFlow, UIModule
 
 PROJECT = "lcore_taskflow"
 
@@ -59,7 +72,7 @@ hookspec = pluggy.HookspecMarker(PROJECT)
 
 
 @hookspec(historic=True)
-def taskflow_addhooks(pluginmanager):
+def taskflow_addhooks(pluginmanager: pluggy.PluginManager) -> None:
     """Add hook specifications of a plugin's own.
 
     Called once when the plugin is registered (and for plugins registered
@@ -72,7 +85,7 @@ def taskflow_addhooks(pluginmanager):
 
 
 @hookspec
-def taskflow_config_schema():
+def taskflow_config_schema() -> type:
     """Contribute configuration fields.
 
     Return a :func:`dataclasses.dataclass` *class*; each field is one flat
@@ -86,7 +99,7 @@ def taskflow_config_schema():
 
 
 @hookspec
-def taskflow_migrations():
+def taskflow_migrations() -> tuple[str, str | os.PathLike[str]]:
     """Contribute versioned database migrations.
 
     Return ``(namespace, directory)``: ``directory`` holds files named
@@ -106,7 +119,7 @@ def taskflow_migrations():
 
 
 @hookspec
-def taskflow_event_types():
+def taskflow_event_types() -> list[type[Event]]:
     """Declare the domain events this plugin emits.
 
     Return a list of :class:`lcore_taskflow.core.events.Event` subclasses,
@@ -116,7 +129,7 @@ def taskflow_event_types():
 
 
 @hookspec
-def taskflow_mounts(kernel):
+def taskflow_mounts(kernel: TaskFlow) -> list[tuple[str, Lcore]]:
     """Contribute HTTP routes.
 
     Return a list of ``(prefix, lcore_app)`` pairs.  ``prefix`` is a path
@@ -134,7 +147,7 @@ def taskflow_mounts(kernel):
 
 
 @hookspec
-def taskflow_middleware(kernel):
+def taskflow_middleware(kernel: TaskFlow) -> list[Middleware]:
     """Contribute Lcore middleware for TaskFlow's routes.
 
     Return a list of :class:`lcore.Middleware` instances, each with a
@@ -145,7 +158,7 @@ def taskflow_middleware(kernel):
 
 
 @hookspec
-def taskflow_route_plugins(kernel):
+def taskflow_route_plugins(kernel: TaskFlow) -> list[Any]:
     """Contribute Lcore route plugins (objects with ``apply(callback, route)``).
 
     Return a list; each wraps TaskFlow's routes (and the host's, when the
@@ -154,7 +167,9 @@ def taskflow_route_plugins(kernel):
 
 
 @hookspec
-def taskflow_dependencies(kernel):
+def taskflow_dependencies(
+    kernel: TaskFlow,
+) -> list[tuple[str, Callable[..., Any], str]]:
     """Contribute dependency-injection entries.
 
     Return a list of ``(name, factory, lifetime)`` with ``lifetime`` one of
@@ -164,7 +179,7 @@ def taskflow_dependencies(kernel):
 
 
 @hookspec
-def taskflow_task_filters(kernel):
+def taskflow_task_filters(kernel: TaskFlow) -> list[TaskFilter]:
     """Contribute query parameters of the task list.
 
     Return a list of :class:`lcore_taskflow.core.TaskFilter`; the task list
@@ -178,7 +193,7 @@ def taskflow_task_filters(kernel):
 
 
 @hookspec
-def taskflow_task_fields(kernel):
+def taskflow_task_fields(kernel: TaskFlow) -> list[str]:
     """Accept fields of your own in task create/update bodies.
 
     Return a list of field names (``["labels"]``).  When a ``POST`` or
@@ -196,7 +211,7 @@ def taskflow_task_fields(kernel):
 
 
 @hookspec
-def taskflow_ui_modules(kernel):
+def taskflow_ui_modules(kernel: TaskFlow) -> list[UIModule]:
     """Contribute frontend code.
 
     Return a list of :class:`lcore_taskflow.core.UIModule`.  When the ui
@@ -207,7 +222,7 @@ def taskflow_ui_modules(kernel):
 
 
 @hookspec
-def taskflow_startup(kernel):
+def taskflow_startup(kernel: TaskFlow) -> None:
     """The plugin has been assembled into ``kernel``; start background work."""
 
 
@@ -215,7 +230,9 @@ def taskflow_startup(kernel):
 
 
 @hookspec(firstresult=True)
-def taskflow_identify(request, credentials, kernel):
+def taskflow_identify(
+    request: BaseRequest, credentials: tuple[str, ...], kernel: TaskFlow,
+) -> dict[str, Any] | None:
     """Identify the user making ``request``.
 
     Called at most once per request, the first time something asks for the
@@ -229,7 +246,9 @@ def taskflow_identify(request, credentials, kernel):
 
 
 @hookspec(firstresult=True)
-def taskflow_sign_in(user, via, kernel):
+def taskflow_sign_in(
+    user: dict[str, Any], via: str, kernel: TaskFlow,
+) -> dict[str, Any] | None:
     """Start a session for ``user``, whom another plugin has already verified.
 
     A plugin that authenticates people itself (single sign-on) calls
@@ -244,7 +263,9 @@ def taskflow_sign_in(user, via, kernel):
 
 
 @hookspec
-def taskflow_authorize(user, action, resource, kernel):
+def taskflow_authorize(
+    user: dict[str, Any] | None, action: str, resource: Any, kernel: TaskFlow,
+) -> bool | None:
     """Decide whether ``user`` may perform ``action``.
 
     For workspace-wide actions (route option ``auth="<action>"``,
@@ -264,7 +285,9 @@ def taskflow_authorize(user, action, resource, kernel):
 
 
 @hookspec
-def taskflow_project_access(user, kernel):
+def taskflow_project_access(
+    user: dict[str, Any], kernel: TaskFlow,
+) -> list[Grant | Deny] | None:
     """Grant or deny project roles beyond members, teams and workspace visibility.
 
     Called at most once per request, for a signed-in user who is not an
@@ -280,7 +303,7 @@ def taskflow_project_access(user, kernel):
 
 
 @hookspec
-def taskflow_represent(kind, rows, kernel):
+def taskflow_represent(kind: str, rows: list[dict[str, Any]], kernel: TaskFlow) -> None:
     """Add fields to the JSON of ``rows`` before they are sent.
 
     ``kind`` is ``"task"``, ``"project"`` or ``"user"``; ``rows`` is the list
@@ -295,7 +318,9 @@ def taskflow_represent(kind, rows, kernel):
 
 
 @hookspec(firstresult=True)
-def taskflow_render_error(status, message, request, kernel):
+def taskflow_render_error(
+    status: int, message: str, request: BaseRequest, kernel: TaskFlow,
+) -> str | None:
     """Render an error response body.
 
     Called for every 4xx/5xx answer of TaskFlow's routes and pages outside
@@ -307,7 +332,7 @@ def taskflow_render_error(status, message, request, kernel):
 
 
 @hookspec
-def taskflow_event(event, kernel):
+def taskflow_event(event: Event, kernel: TaskFlow) -> None:
     """React to a domain event, inside the transaction that made the change.
 
     ``event`` is an instance of a :mod:`lcore_taskflow.core.events` class
@@ -325,7 +350,7 @@ def taskflow_event(event, kernel):
 
 
 @hookspec
-def taskflow_personal_data(user, kernel):
+def taskflow_personal_data(user: dict[str, Any], kernel: TaskFlow) -> dict[str, Any] | None:
     """Contribute what your plugin keeps about ``user`` to their personal-data export.
 
     Called by ``GET /api/users/me/export`` (the io package) inside the
@@ -341,7 +366,7 @@ def taskflow_personal_data(user, kernel):
 
 
 @hookspec
-def taskflow_seed(db, kernel, options):
+def taskflow_seed(db: Database, kernel: TaskFlow, options: dict[str, Any]) -> None:
     """Insert demo data into a database that has just been created empty.
 
     ``db`` is a :class:`lcore_taskflow.core.Database` inside an open
@@ -352,7 +377,9 @@ def taskflow_seed(db, kernel, options):
 
 
 @hookspec
-def taskflow_import_labels(task, labels, kernel):
+def taskflow_import_labels(
+    task: dict[str, Any], labels: list[dict[str, str]], kernel: TaskFlow,
+) -> int | None:
     """Put the labels an import brought on one imported task.
 
     Called by an importer (lcore-taskflow-io's Trello and TaskFlow imports)
@@ -371,7 +398,7 @@ def taskflow_import_labels(task, labels, kernel):
 
 
 @hookspec
-def taskflow_search_reindex(kernel):
+def taskflow_search_reindex(kernel: TaskFlow) -> None:
     """Re-add your text to the full-text index (``taskflow search reindex``).
 
     Called inside the rebuild's transaction after core re-indexed its tasks,
@@ -383,7 +410,9 @@ def taskflow_search_reindex(kernel):
 
 
 @hookspec
-def taskflow_cli_commands(subparsers):
+def taskflow_cli_commands(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
     """Add sub-commands to the ``taskflow`` command line.
 
     ``subparsers`` is the :mod:`argparse` sub-parser action.  Give each parser
@@ -395,5 +424,5 @@ def taskflow_cli_commands(subparsers):
 
 
 @hookspec
-def taskflow_shutdown(kernel):
+def taskflow_shutdown(kernel: TaskFlow) -> None:
     """The host is stopping (``kernel.close()``): drain and stop background work."""

@@ -18,13 +18,21 @@ plugin still loads where notify is not installed::
             return [self.channel]
 """
 
+# A specification's body is its docstring; pluggy calls the implementations.
+# mypy: disable-error-code="empty-body"
+
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from lcore_taskflow.core import hookspec
 
+if TYPE_CHECKING:
+    from lcore_taskflow.core import TaskFlow
+
 
 @hookspec
-def taskflow_notify_channels(kernel):
+def taskflow_notify_channels(kernel: TaskFlow) -> list[Any]:
     """Contribute delivery channels.
 
     Return a list of channel objects (return the same objects on every call).
