@@ -18,12 +18,12 @@ class TaskLabelsChanged(Event):
     removed: list[int] = field(default_factory=list)
 
     @property
-    def project_id(self) -> int | None:
-        return self.task.get("project_id")
+    def project_id(self) -> int:  # a task row always has both
+        return self.task["project_id"]
 
     @property
-    def task_id(self) -> int | None:
-        return self.task.get("id")
+    def task_id(self) -> int:
+        return self.task["id"]
 
     def summary(self) -> str:
         """The line core's activity feed shows for this event."""

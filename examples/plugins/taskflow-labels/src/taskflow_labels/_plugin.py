@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lcore_taskflow.core import ApiError, TaskFilter, UIModule, events, hookimpl
 
@@ -10,6 +11,9 @@ from . import __version__
 from . import _store as store
 from ._events import TaskLabelsChanged
 from ._routes import COLOR, MAX_LABELS_PER_PROJECT, build_labels_app
+
+if TYPE_CHECKING:
+    from lcore_taskflow.core import TaskFlow
 
 HERE = Path(__file__).resolve().parent
 
@@ -32,16 +36,16 @@ class LabelsPlugin:
         return [TaskLabelsChanged]
 
     @hookimpl
-    def taskflow_mounts(self, kernel):
+    def taskflow_mounts(self, kernel: TaskFlow):
         return [("/api/labels/", build_labels_app(kernel))]
 
     @hookimpl
-    def taskflow_task_filters(self, kernel):
+    def taskflow_task_filters(self, kernel: TaskFlow):
         return [TaskFilter("label", "t.id IN (SELECT task_id FROM task_labels WHERE label_id = ?)",
                            convert=int, description="only tasks carrying this label id")]
 
     @hookimpl
-    def taskflow_represent(self, kind, rows, kernel):
+    def taskflow_represent(self, kind, rows, kernel: TaskFlow):
         """``labels: [{id, name, color}]`` on every task row: one query per response."""
         if kind != "task":
             return
@@ -50,29 +54,29 @@ class LabelsPlugin:
             row["labels"] = found.get(row["id"], [])
 
     @hookimpl
-    def taskflow_ui_modules(self, kernel):
+    def taskflow_ui_modules(self, kernel: TaskFlow):
         return [UIModule("labels", HERE / "static", scripts=("labels.js",),
                          styles=("labels.css",))]
 
     @hookimpl
-    def taskflow_task_fields(self, kernel):
+    def taskflow_task_fields(self, kernel: TaskFlow):
         """The task form's picker sends ``{"labels": [ids]}`` with core's task body."""
         return ["labels"]
 
     @hookimpl
-    def taskflow_search_reindex(self, kernel):
+    def taskflow_search_reindex(self, kernel: TaskFlow):
         """Label names make their tasks findable; put them back after a rebuild."""
         store.index_labels(kernel, [r["task_id"] for r in kernel.db.fetchall(
             "SELECT DISTINCT task_id FROM task_labels")])
 
     @hookimpl
-    def taskflow_import_labels(self, task, labels, kernel):
+    def taskflow_import_labels(self, task, labels, kernel: TaskFlow):
         """Labels an import brought (lcore-taskflow-io): found by name in the task's project,
         made when missing (at most ``MAX_LABELS_PER_PROJECT``), attached to the task."""
         return import_labels(kernel, task, labels)
 
     @hookimpl
-    def taskflow_event(self, event, kernel):
+    def taskflow_event(self, event, kernel: TaskFlow):
         """Keep the plugin's rows consistent with core's: in the change's transaction."""
         if isinstance(event, TaskLabelsChanged):
             store.index_labels(kernel, [event.task_id])
@@ -85,7 +89,7 @@ class LabelsPlugin:
             apply_labels(kernel, event)
 
 
-def apply_labels(kernel, event) -> None:
+def apply_labels(kernel: TaskFlow, event) -> None:
     """Store the ``labels`` sent with a task's create or update, or refuse the change (422)."""
     wanted = event.extra["labels"]
     if not isinstance(wanted, list) or any(
@@ -103,7 +107,7 @@ def apply_labels(kernel, event) -> None:
                                       added=sorted(added), removed=sorted(removed)))
 
 
-def import_labels(kernel, task, labels) -> int:
+def import_labels(kernel: TaskFlow, task, labels) -> int:
     """Find or make each ``{name, color}`` label in the task's project and put it on the task."""
     db, project_id = kernel.db, task["project_id"]
     if labels:

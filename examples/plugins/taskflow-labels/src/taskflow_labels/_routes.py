@@ -14,13 +14,16 @@ A project the caller cannot see answers 404, whatever the route.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lcore import Lcore, response
 from lcore_taskflow.core import ApiError, Fields, json_body
 
 from . import _store as store
 from ._events import TaskLabelsChanged
+
+if TYPE_CHECKING:
+    from lcore_taskflow.core import TaskFlow
 
 COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
 MAX_LABELS_PER_PROJECT = 200
@@ -43,12 +46,12 @@ def label_ids_of(data: dict[str, Any], key: str = "label_ids") -> set[int]:
     return set(value)
 
 
-def task_or_404(kernel, task_id: int, role: str = "viewer") -> dict[str, Any]:
+def task_or_404(kernel: TaskFlow, task_id: int, role: str = "viewer") -> dict[str, Any]:
     """The task, if the caller has ``role`` in its project (404 when they cannot see it)."""
     return kernel.access().task(task_id, role)
 
 
-def label_for_owner(kernel, label_id: int) -> dict[str, Any]:
+def label_for_owner(kernel: TaskFlow, label_id: int) -> dict[str, Any]:
     """The label, if the caller owns its project (404 when they cannot see it)."""
     label = store.label_or_404(kernel.db, label_id)
     access = kernel.access()
@@ -58,7 +61,7 @@ def label_for_owner(kernel, label_id: int) -> dict[str, Any]:
     return label
 
 
-def apply_labels(kernel, task: dict[str, Any], wanted: set[int]) -> dict[str, Any]:
+def apply_labels(kernel: TaskFlow, task: dict[str, Any], wanted: set[int]) -> dict[str, Any]:
     """Set a task's labels (ids of its project only) and tell the listeners."""
     db = kernel.db
     unknown = wanted - store.project_label_ids(db, task["project_id"], wanted)
@@ -75,7 +78,7 @@ def apply_labels(kernel, task: dict[str, Any], wanted: set[int]) -> dict[str, An
         task["id"], [])}
 
 
-def build_labels_app(kernel) -> Lcore:
+def build_labels_app(kernel: TaskFlow) -> Lcore:
     app = Lcore()
 
     @app.get("/projects/<pid:int>", name="labels_list", auth=True, role="viewer")

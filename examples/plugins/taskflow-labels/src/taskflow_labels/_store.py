@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lcore_taskflow.core import ApiError, Database
+
+if TYPE_CHECKING:
+    from lcore_taskflow.core import TaskFlow
 
 LABEL_COLUMNS = "id, project_id, name, color"
 
@@ -85,7 +88,7 @@ def forget_project(db: Database, project_id: int) -> None:
     db.execute("DELETE FROM labels WHERE project_id = ?", (project_id,))
 
 
-def index_labels(kernel, task_ids: Iterable[int]) -> None:
+def index_labels(kernel: TaskFlow, task_ids: Iterable[int]) -> None:
     """Make the tasks findable by their label names (core's full-text search)."""
     ids = list(task_ids)
     if not ids:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lcore_taskflow.core import UIModule, events, hookimpl
 
 from . import __version__
 from ._outbox import Worker, enqueue
 from ._routes import build_webhooks_app
+
+if TYPE_CHECKING:
+    from lcore_taskflow.core import TaskFlow
 
 HERE = Path(__file__).resolve().parent
 
@@ -64,25 +67,25 @@ class WebhooksPlugin:
         return ("webhooks", HERE / "migrations")
 
     @hookimpl
-    def taskflow_mounts(self, kernel):
+    def taskflow_mounts(self, kernel: TaskFlow):
         return [("/api/webhooks/", build_webhooks_app(kernel, self.worker_of))]
 
     @hookimpl
-    def taskflow_ui_modules(self, kernel):
+    def taskflow_ui_modules(self, kernel: TaskFlow):
         return [UIModule("webhooks", HERE / "static", scripts=("webhooks.js",),
                          styles=("webhooks.css",))]
 
     @hookimpl
-    def taskflow_startup(self, kernel):
+    def taskflow_startup(self, kernel: TaskFlow):
         self.worker_of(kernel).start()
 
     @hookimpl
-    def taskflow_shutdown(self, kernel):
+    def taskflow_shutdown(self, kernel: TaskFlow):
         if self.worker is not None:
             self.worker.stop()
 
     @hookimpl(trylast=True)
-    def taskflow_event(self, event, kernel):
+    def taskflow_event(self, event, kernel: TaskFlow):
         """Outbox rows in the change's transaction; the worker wakes once it commits.
 
         ``trylast``: other listeners (core's activity feed, the labels plugin)

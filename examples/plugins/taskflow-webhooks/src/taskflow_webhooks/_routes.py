@@ -10,18 +10,21 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from lcore import Lcore, response
 from lcore_taskflow.core import ApiError, Event, Fields, json_body, pagination, query_choice
+
+if TYPE_CHECKING:
+    from lcore_taskflow.core import TaskFlow
 
 STATUSES = ("pending", "sending", "delivered", "failed")
 HOOK_COLUMNS = "id, project_id, url, secret, events, active, created_at, updated_at"
 MAX_HOOKS_PER_PROJECT = 20
 
 
-def project_event_types(kernel) -> list[str]:
+def project_event_types(kernel: TaskFlow) -> list[str]:
     """Declared event types whose events are about a project (core's and plugins')."""
     return sorted(t for t, cls in kernel.event_types().items()
                   if cls.project_id is not Event.project_id)
@@ -42,14 +45,14 @@ def hook_or_404(db, hook_id: int) -> dict[str, Any]:
     return row
 
 
-def hook_in_scope(kernel, hook_id: int) -> dict[str, Any]:
+def hook_in_scope(kernel: TaskFlow, hook_id: int) -> dict[str, Any]:
     """The webhook, if its project is visible and has the plugin on (404 otherwise)."""
     row = hook_or_404(kernel.db, hook_id)
     kernel.access().project(row["project_id"])
     return row
 
 
-def hook_fields(kernel, data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+def hook_fields(kernel: TaskFlow, data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
     fields = Fields(data)
     fields.text("url", required=creating, max_len=2000)
     fields.text("secret", min_len=16, max_len=200)
@@ -76,7 +79,7 @@ def hook_fields(kernel, data: dict[str, Any], *, creating: bool) -> dict[str, An
     return values
 
 
-def build_webhooks_app(kernel, worker_of) -> Lcore:
+def build_webhooks_app(kernel: TaskFlow, worker_of) -> Lcore:
     app = Lcore()
 
     @app.get("/events", name="webhooks_event_types", auth=True)

@@ -7,6 +7,8 @@ mint more tokens or end its owner's sessions.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lcore import HTTPResponse, Lcore, response
 from lcore_taskflow.core import (
     ApiError,
@@ -23,6 +25,9 @@ from lcore_taskflow.core import (
 
 from . import _sessions as sessions
 from . import _totp as totp
+
+if TYPE_CHECKING:
+    from lcore_taskflow.core import TaskFlow
 
 VIA = ("bearer", "cookie")
 PAT_REFUSED = (403, "A personal access token cannot manage the account")
@@ -105,16 +110,17 @@ class PasswordCheck(Schema):
     password = Text(required=True, max_len=1024)
 
 
-def person(kernel) -> dict:
+def person(kernel: TaskFlow) -> dict:
     """The signed-in user, refused when the request carries a personal access token."""
     user = kernel.current_user()
+    assert user is not None  # current_user() answered 401 otherwise
     if user.get("via") == "token":
         raise ApiError(403, "A personal access token cannot manage tokens, sessions, "
                             "passwords or two-factor sign-in; sign in as yourself")
     return user
 
 
-def add_account_routes(app: Lcore, kernel) -> None:
+def add_account_routes(app: Lcore, kernel: TaskFlow) -> None:
 
     @app.get("/sessions", name="list_sessions", auth=True, auth_via=VIA, returns=SessionList,
              responses=(PAT_REFUSED,))

@@ -15,27 +15,30 @@ it carries ``X-Requested-With`` (a header no cross-site form can set) or an
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from . import _sessions as sessions
 from ._tokens import bearer_token, issue_token, verify_token
 
+if TYPE_CHECKING:
+    from lcore_taskflow.core import TaskFlow
+
 COOKIE_NAME = "session_user"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def secrets_of(kernel) -> list[str]:
+def secrets_of(kernel: TaskFlow) -> list[str]:
     """The current secret (signs and verifies) then the previous ones (verify only)."""
     config = kernel.config
     return [config.secret_key, *config.get("previous_secret_keys", [])]
 
 
-def token_payload(kernel, token: str | None) -> dict[str, Any] | None:
+def token_payload(kernel: TaskFlow, token: str | None) -> dict[str, Any] | None:
     return verify_token(token, secrets_of(kernel))
 
 
-def user_from_token(kernel, token: str | None,
+def user_from_token(kernel: TaskFlow, token: str | None,
                     throttle: sessions.Throttle | None = None) -> dict[str, Any] | None:
     """The active user a valid, unrevoked token names, else ``None`` (never raises).
 
@@ -52,12 +55,12 @@ def user_from_token(kernel, token: str | None,
     return user
 
 
-def new_token(kernel, user: dict[str, Any]) -> str:
+def new_token(kernel: TaskFlow, user: dict[str, Any]) -> str:
     """A token for ``user`` signed with the current secret, valid ``token_ttl`` seconds."""
     return issue_token(user, kernel.config.secret_key, kernel.config.token_ttl)
 
 
-def cookie_token(request, kernel) -> str | None:
+def cookie_token(request, kernel: TaskFlow) -> str | None:
     """The token inside a correctly signed ``session_user`` cookie, else ``None``."""
     if COOKIE_NAME not in request.cookies:
         return None
@@ -81,7 +84,7 @@ def same_site(request) -> bool:
     return urlsplit(origin).netloc == request.get_header("Host", "")
 
 
-def request_token(request, credentials, kernel) -> str | None:
+def request_token(request, credentials, kernel: TaskFlow) -> str | None:
     """The token this request presents in a way the route accepts."""
     if "bearer" in credentials:
         token = bearer_token(request.get_header("Authorization"))
@@ -95,7 +98,7 @@ def request_token(request, credentials, kernel) -> str | None:
 BAD_TOKEN = "Invalid, expired or revoked token"
 
 
-def identify(request, credentials, kernel, basic_check,
+def identify(request, credentials, kernel: TaskFlow, basic_check,
              throttle: sessions.Throttle) -> dict[str, Any] | None:
     """The user of ``request`` by the first accepted credential present.
 

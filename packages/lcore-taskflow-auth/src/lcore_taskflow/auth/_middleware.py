@@ -10,7 +10,12 @@ still see the answer.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lcore import HTTPResponse, Middleware
+
+if TYPE_CHECKING:
+    from lcore_taskflow.core import TaskFlow
 
 
 class TokenAuthMiddleware(Middleware):
@@ -19,7 +24,7 @@ class TokenAuthMiddleware(Middleware):
     name = "token_auth"
     order = 6
 
-    def __init__(self, kernel):
+    def __init__(self, kernel: TaskFlow):
         self.kernel = kernel
 
     def __call__(self, ctx, next_handler):
@@ -36,7 +41,7 @@ class AdminGuardHook(Middleware):
     name = "admin_guard"
     order = 7
 
-    def __init__(self, kernel):
+    def __init__(self, kernel: TaskFlow):
         self.kernel = kernel
         self.prefix = kernel.prefix + "/admin/"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lcore import HTTPResponse, Lcore, request, response
 from lcore_taskflow.core import (
@@ -42,6 +42,9 @@ from ._identity import (
     user_from_token,
 )
 from ._tokens import bearer_token
+
+if TYPE_CHECKING:
+    from lcore_taskflow.core import TaskFlow
 
 MAX_PASSWORD_LENGTH = 1024
 ROLES = ("admin", "member", "guest")
@@ -105,7 +108,7 @@ class BasicDemo(Schema):
     user = String(required=True)
 
 
-def secure_cookies(kernel) -> bool:
+def secure_cookies(kernel: TaskFlow) -> bool:
     """``Secure`` when configured, when served over HTTPS, or behind a trusted HTTPS proxy."""
     env = request.environ
     if kernel.config.cookie_secure or env.get("wsgi.url_scheme") == "https":
@@ -114,18 +117,18 @@ def secure_cookies(kernel) -> bool:
     return forwarded == "https" and env.get("REMOTE_ADDR") in kernel.trusted_proxies
 
 
-def _cookie_path(kernel) -> str:
+def _cookie_path(kernel: TaskFlow) -> str:
     return kernel.url("/")
 
 
-def _set_session_cookie(kernel, token: str) -> None:
+def _set_session_cookie(kernel: TaskFlow, token: str) -> None:
     config = kernel.config
     response.set_cookie(COOKIE_NAME, token, secret=config.secret_key, path=_cookie_path(kernel),
                         httponly=True, samesite="Lax", max_age=config.token_ttl,
                         secure=secure_cookies(kernel))
 
 
-def start_session(kernel, user: dict[str, Any], via: str = "password") -> dict[str, Any]:
+def start_session(kernel: TaskFlow, user: dict[str, Any], via: str = "password") -> dict[str, Any]:
     """A token and the session cookie for ``user``, remembered in their session list.
 
     The token carries the user's current token generation, read here when the
@@ -142,7 +145,7 @@ def start_session(kernel, user: dict[str, Any], via: str = "password") -> dict[s
             "user": {"id": user["id"], "username": user["username"], "role": user["role"]}}
 
 
-def _second_factor(kernel, user: dict[str, Any], code: str | None) -> str | None:
+def _second_factor(kernel: TaskFlow, user: dict[str, Any], code: str | None) -> str | None:
     """``None`` without two-factor sign-in; else how the code passed, or 401."""
     db = kernel.db
     if not totp.enabled(db, user["id"]):
@@ -158,7 +161,7 @@ def _second_factor(kernel, user: dict[str, Any], code: str | None) -> str | None
     return passed
 
 
-def _failed(kernel, username: str, via: str) -> None:
+def _failed(kernel: TaskFlow, username: str, via: str) -> None:
     """Count and audit a failed sign-in for the account name."""
     config = kernel.config
     failures = guard.failed(kernel.db, username, config.login_account_free_failures,
@@ -173,7 +176,7 @@ def _failed(kernel, username: str, via: str) -> None:
             kernel.emit(events.SignInFailures(user=user, failures=failures))
 
 
-def build_auth_app(kernel) -> tuple[Lcore, Callable[[str, str], dict[str, Any] | None]]:
+def build_auth_app(kernel: TaskFlow) -> tuple[Lcore, Callable[[str, str], dict[str, Any] | None]]:
     """The sub-app mounted at ``/auth/`` and the HTTP Basic check identification uses."""
     app = Lcore()
     config = kernel.config

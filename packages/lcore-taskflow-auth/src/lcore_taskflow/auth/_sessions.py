@@ -21,9 +21,12 @@ import hashlib
 import secrets
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._tokens import verify_token
+
+if TYPE_CHECKING:
+    from lcore_taskflow.core import TaskFlow
 
 PAT_PREFIX = "tfp_"
 SCOPES = ("read", "write", "admin")
@@ -58,7 +61,7 @@ def client_of(request) -> str:
 
 
 # ------------------------------------------------------------ sessions
-def record(kernel, token: str, user: dict[str, Any], via: str, request) -> None:
+def record(kernel: TaskFlow, token: str, user: dict[str, Any], via: str, request) -> None:
     """Remember the sign-in behind ``token`` (its ``jti``) for the user's session list."""
     payload = verify_token(token, kernel.config.secret_key)
     if payload is None or not payload.get("jti"):
@@ -72,14 +75,14 @@ def record(kernel, token: str, user: dict[str, Any], via: str, request) -> None:
              request.remote_addr, now, now, payload["exp"]))
 
 
-def touch(kernel, throttle: Throttle, jti: str | None) -> None:
+def touch(kernel: TaskFlow, throttle: Throttle, jti: str | None) -> None:
     now = time.time()
     if jti and throttle.due(jti, now):
         with kernel.database() as db:
             db.execute("UPDATE auth_sessions SET last_seen_at = ? WHERE id = ?", (now, jti))
 
 
-def live(kernel, user_id: int) -> list[dict[str, Any]]:
+def live(kernel: TaskFlow, user_id: int) -> list[dict[str, Any]]:
     """The user's sessions that still work, newest first."""
     with kernel.database() as db:
         return db.fetchall(
@@ -90,7 +93,7 @@ def live(kernel, user_id: int) -> list[dict[str, Any]]:
             (user_id, time.time()))
 
 
-def end(kernel, user_id: int, session_id: str) -> dict[str, Any] | None:
+def end(kernel: TaskFlow, user_id: int, session_id: str) -> dict[str, Any] | None:
     """End one of the user's live sessions at once; the row ended, or ``None``."""
     with kernel.database() as db, db.transaction():
         row = db.fetchone("SELECT id, via, client, address, expires_at FROM auth_sessions"
@@ -117,7 +120,7 @@ def prune(db) -> None:
 
 
 # ------------------------------------------------------ access tokens
-def new_access_token(kernel, user: dict[str, Any], name: str, scopes: list[str],
+def new_access_token(kernel: TaskFlow, user: dict[str, Any], name: str, scopes: list[str],
                      days: int) -> dict[str, Any]:
     secret = PAT_PREFIX + secrets.token_urlsafe(32)
     expires = time.time() + days * 86400
@@ -129,7 +132,7 @@ def new_access_token(kernel, user: dict[str, Any], name: str, scopes: list[str],
             "scopes": [s for s in SCOPES if s in scopes], "expires_at": expires}
 
 
-def access_tokens(kernel, user_id: int) -> list[dict[str, Any]]:
+def access_tokens(kernel: TaskFlow, user_id: int) -> list[dict[str, Any]]:
     with kernel.database() as db:
         rows = db.fetchall("SELECT id, name, scopes, expires_at, last_used_at, created_at"
                            " FROM auth_tokens WHERE user_id = ? ORDER BY id DESC", (user_id,))
@@ -140,7 +143,8 @@ def access_tokens(kernel, user_id: int) -> list[dict[str, Any]]:
     return rows
 
 
-def user_of_access_token(kernel, secret: str, throttle: Throttle) -> dict[str, Any] | None:
+def user_of_access_token(kernel: TaskFlow, secret: str,
+                         throttle: Throttle) -> dict[str, Any] | None:
     """The identity a personal access token carries, or ``None`` when it is dead."""
     with kernel.database() as db:
         row = db.fetchone(

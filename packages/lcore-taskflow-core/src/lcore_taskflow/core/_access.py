@@ -28,10 +28,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._errors import ApiError
 from ._roles import RANK, ROLES
+
+if TYPE_CHECKING:
+    from . import TaskFlow
 
 CREDENTIALS = ("bearer", "cookie", "basic")
 DEFAULT_CREDENTIALS = ("bearer",)
@@ -128,7 +131,7 @@ def role_policy(user: dict[str, Any] | None, action: str,
     return True if isinstance(action, str) and action.endswith(":own") else None
 
 
-def missing_identity(kernel) -> ApiError:
+def missing_identity(kernel: TaskFlow) -> ApiError:
     """The 401 of a protected route when nothing can identify users."""
     disabled = "auth" in kernel.config.get("plugins_disabled", ()) or (
         kernel.config.get("plugins_enabled") and "auth" not in kernel.config.plugins_enabled)

@@ -7,7 +7,12 @@ plugins appear when their class has a ``summary()`` method.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from . import events as ev
+
+if TYPE_CHECKING:
+    from . import TaskFlow
 
 STATUS_NAMES = {"todo": "To Do", "in_progress": "In Progress", "done": "Done"}
 
@@ -85,7 +90,7 @@ def _access(event: ev.Event, actor: str) -> str | None:
     return None
 
 
-def record(kernel, event: ev.Event) -> None:
+def record(kernel: TaskFlow, event: ev.Event) -> None:
     summary = summarize(event)
     if summary is None:
         return

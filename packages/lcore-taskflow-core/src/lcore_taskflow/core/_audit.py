@@ -14,16 +14,19 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lcore import request
 
 from . import events as ev
 
+if TYPE_CHECKING:
+    from . import TaskFlow
+
 CURRENT = object()  # the request's user
 
 
-def record(kernel, action: str, *, target: str | None = None,
+def record(kernel: TaskFlow, action: str, *, target: str | None = None,
            details: dict[str, Any] | None = None, actor: Any = CURRENT) -> None:
     """Write one audit entry (inside the open transaction, if any).
 
@@ -44,7 +47,7 @@ def record(kernel, action: str, *, target: str | None = None,
             "created_at": time.time()})
 
 
-def _request_user(kernel) -> dict[str, Any] | None:
+def _request_user(kernel: TaskFlow) -> dict[str, Any] | None:
     try:
         return request.environ.get("taskflow.user")
     except RuntimeError:  # outside a request
@@ -105,7 +108,7 @@ def of_event(event: ev.Event) -> tuple[str, str | None, dict[str, Any]] | None:
     return None
 
 
-def record_event(kernel, event: ev.Event) -> None:
+def record_event(kernel: TaskFlow, event: ev.Event) -> None:
     """The audit entry of ``event``, if it is a security event (part of the change)."""
     entry = of_event(event)
     if entry is not None:

@@ -11,7 +11,7 @@ the values, not the actor's role (``kernel.access(actor)`` answers that).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import events
 from ._api.projects import ProjectWrite, project_out
@@ -29,11 +29,14 @@ from ._api.tasks import (
 from ._errors import ApiError
 from ._roles import add_owner
 
+if TYPE_CHECKING:
+    from . import TaskFlow
+
 
 class Content:
     """Create projects, tasks, comments and checklist items (``kernel.content``)."""
 
-    def __init__(self, kernel):
+    def __init__(self, kernel: TaskFlow):
         self.kernel = kernel
 
     def create_project(self, values: dict[str, Any], *, actor: dict[str, Any]) -> dict[str, Any]:
@@ -83,6 +86,7 @@ class Content:
             comment_id = db.insert("comments", {"task_id": task["id"], "user_id": actor["id"],
                                                 "author": None, "body": body})
             comment = db.fetchone(f"{COMMENT_SELECT} WHERE c.id = ?", (comment_id,))
+            assert comment is not None  # inserted just now, in this transaction
             kernel.emit(events.CommentAdded(actor=actor, task=task, comment=comment))
         return comment
 
@@ -102,5 +106,6 @@ class Content:
                                                     "position": count + 1})
             item = db.fetchone(f"SELECT {ITEM_COLUMNS} FROM checklist_items WHERE id = ?",
                                (item_id,))
+            assert item is not None  # inserted just now, in this transaction
         item["done"] = bool(item["done"])
         return item

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from typing import Any, cast, overload
+from typing import TYPE_CHECKING, Any, cast, overload
 
 from lcore import hash_password, verify_password
 
@@ -21,6 +21,9 @@ from ._db import IntegrityError
 from ._errors import ApiError
 from ._passwords import password_problem
 from ._schema import INT_MAX, INT_MIN
+
+if TYPE_CHECKING:
+    from . import TaskFlow
 
 PUBLIC_COLUMNS = "id, username, email, role, is_active, avatar, created_at, updated_at"
 SESSION_COLUMNS = "id, username, email, role, token_generation"
@@ -45,7 +48,7 @@ def public_user(row: dict[str, Any] | None) -> dict[str, Any] | None:
 class Users:
     """Look up, create and authenticate users (``kernel.users``)."""
 
-    def __init__(self, kernel):
+    def __init__(self, kernel: TaskFlow):
         self.kernel = kernel
         self._dummy_hash: str | None = None
 
@@ -240,7 +243,7 @@ TASK_WITH_PEOPLE = (
 class Tasks:
     """Look up tasks for plugins (``kernel.tasks``)."""
 
-    def __init__(self, kernel):
+    def __init__(self, kernel: TaskFlow):
         self.kernel = kernel
 
     def get(self, task_id: int) -> dict[str, Any] | None:

@@ -11,9 +11,12 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lcore import HTTP_CODES, HTTPError, HTTPResponse, request, response
+
+if TYPE_CHECKING:
+    from . import TaskFlow
 
 log = logging.getLogger("lcore_taskflow")
 
@@ -66,7 +69,7 @@ def error_payload(err: HTTPResponse) -> dict[str, Any]:
     return payload
 
 
-def error_body(kernel, err: HTTPResponse) -> tuple[str, str | None]:
+def error_body(kernel: TaskFlow, err: HTTPResponse) -> tuple[str, str | None]:
     """The body of an error answer and its content type (``None``: the renderer set it).
 
     A plugin's ``taskflow_render_error`` (the ui's HTML pages) comes first,
@@ -88,7 +91,7 @@ def error_body(kernel, err: HTTPResponse) -> tuple[str, str | None]:
     return json.dumps(payload), "application/json"
 
 
-def render(kernel, err: HTTPResponse) -> HTTPResponse:
+def render(kernel: TaskFlow, err: HTTPResponse) -> HTTPResponse:
     """``err`` as a finished answer: its status and headers, TaskFlow's body.
 
     Returning an ``HTTPResponse`` (not an ``HTTPError``) means Lcore never
@@ -105,7 +108,7 @@ def render(kernel, err: HTTPResponse) -> HTTPResponse:
     return answer
 
 
-def install_error_handlers(app, kernel) -> None:
+def install_error_handlers(app, kernel: TaskFlow) -> None:
     """Render the errors Lcore answers by itself (outside any route) TaskFlow's way.
 
     Only for an app that belongs to TaskFlow (``create_app``) or whose host

@@ -24,11 +24,14 @@ from __future__ import annotations
 
 import inspect
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lcore import HTTP_CODES, Route
 
 from ._schema import MISSING, Query, Schema, describe
+
+if TYPE_CHECKING:
+    from . import TaskFlow
 
 OPTIONS = ("body", "query", "returns", "status", "responses", "tags")
 PLACEHOLDER = re.compile(r"<([^<>:]*)(?::([^<>:]*)(?::([^<>]*))?)?>")
@@ -113,7 +116,7 @@ def _is_status(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 100 <= value <= 599
 
 
-def document(kernel) -> dict[str, Any]:
+def document(kernel: TaskFlow) -> dict[str, Any]:
     """The OpenAPI 3.1 document of ``kernel``'s routes as they are mounted now."""
     return Builder(kernel).build()
 
@@ -121,7 +124,7 @@ def document(kernel) -> dict[str, Any]:
 class Builder:
     """One document: the paths, and the components they refer to."""
 
-    def __init__(self, kernel):
+    def __init__(self, kernel: TaskFlow):
         self.kernel = kernel
         self.schemas: dict[str, dict[str, Any]] = {"Error": ERROR_SCHEMA}
         self.names: dict[type, str] = {}
@@ -160,6 +163,7 @@ class Builder:
     def routes(self) -> list[Route]:
         """TaskFlow's own routes, without its catch-all and methods OpenAPI has no name for."""
         miss = self.kernel._assembly.miss_route
+        assert self.kernel.app is not None  # documents are served by an assembled kernel
         return [r for r in self.kernel.app.routes
                 if self.kernel.owns(r) and r is not miss and r.method in METHODS]
 

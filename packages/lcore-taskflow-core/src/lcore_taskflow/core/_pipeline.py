@@ -25,7 +25,7 @@ import functools
 import logging
 import traceback
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from lcore import (
     HTTPError,
@@ -45,6 +45,9 @@ from ._roles import is_share
 from ._scoped import SCOPE_KEY, is_project_scoped
 from ._validation import INT_MAX, INT_MIN, refuse_nul
 
+if TYPE_CHECKING:
+    from . import TaskFlow
+
 log = logging.getLogger("lcore_taskflow")
 ALL = "all"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -55,7 +58,7 @@ ERRORS = "errors"
 class Pipeline:
     """The middleware and route plugins of one kernel, and the wrapping of routes."""
 
-    def __init__(self, kernel):
+    def __init__(self, kernel: TaskFlow):
         self.kernel = kernel
         self.middleware: list[Any] = []
         self.route_plugins: list[Any] = []
@@ -271,7 +274,7 @@ def _compose(chain, endpoint):
     return call
 
 
-def check(kernel, rule: Rule, args: dict[str, Any]) -> None:
+def check(kernel: TaskFlow, rule: Rule, args: dict[str, Any]) -> None:
     """Enforce ``rule`` for the current request: 401, 403 or 404 (fail closed)."""
     user = kernel.current_user(required=False)
     if user is None:
@@ -289,6 +292,6 @@ def check(kernel, rule: Rule, args: dict[str, Any]) -> None:
         raise ApiError(403, f"A share link opens project {user['share_project']} only")
     project_id = args.get(rule.project_arg) if rule.role is not None else None
     if rule.role is not None:
-        kernel.access().project(project_id, rule.role)
+        kernel.access().project(cast(int, project_id), rule.role)  # the route's URL has it
     if rule.action is not None:  # a project route passes its project: the resource
         kernel.require(rule.action, project_id)

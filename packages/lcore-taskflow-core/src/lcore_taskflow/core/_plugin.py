@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from typing import TYPE_CHECKING
 
 from . import __version__, _audit, events
 from . import _migrate as migrations
@@ -22,6 +23,9 @@ from ._plugins import CORE_API, hookimpl
 from ._relations import open_blockers, stamp_blocked
 from ._routeplugins import APIVersionPlugin, RequestCounterPlugin
 from ._seed import seed_bulk, seed_demo
+
+if TYPE_CHECKING:
+    from . import TaskFlow
 
 
 class CorePlugin:
@@ -48,7 +52,7 @@ class CorePlugin:
         return ("core", migrations.DIRECTORY)
 
     @hookimpl
-    def taskflow_event(self, event, kernel):
+    def taskflow_event(self, event, kernel: TaskFlow):
         """A task that became done (or open again) stamps the tasks it blocks in its own
         project: the change cursor then carries their new ``blocked_by_open`` to open boards.
         (Blocked tasks of other projects are left alone: stamping them would lock a second
@@ -57,7 +61,7 @@ class CorePlugin:
             stamp_blocked(kernel.db, event.task)
 
     @hookimpl
-    def taskflow_mounts(self, kernel):
+    def taskflow_mounts(self, kernel: TaskFlow):
         return [
             ("/api/users/", build_users_app(kernel)),
             ("/api/projects/", build_projects_app(kernel)),
@@ -70,17 +74,17 @@ class CorePlugin:
         ]
 
     @hookimpl
-    def taskflow_middleware(self, kernel):
+    def taskflow_middleware(self, kernel: TaskFlow):
         stack = standard_stack(kernel.config)
         self.audit = next(mw for mw in stack if isinstance(mw, AuditLogHook))
         return stack
 
     @hookimpl
-    def taskflow_route_plugins(self, kernel):
+    def taskflow_route_plugins(self, kernel: TaskFlow):
         return [APIVersionPlugin(kernel.config.api_version), self.counter]
 
     @hookimpl
-    def taskflow_dependencies(self, kernel):
+    def taskflow_dependencies(self, kernel: TaskFlow):
         """The seed's DI demo (``ctx.cache``, ``ctx.db``, ``ctx.trace_id``).
 
         Only in TaskFlow's own app: in a host's app these names may be the
@@ -95,7 +99,7 @@ class CorePlugin:
         ]
 
     @hookimpl
-    def taskflow_authorize(self, user, action, resource, kernel):
+    def taskflow_authorize(self, user, action, resource, kernel: TaskFlow):
         """``APP_PROJECT_CREATORS=members`` lets members create projects."""
         if (action == "projects:create" and user and user.get("role") == "member"
                 and kernel.config.project_creators == "members"):
@@ -103,7 +107,7 @@ class CorePlugin:
         return None
 
     @hookimpl(tryfirst=True)
-    def taskflow_represent(self, kind, rows, kernel):
+    def taskflow_represent(self, kind, rows, kernel: TaskFlow):
         """``checklist: {done, total}`` from the counts every task row carries, and
         ``blocked_by_open``: how many open tasks the caller can see block it (one
         batched query, so a board shows "Blocked" without fetching each task)."""
@@ -131,7 +135,7 @@ class CorePlugin:
                           ).set_defaults(handler=_reindex)
 
     @hookimpl
-    def taskflow_seed(self, db, kernel, options):
+    def taskflow_seed(self, db, kernel: TaskFlow, options):
         sizes = {k: v for k, v in options.items() if k != "progress" and v}
         if not db.count("users"):
             seed_demo(db, kernel.config.password_iterations)
@@ -139,19 +143,19 @@ class CorePlugin:
             seed_bulk(db, sizes, options["progress"])
 
     @hookimpl(specname="taskflow_startup", tryfirst=True)
-    def shared_state_startup(self, kernel):
+    def shared_state_startup(self, kernel: TaskFlow):
         """Rate limits shared through Redis (``APP_REDIS_URL``), or a warning
         that they are per process when several workers serve the app."""
         kernel.limits.configure(kernel.config)
 
     @hookimpl(specname="taskflow_startup", tryfirst=True)
-    def runtime_settings_startup(self, kernel):
+    def runtime_settings_startup(self, kernel: TaskFlow):
         """Settings stored from the plugins screen apply from the start, also in a
         process that never serves a request (``taskflow notify worker``)."""
         kernel.runtime_settings.refresh(force=True)
 
 
-def _prune_audit(kernel, args) -> int:
+def _prune_audit(kernel: TaskFlow, args) -> int:
     days = kernel.config.audit_retention_days if args.days is None else args.days
     if days < 1:
         print("--days: expected at least 1")
@@ -162,7 +166,7 @@ def _prune_audit(kernel, args) -> int:
     return 0
 
 
-def _reindex(kernel, args) -> int:
+def _reindex(kernel: TaskFlow, args) -> int:
     started = time.monotonic()
     count = kernel.search.reindex()
     print(f"search index rebuilt: {count} documents in {time.monotonic() - started:.1f} s")

@@ -10,13 +10,16 @@ routes, middleware and migrations are assembled once, at start.
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import _migrate as migrations
 from . import _plugins as plugins
 
+if TYPE_CHECKING:
+    from . import TaskFlow
 
-def describe_all(kernel) -> list[dict[str, Any]]:
+
+def describe_all(kernel: TaskFlow) -> list[dict[str, Any]]:
     applied = _applied(kernel)
     out = [_enabled(kernel, info, applied) for info in kernel.infos]
     out += [_dormant(kernel, name, plugin, version)
@@ -24,7 +27,7 @@ def describe_all(kernel) -> list[dict[str, Any]]:
     return out
 
 
-def _applied(kernel) -> set[tuple[str, int]]:
+def _applied(kernel: TaskFlow) -> set[tuple[str, int]]:
     with kernel.database() as db:
         return migrations.applied(db)
 
@@ -38,7 +41,7 @@ def _base(name: str, plugin: Any, version: str) -> dict[str, Any]:
             .replace("``", "")}
 
 
-def _enabled(kernel, info, applied) -> dict[str, Any]:
+def _enabled(kernel: TaskFlow, info, applied) -> dict[str, Any]:
     routes = [{"method": r.method, "path": r.rule, "name": r.name or ""}
               for r, owner in kernel._assembly.owners.items() if owner == info.name]
     migrated = _migrations(kernel, info, applied)
@@ -53,7 +56,7 @@ def _enabled(kernel, info, applied) -> dict[str, Any]:
             "settings": kernel.runtime_settings.describe(info.name)}
 
 
-def _migrations(kernel, info, applied) -> list[dict[str, Any]]:
+def _migrations(kernel: TaskFlow, info, applied) -> list[dict[str, Any]]:
     out = []
     for source in kernel.only(info, "taskflow_migrations")():
         if not source:
@@ -66,7 +69,7 @@ def _migrations(kernel, info, applied) -> list[dict[str, Any]]:
     return out
 
 
-def _dormant(kernel, name: str, plugin: Any, version: str) -> dict[str, Any]:
+def _dormant(kernel: TaskFlow, name: str, plugin: Any, version: str) -> dict[str, Any]:
     schemas = []
     with contextlib.suppress(Exception):  # a disabled plugin's hook may expect its setup
         schema = plugin.taskflow_config_schema()
@@ -81,7 +84,7 @@ def _dormant(kernel, name: str, plugin: Any, version: str) -> dict[str, Any]:
             "settings": kernel.runtime_settings.describe(name, schemas, config={})}
 
 
-def _how_to_enable(kernel, name: str) -> str:
+def _how_to_enable(kernel: TaskFlow, name: str) -> str:
     steps = []
     if name in kernel.config.plugins_disabled:
         rest = [n for n in kernel.config.plugins_disabled if n != name]

@@ -8,7 +8,10 @@ ways).  Only relations whose other task the caller can see are shown.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from . import TaskFlow
 
 KINDS = ("blocks", "relates", "duplicates", "parent")
 INVERSE = {"blocks": "blocked_by", "parent": "child", "duplicates": "duplicated_by",
@@ -16,7 +19,7 @@ INVERSE = {"blocks": "blocked_by", "parent": "child", "duplicates": "duplicated_
 SEEN_KINDS = tuple(sorted(set(KINDS) | set(INVERSE.values())))
 
 
-def relations_of(kernel, tid: int) -> list[dict[str, Any]]:
+def relations_of(kernel: TaskFlow, tid: int) -> list[dict[str, Any]]:
     """The task's relations whose other task the caller can see, as seen from this task."""
     conditions, params = ["(r.from_task = ? OR r.to_task = ?)"], [tid, tid]
     kernel.access().and_where(conditions, params, "t.project_id")
@@ -31,7 +34,7 @@ def relations_of(kernel, tid: int) -> list[dict[str, Any]]:
     return rows
 
 
-def open_blockers(kernel, ids: list[int]) -> dict[int, int]:
+def open_blockers(kernel: TaskFlow, ids: list[int]) -> dict[int, int]:
     """How many open tasks (not done, visible to the caller) block each of ``ids``: one query."""
     if not ids:
         return {}

@@ -24,12 +24,15 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, TypeGuard
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from lcore import request
 
 from ._errors import ApiError
 from ._scoped import SCOPE_KEY
+
+if TYPE_CHECKING:
+    from . import TaskFlow
 
 ROLES = ("viewer", "commenter", "editor", "owner")
 RANK = {role: rank for rank, role in enumerate(ROLES, start=1)}
@@ -104,7 +107,7 @@ def is_share(user: dict[str, Any] | None) -> TypeGuard[dict[str, Any]]:
     return user is not None and user.get("role") == "share"
 
 
-def project_viewers(kernel, project_id: int, user_ids: list[int]) -> set[int]:
+def project_viewers(kernel: TaskFlow, project_id: int, user_ids: list[int]) -> set[int]:
     """The ids among ``user_ids`` of active users who can see project ``project_id``.
 
     For a listener telling many people about one project (notify's fan-out
@@ -136,7 +139,7 @@ def project_viewers(kernel, project_id: int, user_ids: list[int]) -> set[int]:
             or (workspace and u["role"] == "member")}
 
 
-def project_viewers_where(kernel, project_id: int,
+def project_viewers_where(kernel: TaskFlow, project_id: int,
                           users: str = "u") -> tuple[str, list] | None:
     """A SQL condition on ``users`` (an alias of ``users``) keeping the active users who
     can see project ``project_id``; ``None`` when it cannot be said in SQL.
@@ -170,7 +173,7 @@ def _route_scope() -> str | None:
 class Access:
     """What one caller may see and do, per project; one per request."""
 
-    def __init__(self, kernel, user: dict[str, Any] | None):
+    def __init__(self, kernel: TaskFlow, user: dict[str, Any] | None):
         self.kernel = kernel
         self.user = user
         self.admin = user is not None and user.get("role") == "admin"

@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._errors import ApiError
+
+if TYPE_CHECKING:
+    from . import TaskFlow
 
 #: Where the route's owning plugin is written for the access check.
 SCOPE_KEY = "taskflow.scope"
@@ -29,7 +32,7 @@ _CACHE = "scoped"
 class Scopes:
     """Which project-scoped plugin is on in which project (``kernel.scopes``)."""
 
-    def __init__(self, kernel):
+    def __init__(self, kernel: TaskFlow):
         self.kernel = kernel
         self._names: frozenset[str] | None = None
 

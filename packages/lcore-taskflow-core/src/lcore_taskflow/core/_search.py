@@ -21,7 +21,10 @@ import re
 import time
 import unicodedata
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from . import TaskFlow
 
 WORD = re.compile(r"\w+", re.UNICODE)
 MAX_TERMS = 8
@@ -82,7 +85,7 @@ class Hit:
 class Search:
     """``kernel.search``: query the index; plugins add and remove their own text."""
 
-    def __init__(self, kernel):
+    def __init__(self, kernel: TaskFlow):
         self.kernel = kernel
 
     # ------------------------------------------------------------ plugins

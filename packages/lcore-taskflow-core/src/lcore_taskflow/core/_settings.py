@@ -29,9 +29,12 @@ import logging
 import threading
 import time
 import typing
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import _config as cfg
+
+if TYPE_CHECKING:
+    from . import TaskFlow
 
 log = logging.getLogger("lcore_taskflow")
 SECRET_WORDS = ("secret", "password", "token", "key")
@@ -103,7 +106,7 @@ def check_value(raw: Any, tp: Any) -> Any:
 class RuntimeSettings:
     """The database overlay of one kernel's runtime settings."""
 
-    def __init__(self, kernel):
+    def __init__(self, kernel: TaskFlow):
         self.kernel = kernel
         self.version: int | None = None  # the counter last applied; None: never read
         self.stored: dict[tuple[str, str], dict[str, Any]] = {}

@@ -14,7 +14,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from . import TaskFlow
 
 PREFIX = "tfs_"
 #: Requests one link may make per minute from one address (the board polls).
@@ -41,7 +44,7 @@ def presented(environ: dict) -> str | None:
     return value
 
 
-def share_identity(kernel, environ: dict) -> dict[str, Any] | bool | None:
+def share_identity(kernel: TaskFlow, environ: dict) -> dict[str, Any] | bool | None:
     """The identity of a share-link request; ``False`` for a dead link, ``None`` for none.
 
     ``False`` tells the kernel not to ask the identity plugins: the bearer

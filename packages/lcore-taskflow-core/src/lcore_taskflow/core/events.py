@@ -135,7 +135,7 @@ class _ProjectEvent(Event):
     project: Row
 
     @property
-    def project_id(self) -> int | None:
+    def project_id(self) -> int:  # a project row always has its id
         return _key(self.project, "id")
 
 
@@ -168,11 +168,11 @@ class _TaskEvent(Event):
     task: Row
 
     @property
-    def project_id(self) -> int | None:
+    def project_id(self) -> int:  # a task row always has both
         return _key(self.task, "project_id")
 
     @property
-    def task_id(self) -> int | None:
+    def task_id(self) -> int:
         return _key(self.task, "id")
 
 

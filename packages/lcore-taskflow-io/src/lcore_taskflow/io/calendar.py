@@ -22,12 +22,15 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from icalendar import Calendar, Event
 from lcore import HTTPResponse, Lcore, request
 from lcore_taskflow.core import ApiError, Boolean, Number, Schema, String
+
+if TYPE_CHECKING:
+    from lcore_taskflow.core import TaskFlow
 
 TOKEN_PREFIX = "tfc_"  # so secret scanners can spot a leaked feed URL
 FEED_LIMIT = 2000  # events per feed, the soonest due first (rendering costs ~1 ms an event)
@@ -54,12 +57,13 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def account_of(kernel, bucket: str | None = None, limit: int = 30,
+def account_of(kernel: TaskFlow, bucket: str | None = None, limit: int = 30,
                per: float = 60) -> dict[str, Any]:
     """The signed-in person; 403 for a personal access token (it never mints credentials)
     or a share link.  With ``bucket``, also counts the request against the account (not
     the address: people behind one proxy do not share a budget)."""
     user = kernel.current_user()
+    assert user is not None  # current_user() answered 401 otherwise
     if user.get("via") == "token" or user.get("role") == "share":
         raise ApiError(403, TOKEN_REFUSED[1])
     if bucket:
@@ -67,12 +71,12 @@ def account_of(kernel, bucket: str | None = None, limit: int = 30,
     return user
 
 
-def _feed_url(kernel, token: str) -> str:
+def _feed_url(kernel: TaskFlow, token: str) -> str:
     parts = urlsplit(request.url)
     return f"{parts.scheme}://{parts.netloc}{kernel.url(f'/calendar/{token}.ics')}"
 
 
-def new_feed(kernel, user_id: int, scope: str, project_id: int | None = None) -> str:
+def new_feed(kernel: TaskFlow, user_id: int, scope: str, project_id: int | None = None) -> str:
     """A fresh token for ``(user_id, scope)``; the previous one of that feed stops now."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     db = kernel.db
@@ -85,13 +89,13 @@ def new_feed(kernel, user_id: int, scope: str, project_id: int | None = None) ->
     return token
 
 
-def end_feed(kernel, user_id: int, scope: str) -> None:
+def end_feed(kernel: TaskFlow, user_id: int, scope: str) -> None:
     with kernel.db.transaction():
         kernel.db.execute("DELETE FROM io_calendar_feeds WHERE user_id = ? AND scope = ?",
                           (user_id, scope))
 
 
-def forget(kernel, *, user_id: int | None = None, project_id: int | None = None) -> None:
+def forget(kernel: TaskFlow, *, user_id: int | None = None, project_id: int | None = None) -> None:
     """Drop the feeds of a deleted user or project (io's event listener)."""
     with kernel.database() as db:
         if user_id is not None:
@@ -105,7 +109,8 @@ TASK_COLUMNS = ("t.id, t.title, t.description, t.status, t.priority, t.due_date,
                 " t.created_at, t.updated_at, p.name AS project_name")
 
 
-def feed_rows(kernel, feed: dict[str, Any], owner: dict[str, Any]) -> list[dict[str, Any]] | None:
+def feed_rows(kernel: TaskFlow, feed: dict[str, Any],
+              owner: dict[str, Any]) -> list[dict[str, Any]] | None:
     """The tasks of ``feed`` as ``owner`` may see them now, or ``None`` if the feed is void."""
     access = kernel.access(owner)
     since = (dt.date.today() - dt.timedelta(days=FEED_PAST_DAYS)).isoformat()
@@ -196,7 +201,7 @@ def etag_of(rows: list[dict[str, Any]], *context: str) -> str:
     return '"' + digest_.hexdigest()[:32] + '"'
 
 
-def serve_feed(kernel, token: str, rendered: RenderedFeeds) -> HTTPResponse:
+def serve_feed(kernel: TaskFlow, token: str, rendered: RenderedFeeds) -> HTTPResponse:
     feed: Any = None  # a row of the untyped ``db``
     if token.startswith(TOKEN_PREFIX) and len(token) < 100:
         with kernel.database() as db:
@@ -229,7 +234,7 @@ def serve_feed(kernel, token: str, rendered: RenderedFeeds) -> HTTPResponse:
 
 
 # ---------------------------------------------------------------- routes
-def add_routes(app: Lcore, kernel) -> None:
+def add_routes(app: Lcore, kernel: TaskFlow) -> None:
     """Register the calendar routes on the io sub-app."""
     rendered = RenderedFeeds()
 

@@ -15,10 +15,13 @@ import io
 import json
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lcore import HTTPResponse, Lcore
 from lcore_taskflow.core import Choice, Query
+
+if TYPE_CHECKING:
+    from lcore_taskflow.core import TaskFlow
 
 BATCH = 500
 FORMAT_VERSION = 1
@@ -36,7 +39,7 @@ class ExportQuery(Query):
                                 "per task")
 
 
-def add_routes(app: Lcore, kernel) -> None:
+def add_routes(app: Lcore, kernel: TaskFlow) -> None:
     """Register ``GET /api/projects/<pid>/export`` on the io sub-app."""
 
     @app.get("/api/projects/<pid:int>/export", name="io_project_export", auth=True,
@@ -55,7 +58,7 @@ def add_routes(app: Lcore, kernel) -> None:
             "Content-Disposition": f'attachment; filename="project-{pid}.json"'})
 
 
-def task_batches(kernel, project_id: int) -> Iterator[list[dict[str, Any]]]:
+def task_batches(kernel: TaskFlow, project_id: int) -> Iterator[list[dict[str, Any]]]:
     """The project's tasks by id, ``BATCH`` at a time, with what the export shows of each."""
     after = 0
     while True:
@@ -95,7 +98,7 @@ def task_batches(kernel, project_id: int) -> Iterator[list[dict[str, Any]]]:
         after = ids[-1]
 
 
-def json_chunks(kernel, project: dict[str, Any]) -> Iterator[bytes]:
+def json_chunks(kernel: TaskFlow, project: dict[str, Any]) -> Iterator[bytes]:
     """``{"format", "version", "project", "tasks": [...]}``, a batch of tasks per chunk."""
     head = {"format": "taskflow.project", "version": FORMAT_VERSION,
             "exported_at": int(time.time()),
@@ -123,7 +126,7 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
-def csv_lines(kernel, project_id: int) -> Iterator[bytes]:
+def csv_lines(kernel: TaskFlow, project_id: int) -> Iterator[bytes]:
     """A header, then a row per task (a BOM first, so spreadsheets read UTF-8)."""
     out = io.StringIO()
     writer = csv.writer(out)

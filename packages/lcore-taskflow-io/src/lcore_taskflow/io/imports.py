@@ -17,7 +17,7 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lcore import Lcore, request, response
 from lcore_taskflow.core import (
@@ -35,6 +35,9 @@ from lcore_taskflow.core import (
 from . import sources
 from .config import IOConfig
 from .sources import Malformed, Plan, TaskPlan
+
+if TYPE_CHECKING:
+    from lcore_taskflow.core import TaskFlow
 
 log = logging.getLogger("lcore_taskflow.io")
 SOURCES = ("trello", "csv", "taskflow")
@@ -91,7 +94,7 @@ class ImportStatus(Schema):
 
 
 # ------------------------------------------------------------------ the routes
-def add_routes(app: Lcore, kernel, plugin) -> None:
+def add_routes(app: Lcore, kernel: TaskFlow, plugin) -> None:
     """Register ``POST /api/imports`` and ``GET /api/imports/<iid>`` on the io sub-app."""
 
     @app.post("/api/imports", name="io_import_create", auth=True, body=ImportUpload,
@@ -172,9 +175,10 @@ def _read_file(limit: int):
     return upload, content
 
 
-def queue_import(kernel, plugin) -> dict[str, Any]:
+def queue_import(kernel: TaskFlow, plugin) -> dict[str, Any]:
     """Check the request, store the file as a queued job, wake the worker; 202."""
     actor = kernel.current_user()
+    assert actor is not None  # current_user() answered 401 otherwise
     settings = IOConfig.from_config(kernel.config)
     upload, content = _read_file(settings.import_max_bytes)
     source = request.forms.get("source")
@@ -216,7 +220,7 @@ def queue_import(kernel, plugin) -> dict[str, Any]:
 class Importer:
     """Writes one plan through ``kernel.content`` in the caller's transaction."""
 
-    def __init__(self, kernel, actor: dict[str, Any], plan: Plan):
+    def __init__(self, kernel: TaskFlow, actor: dict[str, Any], plan: Plan):
         self.kernel, self.actor, self.plan = kernel, actor, plan
         self.counts = {"projects": 0, "tasks": 0, "comments": 0, "checklist_items": 0,
                        "labels": 0, "skipped": 0}
@@ -321,7 +325,7 @@ class Importer:
         self.counts["labels"] += sum(int(r) for r in results)
 
 
-def run_job(kernel, job: dict[str, Any]) -> str:
+def run_job(kernel: TaskFlow, job: dict[str, Any]) -> str:
     """Import one claimed job and record its outcome; its final status."""
     options = json.loads(job["options"] or "{}")
     now = time.time()
@@ -381,7 +385,7 @@ def _finish(db, job: dict[str, Any], status: str, *, project_id: int | None = No
 class ImportWorker:
     """The background thread that runs queued imports, one at a time, under a lease."""
 
-    def __init__(self, kernel, settings: IOConfig):
+    def __init__(self, kernel: TaskFlow, settings: IOConfig):
         self.kernel = kernel
         self.lease = settings.import_lease
         self.poll = settings.import_poll
@@ -442,7 +446,7 @@ class ImportWorker:
             self._thread = None
 
 
-def start_worker(kernel) -> ImportWorker | None:
+def start_worker(kernel: TaskFlow) -> ImportWorker | None:
     """The import worker of ``kernel``, started (``None`` when ``APP_IMPORT_WORKER`` is off)."""
     settings = IOConfig.from_config(kernel.config)
     if not settings.import_worker:

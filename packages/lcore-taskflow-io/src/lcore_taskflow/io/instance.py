@@ -35,9 +35,12 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from lcore_taskflow.core import progress_bar
+
+if TYPE_CHECKING:
+    from lcore_taskflow.core import TaskFlow
 
 FORMAT, VERSION = "taskflow.instance", 1
 BATCH = 1000
@@ -209,7 +212,7 @@ def opened(path: str, mode: str) -> Iterator[IO[str]]:
         yield handle
 
 
-def export_instance(kernel, path: str, *, show_progress: bool = True) -> dict[str, int]:
+def export_instance(kernel: TaskFlow, path: str, *, show_progress: bool = True) -> dict[str, int]:
     """Write every table of ``kernel``'s database to ``path``; ``{table: rows}``."""
     written: dict[str, int] = {}
     with kernel.database() as db, opened(path, "w") as out:
@@ -315,7 +318,7 @@ def _reset_sequences(db, shapes: dict[str, list[dict[str, Any]]],
                            (seq, table))
 
 
-def import_instance(kernel, path: str, *, show_progress: bool = True) -> dict[str, int]:
+def import_instance(kernel: TaskFlow, path: str, *, show_progress: bool = True) -> dict[str, int]:
     """Load an export into ``kernel``'s empty database, all or nothing; ``{table: rows}``."""
     if not Path(path).is_file():
         raise InstanceError(f"{path}: no such file")
@@ -402,14 +405,14 @@ def add_commands(subparsers) -> None:
     load.set_defaults(handler=cmd_import)
 
 
-def cmd_export(kernel, args) -> int:
+def cmd_export(kernel: TaskFlow, args) -> int:
     counts = export_instance(kernel, args.file, show_progress=not args.quiet)
     print(f"exported {sum(counts.values())} rows of {len(counts)} tables to {args.file}",
           file=sys.stderr if args.file == "-" else sys.stdout)
     return 0
 
 
-def cmd_import(kernel, args) -> int:
+def cmd_import(kernel: TaskFlow, args) -> int:
     try:
         counts = import_instance(kernel, args.file, show_progress=not args.quiet)
     except InstanceError as exc:

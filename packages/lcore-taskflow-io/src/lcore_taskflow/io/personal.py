@@ -20,12 +20,15 @@ import json
 import logging
 import re
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lcore import HTTPResponse, Lcore, response
 from lcore_taskflow.core import ApiError, Password, Schema, json_body
 
 from .calendar import TOKEN_REFUSED, TOO_MANY, account_of
+
+if TYPE_CHECKING:
+    from lcore_taskflow.core import TaskFlow
 
 log = logging.getLogger(__name__)
 EXPORT_FORMAT = "taskflow-personal-data"
@@ -39,16 +42,16 @@ class AccountDeletion(Schema):
     password = Password(required=True)
 
 
-def _rows(kernel, sql: str, params: tuple | list) -> list[dict[str, Any]]:
+def _rows(kernel: TaskFlow, sql: str, params: tuple | list) -> list[dict[str, Any]]:
     return kernel.db.fetchall(sql, params)
 
 
-def _visible(kernel, column: str) -> tuple[str, list]:
+def _visible(kernel: TaskFlow, column: str) -> tuple[str, list]:
     condition, params = kernel.access().where(column)
     return (f" AND {condition}" if condition else ""), params
 
 
-def _tasks(kernel, uid: int) -> list[dict[str, Any]]:
+def _tasks(kernel: TaskFlow, uid: int) -> list[dict[str, Any]]:
     visible, params = _visible(kernel, "t.project_id")
     return _rows(kernel, "SELECT t.id, t.project_id, p.name AS project_name, t.title,"
                  " t.description, t.status, t.priority, t.due_date, t.created_at, t.updated_at,"
@@ -58,7 +61,7 @@ def _tasks(kernel, uid: int) -> list[dict[str, Any]]:
                  (uid, uid, uid, uid, *params))
 
 
-def collect(kernel, user: dict[str, Any]) -> dict[str, Any]:
+def collect(kernel: TaskFlow, user: dict[str, Any]) -> dict[str, Any]:
     """The caller's personal data as one JSON-able document."""
     uid = user["id"]
     tasks = _tasks(kernel, uid)
@@ -99,13 +102,13 @@ def collect(kernel, user: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _plugin_sections(kernel, user: dict[str, Any]) -> dict[str, Any]:
+def _plugin_sections(kernel: TaskFlow, user: dict[str, Any]) -> dict[str, Any]:
     """Each plugin's ``taskflow_personal_data``; one that fails is logged and left out."""
     sections: dict[str, Any] = {}
     given = {"user": user, "kernel": kernel}
     for impl in kernel.hook.taskflow_personal_data.get_hookimpls():
         try:  # an implementation may take fewer arguments than the spec (pluggy's rule)
-            answer = impl.function(*[given[name] for name in impl.argnames])
+            answer: Any = impl.function(*[given[name] for name in impl.argnames])
         except Exception:  # one broken plugin must not withhold the rest of the export
             log.exception("plugin %s failed in taskflow_personal_data", impl.plugin_name)
             continue
@@ -118,7 +121,7 @@ def _filename(username: str) -> str:
     return "taskflow-personal-data-" + (re.sub(r"[^A-Za-z0-9_.-]", "_", username) or "me") + ".json"
 
 
-def add_routes(app: Lcore, kernel) -> None:
+def add_routes(app: Lcore, kernel: TaskFlow) -> None:
     """Register the personal-data routes on the io sub-app."""
 
     @app.get("/api/users/me/export", name="io_personal_export", auth=True,

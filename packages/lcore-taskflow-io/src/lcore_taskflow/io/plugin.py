@@ -12,12 +12,16 @@ part A's files are ``0001_imports.*``; part B numbers its files from ``0050``
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lcore import Lcore
 from lcore_taskflow.core import UIModule, events, hookimpl
 
 from . import __version__, calendar, exports, imports, instance, personal
 from .config import IOConfig
+
+if TYPE_CHECKING:
+    from lcore_taskflow.core import TaskFlow
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 STATIC = Path(__file__).parent / "static"
@@ -46,23 +50,23 @@ class IOPlugin:
         return ("io", MIGRATIONS)
 
     @hookimpl
-    def taskflow_mounts(self, kernel):
+    def taskflow_mounts(self, kernel: TaskFlow):
         return [("/", build_io_app(kernel, self))]
 
     # part B: the frontend module, and the calendar feeds of deleted users and projects
     @hookimpl
-    def taskflow_ui_modules(self, kernel):
+    def taskflow_ui_modules(self, kernel: TaskFlow):
         return [UIModule("io", STATIC, scripts=("io.js",), styles=("io.css",))]
 
     @hookimpl
-    def taskflow_event(self, event, kernel):
+    def taskflow_event(self, event, kernel: TaskFlow):
         if isinstance(event, events.UserDeleted):
             calendar.forget(kernel, user_id=event.user["id"])
         elif isinstance(event, events.ProjectDeleted):
             calendar.forget(kernel, project_id=event.project_id)
 
     @hookimpl
-    def taskflow_startup(self, kernel):
+    def taskflow_startup(self, kernel: TaskFlow):
         self.worker = imports.start_worker(kernel)
 
     # part A: `taskflow export FILE` / `taskflow import FILE` (the whole instance)
@@ -71,13 +75,13 @@ class IOPlugin:
         instance.add_commands(subparsers)
 
     @hookimpl
-    def taskflow_shutdown(self, kernel):
+    def taskflow_shutdown(self, kernel: TaskFlow):
         if self.worker is not None:
             self.worker.stop()
             self.worker = None
 
 
-def build_io_app(kernel, plugin: IOPlugin) -> Lcore:
+def build_io_app(kernel: TaskFlow, plugin: IOPlugin) -> Lcore:
     """Every HTTP route of the package, registered part by part."""
     app = Lcore()
     # part A: imports, project exports

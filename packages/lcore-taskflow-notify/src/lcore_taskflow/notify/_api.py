@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lcore import Lcore, request
 from lcore_taskflow.core import ApiError, Fields, json_body, pagination, query_choice
@@ -23,6 +23,9 @@ from ._schemas import (
     RetryResult,
     SendResult,
 )
+
+if TYPE_CHECKING:
+    from lcore_taskflow.core import TaskFlow
 
 
 def assignment_email(task: dict[str, Any], assigned_by: str | None = None) -> Email:
@@ -78,7 +81,7 @@ def _email_fields(data: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _batch_recipients(kernel, data: dict[str, Any],
+def _batch_recipients(kernel: TaskFlow, data: dict[str, Any],
                       fields: Fields) -> list[tuple[str, int | None]]:
     """``[(address, user_id)]`` from ``user_ids`` or ``recipients`` (exactly one)."""
     if ("user_ids" in data) == ("recipients" in data):

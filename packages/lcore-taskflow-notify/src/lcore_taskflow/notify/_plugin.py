@@ -8,7 +8,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lcore import HTTPResponse, response
 from lcore_taskflow.core import UIModule, events, hookimpl, progress_bar
@@ -26,6 +26,9 @@ from ._outbox import MIGRATIONS, Email, Outbox
 from ._prefs import URL_SCHEME, mask_url, parse_urls
 from ._unsubscribe import unsubscribe_url
 from ._worker import Dispatcher, run_worker, summary
+
+if TYPE_CHECKING:
+    from lcore_taskflow.core import TaskFlow
 
 log = logging.getLogger("lcore_taskflow.notify")
 
@@ -177,19 +180,19 @@ class NotifyPlugin:
         return list(NOTIFY_EVENTS)
 
     @hookimpl
-    def taskflow_mounts(self, kernel):
+    def taskflow_mounts(self, kernel: TaskFlow):
         app = build_notifications_app(kernel, self._outbox(kernel), kernel.config.notify_workers)
         return [("/api/notifications/", app), ("/", build_hub_app(kernel, self._hub(kernel)))]
 
     @hookimpl
-    def taskflow_notify_channels(self, kernel):
+    def taskflow_notify_channels(self, kernel: TaskFlow):
         if self._email is None or self._email.kernel is not kernel:
             self._email = EmailChannel(kernel)
             self._apprise = AppriseChannel(kernel)
         return [self._email, self._apprise]
 
     @hookimpl
-    def taskflow_represent(self, kind, rows, kernel):
+    def taskflow_represent(self, kind, rows, kernel: TaskFlow):
         """A task says whether the caller watches it (``watching``), one query per response."""
         if kind != "task":
             return
@@ -205,11 +208,11 @@ class NotifyPlugin:
             row["watching"] = row["id"] in watched
 
     @hookimpl
-    def taskflow_route_plugins(self, kernel):
+    def taskflow_route_plugins(self, kernel: TaskFlow):
         return [UnreadCountPlugin(kernel)]
 
     @hookimpl
-    def taskflow_startup(self, kernel):
+    def taskflow_startup(self, kernel: TaskFlow):
         outbox = self._outbox(kernel)
         channels = outbox.channels()  # a malformed or clashing channel stops start-up here
         config = kernel.config
@@ -227,20 +230,20 @@ class NotifyPlugin:
             self.dispatcher.start()
 
     @hookimpl
-    def taskflow_shutdown(self, kernel):
+    def taskflow_shutdown(self, kernel: TaskFlow):
         if self.dispatcher is not None:
             self.dispatcher.stop()
 
     # ---------------------------------------------------------- frontend
     @hookimpl
-    def taskflow_ui_modules(self, kernel):
+    def taskflow_ui_modules(self, kernel: TaskFlow):
         """The inbox, settings, email history, header badge, watch toggle and @-completion."""
         return [UIModule("notify", Path(__file__).parent / "static", scripts=("notify.js",),
                          styles=("notify.css",))]
 
     # ---------------------------------------------------------- requests
     @hookimpl
-    def taskflow_event(self, event, kernel):
+    def taskflow_event(self, event, kernel: TaskFlow):
         """Core's task, comment and member events reach the hub (inbox, email, chat rows in
         the event's transaction); repeated failed sign-ins email the account's owner.
 
@@ -252,7 +255,8 @@ class NotifyPlugin:
             return
         self._hub(kernel).handle(event)
 
-    def _notify(self, kernel, user, subject: str, body: str, project_id: int | None) -> None:
+    def _notify(self, kernel: TaskFlow, user, subject: str, body: str,
+                project_id: int | None) -> None:
         """Outbox rows for ``user`` in the event's transaction; wake the sender at commit."""
         outbox = self._outbox(kernel)
         try:

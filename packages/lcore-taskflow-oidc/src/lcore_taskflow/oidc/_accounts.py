@@ -30,11 +30,14 @@ import secrets
 import time
 import unicodedata
 from collections.abc import Iterator
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from lcore_taskflow.core import EMAIL_RE, ApiError, IntegrityError, events
 
 from ._config import OIDCConfig
+
+if TYPE_CHECKING:
+    from lcore_taskflow.core import TaskFlow
 
 log = logging.getLogger("lcore_taskflow.oidc")
 
@@ -110,7 +113,7 @@ def _existing(db, user_id: int) -> dict[str, Any]:
 class Accounts:
     """Resolve identities to users for one kernel."""
 
-    def __init__(self, kernel, settings: OIDCConfig) -> None:
+    def __init__(self, kernel: TaskFlow, settings: OIDCConfig) -> None:
         self.kernel = kernel
         self.settings = settings
 
@@ -138,7 +141,7 @@ class Accounts:
             link = db.fetchone("SELECT * FROM oidc_links WHERE id = ?", (link_id,))
             self.kernel.audit("oidc.linked", target=f"user:{user['username']}", actor=user,
                               details={"issuer": issuer, "subject": subject, "by": how})
-        assert user is not None  # linked above, or found through its link
+        assert user is not None and link is not None  # linked above, or found through it
         if not user["is_active"]:
             raise Refused(f"The TaskFlow account {user['username']!r} is deactivated: "
                           "ask an admin to reactivate it", "inactive")
@@ -258,6 +261,8 @@ class Accounts:
     def _set_role(self, user: dict[str, Any], role: str) -> dict[str, Any]:
         db = self.kernel.db
         db.update("users", user["id"], {"role": role})
-        self.kernel.emit(events.UserUpdated(actor=None, user=self.kernel.users.get(user["id"]),
+        # the user exists: its row was updated just now
+        updated = cast("dict[str, Any]", self.kernel.users.get(user["id"]))
+        self.kernel.emit(events.UserUpdated(actor=None, user=updated,
                                             changes={"role": [user["role"], role]}))
         return _existing(db, user["id"])

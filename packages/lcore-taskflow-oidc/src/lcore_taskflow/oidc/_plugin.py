@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from lcore_taskflow.core import ApiError, UIModule, events, hookimpl
@@ -14,6 +14,9 @@ from . import __version__
 from ._client import OIDCClient, OIDCError
 from ._config import OIDCConfig, configured
 from ._routes import build_oidc_app, error_page, own_path, wants_html
+
+if TYPE_CHECKING:
+    from lcore_taskflow.core import TaskFlow
 
 log = logging.getLogger("lcore_taskflow.oidc")
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -40,11 +43,11 @@ class OIDCPlugin:
 
     # ------------------------------------------------------------ helpers
     @staticmethod
-    def settings(kernel) -> OIDCConfig:
+    def settings(kernel: TaskFlow) -> OIDCConfig:
         return OIDCConfig.from_config(kernel.config)
 
     @staticmethod
-    def configured(kernel) -> bool:
+    def configured(kernel: TaskFlow) -> bool:
         return configured(kernel.config)
 
     @staticmethod
@@ -53,7 +56,7 @@ class OIDCPlugin:
             return settings.oidc_provider_name.strip()
         return urlsplit(settings.oidc_issuer).hostname or "single sign-on"
 
-    def client(self, kernel) -> OIDCClient:
+    def client(self, kernel: TaskFlow) -> OIDCClient:
         """The provider's client for the current settings; 503 when not configured."""
         if not self.configured(kernel):
             raise ApiError(503, NOT_CONFIGURED)
@@ -75,16 +78,16 @@ class OIDCPlugin:
         return ("oidc", MIGRATIONS)
 
     @hookimpl
-    def taskflow_mounts(self, kernel):
+    def taskflow_mounts(self, kernel: TaskFlow):
         return [("/auth/oidc/", build_oidc_app(kernel, self))]
 
     @hookimpl
-    def taskflow_ui_modules(self, kernel):
+    def taskflow_ui_modules(self, kernel: TaskFlow):
         """The "Sign in with <provider>" button of the frontend's login screen."""
         return [UIModule("oidc", STATIC, scripts=("oidc.js",))]
 
     @hookimpl
-    def taskflow_startup(self, kernel):
+    def taskflow_startup(self, kernel: TaskFlow):
         if not self.configured(kernel):
             log.warning("oidc: installed but idle: %s", NOT_CONFIGURED)
             return
@@ -97,12 +100,12 @@ class OIDCPlugin:
 
     # ---------------------------------------------------------- requests
     @hookimpl
-    def taskflow_event(self, event, kernel):
+    def taskflow_event(self, event, kernel: TaskFlow):
         if isinstance(event, events.UserDeleted):
             kernel.db.execute("DELETE FROM oidc_links WHERE user_id = ?", (event.user["id"],))
 
     @hookimpl
-    def taskflow_render_error(self, status, message, request, kernel):
+    def taskflow_render_error(self, status, message, request, kernel: TaskFlow):
         """A page instead of JSON for a browser whose sign-in failed (our routes only)."""
         if not own_path(kernel, request.path) or not wants_html(request):
             return None
@@ -117,7 +120,7 @@ class OIDCPlugin:
                                              "and say what to register there")
         check.set_defaults(handler=self.cmd_check, needs_database=False)
 
-    def cmd_check(self, kernel, args) -> int:
+    def cmd_check(self, kernel: TaskFlow, args) -> int:
         if not self.configured(kernel):
             print(f"oidc: {NOT_CONFIGURED}")
             return 1

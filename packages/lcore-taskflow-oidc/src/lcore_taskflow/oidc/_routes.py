@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from lcore import Lcore, redirect, request, response
@@ -12,6 +12,9 @@ from lcore_taskflow.core import ApiError, Boolean, Schema, String
 from . import _flows as flows
 from ._accounts import Accounts, Refused
 from ._client import OIDCError
+
+if TYPE_CHECKING:
+    from lcore_taskflow.core import TaskFlow
 
 LOGIN_RATE = (60, 60)  # sign-ins started or finished per client address and minute
 
@@ -26,11 +29,11 @@ class ProviderInfo(Schema):
     login_url = String(required=True, description="where a 'Sign in with ...' link points")
 
 
-def _secure(kernel) -> bool:
+def _secure(kernel: TaskFlow) -> bool:
     return bool(kernel.config.get("cookie_secure")) or request.urlparts.scheme == "https"
 
 
-def redirect_uri(kernel, settings) -> str:
+def redirect_uri(kernel: TaskFlow, settings) -> str:
     """``APP_OIDC_REDIRECT_URL``, else this server's callback as the browser addressed it."""
     if settings.oidc_redirect_url:
         return settings.oidc_redirect_url
@@ -38,7 +41,7 @@ def redirect_uri(kernel, settings) -> str:
     return f"{parts.scheme}://{parts.netloc}{kernel.url('/auth/oidc/callback')}"
 
 
-def build_oidc_app(kernel, plugin) -> Lcore:
+def build_oidc_app(kernel: TaskFlow, plugin) -> Lcore:
     app = Lcore()
     limit = kernel.limits.limit("oidc", *LOGIN_RATE)
 
@@ -127,7 +130,7 @@ def build_oidc_app(kernel, plugin) -> Lcore:
     return app
 
 
-def _failed(kernel, reason: str, issuer: str) -> None:
+def _failed(kernel: TaskFlow, reason: str, issuer: str) -> None:
     kernel.audit("auth.login_failed", target=None, actor=None,
                  details={"via": "oidc", "reason": reason, "issuer": issuer or None})
 
@@ -137,7 +140,7 @@ def wants_html(req: Any) -> bool:
     return "text/html" in accept and "application/json" not in accept
 
 
-def error_page(kernel, status: int, message: str) -> str:
+def error_page(kernel: TaskFlow, status: int, message: str) -> str:
     """A plain page for a browser whose sign-in failed: what happened, and two ways on."""
     response.content_type = "text/html; charset=utf-8"
     title = "Sign-in failed" if status < 500 else "Sign-in unavailable"
@@ -151,5 +154,5 @@ def error_page(kernel, status: int, message: str) -> str:
             f"<p><small>Error {status}</small></p></main></body></html>\n")
 
 
-def own_path(kernel, path: str) -> bool:
+def own_path(kernel: TaskFlow, path: str) -> bool:
     return urlsplit(path).path.startswith(kernel.url("/auth/oidc/"))

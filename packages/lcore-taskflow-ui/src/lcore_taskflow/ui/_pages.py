@@ -11,13 +11,16 @@ import hashlib
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import lcore
 from lcore import Lcore, request, response, template
 from lcore_taskflow.core import ApiError, send_file
 
 from . import __version__
+
+if TYPE_CHECKING:
+    from lcore_taskflow.core import TaskFlow
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TEMPLATE_DIR = os.path.join(HERE, "templates")
@@ -51,7 +54,7 @@ METHOD_ORDER = {"GET": 0, "POST": 1, "PUT": 2, "PATCH": 3, "DELETE": 4}
 PARAM = re.compile(r"<(\w+)(?::[^>]*)?>")
 
 
-def page_base(kernel) -> str:
+def page_base(kernel: TaskFlow) -> str:
     """The URL prefix TaskFlow is served under: "" or "/pm", never a trailing slash.
 
     Every URL a page or the SPA builds starts with it (template variable
@@ -79,7 +82,7 @@ class Assets:
     """The content digests of the ui's static folder and of each plugin's UI module,
     computed once per server start (a plugin's on first use)."""
 
-    def __init__(self, kernel):
+    def __init__(self, kernel: TaskFlow):
         self.kernel = kernel
         self.core = content_digest(STATIC_DIR)
         self._plugins: dict[str, str] = {}
@@ -94,7 +97,7 @@ class Assets:
         return f"{page_base(self.kernel)}/static/v/{self.core}"
 
 
-def plugin_assets(kernel, assets: Assets | None = None) -> dict[str, Any]:
+def plugin_assets(kernel: TaskFlow, assets: Assets | None = None) -> dict[str, Any]:
     """The ES modules and stylesheets plugins add (``taskflow_ui_modules``), under
     content-hashed URLs when ``assets`` is given.
 
@@ -118,7 +121,7 @@ def plugin_assets(kernel, assets: Assets | None = None) -> dict[str, Any]:
                                               if m.name in scoped))}
 
 
-def render(name: str, kernel, **values: Any) -> str:
+def render(name: str, kernel: TaskFlow, **values: Any) -> str:
     """Render one of the package's templates as an HTML page with the ui's CSP."""
     response.content_type = "text/html; charset=UTF-8"
     response.set_header("Content-Security-Policy", CSP)
@@ -142,7 +145,7 @@ def _summary(callback: Any) -> str:
     return doc.splitlines()[0].replace("``", "") if doc else ""
 
 
-def endpoint_groups(kernel) -> list[dict[str, Any]]:
+def endpoint_groups(kernel: TaskFlow) -> list[dict[str, Any]]:
     """TaskFlow's routes actually mounted, grouped by first path segment.
 
     Built at request time from ``app.routes``, so plugins added late (a
@@ -151,6 +154,7 @@ def endpoint_groups(kernel) -> list[dict[str, Any]]:
     """
     groups: dict[str, list[dict[str, str]]] = {}
     seen = set()
+    assert kernel.app is not None  # a request is being served: the kernel is assembled
     for route in kernel.app.routes:
         if not kernel.owns(route):
             continue
@@ -167,7 +171,7 @@ def endpoint_groups(kernel) -> list[dict[str, Any]]:
             for name, eps in ordered]
 
 
-def plugin_rows(kernel) -> list[dict[str, str]]:
+def plugin_rows(kernel: TaskFlow) -> list[dict[str, str]]:
     """The installed TaskFlow plugins with their versions and a one-line description."""
     return [{"name": info.name, "version": str(info.version),
              "desc": _summary(type(info.plugin))} for info in kernel.infos]
@@ -204,7 +208,7 @@ def serve_static(path: str, root: str = STATIC_DIR, cache: str = SHORT_CACHE) ->
     return body or b""
 
 
-def serve_plugin_static(kernel, name: str, path: str, assets: Assets | None = None,
+def serve_plugin_static(kernel: TaskFlow, name: str, path: str, assets: Assets | None = None,
                         digest: str | None = None) -> bytes:
     """A file of a plugin's UI module directory (never outside it); immutable when
     asked for under the module's current ``digest``."""
@@ -221,7 +225,7 @@ def check_digest(digest: str) -> None:
         raise ApiError(404, "Static file not found: the version must be 16 hex digits")
 
 
-def build_ui_app(kernel, assets: Assets | None = None) -> Lcore:
+def build_ui_app(kernel: TaskFlow, assets: Assets | None = None) -> Lcore:
     """The ui's routes, at the root of TaskFlow (under its prefix, if any)."""
     app = Lcore()
     assets = assets or Assets(kernel)

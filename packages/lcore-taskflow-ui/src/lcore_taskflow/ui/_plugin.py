@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lcore import HTTP_CODES
 from lcore_taskflow.core import hookimpl
 
 from . import __version__
 from ._pages import Assets, build_ui_app, render
+
+if TYPE_CHECKING:
+    from lcore_taskflow.core import TaskFlow
 
 HTML_ERRORS = {
     404: "The page you asked for does not exist.",
@@ -31,19 +36,20 @@ class UIPlugin:
         self._assets: dict[int, Assets] = {}  # per kernel: a plugin object may serve two
 
     @hookimpl
-    def taskflow_mounts(self, kernel):
+    def taskflow_mounts(self, kernel: TaskFlow):
         assets = self._assets[id(kernel)] = Assets(kernel)
         return [("/", build_ui_app(kernel, assets))]
 
     @hookimpl
-    def taskflow_startup(self, kernel):
+    def taskflow_startup(self, kernel: TaskFlow):
         """Hash every plugin's UI module now, once: its URLs stay for the process's life."""
         assets = self._assets.get(id(kernel))
-        for module in kernel.ui_modules if assets else ():
-            assets.plugin(module)
+        if assets is not None:
+            for module in kernel.ui_modules:
+                assets.plugin(module)
 
     @hookimpl
-    def taskflow_render_error(self, status, message, request, kernel):
+    def taskflow_render_error(self, status, message, request, kernel: TaskFlow):
         """An HTML page for 404 and 500, unless the client asks for JSON."""
         if status not in HTML_ERRORS or wants_json(request):
             return None

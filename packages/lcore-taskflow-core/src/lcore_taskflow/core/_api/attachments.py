@@ -6,6 +6,7 @@ import logging
 import os
 import re
 import uuid
+from typing import TYPE_CHECKING
 
 from lcore import HTTPError, request
 
@@ -17,11 +18,15 @@ from .._storage import StorageError, TooLarge
 from .replies import ident
 from .tasks import get_task_or_404, lock_project
 
+if TYPE_CHECKING:
+    from .. import TaskFlow
+
 log = logging.getLogger("lcore_taskflow")
 
 
-def remove_files(kernel, names) -> None:
+def remove_files(kernel: TaskFlow, names) -> None:
     """Delete attachment files after their rows are gone (a failure only logs an orphan)."""
+    assert kernel.storage is not None  # opened with the database
     for name in names:
         if name:
             kernel.storage.delete(name)
@@ -80,7 +85,7 @@ def _storage_error(exc: StorageError) -> ApiError:
     return ApiError(exc.status, f"Attachment storage problem: {exc.strerror or exc}")
 
 
-def add_attachment_routes(app, kernel) -> None:
+def add_attachment_routes(app, kernel: TaskFlow) -> None:
     limit = kernel.config.max_upload_size
 
     @app.post("/<pid:int>/tasks/<tid:int>/attachment", name="upload_attachment", auth=True,
@@ -163,7 +168,7 @@ def add_attachment_routes(app, kernel) -> None:
             raise
 
 
-def _attached_to(kernel, filename: str) -> int | None:
+def _attached_to(kernel: TaskFlow, filename: str) -> int | None:
     """The project of the task whose current attachment is ``filename`` (its id is in the name)."""
     match = STORED_NAME.match(filename)
     if match is None:

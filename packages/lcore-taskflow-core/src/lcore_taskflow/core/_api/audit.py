@@ -10,12 +10,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import TYPE_CHECKING
 
 from lcore import HTTPResponse, Lcore
 
 from .._schema import Choice, Integer, ListOf, Object, Schema, String, Text
 from .._validation import Page
 from .replies import Paged, ident, timestamp
+
+if TYPE_CHECKING:
+    from .. import TaskFlow
 
 CSV_BATCH = 1000
 COLUMNS = ("id", "at", "actor_id", "actor", "action", "target", "address", "details")
@@ -70,7 +74,7 @@ def _entry(row: dict) -> dict:
     return row
 
 
-def _csv(kernel, where: str, params: list):
+def _csv(kernel: TaskFlow, where: str, params: list):
     """The matching entries as CSV lines, newest first, a batch per query."""
     out = io.StringIO()
     writer = csv.writer(out)
@@ -93,7 +97,7 @@ def _csv(kernel, where: str, params: list):
         before = rows[-1]["id"]
 
 
-def build_audit_app(kernel) -> Lcore:
+def build_audit_app(kernel: TaskFlow) -> Lcore:
     app = Lcore()
 
     @app.get("/api/admin/audit", name="audit_log", auth="admin", query=AuditQuery,

@@ -15,7 +15,7 @@ task: at 500 tasks that would be quadratic).
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lcore import Lcore
 
@@ -33,6 +33,9 @@ from .tasks import (
     lock_project,
     order_by,
 )
+
+if TYPE_CHECKING:
+    from .. import TaskFlow
 
 MAX_IDS = 500
 ACTIONS = ("move", "assign", "priority", "due_date", "delete")
@@ -86,7 +89,7 @@ class BulkDone(Schema):
                      description="Those that changed (a task already so is left alone)")
 
 
-def _value(kernel, pid: int, action: str, data: dict):
+def _value(kernel: TaskFlow, pid: int, action: str, data: dict):
     """The checked value of ``action`` (422 naming it); ``None`` for delete."""
     if action == "delete":
         if data.get("value") is not None:
@@ -102,7 +105,7 @@ def _value(kernel, pid: int, action: str, data: dict):
                                    **checks)["value"]
 
 
-def _body(kernel, pid: int) -> tuple[list[int], str, object]:
+def _body(kernel: TaskFlow, pid: int) -> tuple[list[int], str, object]:
     data = json_body()
     head = BulkAction.collect(data)[1]
     head.pop("value", None)  # checked per action below
@@ -175,7 +178,7 @@ def _set(db, tasks: list[dict], column: str, value) -> list[dict]:
     return changing
 
 
-def _delete(kernel, db, pid: int, actor, tasks: list[dict]) -> None:
+def _delete(kernel: TaskFlow, db, pid: int, actor, tasks: list[dict]) -> None:
     ids = [t["id"] for t in tasks]
     db.execute(f"DELETE FROM tasks WHERE id IN ({_marks(ids)})", ids)
     for left in sorted({t["status"] for t in tasks}):
@@ -185,7 +188,7 @@ def _delete(kernel, db, pid: int, actor, tasks: list[dict]) -> None:
     _prune_tombstones(db)
 
 
-def _announce(kernel, db, pid: int, actor, before: list[dict], column: str) -> None:
+def _announce(kernel: TaskFlow, db, pid: int, actor, before: list[dict], column: str) -> None:
     """``task.updated`` (and ``task.assigned``) per changed task, as a single edit emits."""
     if not before:
         return
@@ -210,7 +213,7 @@ def _announce(kernel, db, pid: int, actor, before: list[dict], column: str) -> N
                                             previous_assignee_id=old["assignee_id"]))
 
 
-def add_bulk_routes(app: Lcore, kernel) -> None:
+def add_bulk_routes(app: Lcore, kernel: TaskFlow) -> None:
     """``POST /<pid>/tasks/bulk`` on the projects sub-app."""
 
     @app.post("/<pid:int>/tasks/bulk", name="bulk_tasks", auth=True, role="editor",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+from typing import TYPE_CHECKING
 
 from lcore import HTTPResponse, request, response
 
@@ -19,6 +20,9 @@ from .._files import none_match
 from .._schema import Choice, Integer, ListOf, Object, Query, Schema, String
 from .replies import PROJECT_STATUSES, TASK_STATUSES, ident, timestamp
 from .tasks import today
+
+if TYPE_CHECKING:
+    from .. import TaskFlow
 
 DASHBOARD_PROJECTS = 100
 OVERDUE_LISTED = 50
@@ -114,7 +118,7 @@ def _totals(db, visible: tuple[str, list], people: tuple[str, list]):
     return row
 
 
-def add_dashboard_routes(app, kernel) -> None:
+def add_dashboard_routes(app, kernel: TaskFlow) -> None:
 
     def query(fn, *args):
         def run():

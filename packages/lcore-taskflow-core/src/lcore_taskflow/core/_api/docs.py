@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import json
 import os
+from typing import TYPE_CHECKING
 
 from lcore import Lcore, response
 
@@ -19,6 +20,9 @@ from .._errors import ApiError
 from .._files import send_file
 from .._openapi import document
 from .._schema import Object, Schema, String
+
+if TYPE_CHECKING:
+    from .. import TaskFlow
 
 ASSETS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "apidocs")
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -67,7 +71,7 @@ class OpenAPIDocument(Schema):
     components = Object()
 
 
-def add_docs_routes(app: Lcore, kernel) -> None:
+def add_docs_routes(app: Lcore, kernel: TaskFlow) -> None:
     @app.get("/openapi.json", name="openapi", auth=False, returns=OpenAPIDocument)
     def openapi():
         """The OpenAPI 3.1 document of every loaded plugin's routes, generated from them."""

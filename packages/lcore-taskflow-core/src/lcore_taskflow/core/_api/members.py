@@ -8,6 +8,7 @@ owner is refused (409): a project always has someone who can manage it.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from lcore import HTTPResponse, request, response
@@ -18,6 +19,9 @@ from .._roles import RANK, ROLES, SHARE_ROLES
 from .._schema import Boolean, Choice, Integer, ListOf, Number, Schema, String, Text
 from .._validation import json_body
 from .replies import ident, timestamp
+
+if TYPE_CHECKING:
+    from .. import TaskFlow
 
 NO_CONTENT = ((204, "Done; no body"),)
 
@@ -131,12 +135,12 @@ def _share_out(row: dict) -> dict:
     return row
 
 
-def _frontend_url(kernel, token: str) -> str:
+def _frontend_url(kernel: TaskFlow, token: str) -> str:
     parts = urlsplit(request.url)
     return f"{parts.scheme}://{parts.netloc}{kernel.url('/frontend')}#/share/{token}"
 
 
-def add_member_routes(app, kernel) -> None:
+def add_member_routes(app, kernel: TaskFlow) -> None:
 
     @app.get("/<pid:int>/members", name="list_members", auth=True, role="viewer",
              returns=Members)

@@ -3,12 +3,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lcore import Lcore
 
 from .._errors import ApiError
 from .._plugin_admin import describe_all
 from .._schema import ListOf, Object, Schema
 from .._validation import json_body
+
+if TYPE_CHECKING:
+    from .. import TaskFlow
 
 
 class PluginsOut(Schema):
@@ -23,7 +28,7 @@ class SettingsOut(Schema):
     settings = ListOf(Object(), required=True)
 
 
-def build_plugins_app(kernel) -> Lcore:
+def build_plugins_app(kernel: TaskFlow) -> Lcore:
     app = Lcore()
 
     @app.get("/api/admin/plugins", name="admin_plugins", auth="admin", returns=PluginsOut)

@@ -6,12 +6,17 @@ off.  What "off" means is the kernel's business (``_scoped.py``).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .._errors import ApiError
 from .._plugins import plugin_version
 from .._schema import Boolean, ListOf, Schema, String
 from .._scoped import is_project_scoped
 from .._validation import json_body
 from .replies import ident
+
+if TYPE_CHECKING:
+    from .. import TaskFlow
 
 NOT_SCOPED = ((404, "No project-scoped plugin of that name (or the project is hidden)"),)
 
@@ -42,7 +47,7 @@ class ProjectPluginSet(Schema):
     changed = Boolean(required=True)
 
 
-def scoped_plugins(kernel) -> list:
+def scoped_plugins(kernel: TaskFlow) -> list:
     """The assembled project-scoped plugins, by name."""
     return sorted((i for i in kernel.infos if is_project_scoped(i.plugin)), key=lambda i: i.name)
 
@@ -52,7 +57,7 @@ def _summary(plugin) -> str:
     return doc.splitlines()[0] if doc else ""
 
 
-def add_project_plugin_routes(app, kernel) -> None:
+def add_project_plugin_routes(app, kernel: TaskFlow) -> None:
 
     @app.get("/<pid:int>/plugins", name="list_project_plugins", auth=True, role="viewer",
              returns=ProjectPlugins)

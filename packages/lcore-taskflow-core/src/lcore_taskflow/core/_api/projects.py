@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lcore import Lcore, response
 
 from .. import events
@@ -10,6 +12,9 @@ from .._schema import Boolean, Choice, ListOf, Schema, String, Text
 from .._validation import Page, json_body
 from . import attachments, bulk, dashboard, members, project_plugins, structure, tasks
 from .replies import PROJECT_STATUSES, Deleted, Paged, ProjectOut, Updated, ident
+
+if TYPE_CHECKING:
+    from .. import TaskFlow
 
 OUT_FIELDS = ("id", "name", "description", "owner_id", "status", "visibility", "workspace_role",
               "created_at", "updated_at")
@@ -52,7 +57,7 @@ class ProjectCreated(Schema):
     created = Boolean(required=True)
 
 
-def build_projects_app(kernel) -> Lcore:
+def build_projects_app(kernel: TaskFlow) -> Lcore:
     app = Lcore()
 
     @app.get("/", name="list_projects", auth=True, share=True, query=ProjectListQuery,

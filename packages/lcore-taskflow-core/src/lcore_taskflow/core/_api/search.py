@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lcore import Lcore
 
 from .._schema import Boolean, Choice, Integer, ListOf, Query, Schema, String, Text
+
+if TYPE_CHECKING:
+    from .. import TaskFlow
 
 
 class SearchQuery(Query):
@@ -33,7 +38,7 @@ class SearchResults(Schema):
     more = Boolean(required=True)
 
 
-def build_search_app(kernel) -> Lcore:
+def build_search_app(kernel: TaskFlow) -> Lcore:
     app = Lcore()
 
     @app.get("/api/search", name="search", auth=True, share=True, query=SearchQuery,

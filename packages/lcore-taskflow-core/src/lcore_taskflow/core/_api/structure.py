@@ -14,6 +14,7 @@ refused (409), and a task has one parent at most.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from lcore import HTTPResponse, response
 
@@ -23,6 +24,9 @@ from .._schema import Boolean, Choice, Integer, ListOf, Schema, String, Text
 from .._validation import json_body
 from .replies import RelationOut, ident, timestamp
 from .tasks import assignee_problem, get_task_or_404
+
+if TYPE_CHECKING:
+    from .. import TaskFlow
 
 MAX_ITEMS = 200
 ACYCLIC = ("blocks", "parent")
@@ -89,7 +93,7 @@ def _item_or_404(db, tid: int, iid: int) -> dict:
     return row
 
 
-def _assignable(kernel, project_id: int):
+def _assignable(kernel: TaskFlow, project_id: int):
     """The checklist's assignee check: the task form's (``assignee_problem``)."""
     return lambda assignee: assignee_problem(kernel, project_id, assignee)
 
@@ -149,7 +153,7 @@ def _check_relation(db, kind: str, this: int, other: int) -> None:
         raise ApiError(409, f"Task {other} already has a parent; remove that relation first")
 
 
-def add_structure_routes(app, kernel) -> None:
+def add_structure_routes(app, kernel: TaskFlow) -> None:
     base = "/<pid:int>/tasks/<tid:int>"
 
     @app.get(f"{base}/checklist", name="list_checklist", auth=True, role="viewer",

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import inspect
 import logging
+from typing import TYPE_CHECKING
 
 from lcore import HTTPResponse, Lcore, ctx, response
 
 from .. import __version__, _compat
 from .._schema import AnyValue, Choice, Integer, ListOf, MapOf, Object, Schema, String
 from .docs import add_docs_routes
+
+if TYPE_CHECKING:
+    from .. import TaskFlow
 
 log = logging.getLogger("lcore_taskflow")
 
@@ -64,7 +68,7 @@ class DIDemo(Schema):
     note = String()
 
 
-def build_system_app(kernel, core) -> Lcore:
+def build_system_app(kernel: TaskFlow, core) -> Lcore:
     """Routes at the kernel's root; ``core`` is the kernel's CorePlugin."""
     app = Lcore()
 
@@ -123,7 +127,7 @@ def _describe(route) -> dict:
     }
 
 
-def _debug_routes(app: Lcore, kernel, core) -> None:
+def _debug_routes(app: Lcore, kernel: TaskFlow, core) -> None:
     host = kernel.app
 
     @app.get("/debug/routes", name="debug_routes", auth="debug:access", returns=RouteList)

@@ -15,7 +15,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lcore import HTTPResponse, request, response
 
@@ -48,6 +48,9 @@ from .replies import (
     TaskOut,
     ident,
 )
+
+if TYPE_CHECKING:
+    from .. import TaskFlow
 
 log = logging.getLogger("lcore_taskflow")
 STATUSES = TASK_STATUSES
@@ -132,7 +135,7 @@ class TaskListQuery(Page):
         " assignee, due_date, updated (-name: descending)"))
 
     @classmethod
-    def extra_parameters(cls, kernel):
+    def extra_parameters(cls, kernel: TaskFlow):
         """The filters plugins add (``taskflow_task_filters``)."""
         return {f.param: String(description=f.description or f"Filter of plugin "
                                 f"{kernel.task_filter_owners.get(f.param, '?')}")
@@ -237,7 +240,7 @@ class CommentCreated(Schema):
     created = Boolean(required=True)
 
 
-def assignee_problem(kernel, project_id: int, assignee: int) -> str | None:
+def assignee_problem(kernel: TaskFlow, project_id: int, assignee: int) -> str | None:
     """Why ``assignee`` cannot be given work in the project, or ``None``.
 
     One message for "no such user" and "cannot see the project", naming
@@ -250,11 +253,11 @@ def assignee_problem(kernel, project_id: int, assignee: int) -> str | None:
     return f"assignee_id {assignee} is not an active user who can see project {project_id}"
 
 
-def _task_values(kernel, project_id: int, schema: type[Schema], data: dict) -> dict:
+def _task_values(kernel: TaskFlow, project_id: int, schema: type[Schema], data: dict) -> dict:
     return schema.validate(data, assignee_id=lambda a: assignee_problem(kernel, project_id, a))
 
 
-def _assigned(kernel, db, actor, task: dict, previous: int | None = None) -> None:
+def _assigned(kernel: TaskFlow, db, actor, task: dict, previous: int | None = None) -> None:
     """Emit ``task.assigned`` with the assignee and project a listener needs."""
     assignee = db.fetchone("SELECT id, username, email FROM users WHERE id = ?",
                            (task["assignee_id"],))
@@ -295,7 +298,8 @@ def place(db, task: dict, status: str, before_id: int | None) -> int:
 
 
 # -------------------------------------------------------------- listing
-def _filters(kernel, args: dict, pid: int) -> tuple[list[str], list, list[tuple], list[str]]:
+def _filters(kernel: TaskFlow, args: dict,
+             pid: int) -> tuple[list[str], list, list[tuple], list[str]]:
     """The WHERE conditions of the task list's query parameters: core's as
     ``(where, params)``, then the plugins' filters in use as ``(TaskFilter, value)``
     pairs, and the parameters of those that failed (see :func:`_plugin_filters`)."""
@@ -330,7 +334,7 @@ def _filters(kernel, args: dict, pid: int) -> tuple[list[str], list, list[tuple]
     return where, params, chosen, ignored
 
 
-def _plugin_filters(kernel, pid: int) -> tuple[list[tuple], list[str]]:
+def _plugin_filters(kernel: TaskFlow, pid: int) -> tuple[list[tuple], list[str]]:
     """The plugins' filters the query asks for, with their converted values.
 
     A value ``convert`` refuses (``ValueError``/``TypeError``) is the client's
@@ -359,7 +363,7 @@ def _plugin_filters(kernel, pid: int) -> tuple[list[tuple], list[str]]:
     return chosen, ignored
 
 
-def _failing_filters(kernel, db, pid: int, chosen: list[tuple]) -> list[tuple]:
+def _failing_filters(kernel: TaskFlow, db, pid: int, chosen: list[tuple]) -> list[tuple]:
     """Which of the plugins' filters fail on their own (each tried in a tiny query)."""
     failing = []
     for extra, value in chosen:
@@ -400,7 +404,7 @@ def _count(db, project: dict, where: list[str], params: list,
                          (project["id"], *params), page_rows, offset, limit)
 
 
-def _task_extra(kernel, pid: int, data: dict) -> dict:
+def _task_extra(kernel: TaskFlow, pid: int, data: dict) -> dict:
     """The plugins' task fields in ``data`` (those of plugins that are on in the project)."""
     return {k: data[k] for k, owner in kernel.task_fields.items()
             if k in data and kernel.scopes.applies(owner, pid)}
@@ -413,7 +417,7 @@ def order_by(sort: str) -> str:
     return ", ".join(keys if keys[-1].startswith("t.id") else [*keys, "t.id"])
 
 
-def add_task_routes(app, kernel) -> None:
+def add_task_routes(app, kernel: TaskFlow) -> None:
 
     @app.get("/<pid:int>/tasks", name="list_tasks", auth=True, role="viewer",
              query=TaskListQuery, returns=TaskList)

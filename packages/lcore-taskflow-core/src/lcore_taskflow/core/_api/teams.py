@@ -7,6 +7,7 @@ they own); a guest sees only the teams they belong to.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from lcore import HTTPResponse, Lcore, response
 
@@ -16,6 +17,9 @@ from .._errors import ApiError
 from .._schema import Boolean, Integer, ListOf, Schema, String, Text
 from .._validation import json_body
 from .replies import ident
+
+if TYPE_CHECKING:
+    from .. import TaskFlow
 
 NAME_TAKEN = "A team with this name already exists"
 
@@ -65,15 +69,16 @@ TEAM_SELECT = ("SELECT t.id, t.name, (SELECT COUNT(*) FROM team_members m"
                " WHERE m.team_id = t.id) AS member_count FROM teams t")
 
 
-def _visible(kernel) -> tuple[str, list]:
+def _visible(kernel: TaskFlow) -> tuple[str, list]:
     """Guests see only their own teams."""
     user = kernel.current_user()
+    assert user is not None  # current_user() answered 401 otherwise
     if user.get("role") == "guest":
         return " WHERE t.id IN (SELECT team_id FROM team_members WHERE user_id = ?)", [user["id"]]
     return "", []
 
 
-def _team_or_404(kernel, team_id: int) -> dict:
+def _team_or_404(kernel: TaskFlow, team_id: int) -> dict:
     where, params = _visible(kernel)
     joiner = " AND" if where else " WHERE"
     team = kernel.db.fetchone(f"{TEAM_SELECT}{where}{joiner} t.id = ?", (*params, team_id))
@@ -82,7 +87,7 @@ def _team_or_404(kernel, team_id: int) -> dict:
     return team
 
 
-def _name(kernel, values: dict, team_id: int = 0) -> str:
+def _name(kernel: TaskFlow, values: dict, team_id: int = 0) -> str:
     name = values["name"]
     if kernel.db.fetchone("SELECT id FROM teams WHERE lower(name) = lower(?) AND id != ?",
                           (name, team_id)):
@@ -90,7 +95,7 @@ def _name(kernel, values: dict, team_id: int = 0) -> str:
     return name
 
 
-def build_teams_app(kernel) -> Lcore:
+def build_teams_app(kernel: TaskFlow) -> Lcore:
     app = Lcore()
 
     @app.get("/api/teams", name="list_teams", auth=True, returns=TeamList)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from typing import TYPE_CHECKING
 
 from lcore import Lcore, response
 
@@ -26,6 +27,9 @@ from .._schema import (
 from .._validation import Page, json_body
 from .replies import ROLES, TASK_STATUSES, Deleted, Paged, TaskOut, Updated, UserOut, ident
 from .tasks import COUNT_CAP, TASK_SELECT, bounded_total
+
+if TYPE_CHECKING:
+    from .. import TaskFlow
 
 
 class UserListQuery(Page):
@@ -141,13 +145,13 @@ def get_user_or_404(db, user_id: int) -> dict:
     return public_user(row)
 
 
-def _shown(kernel, rows: list[dict]) -> list[dict]:
+def _shown(kernel: TaskFlow, rows: list[dict]) -> list[dict]:
     """The users as the caller may see them (emails hidden), with plugins' fields."""
     access = kernel.access()
     return kernel.represent("user", [access.shown_user(public_user(u)) for u in rows])
 
 
-def build_users_app(kernel) -> Lcore:
+def build_users_app(kernel: TaskFlow) -> Lcore:
     app = Lcore()
     limit_ = kernel.limits.limit
     # The seed's default limit, used by the listing and the search (a bucket each).
@@ -311,7 +315,7 @@ def build_users_app(kernel) -> Lcore:
     return app
 
 
-def _apply_update(kernel, user_id: int, values: dict, actor: dict) -> None:
+def _apply_update(kernel: TaskFlow, user_id: int, values: dict, actor: dict) -> None:
     """Write the changed fields; emit user.updated (and user.deactivated)."""
     db = kernel.db
     before = get_user_or_404(db, user_id)

@@ -8,6 +8,7 @@ one) delete it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
 from lcore import HTTPResponse, Lcore, response
@@ -16,6 +17,9 @@ from .._errors import ApiError
 from .._schema import Boolean, Integer, ListOf, Query, Schema, String, Text
 from .._validation import json_body
 from .replies import ident, timestamp
+
+if TYPE_CHECKING:
+    from .. import TaskFlow
 
 MAX_VIEWS = 100
 VIEW_COLUMNS = "v.id, v.user_id, v.project_id, v.name, v.query, v.shared, v.created_at"
@@ -57,7 +61,7 @@ def _out(row: dict, me: int) -> dict:
     return row
 
 
-def build_views_app(kernel) -> Lcore:
+def build_views_app(kernel: TaskFlow) -> Lcore:
     app = Lcore()
 
     @app.get("/api/views", name="list_views", auth=True, query=ViewListQuery,

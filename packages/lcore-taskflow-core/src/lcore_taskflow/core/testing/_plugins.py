@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._access import role_policy
 from .._plugins import CORE_API, hookimpl
 from ..events import Event
+
+if TYPE_CHECKING:
+    from .. import TaskFlow
 
 
 class HeaderIdentity:
@@ -22,7 +25,7 @@ class HeaderIdentity:
     core_api = CORE_API
 
     @hookimpl
-    def taskflow_identify(self, request, kernel):
+    def taskflow_identify(self, request, kernel: TaskFlow):
         username = request.get_header("X-Test-User")
         if not username:
             return None
@@ -31,7 +34,7 @@ class HeaderIdentity:
                                " WHERE username = ? AND is_active = 1", (username,))
 
     @hookimpl
-    def taskflow_authorize(self, user, action, resource, kernel):
+    def taskflow_authorize(self, user, action, resource, kernel: TaskFlow):
         return role_policy(user, action, resource)
 
 
@@ -46,7 +49,7 @@ class EventRecorder:
         self.events: list[Event] = []
 
     @hookimpl
-    def taskflow_event(self, event, kernel):
+    def taskflow_event(self, event, kernel: TaskFlow):
         self.events.append(event)
 
     def of(self, kind: str | type[Event]) -> list[Any]:
