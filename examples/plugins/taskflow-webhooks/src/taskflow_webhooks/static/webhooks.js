@@ -99,14 +99,14 @@ export default function setup(taskflow) {
         const input = h('input', { value, readonly: true, class: 'webhooks-secret', 'aria-label': 'The webhook secret', 'data-testid': 'webhook-secret' });
         const note = h('p', { class: 'small', role: 'status', 'data-testid': 'webhook-copy-status' });
         const copy = h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'webhook-copy', onclick: async () => {
-          let copied = false;
+          let copied;
           try {
             await navigator.clipboard.writeText(value);
             copied = true;
-          } catch (e) {
+          } catch {
             input.focus();
             input.select();
-            try { copied = document.execCommand('copy'); } catch (e2) { copied = false; }
+            try { copied = document.execCommand('copy'); } catch { copied = false; }
           }
           note.textContent = copied ? 'Copied.' : 'Copying did not work here: the secret is selected, copy it with Ctrl+C (⌘C on a Mac).';
         } }, 'Copy secret');

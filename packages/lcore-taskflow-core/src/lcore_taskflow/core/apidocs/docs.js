@@ -191,7 +191,7 @@
       const reply = await fetch(url, init);
       const text = await reply.text();
       let shown = text;
-      try { shown = JSON.stringify(JSON.parse(text), null, 2); } catch (_) { /* not JSON */ }
+      try { shown = JSON.stringify(JSON.parse(text), null, 2); } catch { /* not JSON */ }
       const picked = ['content-type', 'retry-after', 'x-request-id', 'location']
         .filter((h) => reply.headers.get(h))
         .map((h) => h + ': ' + reply.headers.get(h)).join('\n');

@@ -136,7 +136,7 @@ export default function setup(taskflow) {
     try {
       const board = JSON.parse(text);
       lists = (Array.isArray(board.lists) ? board.lists : []).filter((l) => l && typeof l.name === 'string');
-    } catch (e) {
+    } catch {
       box.append(h('p', { class: 'muted' }, 'This is not JSON we can read here; the server will say what is wrong with it.'));
       return () => ({});
     }
@@ -300,7 +300,7 @@ export default function setup(taskflow) {
     try {
       await navigator.clipboard.writeText(input.value);
       taskflow.toast('Copied.');
-    } catch (e) {
+    } catch {
       taskflow.toast('Press Ctrl+C (⌘C) to copy the selected URL.', { kind: 'info' });
     }
   }

@@ -23,7 +23,7 @@ async function projectAudience(api, projectId) {
     const ids = new Set((members.users || []).map((m) => Number(m.user_id)));
     const workspace = project.visibility !== 'private';
     return (u) => u.role === 'admin' || ids.has(Number(u.id)) || (workspace && u.role !== 'guest');
-  } catch (err) {
+  } catch {
     return () => true;
   }
 }
@@ -120,7 +120,7 @@ export function attachMentions(taskflow, textarea, ctx) {
       const me = taskflow.user && taskflow.user.id;
       show((data.users || []).filter((u) => u.id !== me && u.is_active !== false && sees(u)
         && String(u.username).toLowerCase().startsWith(wanted)));
-    } catch (err) {
+    } catch {
       if (mine === asked) close();
     }
   }

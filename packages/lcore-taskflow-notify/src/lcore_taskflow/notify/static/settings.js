@@ -19,8 +19,8 @@ const PATH = '/api/users/me/notification-settings';
 
 /** The time zones the browser knows (every IANA name in current browsers), with the saved one. */
 function zones(current) {
-  let all = [];
-  try { all = Intl.supportedValuesOf('timeZone'); } catch (e) { all = []; }
+  let all;
+  try { all = Intl.supportedValuesOf('timeZone'); } catch { all = []; }
   if (!all.includes('UTC')) all = ['UTC', ...all];
   if (current && !all.includes(current)) all = [current, ...all];
   return all;

@@ -21,7 +21,7 @@ export const session = {
     try {
       const saved = JSON.parse(localStorage.getItem(KEY) || 'null');
       if (saved && typeof saved.token === 'string' && saved.user) Object.assign(this, saved);
-    } catch (e) {
+    } catch {
       localStorage.removeItem(KEY);
     }
     return Boolean(this.token);
@@ -124,8 +124,8 @@ export async function request(method, path, opts = {}) {
   }
   if (!share.active) for (const watch of answerWatchers) watch(res);
   if (res.ok || (opts.pass || []).includes(res.status)) return res;
-  let data = null;
-  try { data = await res.json(); } catch (e) { data = null; }
+  let data;
+  try { data = await res.json(); } catch { data = null; }
   const detail = (data && (data.error || data.message)) || res.statusText;
   if (res.status === 401 && share.active) {
     // The link was revoked or has expired; the signed-in session (if any) is not touched.

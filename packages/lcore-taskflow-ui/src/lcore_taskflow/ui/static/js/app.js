@@ -276,7 +276,7 @@ function open(focus) {
   if (link) {
     // Kept for this tab only; the address no longer shows the secret.
     let token = link[1];
-    try { token = decodeURIComponent(token); } catch (e) { /* kept as it is: shareProblem() names it */ }
+    try { token = decodeURIComponent(token); } catch { /* kept as it is: shareProblem() names it */ }
     share.save(token);
     history.replaceState(null, '', location.pathname + location.search + '#/shared');
   }
@@ -360,7 +360,7 @@ async function login(ev) {
 }
 
 async function logout() {
-  try { await api.post('/auth/logout', {}); } catch (e) { /* signing out anyway */ }
+  try { await api.post('/auth/logout', {}); } catch { /* signing out anyway */ }
   session.clear();
   history.replaceState(null, '', location.pathname + location.search);
   showLogin();

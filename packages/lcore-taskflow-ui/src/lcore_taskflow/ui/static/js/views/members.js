@@ -280,14 +280,14 @@ export function sharesCard(project) {
     const copy = h('button', {
       type: 'button', class: 'btn btn-primary', 'data-testid': 'copy-share',
       onclick: async () => {
-        let copied = false;
+        let copied;
         try {
           await navigator.clipboard.writeText(made.url);
           copied = true;
-        } catch (e) {
+        } catch {
           input.focus();
           input.select();
-          try { copied = document.execCommand('copy'); } catch (e2) { copied = false; }
+          try { copied = document.execCommand('copy'); } catch { copied = false; }
         }
         note.textContent = copied ? 'Copied: paste it where you want to share it.'
           : 'Copying did not work here: the link is selected, copy it with Ctrl+C (⌘C on a Mac).';

@@ -16,14 +16,14 @@ import { card, tableWrap, empty } from './common.js';
 
 /** Put `text` on the clipboard; when the browser refuses, select `input` and say how. */
 async function copyText(text, input, note) {
-  let copied = false;
+  let copied;
   try {
     await navigator.clipboard.writeText(text);
     copied = true;
-  } catch (e) {
+  } catch {
     input.focus();
     input.select();
-    try { copied = document.execCommand('copy'); } catch (e2) { copied = false; }
+    try { copied = document.execCommand('copy'); } catch { copied = false; }
   }
   note.textContent = copied ? 'Copied.' : 'Copying did not work here: it is selected, copy it with Ctrl+C (⌘C on a Mac).';
 }
