@@ -16,4 +16,9 @@ export default [
     files: ["**/*.mjs", "eslint.config.js"],
     languageOptions: { ecmaVersion: "latest", sourceType: "module", globals: globals.node },
   },
+  {
+    // the unit tests run the SPA's modules in Node with the few browser globals they fake
+    files: ["packages/*/tests/js/**/*.mjs"],
+    languageOptions: { globals: { ...globals.node, ...globals.browser } },
+  },
 ];

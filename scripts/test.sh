@@ -4,7 +4,7 @@
 # end-to-end suite over real HTTP and the package builds.  Extra arguments go
 # to tox (e.g. `-e py311-core`).  As root on Debian it installs what the tests
 # need and the machine lacks: python3-venv, chromium, redis-server, postgresql,
-# nginx-light (the deployment test's proxy).
+# nginx-light (the deployment test's proxy), nodejs and npm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -92,6 +92,11 @@ ensure_nginx() {
 # emoji and Chinese titles, not boxes).
 if ! command -v chromium >/dev/null; then
     apt_install chromium || echo "note: chromium not found and not installable here; browser tests will skip"
+fi
+# The frontend's lint and unit tests (tox -e js) and oidc's test provider run on Node.js:
+# Debian's nodejs and npm when missing.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    apt_install nodejs npm || echo "note: Node.js/npm not found and not installable here; the js checks will skip"
 fi
 [ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] && [ -d /usr/share/fonts/truetype/wqy ] \
     || apt_install fonts-noto-color-emoji fonts-wqy-zenhei || true
