@@ -19,6 +19,7 @@
  * help sheet.  Editors get a quick-add field at the top of each column.
  */
 import { h, mount, shorten, srOnly, STATUSES, STATUS_LABELS } from '../dom.js';
+import { formatCount, countNoun } from '../counts.js';
 import { api, session, share, teamMembers, taskPath } from '../api.js';
 import { route, replaceParams } from '../router.js';
 import { caps, listColumn, listProjects, moveTask, columnOrder, matchesFilters, taskWatcher, FILTER_KEYS } from '../contract.js';
@@ -144,8 +145,8 @@ function createBoard(ctx, pid, filters, { movable }) {
     for (const s of STATUSES) {
       const c = cols[s];
       const n = Math.max(c.total, c.list.children.length);
-      c.count.textContent = String(n);
-      c.tab.querySelector('.tab-count').textContent = String(n);
+      c.count.textContent = formatCount(n, c.estimate);
+      c.tab.querySelector('.tab-count').textContent = formatCount(n, c.estimate);
       c.placeholder.hidden = c.list.children.length > 0;
       const rest = c.fetched - c.loaded;
       c.more.hidden = !(rest > 0);
@@ -346,6 +347,7 @@ function createBoard(ctx, pid, filters, { movable }) {
     const c = cols[status];
     c.page = page;
     c.total = data.total;
+    c.estimate = Boolean(data.total_is_estimate);  // "1,000+": a lower bound
     c.fetched = data.total;
     c.loaded = (page - 1) * 100 + (data.tasks || []).length;
     return data;
@@ -551,6 +553,7 @@ function createBoard(ctx, pid, filters, { movable }) {
     el, tabs, load, poll, add, setFilters, showColumn, tasks, focusedId, moveBy, assignToMe, focusQuickAdd,
     /** Tasks matching the filters: the server's totals (every column, loaded or not). */
     total: () => STATUSES.reduce((n, s) => n + Math.max(cols[s].total, cols[s].list.children.length), 0),
+    estimate: () => STATUSES.some((s) => cols[s].estimate),
   };
 }
 
@@ -573,7 +576,7 @@ export function filterBar(ctx, board, filters, users) {
   const describe = () => {
     const n = board.total();
     const active = Object.values(filters).some(Boolean);
-    summary.textContent = active ? `${n} task${n === 1 ? '' : 's'} match the filters` : '';
+    summary.textContent = active ? `${countNoun(n, board.estimate && board.estimate(), 'task', 'tasks')} match the filters` : '';
   };
   let timer = null;
   const apply = async () => {

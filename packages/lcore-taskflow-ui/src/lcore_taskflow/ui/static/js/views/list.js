@@ -10,6 +10,7 @@
  * sort= and page= sit in the URL beside the filters, so a saved view keeps them.
  */
 import { h, mount, shorten, formatTime, STATUSES, STATUS_LABELS } from '../dom.js';
+import { countNoun, pagerOf } from '../counts.js';
 import { api, links, teamMembers } from '../api.js';
 import { route, replaceParams } from '../router.js';
 import { projectRole, can } from '../roles.js';
@@ -43,7 +44,7 @@ const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
 function createList(ctx, pid, filters, users, role) {
   const params = ctx.params;  // shared with filterBar, which copies it when filters change
   const editable = can(role, 'editor');
-  const state = { rows: [], total: 0, selected: new Set(), anchor: null };
+  const state = { rows: [], total: 0, estimate: false, selected: new Set(), anchor: null };
   const sortOf = () => (SORTS.has(params.get('sort')) ? params.get('sort') : 'title');
   const pageOf = () => Math.max(1, Number(params.get('page')) || 1);
 
@@ -128,11 +129,12 @@ function createList(ctx, pid, filters, users, role) {
     if (!ctx.alive()) return;
     state.rows = data.tasks || [];
     state.total = data.total || 0;
+    state.estimate = Boolean(data.total_is_estimate);  // "1,000+": a lower bound
     state.anchor = null;
     const visible = new Set(state.rows.map((t) => t.id));
     for (const id of [...state.selected]) if (!visible.has(id)) state.selected.delete(id);
-    const pages = Math.max(1, Math.ceil(state.total / LIMIT));
-    summary.textContent = state.total ? `${plural(state.total, 'task')} · page ${page} of ${pages}` : '';
+    const pages = pagerOf(state.total, LIMIT, page, state.estimate);
+    summary.textContent = state.total ? `${countNoun(state.total, state.estimate, 'task', 'tasks')} · page ${page} of ${pages.text}` : '';
     mount(tableBox, state.rows.length
       ? tableWrap('Tasks of the project', h('table', { class: 'table task-table', 'data-testid': 'list-table' },
         h('caption', { class: 'sr-only' }, 'Tasks, sorted by ' + COLUMNS.find(([k]) => k === sortOf().replace('-', ''))[1].toLowerCase()
@@ -141,8 +143,8 @@ function createList(ctx, pid, filters, users, role) {
       : h('p', { class: 'empty', 'data-testid': 'list-empty' }, Object.values(filters).some(Boolean) ? 'No task matches these filters.' : 'This project has no tasks yet.'));
     mount(pager,
       h('button', { type: 'button', class: 'btn', disabled: page <= 1, 'data-testid': 'list-prev', onclick: () => turn(page - 1) }, 'Previous page'),
-      h('button', { type: 'button', class: 'btn', disabled: page >= pages, 'data-testid': 'list-next', onclick: () => turn(page + 1) }, 'Next page'));
-    pager.hidden = pages <= 1;
+      h('button', { type: 'button', class: 'btn', disabled: !pages.hasNext, 'data-testid': 'list-next', onclick: () => turn(page + 1) }, 'Next page'));
+    pager.hidden = pages.pages <= 1 && !pages.hasNext;
     drawSelection();
     if (focusSort) tableBox.querySelector(`[data-testid=sort-${focusSort}]`).focus();
   }
@@ -251,6 +253,7 @@ function createList(ctx, pid, filters, users, role) {
     load,
     counts: () => [state.total],
     total: () => state.total,
+    estimate: () => state.estimate,
     /** New filters from filterBar: into the URL (its copy of the params lacks sort), page 1. */
     setFilters(next) {
       Object.assign(filters, next);
