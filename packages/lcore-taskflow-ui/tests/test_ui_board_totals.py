@@ -158,3 +158,53 @@ def test_every_project_is_reachable_past_the_first_hundred(
         f"…and {total - 12} more projects with ")
     assert axe_violations(page) == []
     assert horizontal_overflow(page) == 0
+
+
+OVER = 1010  # past the bound of a filtered count (core's COUNT_CAP: 1,000 rows)
+
+
+@pytest.fixture(scope="module")
+def over_the_bound(admin) -> int:
+    """1,010 high-priority tasks to do: the maintained counts answer the board unfiltered,
+    a priority filter is counted only up to 1,000 (then ``total_is_estimate``)."""
+    pid = admin.post("/api/projects/", {"name": "Over the bound"})["id"]
+    _create_many(admin, f"/api/projects/{pid}/tasks",
+                 [{"title": f"High {i}", "priority": "high"} for i in range(OVER)])
+    return pid
+
+
+def test_a_bounded_total_shows_as_a_lower_bound_never_as_an_exact_number(
+        open_session, server, admin, over_the_bound):
+    pid = over_the_bound
+    listed = admin.get(f"/api/projects/{pid}/tasks?priority=high&limit=1")
+    assert (listed["total"], listed["total_is_estimate"]) == (1000, True)
+    s = _open(open_session, server, "desktop")
+    page = s.page
+    s.login("admin")
+
+    # Unfiltered the counts are exact (and grouped).
+    s.go(f"#/projects/{pid}", "[data-testid=task-card]")
+    page.locator("[data-testid=count-todo]", has_text="1,010").wait_for()
+    assert "+" not in page.locator("[data-testid=count-todo]").inner_text()
+
+    # Filtered by priority: the column, its tab and the summary say "1,000+".
+    s.go(f"#/projects/{pid}?priority=high", "[data-testid=task-card]")
+    page.locator("[data-testid=count-todo]", has_text="1,000+").wait_for()
+    assert page.locator("[data-testid=count-todo]").inner_text() == "1,000+"
+    assert page.locator("[data-testid=tab-todo] .tab-count").inner_text() == "1,000+"
+    assert page.locator("[data-testid=count-done]").inner_text() == "0"
+    page.locator("[data-testid=filter-summary]",
+                 has_text="1,000+ tasks match the filters").wait_for()
+
+    # The list: a lower bound of pages, and Next goes on past it.
+    s.go(f"#/projects/{pid}/list?priority=high", "[data-testid=list-table]")
+    page.locator("[data-testid=list-summary]",
+                 has_text="1,000+ tasks · page 1 of 20+").wait_for()
+    assert page.locator("[data-testid=list-next]").is_enabled()
+    # The last page is short: there the server counts exactly.
+    s.go(f"#/projects/{pid}/list?priority=high&page=21", "[data-testid=list-table]")
+    page.locator("[data-testid=list-summary]",
+                 has_text="1,010 tasks · page 21 of 21").wait_for()
+    assert page.locator("[data-testid=list-next]").is_disabled()
+    assert page.locator("[data-testid=list-table] tbody tr").count() == OVER - 1000
+    s.assert_clean()
