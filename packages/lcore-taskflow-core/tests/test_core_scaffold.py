@@ -13,6 +13,7 @@ from lcore_taskflow.core._cli import main
 EXPECTED = {
     "README.md", "pyproject.toml", "tox.ini",
     "src/taskflow_due_soon/__init__.py", "src/taskflow_due_soon/routes.py",
+    "src/taskflow_due_soon/py.typed",
     "src/taskflow_due_soon/migrations/0001_initial.sql",
     "src/taskflow_due_soon/static/due-soon.js",
     "tests/conftest.py", "tests/test_taskflow_due_soon.py",
