@@ -46,6 +46,8 @@ def test_wheel_ships_every_file(key: str, dists) -> None:
     assert not missing, f"{dist.wheel.name} lacks {sorted(missing)}"
     assert not any(n.startswith("lcore_taskflow/__init__") for n in names), \
         "lcore_taskflow must stay a namespace package (no __init__.py in the wheel)"
+    # the PEP 561 marker: type checkers of the package's users read its annotations
+    assert f"lcore_taskflow/{key}/py.typed" in names, f"{dist.wheel.name} lacks py.typed"
 
 
 @pytest.mark.parametrize("key", list(PACKAGES))
