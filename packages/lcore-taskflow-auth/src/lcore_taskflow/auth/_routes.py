@@ -93,6 +93,8 @@ class Me(SessionUser):
 
     email = String(required=True)
     totp = Boolean(required=True, description="Whether two-factor sign-in is on")
+    language = String(nullable=True, description=(
+        "The profile's language (de, en); null: the browser's Accept-Language decides"))
 
 
 class LoggedOut(Schema):
@@ -236,7 +238,7 @@ def build_auth_app(kernel) -> tuple[Lcore, Callable[[str, str], dict[str, Any] |
     def me():
         """The signed-in user, from the session cookie or a bearer token."""
         user = kernel.current_user()
-        return {**{k: user.get(k) for k in ("id", "username", "email", "role")},
+        return {**{k: user.get(k) for k in ("id", "username", "email", "role", "language")},
                 "totp": totp.enabled(kernel.db, user["id"])}
 
     @app.post("/token", name="cookie_session", auth=False, auth_via=("cookie",),
