@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 from core_testutil import assert_error
-
-from lcore_taskflow.core import Message, N_, Translator, hookimpl
+from lcore_taskflow.core import N_, Message, Translator, hookimpl
 from lcore_taskflow.core._i18n import best_match, languages
 
 TOO_LONG = {"timezone": "x" * 65}
@@ -158,7 +157,6 @@ class CatalogPlugin:
     @hookimpl
     def taskflow_mounts(self, kernel):
         from lcore import Lcore
-
         from lcore_taskflow.core import ApiError
 
         app = Lcore()

@@ -63,7 +63,8 @@ def json_body() -> dict[str, Any]:
         raw = request.body.read()
     except HTTPError as err:
         if err.status_code == 413:
-            raise ApiError(413, "JSON body exceeds {limit} bytes", params={"limit": limit}) from None
+            raise ApiError(413, "JSON body exceeds {limit} bytes",
+                           params={"limit": limit}) from None
         raise
     containers = raw.count(b"{") + raw.count(b"[")
     if containers > MAX_CONTAINERS:
@@ -114,8 +115,8 @@ def _check_tree(data: Any) -> None:
                                         "(a lone surrogate such as \\ud800)")
                 if isinstance(text, str) and "\x00" in text:
                     shown = name.replace("\x00", "\\u0000")
-                    raise ApiError(422, "{name} {reason}", params={"name": shown, "reason": NUL_PROBLEM},
-                                   fields={shown: NUL_PROBLEM})
+                    raise ApiError(422, "{name} {reason}", fields={shown: NUL_PROBLEM},
+                                   params={"name": shown, "reason": NUL_PROBLEM})
             if isinstance(value, (dict, list)):
                 stack.append((value, depth + 1, name))
 
