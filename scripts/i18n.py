@@ -48,7 +48,7 @@ LANGUAGES = ("de",)
 #: Calls whose string arguments are msgids (the argument positions, 1-based).
 KEYWORDS = {
     "ApiError": (2,), "Message": (1,), "Invalid": (1,), "validation_error": (2,),
-    "N_": None, "_": None, "gettext": None, "ngettext": (1, 2),
+    "add_error": (2,), "N_": None, "_": None, "gettext": None, "ngettext": (1, 2),
 }
 _TEMPLATE_CALL = re.compile(r"""\b_\(\s*(?P<q>["'])(?P<msgid>(?:\\.|(?!(?P=q)).)*)(?P=q)""")
 

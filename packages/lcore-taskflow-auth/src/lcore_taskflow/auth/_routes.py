@@ -18,6 +18,7 @@ from lcore_taskflow.core import (
     Choice,
     Email,
     Integer,
+    Message,
     Object,
     Password,
     Schema,
@@ -304,10 +305,11 @@ def build_auth_app(kernel) -> tuple[Lcore, Callable[[str, str], dict[str, Any] |
         current = values["current_password"]
         if kernel.users.authenticate(user["username"], current) is None:
             raise ApiError(422, "Validation failed",
-                           fields={"current_password": "current_password is not correct"})
+                           fields={"current_password": Message("current_password is not correct")})
         if values["new_password"] == current:
             raise ApiError(422, "Validation failed",
-                           fields={"new_password": "new_password must differ from the current"})
+                           fields={"new_password":
+                               Message("new_password must differ from the current")})
         with kernel.db.transaction():
             kernel.users.set_password(user["id"], values["new_password"], actor=user)
             kernel.audit("auth.password_changed", target=f"user:{user['username']}",

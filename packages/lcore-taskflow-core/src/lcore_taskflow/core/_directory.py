@@ -122,7 +122,7 @@ class Users:
         with self.kernel.database() as db, db.transaction():
             before = db.fetchone(f"SELECT {PUBLIC_COLUMNS} FROM users WHERE id = ?", (user_id,))
             if before is None or before["username"] == f"deleted-user-{user_id}":
-                raise ApiError(404, f"User {user_id} not found")
+                raise ApiError(404, "User {user_id} not found", params={"user_id": user_id})
             if before["role"] == "admin" and not db.scalar(
                     "SELECT COUNT(*) FROM users WHERE role = 'admin' AND is_active = 1"
                     " AND id != ?", (user_id,)):

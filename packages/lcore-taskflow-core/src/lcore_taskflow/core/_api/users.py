@@ -157,7 +157,7 @@ class UserPatched(Schema):
 def get_user_or_404(db, user_id: int) -> dict:
     row = db.fetchone(f"SELECT {PUBLIC_COLUMNS} FROM users WHERE id = ?", (user_id,))
     if row is None:
-        raise ApiError(404, f"User {user_id} not found")
+        raise ApiError(404, "User {user_id} not found", params={"user_id": user_id})
     return public_user(row)
 
 
@@ -279,7 +279,7 @@ def build_users_app(kernel) -> Lcore:
         visible, params = kernel.access().users_where()
         if visible and not kernel.db.fetchone(f"SELECT id FROM users WHERE id = ? AND {visible}",
                                               (id, *params)):
-            raise ApiError(404, f"User {id} not found")
+            raise ApiError(404, "User {id} not found", params={"id": id})
         return _shown(kernel, [get_user_or_404(kernel.db, id)])[0]
 
     @app.post("/", name="create_user", auth="users:create", body=UserCreate, status=201,
@@ -338,15 +338,17 @@ def build_users_app(kernel) -> Lcore:
             raise ApiError(409, "You cannot delete your own account")
         refs = _references(db, id)
         if refs:
-            raise ApiError(409, f"User {id} is still referenced by {', '.join(refs)}; "
-                                "deactivate the user instead (PATCH is_active=false)")
+            raise ApiError(409, "User {id} is still referenced by {refs}; "
+                                "deactivate the user instead (PATCH is_active=false)",
+                           params={"id": id, "refs": ", ".join(refs)})
         try:
             with db.transaction():
                 db.delete("users", id)
                 kernel.emit(events.UserDeleted(actor=actor, user=user))
         except IntegrityError:  # referenced from a plugin's table
-            raise ApiError(409, f"User {id} is still referenced by other records; "
-                                "deactivate the user instead (PATCH is_active=false)") from None
+            raise ApiError(409, "User {id} is still referenced by other records; "
+                                "deactivate the user instead (PATCH is_active=false)",
+                           params={"id": id}) from None
         return {"id": id, "deleted": True}
 
     return app
