@@ -47,7 +47,8 @@ LANGUAGES = ("de",)
 
 #: Calls whose string arguments are msgids (the argument positions, 1-based).
 KEYWORDS = {
-    "ApiError": (2,), "Message": (1,), "Invalid": (1,), "validation_error": (2,),
+    "ApiError": (2,), "OIDCError": (2,), "Refused": (1,), "Message": (1,), "Invalid": (1,),
+    "validation_error": (2,),
     "add_error": (2,), "N_": None, "_": None, "gettext": None, "ngettext": (1, 2),
 }
 _TEMPLATE_CALL = re.compile(r"""\b_\(\s*(?P<q>["'])(?P<msgid>(?:\\.|(?!(?P=q)).)*)(?P=q)""")

@@ -28,6 +28,11 @@ class LabelsPlugin:
         return ("labels", HERE / "migrations")
 
     @hookimpl
+    def taskflow_translations(self):
+        """Its German texts: locale/de/LC_MESSAGES/labels.po, compiled to .mo."""
+        return ("labels", HERE / "locale")
+
+    @hookimpl
     def taskflow_event_types(self):
         return [TaskLabelsChanged]
 

@@ -90,7 +90,7 @@ def send_file(filename: str, root: str, *, attachment: bool = False,
             size = os.path.getsize(os.path.join(root, filename.strip("/\\")))
             raise ApiError(416, "Range not satisfiable: the file has {size} bytes",
                            params={"size": size},
-                           headers={"Content-Range": f"bytes */{size}"})
+                           headers={"Content-Range": "bytes */" + str(size)})
         if result.body == "Permission denied.":  # the file exists but cannot be opened
             raise ApiError(503, "File storage problem: the file cannot be read")
         raise ApiError(404, "File not found: {filename}",

@@ -14,7 +14,7 @@ from lcore import HTTPResponse, request, response
 
 from .. import _shares, events
 from .._errors import ApiError
-from .._i18n import Message
+from .._i18n import N_, Message
 from .._roles import RANK, ROLES, SHARE_ROLES
 from .._schema import Boolean, Choice, Integer, ListOf, Number, Schema, String, Text
 from .._validation import json_body
@@ -154,8 +154,9 @@ def add_member_routes(app, kernel) -> None:
             project = kernel.access().project(pid, "owner")
             found = db.fetchone(lookup, (member_id,))
             if found is None or not found["active"]:
-                raise ApiError(404, "User {id} not found" if kind == "users"
-                               else "Team {id} not found", params={"id": member_id})
+                missing = N_("User {id} not found") if kind == "users" \
+                    else N_("Team {id} not found")
+                raise ApiError(404, missing, params={"id": member_id})
             old = db.scalar(f"SELECT role FROM {table} WHERE project_id = ? AND {column} = ?",
                             (pid, member_id))
             _guard_last_owner(db, pid, old, role)
@@ -183,10 +184,9 @@ def add_member_routes(app, kernel) -> None:
             role = db.scalar(f"SELECT role FROM {table} WHERE project_id = ? AND {column} = ?",
                              (pid, member_id))
             if role is None:
-                raise ApiError(404, "User {id} is not a member of project {pid}"
-                               if kind == "users" else
-                               "Team {id} is not a member of project {pid}",
-                               params={"id": member_id, "pid": pid})
+                stranger = N_("User {id} is not a member of project {pid}") \
+                    if kind == "users" else N_("Team {id} is not a member of project {pid}")
+                raise ApiError(404, stranger, params={"id": member_id, "pid": pid})
             _guard_last_owner(db, pid, role, None)
             db.execute(f"DELETE FROM {table} WHERE project_id = ? AND {column} = ?",
                        (pid, member_id))

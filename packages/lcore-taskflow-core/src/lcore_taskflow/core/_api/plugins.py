@@ -48,7 +48,8 @@ def build_plugins_app(kernel) -> Lcore:
         store = kernel.runtime_settings
         values, errors = store.validate(name, body)
         if errors:
-            raise ApiError(422, "Invalid settings: " + ", ".join(sorted(errors)),
+            raise ApiError(422, "Invalid settings: {keys}",
+                           params={"keys": ", ".join(sorted(errors))},
                            fields=errors)
         user = kernel.current_user()
         with kernel.db.transaction():

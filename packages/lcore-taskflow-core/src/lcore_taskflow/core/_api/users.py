@@ -315,7 +315,8 @@ def build_users_app(kernel) -> Lcore:
         data = json_body()
         allowed = tuple(UserPatch.fields)
         if not any(k in data for k in allowed):
-            raise ApiError(400, "No valid field to update (allowed: " + ", ".join(allowed) + ")")
+            raise ApiError(400, "No valid field to update (allowed: {allowed})",
+                           params={"allowed": ", ".join(allowed)})
         values = UserPatch.validate(data)
         if actor["id"] == id and (values.get("role") == "member"
                                   or values.get("is_active") is False):
