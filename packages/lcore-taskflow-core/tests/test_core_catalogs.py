@@ -68,7 +68,7 @@ def test_core_declares_its_shipped_catalog(kernel):
     import lcore_taskflow.core as core
     from lcore_taskflow.core._i18n import catalogs
 
-    [(domain, directory)] = [c for c in catalogs(kernel) if c[0] == "core"]
+    [(_, directory)] = [c for c in catalogs(kernel) if c[0] == "core"]
     assert Path(directory) == Path(core.__file__).parent / "locale"
     mo = Path(directory) / "de" / "LC_MESSAGES" / "core.mo"
     assert mo.read_bytes()[:4] in (b"\xde\x12\x04\x95", b"\x95\x04\x12\xde")  # gettext magic
