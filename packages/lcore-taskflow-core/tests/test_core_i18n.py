@@ -53,6 +53,10 @@ def test_profile_language_wins_over_accept_language(alice, client):
     assert resp.json["language"] == "de" and resp.json["fields"] == ["language"]
     me = alice.get("/api/users/me").json
     assert me["language"] == "de" and me["username"] == "alice"
+    # The user representation carries the language where the user is the caller only.
+    assert alice.get(f"/api/users/{me['id']}").json["language"] == "de"
+    others = client.as_user("bob").get(f"/api/users/{me['id']}").json
+    assert "language" not in others and others["username"] == "alice"
     body = assert_error(alice.patch("/api/users/me", json=TOO_LONG,
                                    headers={"Accept-Language": "en"}), 422)
     assert body["error"] == "Validierung fehlgeschlagen"
