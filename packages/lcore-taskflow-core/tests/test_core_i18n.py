@@ -206,3 +206,24 @@ def test_a_plugins_catalog_is_loaded(taskflow_app, tmp_path):
     assert assert_error(alice.patch("/api/users/me", json=TOO_LONG,
                                    headers={"Accept-Language": "fr"}), 422)["error"] \
         == "Validation échouée"
+
+
+class BrokenCatalogPlugin:
+    name = "brokencatalog"
+    version = "1.0"
+    core_api = "1.0"
+
+    @hookimpl
+    def taskflow_translations(self):
+        return "not a pair"
+
+
+def test_a_malformed_catalog_answer_is_ignored_and_logged(taskflow_app, caplog):
+    from lcore_taskflow.core.testing import Client
+
+    app = taskflow_app(plugins=[BrokenCatalogPlugin()])
+    alice = Client(app).as_user("alice")
+    body = assert_error(alice.patch("/api/users/me", json=TOO_LONG,
+                                    headers={"Accept-Language": "de"}), 422)
+    assert body["error"] == "Validierung fehlgeschlagen"
+    assert "taskflow_translations: expected (domain, directory)" in caplog.text
