@@ -227,3 +227,34 @@ def test_a_malformed_catalog_answer_is_ignored_and_logged(taskflow_app, caplog):
                                     headers={"Accept-Language": "de"}), 422)
     assert body["error"] == "Validierung fehlgeschlagen"
     assert "taskflow_translations: expected (domain, directory)" in caplog.text
+
+
+class TwoWaysPlugin:
+    """A route that accepts a bearer token or the session cookie."""
+
+    name = "twoways"
+    version = "1.0"
+    core_api = "1.0"
+
+    @hookimpl
+    def taskflow_mounts(self, kernel):
+        from lcore import Lcore
+
+        app = Lcore()
+
+        @app.get("/api/twoways", name="twoways_get", auth=True, auth_via=("bearer", "cookie"))
+        def get():
+            return {"ok": True}
+
+        return [("/", app)]
+
+
+def test_a_401_names_the_accepted_credentials_in_german(taskflow_app):
+    from lcore_taskflow.core.testing import Client
+
+    client = Client(taskflow_app(plugins=[TwoWaysPlugin()]))
+    assert assert_error(client.get("/api/twoways"), 401)["error"] == \
+        "Authentication required (Authorization: Bearer <token> or the session cookie)"
+    german = assert_error(client.get("/api/twoways", headers={"Accept-Language": "de"}), 401)
+    assert german["error"] == \
+        "Anmeldung erforderlich (Authorization: Bearer <Token> oder das Sitzungscookie)"
