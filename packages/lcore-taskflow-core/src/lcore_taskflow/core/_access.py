@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ._errors import ApiError
+from ._i18n import N_, Message
 from ._roles import RANK, ROLES
 
 if TYPE_CHECKING:
@@ -135,13 +136,14 @@ def missing_identity(kernel: TaskFlow) -> ApiError:
     """The 401 of a protected route when nothing can identify users."""
     disabled = "auth" in kernel.config.get("plugins_disabled", ()) or (
         kernel.config.get("plugins_enabled") and "auth" not in kernel.config.plugins_enabled)
-    why = ("lcore-taskflow-auth is disabled by the configuration" if disabled
-           else "install lcore-taskflow-auth")
-    return ApiError(401, f"Authentication required, but no identity plugin is loaded ({why})")
+    why = (Message("lcore-taskflow-auth is disabled by the configuration") if disabled
+           else Message("install lcore-taskflow-auth"))
+    return ApiError(401, "Authentication required, but no identity plugin is loaded ({why})",
+                    params={"why": why})
 
 
-HOW = {"bearer": "Authorization: Bearer <token>", "cookie": "the session cookie",
-       "basic": "HTTP Basic credentials"}
+HOW = {"bearer": N_("Authorization: Bearer <token>"), "cookie": N_("the session cookie"),
+       "basic": N_("HTTP Basic credentials")}
 
 
 def unauthenticated(environ, credentials) -> ApiError:
@@ -149,6 +151,10 @@ def unauthenticated(environ, credentials) -> ApiError:
     problem = environ.get("taskflow.auth_problem")
     if problem:
         return ApiError(401, problem)
-    accepted = " or ".join(HOW[c] for c in credentials if c in HOW)
-    return ApiError(401, f"Authentication required ({accepted})" if accepted
-                    else "Authentication required")
+    ways = [Message(HOW[c]) for c in credentials if c in HOW]
+    if not ways:
+        return ApiError(401, "Authentication required")
+    accepted = ways[0]
+    for way in ways[1:]:  # "A or B", each part translated where the answer is rendered
+        accepted = Message("{first} or {then}", first=accepted, then=way)
+    return ApiError(401, "Authentication required ({accepted})", params={"accepted": accepted})
