@@ -27,6 +27,12 @@ from lcore_taskflow.core.testing.browser import (
 SIZES = {"desktop": DESKTOP, "phone": {"width": 360, "height": 740}}
 
 
+@pytest.fixture
+def webhooks_on():
+    """Not conftest's in-process app (and its run per engine): this module's server process,
+    on its own SQLite file, turns the plugin on itself (below)."""
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     require_browser()
@@ -69,8 +75,7 @@ def test_the_secret_stays_until_dismissed_and_event_names_stay_whole(server, bro
             one_line = height <= max(44, 1.5 * line) + 1
             assert one_line and width >= 8 * len(text), (text, width, height)
 
-        # a URL of this run's own: the module's one server outlives a test (the kit runs each
-        # test once per engine)
+        # a URL of this run's own: the module's one server outlives a test
         url = f"https://example.com/hook/{size}-{uuid.uuid4().hex[:8]}"
         form.locator("input[name=webhook_url]").fill(url)
         form.locator("button[type=submit]").click()
