@@ -48,19 +48,23 @@ ensure_redis() {
 }
 
 # PostgreSQL for the database tests (TASKFLOW_TEST_POSTGRES_URL): the one the
-# caller names, else one listening on 127.0.0.1:5432 (trust auth), else one
-# private server for the whole run (Debian's postgresql, installed as root if
-# missing; no fsync; stopped on exit).  Starting it here, once, keeps the
-# parallel tox envs from each installing and starting their own.
+# caller names, else one private server for the whole run (Debian's postgresql,
+# installed as root if missing; no fsync; stopped on exit), else one listening
+# on 127.0.0.1:5432 (trust auth) when no server binaries are here.  Private
+# first even beside a running one: without fsync an app's migrations take
+# ~0.15 s instead of ~1 s (measured on this suite's 2-core machine, whose
+# server syncs every commit), and the suite builds an app for each of its
+# PostgreSQL cases.  Starting it here, once, keeps the parallel tox envs from
+# each installing and starting their own.
+port_answers() { { exec 3<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1; exec 3<&- 3>&-; }
 ensure_postgres() {
     [ -n "${TASKFLOW_TEST_POSTGRES_URL:-}" ] && return
-    if { exec 3<>/dev/tcp/127.0.0.1/5432; } 2>/dev/null; then
-        exec 3<&- 3>&-
+    local bindir
+    bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+    if [ -z "$bindir" ] && port_answers 5432; then
         export TASKFLOW_TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/postgres
         return
     fi
-    local bindir
-    bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
     if [ -z "$bindir" ]; then
         apt_install postgresql || true
         bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
@@ -74,9 +78,13 @@ ensure_postgres() {
     port=$(free_port)
     # PostgreSQL refuses to run as root: as root, run it as the postgres user
     if [ "$(id -u)" = 0 ]; then chown postgres "$PG_DIR"; AS_PG=(runuser -u postgres --); fi
-    "${AS_PG[@]}" "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres -A trust -E UTF8 --locale=C --no-sync >/dev/null
-    "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 start \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $PG_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" >/dev/null
+    if ! { "${AS_PG[@]}" "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres -A trust -E UTF8 --locale=C --no-sync >/dev/null &&
+           "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 start \
+               -o "-c listen_addresses=127.0.0.1 -p $port -k $PG_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" >/dev/null; }; then
+        echo "note: could not start a private PostgreSQL ($PG_DIR/server.log); using 127.0.0.1:5432 if it answers"
+        port_answers 5432 && export TASKFLOW_TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/postgres
+        return
+    fi
     CLEANUP+=('"${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop >/dev/null; rm -rf "$PG_DIR"')
     export TASKFLOW_TEST_POSTGRES_URL="postgresql://postgres@127.0.0.1:$port/postgres"
 }

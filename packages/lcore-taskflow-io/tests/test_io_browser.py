@@ -3,8 +3,8 @@ the profile's calendar feed and "your data" (download, delete the account), the 
 a project, at 1366 px and at 360 px, with axe-core (no critical or serious violation).
 
 The browser fixtures follow the ui package's (``packages/lcore-taskflow-ui/tests``): a page
-that fails the test on any uncaught error, CSP violation or dialog; axe-core from the
-axe-playwright-python package, evaluated through the DevTools protocol.
+that fails the test on any uncaught error, CSP violation or dialog; axe-core 4.14 from core's
+browser kit (``lcore_taskflow.core.testing.browser``), evaluated through the DevTools protocol.
 """
 
 from __future__ import annotations
@@ -30,9 +30,7 @@ TIMEOUT_MS = 20_000
 
 def require_browser() -> None:
     for needed, why in ((os.path.exists(CHROMIUM), f"Chromium not found at {CHROMIUM}"),
-                        (importlib.util.find_spec("playwright"), "playwright is not installed"),
-                        (importlib.util.find_spec("axe_playwright_python"),
-                         "axe-playwright-python is not installed")):
+                        (importlib.util.find_spec("playwright"), "playwright is not installed")):
         if not needed:
             pytest.fail(f"the io browser tests need this: {why}")
 
@@ -127,20 +125,11 @@ def session(request, browser, server):
     assert not s.errors, s.errors
 
 
-AXE_JS: str | None = None
-
-
 def axe_violations(page) -> list[str]:
-    """Critical and serious axe-core violations of the page as it is now."""
-    global AXE_JS
-    if AXE_JS is None:
-        spec = importlib.util.find_spec("axe_playwright_python")
-        AXE_JS = (Path(spec.origin).parent / "axe.min.js").read_text()
-    page.evaluate(AXE_JS)  # through the DevTools protocol, which the page's CSP does not govern
-    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
-    return [f"{v['impact']} {v['id']}: {v['help']} — " + "; ".join(
-        str(n["target"]) for n in v["nodes"][:4])
-        for v in result["violations"] if v["impact"] in ("critical", "serious")]
+    """Critical and serious violations of axe-core 4.14 (core's browser kit) as the page is now."""
+    from lcore_taskflow.core.testing.browser import axe_violations as kit_axe
+
+    return kit_axe(page)
 
 
 def overflow(page) -> int:

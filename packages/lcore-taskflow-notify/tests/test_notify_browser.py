@@ -28,8 +28,6 @@ from pathlib import Path
 import pytest
 from lcore_taskflow.core.testing import ENGINES, engine_database
 from notify_browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     DESKTOP,
     PASSWORD,
     PHONE,
@@ -38,6 +36,7 @@ from notify_browser import (
     Checks,
     ServerProcess,
     Session,
+    chromium,
     require_browser,
 )
 
@@ -61,12 +60,8 @@ def server(request, tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="module")

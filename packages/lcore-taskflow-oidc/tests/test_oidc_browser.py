@@ -4,7 +4,9 @@ provider's login form (a wrong password first), and back to TaskFlow signed in.
 Runs in every ``tox -e py3XX-oidc`` (and so in CI, where a missing Chromium or
 Playwright fails instead of skipping).  Debian's ``chromium`` at
 ``/usr/bin/chromium`` (or ``TASKFLOW_CHROMIUM``), driven by Playwright as the ui
-package's browser suite does.  Screenshots go to ``TASKFLOW_ARTIFACTS`` when set.
+package's browser suite does; axe-core 4.14 (core's browser kit) checks the login screen with
+its "Sign in with ..." button and the signed-in board at 360 px.  Screenshots go to
+``TASKFLOW_ARTIFACTS`` when set.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from lcore_taskflow.core.testing import skip_or_fail
+from lcore_taskflow.core.testing.browser import axe_violations
 from lcore_taskflow.core.testing.serve import ServerProcess
 
 CHROMIUM = os.environ.get("TASKFLOW_CHROMIUM", "/usr/bin/chromium")
@@ -126,6 +129,7 @@ def test_the_frontend_offers_single_sign_on_and_is_signed_in_after_it(
             button = page.get_by_role("link", name="Sign in with Acme ID")
             button.wait_for()
             shoot(page, "frontend-login")
+            assert axe_violations(page) == []  # axe-core 4.14 at 360 px, the SSO button shown
             button.click()
             page.locator("form #username").wait_for()
             page.fill("#username", login_name)
@@ -137,6 +141,7 @@ def test_the_frontend_offers_single_sign_on_and_is_signed_in_after_it(
             assert page.locator("#login-view").is_hidden()
             token = page.evaluate("JSON.parse(localStorage.getItem('taskflow.session')).token")
             shoot(page, "frontend-signed-in")
+            assert axe_violations(page) == []
             # signing out ends the session the provider started: the cookie is no way back in
             page.locator("#menu-toggle").click()  # at 360 px the menu holds "Sign out"
             page.locator("#logout").click()

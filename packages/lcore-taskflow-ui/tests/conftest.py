@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pytest
 from lcore_taskflow.core.testing import Client
+from lcore_taskflow.core.testing.browser import chromium
 from lcore_taskflow.ui import UIPlugin
 from ui_browser_support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     DESKTOP,
     PHONE,
     ServerProcess,
@@ -72,12 +71,8 @@ def server(server_process) -> str:
 @pytest.fixture(scope="session")
 def browser():
     require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def _session(browser, base, **options):

@@ -1,5 +1,6 @@
-"""Helpers of the browser tests: a real server process, a watched browser page,
-axe-core, an HTTP client for seeding, and the checks several tests share.
+"""Helpers of the ui's browser tests over core's kit (``lcore_taskflow.core.testing.browser``:
+the server process, Chromium, the watched page, axe-core 4.14, the HTTP API as another user),
+plus the ui's own: rich seed data, the demo-button login, a card by its title.
 
 The server is a real ``python -m lcore_taskflow.core._cli serve`` process (or
 the tests' own launcher ``extension_server.py``, which adds a test-only
@@ -9,174 +10,37 @@ plugin module and a URL prefix) on a free port with a temporary database.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-import json
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
-from pathlib import Path
 
-import pytest
+from lcore_taskflow.core.testing import browser as kit
+from lcore_taskflow.core.testing.browser import (  # noqa: F401 (the tests import them from here)
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DESKTOP,
+    PHONE,
+    TIMEOUT_MS,
+    Api,
+    axe_violations,
+    horizontal_overflow,
+    http_json,
+    http_status,
+)
 
-HERE = Path(__file__).resolve().parent
-CHROMIUM = os.environ.get("TASKFLOW_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-TIMEOUT_MS = 20_000
 LIVE_TIMEOUT_MS = 15_000  # live updates arrive within 5 s; the margin is for a loaded CI machine
-DESKTOP = {"width": 1366, "height": 800}
-PHONE = {"width": 360, "height": 780}
 XSS_TITLE = "<img src=x onerror=alert(1)>"
 LONG_TITLE = "Unbroken" + "x" * 192  # 200 characters without a space
-
-
-def missing_requirement() -> str | None:
-    if not os.path.exists(CHROMIUM):
-        return (f"Chromium not found at {CHROMIUM} "
-                "(install Debian's chromium or set TASKFLOW_CHROMIUM)")
-    if importlib.util.find_spec("playwright") is None:
-        return "the python package playwright is not installed (pip install playwright)"
-    if importlib.util.find_spec("lcore_taskflow.auth") is None:
-        return "lcore-taskflow-auth is not installed: the frontend needs its login"
-    return None
+# the frontend needs auth's login; ui itself is the package under test
+NEEDS = (("playwright", "playwright"), ("lcore_taskflow.auth", "lcore-taskflow-auth"))
 
 
 def require_browser() -> None:
-    reason = missing_requirement()
-    if reason:
-        print(f"skipping browser tests: {reason}")
-        pytest.skip(reason)
+    kit.require_browser(NEEDS)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+class ServerProcess(kit.BrowserServer):
+    """The kit's server with the suite's three frontend packages (auth, notify, ui)."""
 
-
-def http_json(url: str, token: str | None = None, data: dict | None = None,
-              method: str | None = None) -> dict:
-    headers = {"Accept": "application/json", "Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    body = json.dumps(data).encode() if data is not None else None
-    req = urllib.request.Request(url, data=body, headers=headers, method=method)
-    with urllib.request.urlopen(req, timeout=10) as res:
-        text = res.read()
-        return json.loads(text) if text else {}
-
-
-def http_status(url: str, token: str | None = None, data: dict | None = None,
-                method: str | None = None) -> int:
-    try:
-        http_json(url, token, data, method)
-        return 200
-    except urllib.error.HTTPError as err:
-        return err.code
-
-
-class ServerProcess:
-    """A TaskFlow server process; it can stop and start again on the same port and database."""
-
-    def __init__(self, home: Path, *, launcher: Path | None = None, prefix: str = "", **env: str):
-        self.home, self.launcher, self.prefix = home, launcher, prefix
-        self.port = free_port()
-        self.env = env
-        self.proc: subprocess.Popen | None = None
-        self.log_path = home / "server.log"
-
-    @property
-    def origin(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def base(self) -> str:
-        return self.origin + self.prefix
-
-    def start(self) -> ServerProcess:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("APP_")}
-        env.update({
-            "APP_HOST": "127.0.0.1", "APP_PORT": str(self.port), "APP_DEBUG": "false",
-            "APP_DB_PATH": str(self.home / "taskflow.db"),
-            "APP_UPLOAD_DIR": str(self.home / "uploads"),
-            "APP_SECRET_KEY": "browser-test-secret-key-0123456789",
-            "APP_PASSWORD_ITERATIONS": "1000", "APP_SEED_DEMO": "true",
-            "APP_MOUNT_PREFIX": self.prefix,
-            # the suite's packages only: other plugins installed beside them (say, the
-            # example plugins in a dev venv) add UI of their own
-            "APP_PLUGINS_ENABLED": "auth,notify,ui",
-            # Every test client is 127.0.0.1: one shared bucket for all of them.
-            "APP_LOGIN_RATE_LIMIT": "1000", "APP_RATE_LIMIT_DEFAULT": "5000", "APP_THREADS": "8",
-            **self.env,
-        })
-        if self.launcher:
-            cmd = [sys.executable, str(self.launcher)]
-        else:
-            cmd = [sys.executable, "-m", "lcore_taskflow.core._cli",
-                   "--env-file", str(self.home / "none.env"),
-                   "serve", "--host", "127.0.0.1", "--port", str(self.port)]
-        with open(self.log_path, "a") as log:
-            self.proc = subprocess.Popen(cmd, cwd=self.home, env=env, stdout=log,
-                                         stderr=subprocess.STDOUT)
-        self._wait_healthy()
-        return self
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc = None
-
-    def _wait_healthy(self) -> None:
-        deadline = time.monotonic() + 90
-        while True:
-            if self.proc.poll() is not None:
-                pytest.fail(f"server exited ({self.proc.returncode}):\n{self.log_path.read_text()}")
-            try:
-                if http_json(self.base + "/health")["status"] == "ok":
-                    return
-            except (OSError, urllib.error.URLError, ValueError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"server not healthy in 90 s:\n{self.log_path.read_text()}")
-            time.sleep(0.2)
-
-
-class Api:
-    """The HTTP API as one user, for seeding and for changes made 'by someone else'."""
-
-    def __init__(self, base: str, username: str, password: str | None = None):
-        self.base = base
-        login = {"username": username, "password": password or f"{username}123"}
-        answer = http_json(base + "/auth/login", data=login)
-        self.token, self.user = answer["token"], answer["user"]
-
-    def get(self, path: str) -> dict:
-        return http_json(self.base + path, self.token)
-
-    def post(self, path: str, data: dict) -> dict:
-        return http_json(self.base + path, self.token, data)
-
-    def patch(self, path: str, data: dict) -> dict:
-        return http_json(self.base + path, self.token, data, "PATCH")
-
-    def put(self, path: str, data: dict) -> dict:
-        return http_json(self.base + path, self.token, data, "PUT")
-
-    def status(self, path: str, data: dict | None = None, method: str | None = None) -> int:
-        return http_status(self.base + path, self.token, data, method)
-
-    def task(self, pid: int, title: str, **fields) -> dict:
-        created = self.post(f"/api/projects/{pid}/tasks", {"title": title, **fields})
-        return self.get(f"/api/projects/{pid}/tasks/{created['id']}")
+    def __init__(self, home, *, launcher=None, prefix: str = "", **env: str):
+        super().__init__(home, launcher=launcher, prefix=prefix, plugins="auth,notify,ui", **env)
 
 
 def day(offset: int) -> str:
@@ -221,29 +85,13 @@ def seed_rich_data(base: str) -> dict:
     return {"projects": projects, "special": special, "users": users}
 
 
-class Session:
-    """One browser page with what it saw: dialogs, uncaught errors, CSP violations, requests."""
+class Session(kit.Session):
+    """The kit's page, signing in with the login screen's demo buttons."""
 
-    def __init__(self, page, base: str):
-        self.page, self.base = page, base
-        self.dialogs: list[str] = []
-        self.errors: list[str] = []
-        self.requests: list[tuple[str, str]] = []
-        page.set_default_timeout(TIMEOUT_MS)
-        page.on("dialog", self._dialog)
-        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
-        page.on("console", self._console)
-        page.on("request", lambda req: self.requests.append((req.method, req.url)))
+    # several tests make the frontend log a failed request on purpose
+    console_errors = False
 
-    def _dialog(self, dialog) -> None:
-        self.dialogs.append(f"{dialog.type}: {dialog.message}")
-        dialog.dismiss()
-
-    def _console(self, msg) -> None:
-        if "Content Security Policy" in msg.text or "Refused to" in msg.text:
-            self.errors.append(f"csp: {msg.text}")
-
-    def login(self, username: str) -> None:
+    def login(self, username: str, password: str | None = None) -> None:
         page = self.page
         page.goto(self.base + "/frontend")
         page.locator("#login-form").wait_for()
@@ -253,54 +101,9 @@ class Session:
         page.locator("[data-testid=whoami]", has_text=username).wait_for(state="attached")
         self.ready()
 
-    def ready(self) -> None:
-        """The view has its data: no loading indicator, the main area is not busy."""
-        self.page.wait_for_function("() => !document.querySelector('#main[aria-busy]')"
-                                    " && !document.querySelector('[data-testid=loading]')")
-
-    def go(self, hash_: str, ready: str | None = None) -> None:
-        self.page.evaluate("h => { location.hash = h; }", hash_)
-        self.ready()
-        if ready:
-            self.page.locator(ready).first.wait_for()
-
     def token(self) -> str:
         return self.page.evaluate("JSON.parse(localStorage.getItem('taskflow.session')).token")
-
-    def assert_clean(self) -> None:
-        assert not self.errors, self.errors
-        assert not self.dialogs, self.dialogs
 
 
 def card(page, title: str):
     return page.locator("[data-testid=task-card]", has=page.locator(".title", has_text=title))
-
-
-def horizontal_overflow(page) -> int:
-    """How many pixels the page scrolls sideways (0 is right)."""
-    return page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth")
-
-
-AXE_JS = None
-
-
-def axe_violations(page, impacts=("critical", "serious")) -> list[str]:
-    """axe-core (bundled by the Python package axe-playwright-python, never a CDN) on the page,
-    with the rules axe-core 4.14 runs by default (see below)."""
-    global AXE_JS
-    if AXE_JS is None:
-        spec = importlib.util.find_spec("axe_playwright_python")
-        if spec is None:
-            pytest.fail("axe-playwright-python is not installed: "
-                        "pip install 'lcore-taskflow-ui[browser]'")
-        AXE_JS = (Path(spec.origin).parent / "axe.min.js").read_text()
-    # Evaluated through the DevTools protocol, which the page's CSP does not govern.
-    page.evaluate(AXE_JS)
-    # label-content-name-mismatch (WCAG 2.5.3) is "experimental" in the bundled 4.12 and so
-    # off by default; axe-core 4.14 reports it as serious: run it here too.
-    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations'],"
-                           " rules: {'label-content-name-mismatch': {enabled: true}}})")
-    return [f"{v['impact']} {v['id']}: {v['help']} — " + "; ".join(
-        f"{n['target']} {n.get('failureSummary', '')[:160]}" for n in v["nodes"][:4])
-        for v in result["violations"] if v["impact"] in impacts]

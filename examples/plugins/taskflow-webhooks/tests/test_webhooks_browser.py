@@ -1,110 +1,55 @@
 """The webhooks panel in real Chromium against a real ``taskflow serve`` (auth, ui and this
 plugin): a generated secret stays on screen with a Copy button until it is dismissed (it
 used to vanish in a 5-second toast), and the event names sit on one line beside their boxes
-(they used to wrap letter by letter).  At 1366 px and at 360 x 740 px, axe-core clean.
+(they used to wrap letter by letter).  At 1366 px and at 360 x 740 px, axe-core 4.14 clean.
+Server, Chromium, page and axe-core come from core's kit (``lcore_taskflow.core.testing.browser``).
 
 Needs Chromium (``/usr/bin/chromium`` or ``TASKFLOW_CHROMIUM``), playwright,
-axe-playwright-python, lcore-taskflow-auth and lcore-taskflow-ui (the ``browser`` extra of
-`tox -e webhooks` installs them)."""
+lcore-taskflow-auth and lcore-taskflow-ui (the ``browser`` extra of `tox -e webhooks`
+installs them)."""
 
 from __future__ import annotations
 
-import json
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 import uuid
-from pathlib import Path
 
 import pytest
+from lcore_taskflow.core.testing.browser import (
+    DESKTOP,
+    Api,
+    BrowserServer,
+    Session,
+    axe_violations,
+    chromium,
+    horizontal_overflow,
+    require_browser,
+)
 
-CHROMIUM = os.environ.get("TASKFLOW_CHROMIUM", "/usr/bin/chromium")
-SIZES = {"desktop": {"width": 1366, "height": 800}, "phone": {"width": 360, "height": 740}}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _get(url: str, token: str | None = None) -> dict:
-    headers = {"Accept": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10) as res:
-        return json.loads(res.read())
+SIZES = {"desktop": DESKTOP, "phone": {"width": 360, "height": 740}}
 
 
-def _login(base: str) -> str:
-    req = urllib.request.Request(base + "/auth/login", method="POST",
-                                 data=json.dumps({"username": "admin",
-                                                  "password": "admin123"}).encode(),
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as res:
-        return json.loads(res.read())["token"]
+@pytest.fixture
+def webhooks_on():
+    """Not conftest's in-process app (and its run per engine): this module's server process,
+    on its own SQLite file, turns the plugin on itself (below)."""
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    home = tmp_path_factory.mktemp("webhooks-browser")
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("APP_")}
-    env.update({"APP_DEBUG": "false", "APP_SEED_DEMO": "true", "APP_DB_PATH": str(home / "t.db"),
-                "APP_SECRET_KEY": "webhooks-browser-secret-0123456789",
-                "APP_PASSWORD_ITERATIONS": "1000", "APP_PLUGINS_ENABLED": "auth,ui,webhooks",
-                "APP_LOGIN_RATE_LIMIT": "1000", "APP_UPLOAD_DIR": str(home / "uploads")})
-    log = open(home / "server.log", "w")  # noqa: SIM115 (open for the process's life)
-    proc = subprocess.Popen([sys.executable, "-m", "lcore_taskflow.core._cli", "--env-file",
-                             str(home / "none.env"), "serve", "--host", "127.0.0.1", "--port",
-                             str(port)], cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            if _get(base + "/health")["status"] == "ok":
-                break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"server did not start:\n{(home / 'server.log').read_text()}")
-        time.sleep(0.2)
-    # the plugin is project-scoped: an owner turns it on in the project first
-    enable = urllib.request.Request(base + "/api/projects/1/plugins/webhooks", method="PUT",
-                                    data=json.dumps({"enabled": True}).encode(),
-                                    headers={"Content-Type": "application/json",
-                                             "Authorization": f"Bearer {_login(base)}"})
-    with urllib.request.urlopen(enable, timeout=10) as res:
-        assert json.loads(res.read())["enabled"] is True
-    yield base
-    proc.terminate()
-    proc.wait(15)
-    log.close()
+    require_browser()
+    with BrowserServer(tmp_path_factory.mktemp("webhooks-browser"),
+                       plugins="auth,ui,webhooks") as proc:
+        # the plugin is project-scoped: an owner turns it on in the project first
+        answer = Api(proc.base, "admin").put("/api/projects/1/plugins/webhooks",
+                                             {"enabled": True})
+        assert answer["enabled"] is True
+        yield proc.base
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM,
-                                      args=["--no-sandbox", "--headless", "--disable-gpu"])
-        yield chromium
-        chromium.close()
-
-
-def _axe(page) -> list[str]:
-    import axe_playwright_python
-
-    page.evaluate((Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text())
-    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations'],"
-                           " rules: {'label-content-name-mismatch': {enabled: true}}})")
-    return [f"{v['impact']} {v['id']}: {[n['target'] for n in v['nodes'][:3]]}"
-            for v in result["violations"] if v["impact"] in ("critical", "serious")]
+    require_browser()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -112,17 +57,12 @@ def test_the_secret_stays_until_dismissed_and_event_names_stay_whole(server, bro
     phone = size == "phone"
     context = browser.new_context(viewport=SIZES[size], is_mobile=phone, has_touch=phone)
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    session = Session(context.new_page(), server)
+    page = session.page
     try:
-        page.goto(server + "/frontend")
-        page.click(".demo-fill[data-username=admin]")
-        page.click("#login-submit")
-        page.locator("[data-testid=whoami]", has_text="admin").wait_for(state="attached")
-        page.evaluate("location.hash = '#/projects/1/settings'")
+        session.login("admin")
+        session.go("#/projects/1/settings", "[data-testid=webhooks-form]")
         form = page.locator("[data-testid=webhooks-form]")
-        form.wait_for()
 
         # Each event's name on one line beside its checkbox.
         labels = page.eval_on_selector_all(".webhooks-event", """els => els.map(el => {
@@ -135,8 +75,7 @@ def test_the_secret_stays_until_dismissed_and_event_names_stay_whole(server, bro
             one_line = height <= max(44, 1.5 * line) + 1
             assert one_line and width >= 8 * len(text), (text, width, height)
 
-        # a URL of this run's own: the module's one server outlives a test (the kit runs each
-        # test once per engine)
+        # a URL of this run's own: the module's one server outlives a test
         url = f"https://example.com/hook/{size}-{uuid.uuid4().hex[:8]}"
         form.locator("input[name=webhook_url]").fill(url)
         form.locator("button[type=submit]").click()
@@ -144,11 +83,10 @@ def test_the_secret_stays_until_dismissed_and_event_names_stay_whole(server, bro
         box.wait_for()
         secret = page.locator("[data-testid=webhook-secret]").input_value()
         assert len(secret) >= 32
-        token = _login(server)
-        hooks = _get(server + "/api/webhooks/projects/1", token)["webhooks"]
+        hooks = Api(server, "admin").get("/api/webhooks/projects/1")["webhooks"]
         mine = [w for w in hooks if w["url"] == url]
         assert len(mine) == 1 and mine[0]["secret_hint"] == "…" + secret[-4:], hooks
-        assert _axe(page) == []
+        assert axe_violations(page) == []
         page.wait_for_timeout(6000)  # longer than the toast it used to be
         assert box.is_visible()
         page.click("[data-testid=webhook-copy]")
@@ -157,8 +95,7 @@ def test_the_secret_stays_until_dismissed_and_event_names_stay_whole(server, bro
         page.click("[data-testid=webhook-secret-done]")
         box.wait_for(state="detached")
         assert page.evaluate("document.activeElement.textContent") == "Add webhook"
-        assert page.evaluate("document.documentElement.scrollWidth"
-                             " - document.documentElement.clientWidth") == 0
-        assert errors == []
+        assert horizontal_overflow(page) == 0
+        session.assert_clean()
     finally:
         context.close()

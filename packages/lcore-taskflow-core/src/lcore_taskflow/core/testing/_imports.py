@@ -7,7 +7,8 @@ from pathlib import Path
 
 #: What a plugin may import of TaskFlow (docs/plugins.md, "What a plugin may import").
 PUBLIC_MODULES = frozenset({"lcore_taskflow.core", "lcore_taskflow.core.events",
-                            "lcore_taskflow.core.hookspecs", "lcore_taskflow.core.testing"})
+                            "lcore_taskflow.core.hookspecs", "lcore_taskflow.core.testing",
+                            "lcore_taskflow.core.testing.browser"})
 
 
 def private_imports(package_dir: str | Path) -> list[str]:
