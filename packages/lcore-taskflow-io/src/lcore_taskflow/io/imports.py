@@ -40,6 +40,9 @@ SOURCES = ("trello", "csv", "taskflow")
 JOB_STATUSES = ("queued", "running", "done", "failed")
 MAX_ATTEMPTS = 3
 MAX_NOTES = 1000  # per-row notes kept in a job's report
+#: Bytes of a multipart body beyond the file: its envelope and the form's other fields
+#: (`mapping` and `columns` are at most 10,000 characters each).
+FORM_ROOM = 64 * 1024
 JOB_COLUMNS = ("id, user_id, source, status, filename, project_id, counts, errors, attempts,"
                " created_at, started_at, finished_at")
 
@@ -93,7 +96,11 @@ class ImportStatus(Schema):
 def add_routes(app: Lcore, kernel, plugin) -> None:
     """Register ``POST /api/imports`` and ``GET /api/imports/<iid>`` on the io sub-app."""
 
+    def body_limit() -> int:  # the file, plus room for the form's other fields
+        return IOConfig.from_config(kernel.config).import_max_bytes + FORM_ROOM
+
     @app.post("/api/imports", name="io_import_create", auth=True, body=ImportUpload,
+              body_limit=body_limit, body_limit_setting="APP_IMPORT_MAX_BYTES",
               status=202, returns=ImportQueued, responses=(
                   (403, "You may not import into that project or create projects"),
                   (404, "No such project (or you cannot see it)"),
@@ -153,7 +160,7 @@ def _form_json(name: str) -> dict[str, str] | None:
 
 
 def _read_file(limit: int):
-    if request.content_length > limit:
+    if request.content_length > limit + FORM_ROOM:
         raise ApiError(413, f"The import file is over APP_IMPORT_MAX_BYTES ({limit} bytes)")
     try:
         upload = request.files.get("file")
@@ -446,10 +453,6 @@ def start_worker(kernel) -> ImportWorker | None:
     settings = IOConfig.from_config(kernel.config)
     if not settings.import_worker:
         return None
-    if settings.import_max_bytes > kernel.config.max_upload_size:
-        log.info("io: APP_IMPORT_MAX_BYTES (%s) is over APP_MAX_UPLOAD_SIZE (%s): core's body "
-                    "limit refuses larger requests first", settings.import_max_bytes,
-                    kernel.config.max_upload_size)
     worker = ImportWorker(kernel, settings)
     worker.start()
     return worker
