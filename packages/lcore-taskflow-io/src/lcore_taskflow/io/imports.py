@@ -294,10 +294,8 @@ class Importer:
             with db.transaction():  # a savepoint: a refused task leaves nothing of itself
                 task = kernel.content.create_task(project_id, values, actor=self.actor)
                 self.counts["tasks"] += 1
-                for item in plan.checklist:
-                    kernel.content.add_checklist_item(task, {"title": item["title"]},
-                                                      done=item["done"])
-                    self.counts["checklist_items"] += 1
+                self.counts["checklist_items"] += kernel.content.add_checklist_items(
+                    task, ({"title": i["title"], "done": i["done"]} for i in plan.checklist))
                 for comment in plan.comments:
                     self.write_comment(task, comment, project_id)
                 if plan.labels:
