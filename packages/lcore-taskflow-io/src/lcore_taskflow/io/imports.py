@@ -218,6 +218,12 @@ def queue_import(kernel, plugin) -> dict[str, Any]:
     return {"id": job_id, "status": "queued"}
 
 
+def forget_user(kernel, user_id: int) -> None:
+    """A deleted account's import jobs go (their files and reports); a job its worker is
+    running then finds its claim gone and writes nothing."""
+    kernel.db.execute("DELETE FROM io_imports WHERE user_id = ?", (user_id,))
+
+
 # ------------------------------------------------------------------ running a job
 class Importer:
     """Writes one plan through ``kernel.content`` in the caller's transaction."""
