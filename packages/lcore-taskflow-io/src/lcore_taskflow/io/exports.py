@@ -80,7 +80,8 @@ def add_routes(app: Lcore, kernel) -> None:
 
     @app.get("/api/users/me/tasks/export", name="io_my_tasks_export", auth=True,
              query=MyTasksExportQuery, returns="application/json",
-             responses=((200, "With format=csv: text/csv, streamed"),))
+             responses=((200, "With format=csv: text/csv, streamed"),
+                        (403, "A share link (it opens one project only)")))
     def export_my_tasks():
         """My tasks (assigned to you, in the projects you can see), streamed, by id."""
         args = MyTasksExportQuery.validate()
