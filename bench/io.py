@@ -15,6 +15,7 @@ postgresql`` (a throwaway database on the kit's server).  Nothing asserts a timi
 
     python bench/io.py                                        # 10k cards, 10k/50k/100k tasks
     python bench/io.py --cards 500 --export-sizes 1000 2000   # smoke
+    python bench/io.py --engine postgresql --cards 1000 --import-only --no-memory
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from pathlib import Path
 from typing import Any
 from wsgiref.util import setup_testing_defaults
 
-from lcore_taskflow.core.testing import Client, HeaderIdentity, make_app
+from lcore_taskflow.core.testing import Client, HeaderIdentity, QueryCounter, make_app
 from lcore_taskflow.io import IOPlugin
 from lcore_taskflow.io.imports import ImportWorker
 from taskflow_labels import LabelsPlugin
@@ -117,7 +118,10 @@ def bench_import(engine: str, cards: int, memory: bool) -> dict[str, Any]:
             assert queued.status == 202, queued.text
             worker = ImportWorker(app.taskflow, type("S", (), {"import_lease": 3600,
                                                                "import_poll": 1})())
-            seconds, peak, outcome = measured(worker.run_once, memory)
+            cpu = time.process_time()
+            with QueryCounter() as queries:
+                seconds, peak, outcome = measured(worker.run_once, memory)
+            cpu = time.process_time() - cpu
             assert outcome == "done", outcome
             with app.taskflow.database() as db:
                 tasks = db.scalar("SELECT COUNT(*) FROM tasks WHERE project_id ="
@@ -126,7 +130,9 @@ def bench_import(engine: str, cards: int, memory: bool) -> dict[str, Any]:
         finally:
             app.taskflow.close()
     return {"cards": cards, "file_bytes": len(content), "seconds": round(seconds, 2),
-            "cards_per_s": round(cards / seconds), "peak_mib": round(peak / 2**20, 1)}
+            "cards_per_s": round(cards / seconds), "peak_mib": round(peak / 2**20, 1),
+            "cpu_seconds": round(cpu, 2),  # this process only (not PostgreSQL's server)
+            "statements_per_card": round(queries.count / cards, 1)}
 
 
 def seed_tasks(app, count: int) -> int:
@@ -194,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cards", type=int, default=10_000)
     parser.add_argument("--export-sizes", type=int, nargs="+",
                         default=[10_000, 50_000, 100_000])
+    parser.add_argument("--import-only", action="store_true", help="skip the exports")
     parser.add_argument("--no-memory", action="store_true",
                         help="skip the tracemalloc passes (they run 2-3x slower)")
     args = parser.parse_args(argv)
@@ -202,12 +209,14 @@ def main(argv: list[str] | None = None) -> int:
     if memory:
         imported["peak_mib"] = bench_import(args.engine, args.cards, True)["peak_mib"]
     print(json.dumps({"import": imported}), file=sys.stderr)
-    exported = bench_export(args.engine, args.export_sizes, memory)
+    exported = [] if args.import_only else bench_export(args.engine, args.export_sizes, memory)
     print(f"\n## {args.engine}: import of a Trello board, export of a project\n")
-    print("| import | file | time | cards/s | peak Python memory |")
-    print("|---|---:|---:|---:|---:|")
+    print("| import | file | time | cards/s | CPU (this process) | statements/card |"
+          " peak Python memory |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     print(f"| {imported['cards']:,} cards | {imported['file_bytes'] / 2**20:.1f} MiB | "
           f"{imported['seconds']} s | {imported['cards_per_s']:,} | "
+          f"{imported['cpu_seconds']} s | {imported['statements_per_card']} | "
           f"{imported['peak_mib']} MiB |")
     print("\n| export | format | bytes | time | tasks/s | peak Python memory |")
     print("|---|---|---:|---:|---:|---:|")

@@ -323,6 +323,40 @@ def test_my_tasks(world):
     found.check("GET /api/users/me/tasks")
 
 
+def test_my_tasks_export(world):
+    """io's streamed My tasks export holds exactly My tasks: never a task of a project the
+    caller cannot see (the outsider's private projects), in JSON and CSV alike."""
+    import csv
+    import io
+    import json
+
+    found = Findings()
+    for caller in CALLERS:
+        client = world.watch(caller, found)
+        reply = client.get("/api/users/me/tasks/export", query={"format": "json"})
+        if caller == "share":
+            found.status(caller, "my tasks export", reply, 403)
+            continue
+        mine = sorted(t.id for t in world.tasks if t.assignee == caller
+                      and t.project in VISIBLE[caller])
+        if not found.status(caller, "my tasks export", reply, 200):
+            continue
+        exported = json.loads(reply.body)
+        found.same(caller, "my tasks export", [t["id"] for t in exported["tasks"]], mine)
+        found.same(caller, "projects of my tasks export",
+                   {t["project_id"] for t in exported["tasks"]} <= {
+                       world.pids[p] for p in VISIBLE[caller]}, True)
+        reply = client.get("/api/users/me/tasks/export", query={"format": "csv"})
+        rows = list(csv.DictReader(io.StringIO(reply.body.decode("utf-8-sig"))))
+        found.same(caller, "my tasks CSV", [int(r["id"]) for r in rows], mine)
+        todo = sorted(t.id for t in world.tasks if t.assignee == caller
+                      and t.project in VISIBLE[caller] and t.status == "todo")
+        reply = client.get("/api/users/me/tasks/export", query={"status": "todo"})
+        found.same(caller, "my todo export", [t["id"] for t in json.loads(reply.body)["tasks"]],
+                   todo)
+    found.check("GET /api/users/me/tasks/export")
+
+
 def ids_of_tasks(tasks) -> list[int]:
     return [t.id for t in tasks]
 

@@ -240,6 +240,7 @@ ROUTES = {
     "POST /api/imports":                                     ("editor by id", 202),  # project_id in the form
     "GET /api/imports/{iid}":                                ("signed in", 200),  # a job of the caller's
     "GET /api/projects/{pid}/export":                        ("viewer", 200),
+    "GET /api/users/me/tasks/export":                        ("signed in", 200),
     # -- io, part B: calendar feeds and personal data (a token or share link never manages them)
     "GET /api/users/me/calendar":                            ("own account", 200),
     "POST /api/users/me/calendar":                           ("own account", 201),
@@ -551,6 +552,7 @@ OTHER_CALLS: dict[str, Build] = {
     "POST /api/users/": lambda w, p, c: Call("/api/users/", new_user_body("invited")),
     "GET /api/users/me": lambda w, p, c: Call("/api/users/me"),
     "GET /api/users/me/tasks": lambda w, p, c: Call("/api/users/me/tasks"),
+    "GET /api/users/me/tasks/export": lambda w, p, c: Call("/api/users/me/tasks/export?format=csv"),
     "GET /api/users/search": lambda w, p, c: Call("/api/users/search?q=e"),
     "GET /api/users/{id}": lambda w, p, c: Call(f"/api/users/{w.ids['eddie']}"),
     "PUT /api/users/{id}": lambda w, p, c: Call(f"/api/users/{w.ids['sam']}", {

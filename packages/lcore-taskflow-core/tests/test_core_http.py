@@ -275,3 +275,61 @@ def test_untrusted_peer_cannot_spoof_forwarded_for(tmp_path):
     codes = [_get_from(app, "/api/users/", "203.0.113.9", f"198.51.100.{i}") for i in range(3)]
     assert codes == [200, 200, 429]  # one bucket: the peer's own address
     app.taskflow.close()
+
+
+def test_body_limit_route_option(tmp_path):
+    """``body_limit=`` raises (or lowers) the body limit of one route only; a callable is read
+    per request; the 413 names ``body_limit_setting``; a nonsense value stops assembly."""
+    from lcore import Lcore
+    from lcore_taskflow.core import hookimpl
+
+    limit = {"bytes": 8192}
+
+    class Big:
+        name = "big"
+
+        @hookimpl
+        def taskflow_mounts(self, kernel):
+            sub = Lcore()
+
+            @sub.post("/roomy", auth=False, body_limit=lambda: limit["bytes"],
+                      body_limit_setting="APP_BIG_MAX")
+            def roomy():
+                return {"read": len(request.body.read())}
+
+            @sub.post("/plain", auth=False)
+            def plain():
+                return {"read": len(request.body.read())}
+
+            return [("/big/", sub)]
+
+    from lcore import request
+
+    app = make_app(tmp_path, plugins=[Big()], max_upload_size=2048)
+    client = Client(app)
+    body = b"x" * 4000
+    headers = {"Content-Type": "application/octet-stream"}
+    assert client.post("/big/roomy", body=body, headers=headers).json["read"] == 4000
+    assert client.post("/big/plain", body=body, headers=headers).status == 413
+    assert client.post("/api/projects/", body=big_body(),
+                       headers={"Content-Type": "application/json"}).status == 413
+    limit["bytes"] = 3000  # a changed setting applies to the next request
+    refused = client.post("/big/roomy", body=body, headers=headers)
+    assert refused.status == 413 and "APP_BIG_MAX (3000 bytes)" in refused.json["error"]
+    app.taskflow.close()
+
+    class Broken(Big):
+        name = "broken"
+
+        @hookimpl
+        def taskflow_mounts(self, kernel):
+            sub = Lcore()
+
+            @sub.post("/bad", auth=False, body_limit="lots")
+            def bad():
+                return {}
+
+            return [("/broken/", sub)]
+
+    with pytest.raises(Exception, match="route POST /broken/bad: body_limit='lots': a positive"):
+        make_app(tmp_path / "b", plugins=[Broken()])

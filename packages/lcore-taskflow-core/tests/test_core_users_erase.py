@@ -55,3 +55,22 @@ def test_erase_refuses_the_last_admin_and_a_second_time(kernel, ids):
     with pytest.raises(ApiError) as unknown:
         kernel.users.erase(99999)
     assert unknown.value.status_code == 404
+
+
+def test_erase_unnames_the_activity_feed_but_not_titles(kernel, admin, alice, ids):
+    """Summaries that name the user (as actor, assignee or member) say "deleted user"; a task
+    title that holds the same word stays as written."""
+    uid = ids["alice"]
+    tid = admin.post("/api/projects/1/tasks", json={"title": "Ask alice about it",
+                                                    "assignee_id": uid}).json["id"]
+    alice.post(f"/api/projects/1/tasks/{tid}/comments", json={"body": "Sure"})
+    admin.put(f"/api/projects/1/members/users/{uid}", json={"role": "editor"})
+    kernel.users.erase(uid, actor=None)
+    with kernel.database() as db:
+        summaries = [r["summary"] for r in db.fetchall(
+            "SELECT summary FROM activity WHERE summary LIKE '%alice%' OR summary LIKE"
+            " '%deleted user%' ORDER BY id")]
+    assert "admin assigned 'Ask alice about it' to deleted user" in summaries
+    assert "deleted user commented on 'Ask alice about it'" in summaries
+    assert "admin gave deleted user the editor role in 'Website Redesign'" in summaries
+    assert not [s for s in summaries if "alice" in s.replace("'Ask alice about it'", "")]

@@ -127,3 +127,34 @@ def test_only_viewers_of_the_project_export_it(app, admin, taskflow_login):
 
 def test_an_unknown_format_is_a_400(admin, board):
     assert_error(admin.get(f"/api/projects/{board}/export?format=xml"), 400)
+
+
+def test_my_tasks_export_is_my_view_streamed(app, admin, board, taskflow_login, monkeypatch):
+    """``GET /api/users/me/tasks/export``: the tasks assigned to the caller, each naming its
+    project, read in batches (JSON and CSV); another user's tasks stay out."""
+    monkeypatch.setattr(exports, "BATCH", 2)  # several batches even for a small board
+    alice = taskflow_login("alice", app=app)
+    mine = alice.get("/api/users/me/tasks", query={"limit": 100}).json
+    assert mine["total"] >= 1
+    reply = alice.get("/api/users/me/tasks/export")
+    assert reply.status == 200, reply.text
+    assert 'filename="my-tasks.json"' in reply.headers["content-disposition"]
+    data = json.loads(reply.body)
+    assert (data["format"], data["view"], data["user"]["username"]) == (
+        "taskflow.tasks", "my_tasks", "alice")
+    assert sorted(t["id"] for t in data["tasks"]) == sorted(t["id"] for t in mine["tasks"])
+    assert {t["assignee"]["username"] for t in data["tasks"]} == {"alice"}
+    assert {t["project"] for t in data["tasks"]} >= {"Website relaunch"}
+    landing = next(t for t in data["tasks"] if t["title"] == "Design the landing page")
+    assert landing["project_id"] == board and len(landing["checklist"]) == 3
+    reply = alice.get("/api/users/me/tasks/export", query={"format": "csv"})
+    assert reply.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(reply.body.decode("utf-8-sig"))))
+    assert [int(r["id"]) for r in rows] == [t["id"] for t in data["tasks"]]
+    assert list(rows[0])[:3] == ["project_id", "project", "id"]
+    done = alice.get("/api/users/me/tasks/export", query={"status": "done"})
+    assert all(t["status"] == "done" for t in json.loads(done.body)["tasks"])
+    assert_error(alice.get("/api/users/me/tasks/export", query={"format": "xml"}), 400,
+                 fields=("format",))
+    theirs = json.loads(admin.get("/api/users/me/tasks/export").body)["tasks"]
+    assert not {t["id"] for t in theirs} & {t["id"] for t in data["tasks"]}

@@ -243,3 +243,32 @@ def test_project_settings_export_and_an_owner_feed(session, server):
     page.click("[data-testid=io-project-feed-end]")
     page.locator("[data-testid=io-project-feed-state]", has_text="No feed yet").wait_for()
     assert call(server, "GET", url[len(server):])[0] == 404
+
+
+def test_my_tasks_export_buttons(session, server):
+    """My tasks has io's export buttons (addViewAction): the downloads hold my tasks, the
+    status filter of the view included."""
+    name, password = new_account(server, f"mine{session.viewport}")
+    token = token_of(server, name, password)
+    me = json.loads(call(server, "GET", "/auth/me", token)[1])["id"]
+    for title, status in (("Mine to do", "todo"), ("Mine done", "done")):
+        reply = call(server, "POST", "/api/projects/1/tasks", token,
+                     {"title": title, "assignee_id": me, "status": status})
+        assert reply[0] == 201, reply[1]
+    session.login(name, password)
+    page = session.page
+    session.go("#/my-tasks", "[data-testid=io-my-tasks-json]")
+    with page.expect_download() as info:
+        page.click("[data-testid=io-my-tasks-json]")
+    assert info.value.suggested_filename == "my-tasks.json"
+    data = json.loads(Path(info.value.path()).read_text())
+    assert sorted(t["title"] for t in data["tasks"]) == ["Mine done", "Mine to do"]
+    assert axe_violations(page) == []
+    assert overflow(page) == 0
+    session.go("#/my-tasks?status=done", "[data-testid=io-my-tasks-csv]")
+    with page.expect_download() as info:
+        page.click("[data-testid=io-my-tasks-csv]")
+    assert info.value.suggested_filename == "my-tasks-done.csv"
+    rows = Path(info.value.path()).read_text().lstrip("\ufeff").splitlines()
+    assert rows[0].startswith("project_id,project,id,title") and len(rows) == 2
+    assert "Mine done" in rows[1]

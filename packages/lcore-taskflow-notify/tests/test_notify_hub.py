@@ -330,6 +330,35 @@ def test_items_of_a_project_one_can_no_longer_see_leave_the_inbox(world):
     assert (got["total"], got["unread"], got["items"]) == (0, 0, [])
 
 
+def test_a_deleted_account_leaves_nothing_in_notify(world, smtp_server):
+    """``user.deleted`` (core's ``kernel.users.erase``): bob's watches, inbox, settings and
+    notifications go, queued mail included; alice's inbox item about bob's comment stays,
+    signed "deleted user"."""
+    world.admin.post(f"{world.task_path}/comments", json={"body": "@bob look"})  # bob: inbox
+    assert world.bob.put(f"{world.task_path}/watchers/me").status == 201
+    world.bob.put("/api/users/me/notification-settings", json={
+        "settings": {"commented": {"digest": True}}, "apprise_urls": ["json://127.0.0.1:9/x"]})
+    world.comment(world.bob, "@alice from bob")  # an item in alice's inbox, by bob
+    bob = world.ids["bob"]
+    tables = ("task_watchers", "inbox_items", "notification_prefs", "notification_settings",
+              "notifications")
+    with world.app.taskflow.database() as db:
+        db.insert("notifications", {"user_id": bob, "recipient": "bob@x.test",
+                                    "subject": "queued", "status": "pending"})
+        before = {t: db.scalar(f"SELECT COUNT(*) FROM {t} WHERE user_id = ?", (bob,))
+                  for t in tables}
+    assert all(before.values()), before
+    world.app.taskflow.users.erase(bob, actor=None)
+    with world.app.taskflow.database() as db:
+        after = {t: db.scalar(f"SELECT COUNT(*) FROM {t} WHERE user_id = ?", (bob,))
+                 for t in tables}
+        assert db.scalar("SELECT COUNT(*) FROM inbox_items WHERE actor_id = ?", (bob,)) == 0
+    assert after == dict.fromkeys(tables, 0)
+    items = world.inbox(world.alice)["items"]
+    assert [(i["actor"], i["title"].split(" ")[:2]) for i in items] == [
+        ("deleted user", ["deleted", "user"])]
+
+
 def test_read_items_are_pruned_after_the_retention(world):
     world.comment(world.bob, "@alice old news")
     world.comment(world.bob, "@alice unread news")

@@ -136,11 +136,10 @@ def import_labels(kernel: TaskFlow, task, labels) -> int:
                 "project_id": project_id, "name": name,
                 "color": color if COLOR.match(color) else "#888888"})}
         wanted.add(found["id"])
-    current = {lb["id"] for lb in store.labels_by_task(db, [task["id"]]).get(task["id"], [])}
-    added, removed = store.set_task_labels(db, task["id"], current | wanted)
+    added = store.add_task_labels(db, task["id"], wanted)
     if added:  # the event's listener (above) makes the task findable by its labels
         kernel.emit(TaskLabelsChanged(actor=kernel.users.get(task["creator_id"]), task=task,
-                                      added=sorted(added), removed=sorted(removed)))
+                                      added=sorted(added), removed=[]))
     return len(wanted)
 
 

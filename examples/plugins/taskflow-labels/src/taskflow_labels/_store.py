@@ -79,6 +79,19 @@ def set_task_labels(db: Database, task_id: int, label_ids: set[int]) -> tuple[se
     return added, removed
 
 
+def add_task_labels(db: Database, task_id: int, label_ids: set[int]) -> set[int]:
+    """Put ``label_ids`` on the task besides those it has (one read, one insert); the added."""
+    current = {r["label_id"] for r in db.fetchall(
+        "SELECT label_id FROM task_labels WHERE task_id = ?", (task_id,))}
+    added = sorted(label_ids - current)
+    if added:
+        now = time.time()
+        db.execute("INSERT INTO task_labels (task_id, label_id, created_at) VALUES "
+                   + ", ".join("(?, ?, ?)" for _ in added),
+                   [v for label_id in added for v in (task_id, label_id, now)])
+    return set(added)
+
+
 def forget_task(db: Database, task_id: int) -> None:
     db.execute("DELETE FROM task_labels WHERE task_id = ?", (task_id,))
 

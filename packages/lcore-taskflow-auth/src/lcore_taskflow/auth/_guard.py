@@ -57,3 +57,10 @@ def failed(db, username: str, free: int, cap: float) -> int:
 
 def succeeded(db, username: str) -> None:
     db.execute("DELETE FROM auth_login_failures WHERE account = ?", (_account(username),))
+
+
+def forget(db, user: dict) -> None:
+    """A deleted account's failure counts (kept by the name or address it was tried with)."""
+    names = [_account(v) for v in (user.get("username"), user.get("email")) if v]
+    for name in names:
+        db.execute("DELETE FROM auth_login_failures WHERE account = ?", (name,))

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from lcore_taskflow.core import events, hookimpl, role_policy
 
 from . import __version__
+from . import _guard as guard
 from . import _sessions as sessions
 from ._config import AuthConfig
 from ._identity import identify
@@ -66,6 +67,7 @@ class AuthPlugin:
         if isinstance(event, events.UserDeleted):  # a deleted account keeps nothing here
             with kernel.database() as db:
                 sessions.forget_user(db, event.user["id"])
+                guard.forget(db, event.user)
 
     @hookimpl
     def taskflow_personal_data(self, user, kernel: TaskFlow) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from . import _config as cfg
 from . import _plugins as plugins
 from ._access import rule_of
 from ._openapi import check_declaration
-from ._pipeline import ALL
+from ._pipeline import ALL, body_limit_of
 
 log = logging.getLogger("lcore_taskflow")
 _PLACEHOLDER = re.compile(r"<[^<>:]*(?::([^<>:]*)(:[^<>]*)?)?>")
@@ -157,6 +157,7 @@ class Assembly:
             try:
                 declared = rule_of(route.config)
                 check_declaration(route.config)
+                body_limit_of(route.config)
                 if declared and declared.role and f"<{declared.project_arg}" not in rule:
                     raise ValueError(f"role={declared.role!r} needs the project id in the "
                                      f"path as <{declared.project_arg}:int> (or name the "

@@ -10,6 +10,7 @@ revoked credential ids, the plugin decides what a credential is.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, cast, overload
@@ -148,6 +149,7 @@ class Users:
             # The activity feed keeps what happened, not who (the audit log keeps who).
             db.execute("UPDATE activity SET actor = 'deleted user' WHERE actor_id = ?",
                        (user_id,))
+            unname_activity(db, before["username"])
             for table in ("project_members", "team_members", "saved_views"):
                 db.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
             db.execute("UPDATE users SET username = ?, email = ?, password_hash = '!',"
@@ -259,3 +261,28 @@ class Tasks:
 def _storable(row_id: int) -> bool:
     """Whether an id fits a database integer: one that does not cannot exist (no 500)."""
     return INT_MIN <= row_id <= INT_MAX
+
+
+#: Where core's activity summaries (``_activity.py``) put a person's name: first (the actor),
+#: or as the one a change was about.  Titles and project names sit between quotes, so a
+#: title that happens to hold the name is left as it is.
+_NAMED_IN = ("^{name} ", " gave {name} the ", " changed {name}'s role ", " removed {name} from ",
+             " added {name} to the team$", " deactivated {name}$", " to {name}$")
+
+
+def unname_activity(db, username: str) -> int:
+    """Write "deleted user" where the activity feed's summaries name ``username``; how many
+    rows changed.  One scan of the rows that mention the name at all."""
+    escaped = username.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    patterns = [re.compile(p.replace("{name}", re.escape(username))) for p in _NAMED_IN]
+    changed = 0
+    for row in db.fetchall("SELECT id, summary FROM activity WHERE summary LIKE ? ESCAPE '\\'",
+                           (f"%{escaped}%",)):
+        summary = row["summary"]
+        for pattern in patterns:
+            summary = pattern.sub(lambda m: m.group(0).replace(username, "deleted user"),
+                                  summary)
+        if summary != row["summary"]:
+            db.execute("UPDATE activity SET summary = ? WHERE id = ?", (summary, row["id"]))
+            changed += 1
+    return changed

@@ -28,6 +28,7 @@ import uuid
 from typing import TYPE_CHECKING, Any, cast
 
 from lcore import (
+    BodyLimitMiddleware,
     HTTPError,
     HTTPResponse,
     SecurityHeadersMiddleware,
@@ -116,6 +117,7 @@ class Pipeline:
         plugins = [p for p in self.route_plugins
                    if wanted(p) and getattr(p, "name", None) not in skip]
         chain = [m for m in self.middleware if wanted(m) and getattr(m, "name", None) not in skip]
+        chain = route_body_limit(chain, route.config)
         if not (chain or plugins or errors or rule):
             return callback  # a host route that asked for nothing: exactly as the host wrote it
         inner = self._shielded(callback, rule, errors, self._scope_of(route) if full else None)
@@ -258,6 +260,49 @@ def failure(exc: Exception) -> HTTPError:
                         params={"seconds": seconds},
                         headers={"Retry-After": str(seconds)})
     return HTTPError(500, "Internal Server Error", exc, traceback.format_exc())
+
+
+class RouteBodyLimit(BodyLimitMiddleware):
+    """The body limit of one route that declares ``body_limit=`` (bytes, or a callable
+    giving them, read per request so a changed setting applies at once).
+
+    It takes the place of the stack's ``body_limit`` for that route only: an import
+    route may take 32 MiB while every other route stays at ``APP_MAX_UPLOAD_SIZE``.
+    ``body_limit_setting=`` names the setting in the 413's message.
+    """
+
+    def __init__(self, limit, setting: str | None = None):
+        super().__init__(max_size=0)
+        self.limit = limit
+        self.setting = setting
+
+    def __call__(self, ctx, next_handler):
+        size = int(self.limit() if callable(self.limit) else self.limit)
+        if ctx.request.content_length > size:
+            named = f"{self.setting} " if self.setting else ""
+            raise ApiError(413, f"The request body is over the limit {named}({size} bytes)")
+        ctx.request.environ["lcore.body_max_size"] = size  # Lcore's readers stop past it
+        return next_handler(ctx)
+
+
+def body_limit_of(options: Any) -> Any:
+    """A route's ``body_limit=`` (``None`` when it declares none); ``ValueError`` naming a
+    malformed one (assembly checks every plugin route with it)."""
+    limit = options.get("body_limit")
+    if limit is not None and not callable(limit) and (
+            isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0):
+        raise ValueError(f"body_limit={limit!r}: a positive number of bytes, or a callable "
+                         "returning them")
+    return limit
+
+
+def route_body_limit(chain: list[Any], options: Any) -> list[Any]:
+    """``chain`` with the route's own body limit in place of the stack's, if it declares one."""
+    limit = body_limit_of(options)
+    if limit is None:
+        return chain
+    own = RouteBodyLimit(limit, options.get("body_limit_setting"))
+    return [own if isinstance(m, BodyLimitMiddleware) else m for m in chain]
 
 
 def _declared_success(status: object) -> int | None:

@@ -45,6 +45,9 @@ SOURCES = ("trello", "csv", "taskflow")
 JOB_STATUSES = ("queued", "running", "done", "failed")
 MAX_ATTEMPTS = 3
 MAX_NOTES = 1000  # per-row notes kept in a job's report
+#: Bytes of a multipart body beyond the file: its envelope and the form's other fields
+#: (`mapping` and `columns` are at most 10,000 characters each).
+FORM_ROOM = 64 * 1024
 JOB_COLUMNS = ("id, user_id, source, status, filename, project_id, counts, errors, attempts,"
                " created_at, started_at, finished_at")
 
@@ -98,7 +101,11 @@ class ImportStatus(Schema):
 def add_routes(app: Lcore, kernel: TaskFlow, plugin) -> None:
     """Register ``POST /api/imports`` and ``GET /api/imports/<iid>`` on the io sub-app."""
 
+    def body_limit() -> int:  # the file, plus room for the form's other fields
+        return IOConfig.from_config(kernel.config).import_max_bytes + FORM_ROOM
+
     @app.post("/api/imports", name="io_import_create", auth=True, body=ImportUpload,
+              body_limit=body_limit, body_limit_setting="APP_IMPORT_MAX_BYTES",
               status=202, returns=ImportQueued, responses=(
                   (403, "You may not import into that project or create projects"),
                   (404, "No such project (or you cannot see it)"),
@@ -158,7 +165,7 @@ def _form_json(name: str) -> dict[str, str] | None:
 
 
 def _read_file(limit: int):
-    if request.content_length > limit:
+    if request.content_length > limit + FORM_ROOM:
         raise ApiError(413, "The import file is over APP_IMPORT_MAX_BYTES ({limit} bytes)",
                        params={"limit": limit})
     try:
@@ -221,6 +228,12 @@ def queue_import(kernel: TaskFlow, plugin) -> dict[str, Any]:
         db.after_commit(plugin.worker.wake)
     response.status = 202
     return {"id": job_id, "status": "queued"}
+
+
+def forget_user(kernel, user_id: int) -> None:
+    """A deleted account's import jobs go (their files and reports); a job its worker is
+    running then finds its claim gone and writes nothing."""
+    kernel.db.execute("DELETE FROM io_imports WHERE user_id = ?", (user_id,))
 
 
 # ------------------------------------------------------------------ running a job
@@ -299,10 +312,8 @@ class Importer:
             with db.transaction():  # a savepoint: a refused task leaves nothing of itself
                 task = kernel.content.create_task(project_id, values, actor=self.actor)
                 self.counts["tasks"] += 1
-                for item in plan.checklist:
-                    kernel.content.add_checklist_item(task, {"title": item["title"]},
-                                                      done=item["done"])
-                    self.counts["checklist_items"] += 1
+                self.counts["checklist_items"] += kernel.content.add_checklist_items(
+                    task, ({"title": i["title"], "done": i["done"]} for i in plan.checklist))
                 for comment in plan.comments:
                     self.write_comment(task, comment, project_id)
                 if plan.labels:
@@ -458,10 +469,6 @@ def start_worker(kernel: TaskFlow) -> ImportWorker | None:
     settings = IOConfig.from_config(kernel.config)
     if not settings.import_worker:
         return None
-    if settings.import_max_bytes > kernel.config.max_upload_size:
-        log.info("io: APP_IMPORT_MAX_BYTES (%s) is over APP_MAX_UPLOAD_SIZE (%s): core's body "
-                    "limit refuses larger requests first", settings.import_max_bytes,
-                    kernel.config.max_upload_size)
     worker = ImportWorker(kernel, settings)
     worker.start()
     return worker

@@ -66,6 +66,7 @@ class IOPlugin:
     def taskflow_event(self, event, kernel: TaskFlow):
         if isinstance(event, events.UserDeleted):
             calendar.forget(kernel, user_id=event.user["id"])
+            imports.forget_user(kernel, event.user["id"])
         elif isinstance(event, events.ProjectDeleted):
             calendar.forget(kernel, project_id=event.project_id)
 

@@ -54,6 +54,7 @@ STATUS_NAMES = {"todo": N_("todo"), "in_progress": N_("in_progress"), "done": N_
 ROLE_NAMES = {"viewer": N_("viewer"), "commenter": N_("commenter"), "editor": N_("editor"),
               "owner": N_("owner")}
 SUMMARY_CHARS = 300
+DELETED_USER = "deleted user"  # how core names a deleted account in comments and activity
 INBOX_COLUMNS = ("user_id, kind, actor_id, actor, project_id, task_id, title, summary,"
                  " in_inbox, in_digest, created_at")
 OUTBOX_COLUMNS = ("user_id, type, recipient, project_id, subject, body, body_text, html, kind,"
@@ -172,6 +173,26 @@ class Hub:
             "SELECT user_id FROM task_watchers WHERE task_id = ?", (task_id,))]
 
     # -------------------------------------------------------------- events
+    def forget_user(self, user: dict[str, Any]) -> None:
+        """Drop what notify keeps about a deleted account (``user.deleted``): its watches,
+        inbox, preferences, chat URLs, digest record and its notifications (queued ones are
+        never sent); other people's inbox items it caused keep what happened, not who (as
+        core's activity feed does)."""
+        db, uid = self.kernel.db, user["id"]
+        for table in ("task_watchers", "inbox_items", "notification_prefs",
+                      "notification_settings", "digest_runs", "notifications"):
+            db.execute(f"DELETE FROM {table} WHERE user_id = ?", (uid,))
+        if user.get("email"):  # mail to the address not tied to the account (none today)
+            db.execute("DELETE FROM notifications WHERE user_id IS NULL AND lower(recipient)"
+                       " = lower(?)", (user["email"],))
+        name = user.get("username") or ""
+        for item in db.fetchall("SELECT id, title FROM inbox_items WHERE actor_id = ?", (uid,)):
+            title = item["title"]  # "<actor> assigned a task to you": the name goes first
+            if name and title.startswith(name + " "):
+                title = DELETED_USER + title[len(name):]
+            db.execute("UPDATE inbox_items SET actor_id = NULL, actor = ?, title = ?"
+                       " WHERE id = ?", (DELETED_USER, title, item["id"]))
+
     def handle(self, event: Any) -> None:
         """React to one of core's events (inside its transaction)."""
         handler = HANDLERS.get(type(event))
@@ -520,6 +541,7 @@ def message_id() -> str:
 
 # each takes the hub and an event of its key's class
 HANDLERS: dict[type, Callable[[Hub, Any], None]] = {
+    events.UserDeleted: lambda hub, event: hub.forget_user(event.user),
     events.TaskCreated: Hub._task_created,
     events.TaskAssigned: Hub._task_assigned,
     events.TaskUpdated: Hub._task_updated,

@@ -4,7 +4,7 @@
  *
  * An ES module loaded by the single-page app through the extension API
  * (docs/ui-extensions.md; needs version 2: api.upload, api.blob, the body of
- * api.del, addProfilePanel).  DOM is built with taskflow.h only: a card title
+ * api.del, addProfilePanel, addViewAction for My tasks' export buttons).  DOM is built with taskflow.h only: a card title
  * from an imported file is text, never markup.  The file is read in the
  * browser only to offer the column mapping; the server parses it again and
  * decides.
@@ -231,6 +231,24 @@ export default function setup(taskflow) {
       }
     },
   });
+
+  // ------------------------------------------------------------ My tasks: export the view
+  if (taskflow.addViewAction) {  // a frontend older than the list actions shows none
+    taskflow.addViewAction({
+      id: 'io-my-tasks-export',
+      view: 'my-tasks',
+      render(container, ctx) {
+        const status = ctx.params.get('status') || '';
+        const path = (format) => `/api/users/me/tasks/export?format=${format}${status ? `&status=${encodeURIComponent(status)}` : ''}`;
+        const name = `my-tasks${status ? `-${status}` : ''}`;
+        const json = h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'io-my-tasks-json',
+          onclick: () => download(path('json'), `${name}.json`, json) }, 'Export JSON');
+        const csv = h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'io-my-tasks-csv',
+          onclick: () => download(path('csv'), `${name}.csv`, csv) }, 'Export CSV');
+        container.append(json, csv);
+      },
+    });
+  }
 
   // ------------------------------------------------------------ profile
   taskflow.addProfilePanel({

@@ -20,6 +20,7 @@ export const contributions = {
   headerBadges: [],  // {id, label, href, count(), describe?(n)} + the shell's link (v2)
   textAssists: [],   // {id, attach(textarea, ctx)} (v2)
   profilePanels: [], // {id, title, render(container, user, ctx)} (since 2)
+  viewActions: [],   // {id, view, render(container, ctx)}: buttons beside a list's filters (since 2)
 };
 const listeners = new Map();
 // contribution -> the module (plugin) that added it; modules named after a project-scoped
@@ -188,7 +189,15 @@ export const taskflow = Object.freeze({
   },
   addTextAssist: (assist) => { contributions.textAssists.push(required(assist, ['id', 'attach'], 'addTextAssist')); },
   addProfilePanel: (panel) => { contributions.profilePanels.push(required(panel, ['id', 'title', 'render'], 'addProfilePanel')); },
+  addViewAction: (action) => {
+    required(action, ['id', 'view', 'render'], 'addViewAction');
+    if (!VIEWS_WITH_ACTIONS.includes(action.view)) throw new TypeError(`addViewAction: view must be one of ${VIEWS_WITH_ACTIONS.join(', ')}`);
+    contributions.viewActions.push(action);
+  },
 });
+
+/** Lists that show plugins' actions (addViewAction). */
+const VIEWS_WITH_ACTIONS = ['my-tasks'];
 
 /** ``taskflow`` for one module: what it adds is marked as its plugin's (see forProject). */
 function taskflowOf(plugin) {

@@ -4,6 +4,7 @@ import { session } from '../api.js';
 import { route } from '../router.js';
 import { myTasks, activityWatcher } from '../contract.js';
 import { announce } from '../toast.js';
+import { contributions, safeRender } from '../extensions.js';
 import { card, empty } from './common.js';
 import { dueBadge, PRIORITY_LABELS } from './card.js';
 
@@ -43,7 +44,14 @@ route(/^my-tasks$/, async (ctx) => {
   const choose = (s) => h('a', {
     class: 'btn btn-small', href: '#/my-tasks' + (s ? '?status=' + s : ''), 'aria-current': s === status ? 'true' : null,
   }, s ? STATUS_LABELS[s] : 'All');
-  ctx.mount(h('nav', { class: 'row filters-line', 'aria-label': 'Status of my tasks' }, ['', ...STATUSES].map(choose)), box);
+  // Plugins' actions on this list (addViewAction, since API version 2): an export, say.
+  const actions = contributions.viewActions.filter((a) => a.view === 'my-tasks').map((a) => {
+    const slot = h('span', { class: 'view-action', dataset: { extension: a.id } });
+    safeRender(slot, a.id, a.render, { params: new URLSearchParams(status ? { status } : {}), signal: ctx.signal });
+    return slot;
+  });
+  const filters = h('nav', { class: actions.length ? 'row' : 'row filters-line', 'aria-label': 'Status of my tasks' }, ['', ...STATUSES].map(choose));
+  ctx.mount(actions.length ? h('div', { class: 'row filters-line' }, filters, h('div', { class: 'row view-actions' }, actions)) : filters, box);
   ctx.poll(async () => {
     if (!(await watcher.poll())) return;
     const fresh = await load();
