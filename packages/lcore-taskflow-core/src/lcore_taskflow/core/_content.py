@@ -147,7 +147,8 @@ class Content:
             count = db.scalar("SELECT COUNT(*) FROM checklist_items WHERE task_id = ?",
                               (task["id"],))
             if count + len(rows) > MAX_ITEMS:
-                raise ApiError(422, f"A checklist has at most {MAX_ITEMS} items")
+                raise ApiError(422, "A checklist has at most {MAX_ITEMS} items",
+                               params={"MAX_ITEMS": MAX_ITEMS})
             now = time.time()
             marks = ", ".join("(?, ?, ?, ?, ?, ?)" for _ in rows)
             params: list[Any] = []

@@ -279,8 +279,11 @@ class RouteBodyLimit(BodyLimitMiddleware):
     def __call__(self, ctx, next_handler):
         size = int(self.limit() if callable(self.limit) else self.limit)
         if ctx.request.content_length > size:
-            named = f"{self.setting} " if self.setting else ""
-            raise ApiError(413, f"The request body is over the limit {named}({size} bytes)")
+            if self.setting:
+                raise ApiError(413, "The request body is over the limit {setting} ({size} bytes)",
+                               params={"setting": self.setting, "size": size})
+            raise ApiError(413, "The request body is over the limit ({size} bytes)",
+                           params={"size": size})
         ctx.request.environ["lcore.body_max_size"] = size  # Lcore's readers stop past it
         return next_handler(ctx)
 
