@@ -11,7 +11,7 @@ part that holds it — the plugin registry and hook calls (``_registry.py``),
 assembly (``_assembly.py``), configuration (``_configuration.py``), the
 database (``_connections.py``, ``_provision.py``), access (``_guard.py``),
 events (``_dispatch.py``), routes (``_routing.py``) and limits
-(``_ratelimit.py``).  The request-time half of its API is ``_serving.py``.
+(``_ratelimit.py``).  The request-time half of its API is ``_kernel_api.py``.
 
 What the kernel does to a host app it did not create: it adds TaskFlow's
 routes (refusing any that collide with the host's), wraps those routes —
@@ -31,7 +31,6 @@ from lcore import Lcore, PluginError, Route
 
 from . import _compat, _provision
 from . import _config as cfg
-from . import _migrate as migrations
 from . import _plugins as plugins
 from ._assembly import Assembly, RouteCollision
 from ._configuration import Configuration
@@ -42,15 +41,16 @@ from ._directory import Tasks, Users
 from ._dispatch import Dispatch
 from ._errors import install_error_handlers
 from ._guard import Guard
+from ._kernel_api import ServingAPI
 from ._lifecycle import install_lifecycle_hooks
 from ._pipeline import ALL, Pipeline
-from ._provision import ANNOUNCE_EMPTY
+from ._plugin import CorePlugin
+from ._provision import ANNOUNCE_EMPTY, Migration
 from ._ratelimit import Limits
 from ._registry import Registry
 from ._routing import Routing, kernels_of, owned_elsewhere
 from ._scoped import Scopes
 from ._search import Search
-from ._serving import ServingAPI
 from ._settings import RuntimeSettings
 from ._storage import LocalStorage
 
@@ -159,7 +159,8 @@ class TaskFlow(ServingAPI):
         self.pm, self.hook = self.registry.pm, self.registry.hook
         self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="taskflow-q")
         try:
-            batch = self.registry.register_all(core_settings, self._explicit, self._discover)
+            batch = self.registry.register_all(CorePlugin(), core_settings, self._explicit,
+                                               self._discover)
             self.assembly.run(batch, first_time=True)
         except BaseException:
             self._executor.shutdown(wait=False)
@@ -250,7 +251,7 @@ class TaskFlow(ServingAPI):
         """Open the connection pool and the upload storage (the first assembly does it)."""
         self.connections.open()
 
-    def migrate(self, batch=None) -> list[migrations.Migration]:
+    def migrate(self, batch=None) -> list[Migration]:
         """Apply the pending migrations of ``batch`` (default: every plugin).
 
         Each plugin's migrations are recorded under its own name (its

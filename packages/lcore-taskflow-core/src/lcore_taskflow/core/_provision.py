@@ -9,6 +9,7 @@ from typing import Any
 
 from . import _migrate as migrations
 from . import _plugins as plugins
+from ._migrate import Migration
 
 log = logging.getLogger("lcore_taskflow")
 
@@ -19,7 +20,7 @@ ANNOUNCE_EMPTY: contextvars.ContextVar[bool] = contextvars.ContextVar(
 
 
 def migrate(kernel: Any, batch: list[plugins.PluginInfo] | None = None
-            ) -> list[migrations.Migration]:
+            ) -> list[Migration]:
     """Apply the pending migrations of ``batch`` (default: every plugin); see
     ``TaskFlow.migrate``."""
     registry = kernel.registry

@@ -50,12 +50,10 @@ class Registry:
         self.hook.taskflow_addhooks.call_historic(kwargs={"pluginmanager": self.pm})
 
     # ------------------------------------------------------- registering
-    def register_all(self, core_settings: Any, explicit: Iterable[Any],
+    def register_all(self, core: Any, core_settings: Any, explicit: Iterable[Any],
                      discover: bool) -> list[plugins.PluginInfo]:
         """Core, the plugins given by hand, then (``discover``) the installed ones."""
-        from ._plugin import CorePlugin
-
-        batch = [self.register(CorePlugin(), "core", "builtin")]
+        batch = [self.register(core, "core", "builtin")]
         batch += [self.register(p, source="explicit") for p in explicit]
         if discover:
             batch += self._discover(core_settings)
