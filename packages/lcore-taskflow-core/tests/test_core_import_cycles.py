@@ -4,8 +4,11 @@ The graph is read from the source with ``ast`` (nothing is imported), and
 every import statement counts, also one inside a function: an import moved
 into a function to dodge a cycle is still a cycle.  An edge goes to the
 module named (``from .x import y`` -> ``x``, or ``x.y`` when ``y`` is a
-module); importing a package's ``__init__`` counts only when named
-(``from . import __version__``).
+module); importing a package's ``__init__`` counts only when a name other
+than ``__version__`` is taken from it (each package sets that constant on its
+first line, before any import).  Imports under ``if TYPE_CHECKING:`` never
+run and do not count: that is how an annotation names a type of a module that
+depends on this one.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ def imported(name: str, path: Path, known: dict[str, Path]) -> set[str]:
     """The known modules that module ``name`` (at ``path``) imports."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     out: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+    for node in _runtime_nodes(ast.parse(path.read_text(encoding="utf-8"), str(path))):
         if isinstance(node, ast.Import):
             out.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -47,6 +50,23 @@ def imported(name: str, path: Path, known: dict[str, Path]) -> set[str]:
                 elif alias.name != "__version__":  # a constant set before any import
                     out.add(base)
     return {target for target in out if target in known and target != name}
+
+
+def _runtime_nodes(tree: ast.AST):
+    """Every node that runs, i.e. all but the body of ``if TYPE_CHECKING:``."""
+    pending = [tree]
+    while pending:
+        node = pending.pop()
+        yield node
+        if isinstance(node, ast.If) and _type_checking(node.test):
+            pending.extend(node.orelse)
+            continue
+        pending.extend(ast.iter_child_nodes(node))
+
+
+def _type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
 def _absolute(package: str, module: str | None, level: int) -> str:
@@ -122,4 +142,8 @@ def test_the_cycle_finder_finds_a_cycle_through_a_function_level_import(tmp_path
     (pkg / "a.py").write_text("from .b import thing\n")
     (pkg / "b.py").write_text("def thing():\n    from . import a\n")
     (pkg / "c.py").write_text("from pkg import a\n")
-    assert cycles(import_graph([tmp_path])) == [["pkg.a", "pkg.b"]]
+    (pkg / "d.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+                              "    from .e import E\nelse:\n    from .f import F\n")
+    (pkg / "e.py").write_text("from .d import D\n")
+    (pkg / "f.py").write_text("from .d import D\n")
+    assert cycles(import_graph([tmp_path])) == [["pkg.a", "pkg.b"], ["pkg.d", "pkg.f"]]
