@@ -27,13 +27,13 @@ class Guard:
 
     def current_user(self, required: bool = True) -> dict[str, Any] | None:
         """The request's user, identified once (see ``TaskFlow.current_user``)."""
-        kernel, env = self.kernel, request.environ
+        kernel, registry, env = self.kernel, self.kernel.registry, request.environ
         try:
             user = env["taskflow.user"]
         except KeyError:
             user = share_identity(kernel, env)
-            if user is None and kernel.implemented("taskflow_identify"):
-                user = kernel.call(
+            if user is None and registry.implemented("taskflow_identify"):
+                user = registry.call(
                     "taskflow_identify", request=request, kernel=kernel,
                     credentials=env.get("taskflow.credentials", DEFAULT_CREDENTIALS))
             user = user or None  # False: a dead share link, identified as nobody
@@ -41,7 +41,7 @@ class Guard:
             if user is not None:
                 ctx.user = user
         if user is None and required:
-            if not (kernel.implemented("taskflow_identify") or "taskflow.auth_problem" in env):
+            if not (registry.implemented("taskflow_identify") or "taskflow.auth_problem" in env):
                 raise missing_identity(kernel)
             raise unauthenticated(env, env.get("taskflow.credentials", DEFAULT_CREDENTIALS))
         return user
@@ -66,8 +66,8 @@ class Guard:
 
     def allowed(self, user: dict[str, Any] | None, action: str, resource: Any = None) -> bool:
         kernel = self.kernel
-        return decide(kernel.call("taskflow_authorize", user=user, action=action,
-                                  resource=resource, kernel=kernel))
+        return decide(kernel.registry.call("taskflow_authorize", user=user, action=action,
+                                           resource=resource, kernel=kernel))
 
     def require(self, action: str, resource: Any = None) -> dict[str, Any]:
         kernel = self.kernel

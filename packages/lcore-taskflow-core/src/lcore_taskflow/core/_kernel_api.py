@@ -75,7 +75,8 @@ class ServingAPI:
         everything a handler and the listeners of its events write goes
         through it.  Outside a request use ``with kernel.database() as db``.
         """
-        return self.connections.db
+        db = self.connections.local.__dict__.get("db")  # the hot path: one lookup
+        return db if db is not None else self.connections.db
 
     @contextlib.contextmanager
     def database(self) -> Iterator[Database]:
