@@ -17,12 +17,11 @@ from typing import Any
 
 from lcore import HTTPError, Route, Router, request
 
-from . import _compat
+from . import _compat, _routing
 from . import _plugins as plugins
 from ._access import rule_of
 from ._openapi import check_declaration
 from ._pipeline import ALL
-from ._routing import kernels_of
 
 log = logging.getLogger("lcore_taskflow")
 _PLACEHOLDER = re.compile(r"<[^<>:]*(?::([^<>:]*)(:[^<>]*)?)?>")
@@ -349,7 +348,7 @@ class Assembly:
 def _owned_by_another(app, kernel, route: Route) -> bool:
     """Whether ``route`` belongs to another TaskFlow kernel of ``app`` (another prefix):
     each kernel has core's route names, and each is refused only within itself."""
-    return any(k is not kernel and k.owns(route) for k in kernels_of(app))
+    return any(k is not kernel and k.owns(route) for k in _routing.kernels_of(app))
 
 
 def _answer_miss():
@@ -369,7 +368,7 @@ def _guard_host_routes(app):
     original = app.add_route
 
     def add_route(route):
-        for kernel in kernels_of(app):
+        for kernel in _routing.kernels_of(app):
             kernel.assembly.check_host_route(route)
         return original(route)
 
