@@ -22,6 +22,7 @@ from . import _plugins as plugins
 from ._access import rule_of
 from ._openapi import check_declaration
 from ._pipeline import ALL
+from .events import Event
 
 log = logging.getLogger("lcore_taskflow")
 _PLACEHOLDER = re.compile(r"<[^<>:]*(?::([^<>:]*)(:[^<>]*)?)?>")
@@ -54,7 +55,7 @@ class Contributions:
     filters: list[tuple[str, Any]] = field(default_factory=list)      # (plugin, TaskFilter)
     task_fields: list[tuple[str, str]] = field(default_factory=list)  # (plugin, field name)
     ui_modules: list[Any] = field(default_factory=list)
-    event_types: list[type] = field(default_factory=list)
+    event_types: list[type[Event]] = field(default_factory=list)
     applied: bool = False
 
 

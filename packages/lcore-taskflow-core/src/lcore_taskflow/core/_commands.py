@@ -14,6 +14,7 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 from contextlib import closing
+from typing import Any
 
 from ._errors import ApiError
 from ._kernel import TaskFlow
@@ -21,7 +22,7 @@ from ._progress import progress_bar
 from ._validation import EMAIL_RE, USERNAME_RE
 
 
-def text_table(rows: list[Sequence[str]], headers: Sequence[str]) -> str:
+def text_table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
     """``rows`` under ``headers`` in aligned columns, for a terminal."""
     widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
@@ -38,6 +39,7 @@ def cmd_plugins(args, rows, pm) -> int:
 
 
 def cmd_routes(kernel: TaskFlow, args) -> int:
+    assert kernel.app is not None  # an assembled kernel
     rows = sorted((r.rule, r.method, r.name or "") for r in kernel.app.routes)
     print(text_table([(m, rule, name) for rule, m, name in rows], ("method", "rule", "name")))
     return 0
@@ -50,6 +52,7 @@ def cmd_db_upgrade(kernel: TaskFlow, args) -> int:
                            " ORDER BY namespace, version")
     print(text_table([(r["namespace"], f"{r['version']:04d}", r["name"]) for r in rows],
                  ("namespace", "version", "name")))
+    assert kernel.pool is not None  # opened by the assembly
     print(f"database {kernel.pool.describe()} is up to date")
     return 0
 
@@ -98,6 +101,7 @@ def cmd_db_backup(kernel: TaskFlow, args) -> int:
                 os.remove(partial)
             print(f"error: backup to {target} failed: {exc}", file=sys.stderr)
             return 1
+    assert kernel.pool is not None
     print(f"backed up {kernel.pool.describe()} to {target} ({os.path.getsize(target)} bytes)")
     return 0
 
@@ -108,6 +112,7 @@ def cmd_attachments_sweep(kernel: TaskFlow, args) -> int:
         referenced = {r["attachment"] for r in db.fetchall(
             "SELECT attachment FROM tasks WHERE attachment IS NOT NULL")}
     storage = kernel.storage
+    assert storage is not None  # opened by the assembly
     removed = storage.sweep(referenced, older_than=args.min_age, dry_run=args.dry_run)
     for name in removed:
         print(name)

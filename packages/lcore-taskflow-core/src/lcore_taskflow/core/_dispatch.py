@@ -76,6 +76,7 @@ class Dispatch:
         split = _RowScopes(kernel, kind, rows) if scoped else None
         for name, represent in kernel.registry.isolated("taskflow_represent"):
             if name in scoped:  # only the rows of projects where it is on
+                assert split is not None  # made whenever a plugin is scoped
                 if not (mine := split.rows_of(name)):
                     continue
                 kwargs = {"kind": kind, "rows": mine, "kernel": kernel}

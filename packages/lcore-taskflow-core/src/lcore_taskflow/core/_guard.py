@@ -3,7 +3,7 @@ combined from every plugin's answer (``docs/access.md``)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from lcore import ctx, request
 
@@ -56,7 +56,7 @@ class Guard:
 
     def access(self, user: dict[str, Any] | object | None = CURRENT) -> Access:
         if user is not CURRENT:
-            return Access(self.kernel, user)
+            return Access(self.kernel, cast("dict[str, Any] | None", user))
         env = request.environ
         access = env.get("taskflow.access")
         if access is None:

@@ -25,7 +25,7 @@ import logging
 import os
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, cast
 
 from lcore import Lcore, PluginError, Route
 
@@ -169,7 +169,9 @@ class TaskFlow(ServingAPI):
         if first:
             app.taskflow = self
         _compat.route_misses(app, self.routing.resolve_miss)
-        app.add_hook("app_reset", self.assembly.miss_route.reset)
+        miss_route = self.assembly.miss_route
+        assert miss_route is not None  # the first assembly made it
+        app.add_hook("app_reset", miss_route.reset)
         if self.owns_app:
             install_lifecycle_hooks(app)
         if self.owns_app or self.host_features & {ALL, "errors"}:
@@ -227,7 +229,7 @@ class TaskFlow(ServingAPI):
     @property
     def executor(self) -> ThreadPoolExecutor:
         """A small shared pool for concurrent queries (the async dashboard)."""
-        return self._executor
+        return cast(ThreadPoolExecutor, self._executor)  # None only before setup
 
     def only(self, info: plugins.PluginInfo, hook_name: str):
         """A caller of ``hook_name`` that reaches just this plugin."""

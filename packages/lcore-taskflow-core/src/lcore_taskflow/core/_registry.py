@@ -24,10 +24,12 @@ _UNSEEN = object()
 class Registry:
     """The plugins registered in one kernel and fast callers of their hooks."""
 
+    #: pluggy's manager and hook relay, from ``start`` (the kernel's ``setup``) on
+    pm: pluggy.PluginManager
+    hook: Any
+
     def __init__(self, kernel: Any):
         self.kernel = kernel
-        self.pm: pluggy.PluginManager | None = None
-        self.hook: Any = None
         self.traced = False
         #: the assembled plugins, in registration order (``kernel.infos``)
         self.infos: list[plugins.PluginInfo] = []

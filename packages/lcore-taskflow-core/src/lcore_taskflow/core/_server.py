@@ -142,6 +142,7 @@ def cmd_serve(kernel: TaskFlow, args) -> int:
 
     cfg = kernel.config
     options = serve_options(cfg, args)
+    assert kernel.app is not None  # an assembled kernel
     app, proxy = behind_proxies(kernel.app, cfg.trusted_proxies)
     options["connection_limit"] = open_files_for(options["connection_limit"])
     try:  # bind first: the banner below promises a listening socket
