@@ -18,7 +18,6 @@ __version__ = "0.3.0"
 from . import events
 from ._access import role_policy
 from ._assembly import RouteCollision
-from ._cli import serve, server_missing
 from ._config import ConfigError
 from ._contributions import TaskFilter, UIModule
 from ._db import SQL, Database, IntegrityError, OperationalError
@@ -61,6 +60,7 @@ from ._schema import (
     Text,
     Username,
 )
+from ._server import serve, server_missing
 from ._validation import EMAIL_RE, Fields, Page, json_body, pagination, query_choice, query_int
 from .events import Event
 

@@ -51,7 +51,7 @@ class CoreConfig:
     port: int = 8080
     threads: int = 8
     # `taskflow serve` (waitress): connections held open at once (slow clients
-    # included) and seconds an idle connection may stay.  See _cli.serve_options.
+    # included) and seconds an idle connection may stay.  See _server.serve_options.
     connection_limit: int = 1000
     channel_timeout: int = 30
     # Worker processes serving this app (gunicorn -w); empty = detect.  Only
