@@ -152,8 +152,8 @@ class Content:
             now = time.time()
             marks = ", ".join("(?, ?, ?, ?, ?, ?)" for _ in rows)
             params: list[Any] = []
-            for position, (title, assignee_id, done) in enumerate(rows, start=count + 1):
-                params += [task["id"], title, assignee_id, done, position, now]
+            for position, (title, assignee_id, done_flag) in enumerate(rows, start=count + 1):
+                params += [task["id"], title, assignee_id, done_flag, position, now]
             db.execute("INSERT INTO checklist_items (task_id, title, assignee_id, done, position,"
                        f" created_at) VALUES {marks}", params)
         return len(rows)

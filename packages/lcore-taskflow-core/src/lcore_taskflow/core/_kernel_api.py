@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from lcore import Route
 
@@ -20,6 +20,9 @@ from ._db import Database
 from ._guard import CURRENT
 from ._roles import Access, project_viewers, project_viewers_where
 from .events import Event
+
+if TYPE_CHECKING:
+    from ._kernel import TaskFlow
 
 
 class ServingAPI:
@@ -128,14 +131,14 @@ class ServingAPI:
         for a listener that tells many people about one project (see
         ``docs/access.md``); plugins' ``Grant``/``Deny`` rules count.
         """
-        return project_viewers(self, project_id, list(user_ids))
+        return project_viewers(cast("TaskFlow", self), project_id, list(user_ids))
 
     def project_viewers_where(self, project_id: int,
                               users: str = "u") -> tuple[str, list] | None:
         """``(sql, params)``: a condition on the ``users`` alias keeping the active users who
         can see ``project_id``, for an ``INSERT ... SELECT`` fan-out; ``None`` when a
         plugin's per-user ``Grant``/``Deny`` rules apply (use :meth:`project_viewers`)."""
-        return project_viewers_where(self, project_id, users)
+        return project_viewers_where(cast("TaskFlow", self), project_id, users)
 
     def allowed(self, user: dict[str, Any] | None, action: str, resource: Any = None) -> bool:
         """Whether ``user`` may ``action``: every plugin's answer, combined (see ``decide``)."""
@@ -153,7 +156,8 @@ class ServingAPI:
         the system) outside a request.  ``target`` names what was acted on
         (``"user:alice"``); ``details`` is a JSON-able dict.
         """
-        _audit.record(self, action, target=target, details=details, actor=actor)
+        _audit.record(cast("TaskFlow", self), action, target=target, details=details,
+                      actor=actor)
 
     # ----------------------------------------------------------- events
     def represent(self, kind: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -223,7 +223,7 @@ class Hub:
         if "status" in changes:
             status = changes["status"][1]
             headlines.append(Message("{actor} moved the task to {status}", actor=actor,
-                                     status=Message(STATUS_NAMES.get(status, status))))
+                                     status=Message(STATUS_NAMES.get(status, str(status)))))
         if "due_date" in changes:
             new = changes["due_date"][1]
             headlines.append(Message("{actor} changed the due date to {date}", actor=actor,
@@ -255,7 +255,7 @@ class Hub:
             return
         headline = Message("{actor} added you to {project} as {role}",
                            actor=event.actor_name, project=event.project["name"],
-                           role=Message(ROLE_NAMES.get(member["role"], member["role"])))
+                           role=Message(ROLE_NAMES.get(member["role"], str(member["role"]))))
         self.fan_out(event, [Note(member["user_id"], "member_added", headline)])
 
     @staticmethod
