@@ -51,6 +51,7 @@ class ApiError(HTTPError):
                  params: Mapping[str, Any] | None = None):
         if params:
             message = Message(message, **params)
+            self.args = (status, message)  # str(err): the filled-in text, not the msgid
         super().__init__(status, message, **dict(headers or {}))
         self.message = message
         self.fields = dict(fields) if fields else None
