@@ -8,10 +8,6 @@ from lcore_taskflow.core import hookimpl
 from . import __version__
 from ._pages import Assets, build_ui_app, render
 
-# TODO(i18n): the welcome and error pages are rendered on the server in English; translate
-# them in the request language once core's i18n API (the i18nsrv branch of round 3: a
-# request-language lookup and gettext catalogs per package) is merged.  The SPA's own texts
-# are translated in the browser (static/js/i18n.js).
 HTML_ERRORS = {
     404: "The page you asked for does not exist.",
     500: "Something went wrong. Please try again later.",
