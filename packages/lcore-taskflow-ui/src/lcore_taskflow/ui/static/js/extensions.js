@@ -9,6 +9,7 @@
 import { h } from './dom.js';
 import { api, session, share, answerWatchers } from './api.js';
 import { toast } from './toast.js';
+import { t, tn, currentLanguage, translatorFor } from './i18n.js';
 
 export const contributions = {
   navItems: [],      // {id, label, render(container, ctx)}
@@ -64,7 +65,7 @@ export function safeRender(container, owner, fn, ...args) {
 
 function failed(container, owner, err) {
   console.error(`taskflow plugin ${owner} failed`, err);
-  container.replaceChildren(h('p', { class: 'form-error' }, `The ${owner} extension could not be shown.`));
+  container.replaceChildren(h('p', { class: 'form-error' }, t('The {owner} extension could not be shown.', { owner })));
 }
 
 function required(obj, keys, what) {
@@ -153,7 +154,10 @@ const safeHref = (href) => (/^#\/[\w\-/?=&%.]*$/.test(String(href)) ? String(hre
 
 /** The object handed to each plugin's setup(taskflow). */
 export const taskflow = Object.freeze({
-  version: 2,
+  version: 3,
+  t,    // since 3: the translation of an English msgid, {name} placeholders filled
+  tn,   // since 3: the plural form for n
+  get language() { return currentLanguage(); },  // since 3: "en", "de", ...
   api: Object.freeze(apiFor),
   h,
   get user() { return session.user && !share.active ? Object.assign({}, session.user) : null; },
@@ -202,7 +206,10 @@ const VIEWS_WITH_ACTIONS = ['my-tasks'];
 /** ``taskflow`` for one module: what it adds is marked as its plugin's (see forProject). */
 function taskflowOf(plugin) {
   const mark = (add) => (item) => { if (item && (typeof item === 'object' || typeof item === 'function')) owners.set(item, plugin); return add(item); };
+  const own = translatorFor(plugin);  // its own catalog (<module>/i18n/<lang>.json) first
   return Object.freeze(Object.create(taskflow, {
+    t: { value: own.t },
+    tn: { value: own.tn },
     addTaskPanel: { value: mark(taskflow.addTaskPanel) },
     addCardBadges: { value: mark(taskflow.addCardBadges) },
     addTaskField: { value: mark(taskflow.addTaskField) },
@@ -216,7 +223,7 @@ function tooNew(link) {
   if (!wanted || wanted <= taskflow.version) return false;
   const plugin = link.dataset.plugin || link.href.split('/').pop();
   console.warn(`taskflow plugin ${plugin} needs UI API ${wanted}; this frontend provides ${taskflow.version}`);
-  toast(`The ${plugin} plugin needs UI API version ${wanted}, but this frontend provides version ${taskflow.version}: it is not loaded. Upgrade lcore-taskflow-ui.`, { kind: 'error' });
+  toast(t('The {plugin} plugin needs UI API version {wanted}, but this frontend provides version {version}: it is not loaded. Upgrade lcore-taskflow-ui.', { plugin, wanted, version: taskflow.version }), { kind: 'error' });
   return true;
 }
 
@@ -232,7 +239,7 @@ export async function loadPlugins() {
       await mod.default(plugin ? taskflowOf(plugin) : taskflow);
     } catch (err) {
       console.error('taskflow plugin failed to load: ' + url, err);
-      toast(`A plugin could not be loaded (${url.split('/').pop()}).`, { kind: 'error' });
+      toast(t('A plugin could not be loaded ({file}).', { file: url.split('/').pop() }), { kind: 'error' });
     }
   }));
 }

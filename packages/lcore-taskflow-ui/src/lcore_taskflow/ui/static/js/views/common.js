@@ -2,7 +2,7 @@
 import { h, STATUS_LABELS } from '../dom.js';
 import { nextId } from '../forms.js';
 import { toast, toastError } from '../toast.js';
-
+import { t } from '../i18n.js';
 /** A titled card: a <section> named by its heading. */
 export function card(title, ...children) {
   const id = title ? nextId('card') : null;
@@ -19,7 +19,7 @@ export function progress(done, total) {
   const pct = total ? Math.round((100 * done) / total) : 0;
   const bar = h('div');
   bar.style.width = pct + '%';  // CSSOM, which the CSP allows (no style attribute)
-  return h('div', { class: 'progress', role: 'img', 'aria-label': `${pct}% done` }, bar);
+  return h('div', { class: 'progress', role: 'img', 'aria-label': t('{percent}% done', { percent: pct }) }, bar);
 }
 
 export const empty = (text) => h('p', { class: 'empty' }, text);
@@ -47,7 +47,11 @@ export function toggle(label, panel, attrs) {
   return btn;
 }
 
-export const PRIORITY_OPTIONS = [['low', 'Low'], ['medium', 'Medium'], ['high', 'High']];
+/** A project's status (active, on_hold, completed, archived), as the screens name it. */
+export const PROJECT_STATUSES = [['active', t('Active')], ['on_hold', t('On hold')], ['completed', t('Completed')], ['archived', t('Archived')]];
+export const projectStatusLabel = (s) => (PROJECT_STATUSES.find(([v]) => v === s) || [s, s])[1];
+
+export const PRIORITY_OPTIONS = [['low', t('Low')], ['medium', t('Medium')], ['high', t('High')]];
 
 export function userOptions(users, noneLabel) {
   const opts = (users || []).filter((u) => u.is_active !== false).map((u) => [u.id, u.username]);
@@ -75,13 +79,13 @@ export function deleteWithUndo({ key, message, hide, restore, commit }) {
       await commit({ keepalive: leaving === true });
     } catch (err) {
       restore();
-      toastError(err, { label: 'Retry', run: () => deleteWithUndo({ key, message, hide, restore, commit }) });
+      toastError(err, { label: t('Retry'), run: () => deleteWithUndo({ key, message, hide, restore, commit }) });
     }
   };
   hide();
   const note = toast(message, {
     timeout: UNDO_MS + 500,
-    action: { label: 'Undo', run: () => { done = true; clearTimeout(timer); pendingDeletes.delete(key); restore(); } },
+    action: { label: t('Undo'), run: () => { done = true; clearTimeout(timer); pendingDeletes.delete(key); restore(); } },
   });
   const timer = setTimeout(run, UNDO_MS);
   pendingDeletes.set(key, run);
