@@ -36,7 +36,7 @@ export function languageName(code) {
   try {
     const name = new Intl.DisplayNames([code], { type: 'language' }).of(code);
     return name ? name.charAt(0).toLocaleUpperCase(code) + name.slice(1) : code;
-  } catch (e) {
+  } catch {
     return code;
   }
 }
@@ -91,7 +91,7 @@ function pluralOf(n, singular, plural, params, found) {
     let index = 1;
     try {
       index = new Intl.PluralRules(language).select(Number(n)) === 'one' ? 0 : 1;
-    } catch (e) {
+    } catch {
       index = Number(n) === 1 ? 0 : 1;
     }
     return fill(found[Math.min(index, found.length - 1)], values);
