@@ -1,7 +1,7 @@
 """Versioned assets and the UI API version in real Chromium against a real server (SPEC §13).
 
 A plugin module that declares ``UIModule(..., ui_api=99)`` is not run by a
-frontend that provides version 2 (``taskflow.version``): a notice names the
+frontend that provides version 3 (``taskflow.version``): a notice names the
 plugin and both versions, and the rest of the app works.  The page loads the
 ui's own files and the plugins' under content-hashed URLs, which the server
 answers with ``Cache-Control: public, max-age=31536000, immutable``.
@@ -42,7 +42,7 @@ def test_a_module_for_a_newer_ui_api_is_reported_not_run(open_session, future_se
     s.login("admin")
     notice = page.locator("[data-testid=toast]", has_text="future plugin needs UI API version 99")
     notice.wait_for()
-    assert "this frontend provides version 2" in notice.inner_text()
+    assert "this frontend provides version 3" in notice.inner_text()
     assert page.evaluate("() => document.body.dataset.futureLoaded") is None
     assert page.locator("#page-title").inner_text() == "Dashboard"  # the app goes on
     s.go("#/projects", "[data-testid=project-card]")

@@ -117,6 +117,29 @@ def plugin_assets(kernel, assets: Assets | None = None) -> dict[str, list[Any]]:
                                               if m.name in scoped))}
 
 
+def catalog_languages(directory: str | os.PathLike) -> str:
+    """The languages of a folder's SPA catalogs (``i18n/<lang>.json``), space-separated."""
+    folder = Path(directory) / "i18n"
+    return " ".join(sorted(p.stem for p in folder.glob("*.json"))) if folder.is_dir() else ""
+
+
+def catalog_sources(kernel, assets: Assets | None = None) -> list[dict[str, str]]:
+    """Where the SPA finds its translation catalogs: the ui's own (``static/i18n/``) and each
+    plugin UI module's ``<directory>/i18n/<lang>.json`` (by convention, no UIModule field),
+    under the same content-hashed URLs as the scripts.  The page lists them as
+    ``<meta name="taskflow-i18n">``; ``i18n.js`` loads those of the chosen language before
+    any plugin script runs."""
+    ui_prefix = (assets.base() if assets else f"{page_base(kernel)}/static") + "/i18n/"
+    found = [{"owner": "ui", "languages": catalog_languages(STATIC_DIR), "prefix": ui_prefix}]
+    for module in kernel.ui_modules:
+        languages = catalog_languages(module.directory)
+        if languages:
+            digest = f"v/{assets.plugin(module)}/" if assets else ""
+            found.append({"owner": module.name, "languages": languages,
+                          "prefix": kernel.url(f"/static/plugins/{module.name}/{digest}i18n/")})
+    return found
+
+
 def render(name: str, kernel, **values: Any) -> str:
     """Render one of the package's templates as an HTML page with the ui's CSP."""
     response.content_type = "text/html; charset=UTF-8"
@@ -242,7 +265,7 @@ def build_ui_app(kernel, assets: Assets | None = None) -> Lcore:
         """The single-page TaskFlow app (login, dashboard, Kanban board, team, ...)."""
         return render("frontend", kernel, title=kernel.config.app_name, version=__version__,
                       demo_users=kernel.demo_accounts(), assets=assets.base(),
-                      **plugin_assets(kernel, assets))
+                      catalogs=catalog_sources(kernel, assets), **plugin_assets(kernel, assets))
 
     # The versioned routes come first: the unversioned ones below would match them too.
     @app.get("/static/plugins/<name>/v/<digest>/<path:path>", name="ui_plugin_static_versioned",

@@ -8,9 +8,11 @@
  * ApiError whose message is written for people: the server's own wording
  * stays in `detail`.  A 401 from any call but the login ends the session;
  * in a shared project it means the link was revoked or has expired.
- * Endpoints of the round-2 contract that may not exist yet are called from
- * contract.js, not from here.
+ * Every call says which language the person reads (Accept-Language: the
+ * SPA's current one), so the server's messages come in it too.
  */
+import { currentLanguage } from './i18n.js';
+
 export const base = (document.body.dataset.base || '').replace(/\/+$/, '');
 const KEY = 'taskflow.session';
 
@@ -105,7 +107,7 @@ export const answerWatchers = [];
  * opts: json (body), form (FormData), headers, accept, keepSession (a 401 does not sign out).
  */
 export async function request(method, path, opts = {}) {
-  const headers = Object.assign({ Accept: opts.accept || 'application/json' }, opts.headers || {});
+  const headers = Object.assign({ Accept: opts.accept || 'application/json', 'Accept-Language': currentLanguage() }, opts.headers || {});
   const token = share.active ? share.token : session.token;
   if (token) headers.Authorization = 'Bearer ' + token;
   let body;

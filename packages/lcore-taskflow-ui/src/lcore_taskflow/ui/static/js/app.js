@@ -12,6 +12,7 @@ import { routes, route, currentLocation } from './router.js';
 import { toast, errorText } from './toast.js';
 import { contributions, loadPlugins, safeRender, taskflow, emit, refreshBadges, headerBadgeLinks } from './extensions.js';
 import { refreshSavedViews } from './saved-views.js';
+import { chooseLanguage, currentLanguage } from './i18n.js';
 
 const LIVE_MS = 4000;  // the live polling's beat, the same as the board's and the task's
 let current = null;   // {controller} of the view on screen
@@ -340,6 +341,7 @@ async function login(ev) {
     byId('login-password').value = '';
     showTotpField(false);
     if (!location.hash || location.hash === '#/') history.replaceState(null, '', '#/dashboard');
+    if (followProfileLanguage(data.user)) return;
     showApp(true);
   } catch (err) {
     if (err.status === 401 && err.body && err.body.totp_required) {
@@ -366,11 +368,22 @@ async function logout() {
   showLogin();
 }
 
+/**
+ * The profile names a language other than the one on screen: show it (one reload; the
+ * session is kept, and main.js then picks the profile's language before anything renders).
+ */
+function followProfileLanguage(user) {
+  if (!user || !user.language || chooseLanguage(user.language) === currentLanguage()) return false;
+  location.reload();
+  return true;
+}
+
 /** Check a restored token with the server; a 401 shows the login (api.js clears it). */
 async function refreshUser() {
   try {
     const me = await api.get('/auth/me');
-    session.setUser({ id: me.id, username: me.username, role: me.role, email: me.email });
+    session.setUser({ id: me.id, username: me.username, role: me.role, email: me.email, language: me.language || null });
+    if (followProfileLanguage(me)) return;
     showUser();
   } catch (err) {
     if (err.status !== 401) toast(errorText(err), { kind: 'error' });

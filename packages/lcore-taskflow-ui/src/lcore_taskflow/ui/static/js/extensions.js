@@ -9,6 +9,7 @@
 import { h } from './dom.js';
 import { api, session, share, answerWatchers } from './api.js';
 import { toast } from './toast.js';
+import { t, tn, currentLanguage, translatorFor } from './i18n.js';
 
 export const contributions = {
   navItems: [],      // {id, label, render(container, ctx)}
@@ -152,7 +153,10 @@ const safeHref = (href) => (/^#\/[\w\-/?=&%.]*$/.test(String(href)) ? String(hre
 
 /** The object handed to each plugin's setup(taskflow). */
 export const taskflow = Object.freeze({
-  version: 2,
+  version: 3,
+  t,    // since 3: the translation of an English msgid, {name} placeholders filled
+  tn,   // since 3: the plural form for n
+  get language() { return currentLanguage(); },  // since 3: "en", "de", ...
   api: Object.freeze(apiFor),
   h,
   get user() { return session.user && !share.active ? Object.assign({}, session.user) : null; },
@@ -193,7 +197,10 @@ export const taskflow = Object.freeze({
 /** ``taskflow`` for one module: what it adds is marked as its plugin's (see forProject). */
 function taskflowOf(plugin) {
   const mark = (add) => (item) => { if (item && (typeof item === 'object' || typeof item === 'function')) owners.set(item, plugin); return add(item); };
+  const own = translatorFor(plugin);  // its own catalog (<module>/i18n/<lang>.json) first
   return Object.freeze(Object.create(taskflow, {
+    t: { value: own.t },
+    tn: { value: own.tn },
     addTaskPanel: { value: mark(taskflow.addTaskPanel) },
     addCardBadges: { value: mark(taskflow.addCardBadges) },
     addTaskField: { value: mark(taskflow.addTaskField) },

@@ -13,6 +13,13 @@ import './views/audit.js';
 import './views/plugins.js';
 import { start } from './app.js';
 import { initSearch } from './search.js';
+import { session } from './api.js';
+import { initLanguage } from './i18n.js';
 
-initSearch();
-start();
+// The language (the profile's, else the browser's) and its catalogs come first: every
+// screen and every plugin script renders its text in it.
+session.load();
+initLanguage(session.user && session.user.language).finally(() => {
+  initSearch();
+  start();
+});
