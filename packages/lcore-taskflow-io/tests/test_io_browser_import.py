@@ -142,7 +142,7 @@ def test_the_import_screen_in_german(german_session, server):
     page.click("[data-testid=io-start]")
     problem = form.locator(".form-error[role=alert]")
     problem.wait_for()
-    assert problem.inner_text() == "Wähle das Projekt, in das eine CSV-Datei kommt."
+    assert problem.inner_text() == "Wählen Sie das Projekt, in das eine CSV-Datei kommt."
     assert axe_violations(page) == []
     assert overflow(page) == 0
     page.select_option("[data-testid=io-project]", "1")

@@ -501,7 +501,7 @@ def test_the_notify_screens_speak_german(open_page, server, admin, artifacts, si
     toggle = page.locator("[data-testid=watch-toggle]")
     assert toggle.inner_text() == "Beobachten"
     toggle.click()
-    page.locator("[data-testid=toast]", has_text="Du beobachtest diese Aufgabe").wait_for()
+    page.locator("[data-testid=toast]", has_text="Sie beobachten diese Aufgabe").wait_for()
     assert toggle.inner_text() == "Beobachtet"
     check("de-watch")
     check.assert_clean()

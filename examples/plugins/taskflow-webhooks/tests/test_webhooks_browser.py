@@ -189,7 +189,8 @@ def test_the_panel_in_german(server, browser, size):
         form.locator("button[type=submit]", has_text="Webhook hinzufügen").click()
         box = page.locator("[data-testid=webhook-secret-box]")
         box.wait_for()
-        assert box.locator("h3").inner_text() == "Webhook hinzugefügt: Kopiere jetzt sein Geheimnis"
+        assert box.locator("h3").inner_text() \
+            == "Webhook hinzugefügt: Kopieren Sie jetzt sein Geheimnis"
         assert page.locator("[data-testid=webhook-copy]").inner_text() == "Geheimnis kopieren"
         mine = page.locator("[data-testid=webhook]", has_text=url)
         assert "· Geheimnis …" in mine.inner_text()
