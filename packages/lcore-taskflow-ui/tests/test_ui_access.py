@@ -337,7 +337,7 @@ def test_a_guest_sees_only_their_projects_and_the_people_in_them(session, admin,
                    tasks=1)
     page = session.page
     _login(session, "gus")
-    assert page.locator("#whoami-role").inner_text() == "guest"
+    assert page.locator("#whoami-role").inner_text() == "Guest"
     session.go("#/projects", "[data-testid=project-card]")
     names = page.locator("[data-testid=project-card] .project-name").all_inner_texts()
     assert names == [f"Guest room {n}"]

@@ -68,7 +68,7 @@ def test_every_extension_point_renders_under_the_prefix(open_session, plugin_ser
     page.locator("[data-testid=testplug-project]", has_text="Settings of").wait_for()
 
     # Version 2: a header badge kept current by the live polling, 'poll', text helpers.
-    assert page.evaluate("() => document.body.dataset.testplugVersion") == "2"
+    assert page.evaluate("() => document.body.dataset.testplugVersion") == "3"
     badge = page.locator("[data-testid=header-badge-testplug]")
     total = admin.get("/api/projects/?limit=1")["total"]
     page.wait_for_function("n => document.querySelector('[data-testid=header-badge-testplug]')"

@@ -141,7 +141,7 @@ def _js_files() -> dict[str, str]:
 
 def test_every_module_import_resolves_to_a_shipped_file():
     files = _js_files()
-    assert {"main.js", "app.js", "api.js", "contract.js", "dom.js", "extensions.js",
+    assert {"main.js", "boot.js", "app.js", "api.js", "i18n.js", "dom.js", "extensions.js",
             "views/board.js", "views/task.js"} <= set(files)
     for name, text in files.items():
         for target in re.findall(r"^import .*? from '([^']+)';$|^import '([^']+)';$", text, re.M):
@@ -152,14 +152,15 @@ def test_every_module_import_resolves_to_a_shipped_file():
             assert resolved in files, f"{name} imports {target}, which does not exist"
 
 
-def test_api_calls_of_the_contract_live_in_one_module():
-    """Endpoints that core does not have yet are only called from contract.js (easy to finish)."""
-    upcoming = re.compile(r"/tasks/changes|/users/me/tasks|/auth/password|include_archived|"
-                          r"before_id|next_before")
-    for name, text in _js_files().items():
-        if name != "contract.js":
-            code = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
-            assert not upcoming.search(code), f"{name} calls {upcoming.search(code).group(0)}"
+def test_no_fallbacks_for_missing_endpoints_and_short_board_modules():
+    """contract.js is gone (core has every endpoint it probed for), and the board is
+    split into modules short enough to read at once (issue 25, item 6)."""
+    files = _js_files()
+    assert "contract.js" not in files
+    assert not [name for name, text in files.items() if "contract.js" in text and "replace" not in text]
+    board = {name: text.count("\n") for name, text in files.items() if name.startswith("views/board")}
+    assert len(board) >= 8, board
+    assert max(board.values()) <= 200, board
 
 
 def test_frontend_lists_plugin_modules_and_styles(client, monkeypatch):

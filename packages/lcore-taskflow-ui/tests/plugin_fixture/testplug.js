@@ -46,8 +46,16 @@ export default function setup(taskflow) {
   });
   taskflow.on('task:saved', (task) => taskflow.toast(`Test plugin saw “${task.title}” saved`, { kind: 'info' }));
 
-  // Version 2 of the API: a header badge, the live polling, text helpers.
+  // Version 3: translations from the plugin's own catalog (i18n/<lang>.json), else the ui's.
   document.body.dataset.testplugVersion = String(taskflow.version);
+  if (taskflow.version >= 3) {
+    document.body.dataset.testplugLanguage = taskflow.language;
+    document.body.dataset.testplugGreeting = taskflow.t('Hello from {name}', { name: 'testplug' });
+    document.body.dataset.testplugPlural = taskflow.tn(3, '{n} test item', '{n} test items');
+    document.body.dataset.testplugFallback = taskflow.t('Save');
+  }
+
+  // Version 2 of the API: a header badge, the live polling, text helpers.
   if (taskflow.version < 2) return;
   taskflow.addHeaderBadge({
     id: 'testplug',

@@ -17,6 +17,9 @@ enough to use them.  See ``docs/testing.md``.
   real application;
 * :class:`EventRecorder` — a plugin that records every domain event;
 * :class:`QueryCounter` — counts the SQL statements run inside a block;
+* :func:`check_spa_catalogs` — a static check of a frontend module's translations:
+  text not wrapped in ``t()``/``tn()``, msgids missing from its ``i18n/<lang>.json``,
+  stale entries, broken placeholders;
 * :func:`wait_until` — polls until something another thread or process does
   has happened, failing with what was awaited;
 * :func:`private_imports` — what a plugin's source imports of TaskFlow beyond
@@ -44,6 +47,7 @@ from ._engines import ENGINES, engine_database, require_postgres, skip_or_fail
 from ._imports import PUBLIC_MODULES, private_imports
 from ._plugins import EventRecorder, HeaderIdentity
 from ._queries import QueryCounter
+from ._spa_i18n import SpaCatalogReport, check_spa_catalogs, scan_js
 from .serve import wait_until
 
 __all__ = [
@@ -58,7 +62,9 @@ __all__ = [
     "HeaderIdentity",
     "QueryCounter",
     "Response",
+    "SpaCatalogReport",
     "assert_error",
+    "check_spa_catalogs",
     "engine_database",
     "installed_plugin",
     "login",
@@ -70,6 +76,7 @@ __all__ = [
     "project_roles",
     "quiet_test_warnings",
     "require_postgres",
+    "scan_js",
     "skip_or_fail",
     "user_ids",
     "wait_until",

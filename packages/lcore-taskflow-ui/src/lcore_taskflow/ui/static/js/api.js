@@ -11,8 +11,7 @@
  * Every call says which language the person reads (Accept-Language: the
  * SPA's current one), so the server's messages come in it too.
  */
-import { currentLanguage } from './i18n.js';
-
+import { t, currentLanguage } from './i18n.js';
 export const base = (document.body.dataset.base || '').replace(/\/+$/, '');
 const KEY = 'taskflow.session';
 
@@ -88,15 +87,15 @@ function retryAfterSeconds(res) {
 
 /** A sentence for people, from an error answer's status and the server's message. */
 export function plainMessage(status, serverMessage, retryAfter) {
-  if (status === 0) return "Can't reach the server. Check your connection, then try again.";
+  if (status === 0) return t("Can't reach the server. Check your connection, then try again.");
   if (status === 429) {
-    return retryAfter ? `Too many attempts. Try again in ${retryAfter} s.` : 'Too many attempts. Wait a moment, then try again.';
+    return retryAfter ? t('Too many attempts. Try again in {retryAfter} s.', { retryAfter }) : t('Too many attempts. Wait a moment, then try again.');
   }
-  if (status === 422) return 'Some fields need your attention.';
-  if (status === 403) return "You don't have permission to do that.";
-  if (status === 413) return 'That file is too large.';
-  if (status >= 500) return 'The server ran into a problem. Try again; if it keeps happening, tell your administrator.';
-  return serverMessage || `The request failed (HTTP ${status}).`;
+  if (status === 422) return t('Some fields need your attention.');
+  if (status === 403) return t("You don't have permission to do that.");
+  if (status === 413) return t('That file is too large.');
+  if (status >= 500) return t('The server ran into a problem. Try again; if it keeps happening, tell your administrator.');
+  return serverMessage || t('The request failed (HTTP {status}).', { status });
 }
 
 /** Called with every answer of the signed-in session (extensions.js reads badge headers there). */

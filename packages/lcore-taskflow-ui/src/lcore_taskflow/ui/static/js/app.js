@@ -12,8 +12,8 @@ import { routes, route, currentLocation } from './router.js';
 import { toast, errorText } from './toast.js';
 import { contributions, loadPlugins, safeRender, taskflow, emit, refreshBadges, headerBadgeLinks } from './extensions.js';
 import { refreshSavedViews } from './saved-views.js';
-import { chooseLanguage, currentLanguage } from './i18n.js';
-
+import { WORKSPACE_ROLE_LABELS } from './roles.js';
+import { t, chooseLanguage, currentLanguage } from './i18n.js';
 const LIVE_MS = 4000;  // the live polling's beat, the same as the board's and the task's
 let current = null;   // {controller} of the view on screen
 let live = null;      // the shell's timer: header badges and plugins' 'poll' listeners
@@ -49,7 +49,7 @@ async function beat(mine) {
       await refreshBadges();
       emit('poll', {});
     } catch (err) {
-      if (err.status === 0) setLiveStatus('Offline: live updates resume when the server is back.');
+      if (err.status === 0) setLiveStatus(t('Offline: live updates resume when the server is back.'));
     }
   }
   if (mode === 'app' && mine === beats) live = setTimeout(() => beat(mine), LIVE_MS);
@@ -99,7 +99,7 @@ export function showUser() {
   const user = session.user || {};
   byId('whoami-name').textContent = user.username || '';
   const role = byId('whoami-role');
-  role.textContent = user.role || '';
+  role.textContent = WORKSPACE_ROLE_LABELS[user.role] || user.role || '';
   role.className = 'badge badge-' + (user.role === 'admin' || user.role === 'guest' ? user.role : 'member');
   document.body.classList.toggle('is-admin', session.isAdmin());
   byId('nav-teams').hidden = !session.isAdmin();
@@ -117,14 +117,14 @@ function markNav(path) {
 
 function errorFrame(err, r) {
   const notFound = err.status === 404;
-  setTitle(notFound ? r.notFound : 'Something went wrong');
+  setTitle(notFound ? r.notFound : t('Something went wrong'));
   setActions();
   return h('section', { class: 'card error-frame', 'data-testid': 'view-error' },
     h('p', { class: 'form-error' }, notFound && r.notFoundText ? r.notFoundText : errorText(err)),
     h('div', { class: 'row' },
-      notFound ? null : h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'retry-view', onclick: () => render({ focus: false }) }, 'Try again'),
-      share.active ? h('a', { class: 'btn', href: '#/shared' }, 'Back to the shared project')
-        : h('a', { class: 'btn', href: '#/dashboard' }, 'Back to the dashboard')));
+      notFound ? null : h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'retry-view', onclick: () => render({ focus: false }) }, t('Try again')),
+      share.active ? h('a', { class: 'btn', href: '#/shared' }, t('Back to the shared project'))
+        : h('a', { class: 'btn', href: '#/dashboard' }, t('Back to the dashboard'))));
 }
 
 /**
@@ -147,17 +147,17 @@ export async function render({ focus = true } = {}) {
   setLiveStatus('');
   const found = routes.filter((r) => Boolean(r.share) === share.active)
     .map((r) => [r, path.match(r.pattern)]).find(([, m]) => m);
-  const r = found ? found[0] : { title: 'Page not found', notFound: 'Page not found', notFoundText: 'There is no page at this address.' };
+  const r = found ? found[0] : { title: t('Page not found'), notFound: t('Page not found'), notFoundText: t('There is no page at this address.') };
   setTitle(r.title);
   setActions();
   main.setAttribute('aria-busy', 'true');
-  mount(view, h('p', { class: 'loading', 'data-testid': 'loading' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), 'Loading…'));
+  mount(view, h('p', { class: 'loading', 'data-testid': 'loading' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), t('Loading…')));
 
   const ctx = {
     params,
     signal: controller.signal,
     alive,
-    setTitle: (t) => { if (alive()) setTitle(t); },
+    setTitle: (text) => { if (alive()) setTitle(text); },
     setActions: (...nodes) => { if (alive()) setActions(...nodes); },
     mount: (...nodes) => { if (alive()) mount(view, ...nodes); },
     refresh: () => { if (alive()) render({ focus: false }); },
@@ -171,7 +171,7 @@ export async function render({ focus = true } = {}) {
             await fn();
             setLiveStatus('');
           } catch (err) {
-            if (err.status === 0) setLiveStatus('Offline: live updates resume when the server is back.');
+            if (err.status === 0) setLiveStatus(t('Offline: live updates resume when the server is back.'));
           }
         }
         if (alive()) timer = setTimeout(tick, ms);
@@ -224,13 +224,13 @@ function toggleMenu() {
 // ------------------------------------------------------------ shared mode
 /** "Shared project — read only" (viewer link) or "— you can comment" (commenter link). */
 export function setShareRole(role) {
-  byId('share-mode').textContent = role === 'commenter' ? 'Shared project — you can comment' : 'Shared project — read only';
+  byId('share-mode').textContent = role === 'commenter' ? t('Shared project — you can comment') : t('Shared project — read only');
 }
 
 /** A share link's token, or a message (shown as the page) when there is none or it is malformed. */
 export function shareProblem() {
-  if (!share.token) return ['Incomplete share link', 'Open the whole link you were given: it ends with a long code after “#/share/”.'];
-  if (!share.token.startsWith(SHARE_PREFIX)) return ['Not a share link', 'This address does not hold a TaskFlow share link. Check that you copied all of it.'];
+  if (!share.token) return [t('Incomplete share link'), t('Open the whole link you were given: it ends with a long code after “#/share/”.')];
+  if (!share.token.startsWith(SHARE_PREFIX)) return [t('Not a share link'), t('This address does not hold a TaskFlow share link. Check that you copied all of it.')];
   return null;
 }
 
@@ -260,12 +260,12 @@ function shareEnded(message) {
   if (!share.active) return;
   if (current) current.controller.abort();
   current = null;
-  setTitle('This link no longer works');
+  setTitle(t('This link no longer works'));
   setActions();
-  byId('share-mode').textContent = 'Shared project';
+  byId('share-mode').textContent = t('Shared project');
   mount(byId('view'), h('section', { class: 'card error-frame', 'data-testid': 'share-ended' },
-    h('p', { class: 'form-error' }, String(message || 'This share link was revoked or has expired').replace(/\.?$/, '.')),
-    h('p', null, 'Ask the person who shared the project with you for a new link.')));
+    h('p', { class: 'form-error' }, String(message || t('This share link was revoked or has expired')).replace(/\.?$/, '.')),
+    h('p', null, t('Ask the person who shared the project with you for a new link.'))));
   byId('main').removeAttribute('aria-busy');
   byId('page-title').focus();
 }
@@ -323,12 +323,12 @@ async function login(ev) {
   const asking = !byId('login-totp-field').hidden;
   const code = byId('login-totp').value.replace(/\s+/g, '');
   if (!username || !password) {
-    box.textContent = 'Enter your username and password.';
+    box.textContent = t('Enter your username and password.');
     box.hidden = false;
     return;
   }
   if (asking && !code) {
-    box.textContent = 'Enter the code from your authenticator app, or a recovery code.';
+    box.textContent = t('Enter the code from your authenticator app, or a recovery code.');
     box.hidden = false;
     byId('login-totp').focus();
     return;
@@ -347,13 +347,13 @@ async function login(ev) {
     if (err.status === 401 && err.body && err.body.totp_required) {
       showTotpField(true);
       byId('login-totp').value = '';
-      box.textContent = asking ? 'That code did not work (or was used already). Enter the current code, or a recovery code.'
-        : 'Two-factor sign-in is on for this account: enter the code from your authenticator app.';
+      box.textContent = asking ? t('That code did not work (or was used already). Enter the current code, or a recovery code.')
+        : t('Two-factor sign-in is on for this account: enter the code from your authenticator app.');
       box.hidden = false;
       byId('login-totp').focus();
       return;
     }
-    box.textContent = err.status === 401 ? 'Wrong username or password.' : errorText(err);
+    box.textContent = err.status === 401 ? t('Wrong username or password.') : errorText(err);
     box.hidden = false;
     byId('login-username').focus();
   } finally {
@@ -409,7 +409,7 @@ export function start() {
     (byId('shell').hidden ? byId('login-username') : byId('page-title')).focus();
   });
   window.addEventListener('hashchange', () => open(true));
-  window.addEventListener('taskflow:unauthorized', () => showLogin('Your session has ended: please sign in again.'));
+  window.addEventListener('taskflow:unauthorized', () => showLogin(t('Your session has ended: please sign in again.')));
   window.addEventListener('taskflow:share-ended', (ev) => shareEnded(ev.detail));
   pluginsReady = loadPlugins().then(() => {
     addPluginNav();

@@ -1,4 +1,5 @@
 /* Due dates: local calendar days as YYYY-MM-DD strings (how the API stores them). */
+import { t, tn, currentLanguage } from './i18n.js';
 const DAY = 24 * 60 * 60 * 1000;
 export const SOON_DAYS = 2;   // due today, tomorrow or the day after: "due soon"
 export const WEEK_DAYS = 7;   // the filter "due this week": today and the next six days
@@ -31,10 +32,20 @@ export function dueText(task) {
   if (!task.due_date) return '';
   const days = daysUntil(task.due_date);
   if (task.status !== 'done') {
-    if (days < 0) return `Overdue by ${-days} day${days === -1 ? '' : 's'}`;
-    if (days === 0) return 'Due today';
-    if (days === 1) return 'Due tomorrow';
-    if (days <= SOON_DAYS) return `Due in ${days} days`;
+    if (days < 0) return tn(-days, 'Overdue by {n} day', 'Overdue by {n} days');
+    if (days === 0) return t('Due today');
+    if (days === 1) return t('Due tomorrow');
+    if (days <= SOON_DAYS) return t('Due in {days} days', { days });
   }
-  return 'Due ' + task.due_date;
+  return t('Due {date}', { date: formatDay(task.due_date) });
+}
+
+/**
+ * A YYYY-MM-DD day for people: as it is in English (the API's own, unambiguous form),
+ * in the language's own date format otherwise (Intl; 17.05.2031 in German).
+ */
+export function formatDay(day) {
+  const [y, m, d] = String(day).split('-').map(Number);
+  if (currentLanguage() === 'en' || !y || !m || !d) return String(day);
+  return new Intl.DateTimeFormat(currentLanguage(), { timeZone: 'UTC' }).format(new Date(Date.UTC(y, m - 1, d)));
 }

@@ -6,9 +6,10 @@
  * Event handlers are attached with addEventListener, as the page's
  * Content-Security-Policy requires (no inline handlers, no style attributes).
  */
+import { t, currentLanguage } from './i18n.js';
 
 export const STATUSES = ['todo', 'in_progress', 'done'];
-export const STATUS_LABELS = { todo: 'To Do', in_progress: 'In Progress', done: 'Done' };
+export const STATUS_LABELS = { todo: t('To Do'), in_progress: t('In Progress'), done: t('Done') };
 
 export function append(el, children) {
   for (const child of children.flat(Infinity)) {
@@ -63,7 +64,7 @@ export function formatTime(value) {
   else if (/^\d+(\.\d+)?$/.test(String(value))) date = new Date(parseFloat(value) * 1000);
   else date = new Date(String(value).replace(' ', 'T') + (/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? '' : 'Z'));
   if (isNaN(date.getTime())) return String(value);
-  return date.toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
+  return date.toLocaleString(currentLanguage(), { dateStyle: 'medium', timeStyle: 'short' });
 }
 
 export function badge(text, kind, attrs) {
@@ -71,7 +72,7 @@ export function badge(text, kind, attrs) {
 }
 
 /** Text for screen readers only. */
-export const srOnly = (text) => h('span', { class: 'sr-only' }, text);
+export const srOnly = (...text) => h('span', { class: 'sr-only' }, ...text);
 
 /** "alice" -> "AL", "Jane Doe" -> "JD" (whole characters, so emoji stay intact). */
 export function initials(name) {

@@ -64,7 +64,7 @@ export function safeRender(container, owner, fn, ...args) {
 
 function failed(container, owner, err) {
   console.error(`taskflow plugin ${owner} failed`, err);
-  container.replaceChildren(h('p', { class: 'form-error' }, `The ${owner} extension could not be shown.`));
+  container.replaceChildren(h('p', { class: 'form-error' }, t('The {owner} extension could not be shown.', { owner })));
 }
 
 function required(obj, keys, what) {
@@ -214,7 +214,7 @@ function tooNew(link) {
   if (!wanted || wanted <= taskflow.version) return false;
   const plugin = link.dataset.plugin || link.href.split('/').pop();
   console.warn(`taskflow plugin ${plugin} needs UI API ${wanted}; this frontend provides ${taskflow.version}`);
-  toast(`The ${plugin} plugin needs UI API version ${wanted}, but this frontend provides version ${taskflow.version}: it is not loaded. Upgrade lcore-taskflow-ui.`, { kind: 'error' });
+  toast(t('The {plugin} plugin needs UI API version {wanted}, but this frontend provides version {version}: it is not loaded. Upgrade lcore-taskflow-ui.', { plugin, wanted, version: taskflow.version }), { kind: 'error' });
   return true;
 }
 
@@ -230,7 +230,7 @@ export async function loadPlugins() {
       await mod.default(plugin ? taskflowOf(plugin) : taskflow);
     } catch (err) {
       console.error('taskflow plugin failed to load: ' + url, err);
-      toast(`A plugin could not be loaded (${url.split('/').pop()}).`, { kind: 'error' });
+      toast(t('A plugin could not be loaded ({file}).', { file: url.split('/').pop() }), { kind: 'error' });
     }
   }));
 }

@@ -3,7 +3,7 @@
 import { h } from './dom.js';
 import { ApiError } from './api.js';
 import { errorText } from './toast.js';
-
+import { t } from './i18n.js';
 let uid = 0;
 export const nextId = (prefix) => `${prefix}-${++uid}`;
 
@@ -76,8 +76,8 @@ export function onSubmit(form, action) {
     if (form.dataset.busy) return;
     const missing = [...form.elements].filter((el) => el.required && !String(el.value || '').trim());
     if (missing.length) {
-      const fields = Object.fromEntries(missing.map((el) => [el.name, 'This field is required.']));
-      showFormError(form, new ApiError(422, 'Some fields need your attention.', { fields }));
+      const fields = Object.fromEntries(missing.map((el) => [el.name, t('This field is required.')]));
+      showFormError(form, new ApiError(422, t('Some fields need your attention.'), { fields }));
       return;
     }
     const buttons = form.querySelectorAll('button[type=submit]');

@@ -166,13 +166,13 @@ export async function setLanguage(code) {
 export function translateDocument(root) {
   for (const el of root.querySelectorAll('[data-i18n]')) {
     if (el.dataset.i18nMsgid === undefined) el.dataset.i18nMsgid = el.textContent.trim();
-    el.textContent = t(el.dataset.i18nMsgid);
+    el.textContent = t(el.dataset.i18nMsgid);  // i18n-ignore: the msgid is the markup's own text
   }
   for (const el of root.querySelectorAll('[data-i18n-attrs]')) {
     for (const name of el.dataset.i18nAttrs.split(/\s+/).filter(Boolean)) {
       const key = 'i18nMsgid' + name.replace(/(^|-)(\w)/g, (all, dash, c) => c.toUpperCase());
       if (el.dataset[key] === undefined) el.dataset[key] = el.getAttribute(name) || '';
-      el.setAttribute(name, t(el.dataset[key]));
+      el.setAttribute(name, t(el.dataset[key]));  // i18n-ignore: the markup's own text
     }
   }
 }

@@ -1,25 +1,14 @@
-/* Entry point: the screens register their routes, then the shell starts. */
-import './views/dashboard.js';
-import './views/projects.js';
-import './views/board.js';
-import './views/list.js';
-import './views/task.js';
-import './views/my-tasks.js';
-import './views/team.js';
-import './views/teams.js';
-import './views/profile.js';
-import './views/security.js';
-import './views/audit.js';
-import './views/plugins.js';
-import { start } from './app.js';
-import { initSearch } from './search.js';
+/* Entry point: the language and its catalogs first, then the screens and the shell.
+ *
+ * The language is the profile's (the saved session's user), else the browser's,
+ * else English (i18n.js).  The screens are imported only once its catalogs are
+ * in, so every text they build, their constants included, is in that language;
+ * plugin scripts run later still (app.js's start()).
+ */
 import { session } from './api.js';
 import { initLanguage } from './i18n.js';
 
-// The language (the profile's, else the browser's) and its catalogs come first: every
-// screen and every plugin script renders its text in it.
 session.load();
-initLanguage(session.user && session.user.language).finally(() => {
-  initSearch();
-  start();
-});
+initLanguage(session.user && session.user.language)
+  .catch((err) => console.error('taskflow: no translations', err))
+  .then(() => import('./boot.js'));

@@ -6,14 +6,16 @@
  * read-only for everyone but its owners.
  */
 import { session, share } from './api.js';
-
+import { t } from './i18n.js';
+/** The workspace roles (a user's `role`), as the screens name them. */
+export const WORKSPACE_ROLE_LABELS = { admin: t('Admin'), member: t('Member'), guest: t('Guest') };
 export const ROLES = ['viewer', 'commenter', 'editor', 'owner'];
-export const ROLE_LABELS = { viewer: 'Viewer', commenter: 'Commenter', editor: 'Editor', owner: 'Owner' };
+export const ROLE_LABELS = { viewer: t('Viewer'), commenter: t('Commenter'), editor: t('Editor'), owner: t('Owner') };
 export const ROLE_HINTS = {
-  viewer: 'can read the project',
-  commenter: 'can read and comment',
-  editor: 'can create, edit and move tasks',
-  owner: 'can also manage the project, its members and share links',
+  viewer: t('can read the project'),
+  commenter: t('can read and comment'),
+  editor: t('can create, edit and move tasks'),
+  owner: t('can also manage the project, its members and share links'),
 };
 export const roleOptions = (roles = ROLES) => roles.map((r) => [r, ROLE_LABELS[r]]);
 

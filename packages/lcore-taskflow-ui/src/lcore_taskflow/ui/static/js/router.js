@@ -1,4 +1,5 @@
 /* The route table: views register themselves here; app.js renders them. */
+import { t } from './i18n.js';
 export const routes = [];
 
 /**
@@ -6,7 +7,7 @@ export const routes = [];
  * `title` is the heading shown while the view loads; `notFound` the one after a 404.
  */
 export function route(pattern, view, opts = {}) {
-  routes.push(Object.assign({ pattern, view, title: 'TaskFlow', notFound: 'Not found' }, opts));
+  routes.push(Object.assign({ pattern, view, title: 'TaskFlow', notFound: t('Not found') }, opts));
 }
 
 /** The current hash as {path, params}: "#/projects/1?q=x" -> {path: "projects/1", params: q=x}. */

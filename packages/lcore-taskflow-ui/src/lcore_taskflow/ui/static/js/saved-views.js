@@ -5,7 +5,7 @@
 import { h, mount, byId } from './dom.js';
 import { api, session, share } from './api.js';
 import { toast, toastError } from './toast.js';
-
+import { t } from './i18n.js';
 let box = null;
 
 function container() {
@@ -28,7 +28,7 @@ export function viewHref(view) {
 async function remove(view) {
   try {
     await api.del(`/api/views/${Number(view.id)}`);
-    toast(`Deleted the view “${view.name}”`);
+    toast(t('Deleted the view “{name}”', { name: view.name }));
     await refreshSavedViews();
     byId('saved-views-title').focus();
   } catch (err) {
@@ -39,10 +39,10 @@ async function remove(view) {
 function item(view) {
   return h('li', { class: 'saved-view', 'data-testid': 'saved-view', dataset: { viewId: view.id } },
     h('a', { href: viewHref(view), 'data-testid': 'saved-view-link' }, view.name,
-      view.shared ? h('span', { class: 'saved-view-shared' }, ' · shared') : null),
+      view.shared ? h('span', { class: 'saved-view-shared' }, ' · ', t('shared')) : null),
     view.mine ? h('button', {
       type: 'button', class: 'btn btn-small saved-view-delete', 'data-testid': 'saved-view-delete',
-      'aria-label': `Delete the view ${view.name}`, onclick: () => remove(view),
+      'aria-label': t('Delete the view {name}', { name: view.name }), onclick: () => remove(view),
     }, '×') : null);
 }
 
@@ -57,7 +57,7 @@ export async function refreshSavedViews() {
     return;
   }
   mount(container(),
-    h('h2', { id: 'saved-views-title', class: 'saved-views-title', tabindex: '-1' }, 'Saved views'),
+    h('h2', { id: 'saved-views-title', class: 'saved-views-title', tabindex: '-1' }, t('Saved views')),
     views.length ? h('ul', { class: 'saved-views-list' }, views.map(item))
-      : h('p', { class: 'saved-views-empty', 'data-testid': 'saved-views-empty' }, 'Save the filters of a board or a list to find them here.'));
+      : h('p', { class: 'saved-views-empty', 'data-testid': 'saved-views-empty' }, t('Save the filters of a board or a list to find them here.')));
 }

@@ -7,9 +7,9 @@
 import { h, mount, byId } from './dom.js';
 import { api, share, links } from './api.js';
 import { errorText } from './toast.js';
-
+import { t, tn } from './i18n.js';
 const LIMIT = 10;
-const KINDS = { task: 'Task', comment: 'Comment', project: 'Project' };
+const KINDS = { task: t('Task'), comment: t('Comment'), project: t('Project') };
 let results = [];
 let active = -1;
 let timer = null;
@@ -79,7 +79,7 @@ function show(data, q) {
   results = data.results || [];
   const status = byId('search-status');
   if (!results.length) {
-    say(`Nothing matches “${q}”.`);
+    say(t('Nothing matches “{q}”.', { q }));
     return;
   }
   mount(list(), results.map((r, i) => h('li', {
@@ -92,7 +92,8 @@ function show(data, q) {
   h('span', { class: 'search-title' }, r.title),
   r.snippet ? h('span', { class: 'search-snippet' }, highlighted(r.snippet, r.highlights)) : null)));
   const more = data.more || (data.total || 0) > results.length;
-  status.textContent = `${results.length} result${results.length === 1 ? '' : 's'}${more ? ' shown; type more words to narrow them' : ''}. Use the arrow keys and Enter to open one.`;
+  status.textContent = (more ? tn(results.length, '{n} result shown; type more words to narrow them.', '{n} results shown; type more words to narrow them.')
+    : tn(results.length, '{n} result.', '{n} results.')) + ' ' + t('Use the arrow keys and Enter to open one.');
   active = -1;
   byId('search-message').hidden = true;
   list().hidden = false;

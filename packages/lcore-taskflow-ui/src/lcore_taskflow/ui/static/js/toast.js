@@ -4,7 +4,7 @@
  * announce() speaks a short sentence to screen readers without showing it.
  */
 import { h, byId } from './dom.js';
-
+import { t } from './i18n.js';
 const LIFETIME = { success: 5000, info: 5000, error: 10000 };
 const MAX_SHOWN = 3;
 
@@ -41,7 +41,7 @@ export function toast(message, { kind = 'success', action = null, timeout } = {}
     type: 'button', class: 'btn btn-small toast-action', 'data-testid': 'toast-action',
     onclick: () => { close(); action.run(); },
   }, action.label) : null,
-  h('button', { type: 'button', class: 'btn btn-small toast-close', 'aria-label': 'Dismiss this message', onclick: close }, '×'));
+  h('button', { type: 'button', class: 'btn btn-small toast-close', 'aria-label': t('Dismiss this message'), onclick: close }, '×'));
 
   const life = timeout ?? (kind === 'error' && action ? 0 : LIFETIME[kind] + (action ? 3000 : 0));
   const arm = () => { if (life) timer = setTimeout(close, life); };
@@ -53,7 +53,7 @@ export function toast(message, { kind = 'success', action = null, timeout } = {}
   region.appendChild(el);
   // At most three at a time: the oldest go first (an error still waiting for its action stays).
   while (region.children.length > MAX_SHOWN) {
-    const oldest = [...region.children].find((t) => !(t.dataset.kind === 'error' && t.querySelector('.toast-action')))
+    const oldest = [...region.children].find((x) => !(x.dataset.kind === 'error' && x.querySelector('.toast-action')))
       || region.firstElementChild;
     oldest.remove();
   }

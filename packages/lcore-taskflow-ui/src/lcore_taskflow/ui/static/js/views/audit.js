@@ -8,7 +8,7 @@ import { route, replaceParams } from '../router.js';
 import { field, select } from '../forms.js';
 import { toastError } from '../toast.js';
 import { card, tableWrap, empty } from './common.js';
-
+import { t, tn } from '../i18n.js';
 const LIMIT = 25;
 
 /** "2026-12-01" (a local day) -> Unix seconds at its start. */
@@ -23,7 +23,7 @@ function details(value) {
 }
 
 route(/^audit$/, async (ctx) => {
-  ctx.setTitle('Audit log');
+  ctx.setTitle(t('Audit log'));
   if (!session.isAdmin()) throw Object.assign(new Error("You don't have permission to see the audit log."), { status: 403 });
   const params = ctx.params;
   const users = await teamMembers();
@@ -34,21 +34,21 @@ route(/^audit$/, async (ctx) => {
     return q;
   };
 
-  const form = h('form', { class: 'stack audit-filters', role: 'search', 'aria-label': 'Filter the audit log', 'data-testid': 'audit-filters' },
+  const form = h('form', { class: 'stack audit-filters', role: 'search', 'aria-label': t('Filter the audit log'), 'data-testid': 'audit-filters' },
     h('div', { class: 'form-row' },
-      field('Action', h('input', { name: 'action', value: params.get('action') || '', maxlength: 100, autocomplete: 'off', placeholder: 'auth.login', 'data-testid': 'audit-action' }),
-        'An action, or an area ending in a dot (auth.) for all of it.'),
-      field('Person', select('user_id', [['', 'Anyone']].concat(users.map((u) => [u.id, u.username])), params.get('user_id') || '', { 'data-testid': 'audit-user' })),
-      field('Since', h('input', { name: 'since', type: 'date', value: params.get('since') || '', 'data-testid': 'audit-since' }))),
+      field(t('Action'), h('input', { name: 'action', value: params.get('action') || '', maxlength: 100, autocomplete: 'off', placeholder: 'auth.login', 'data-testid': 'audit-action' }),
+        t('An action, or an area ending in a dot (auth.) for all of it.')),
+      field(t('Person'), select('user_id', [['', t('Anyone')]].concat(users.map((u) => [u.id, u.username])), params.get('user_id') || '', { 'data-testid': 'audit-user' })),
+      field(t('Since'), h('input', { name: 'since', type: 'date', value: params.get('since') || '', 'data-testid': 'audit-since' }))),
     h('div', { class: 'row' },
-      h('button', { type: 'submit', class: 'btn btn-primary' }, 'Show'),
-      h('button', { type: 'button', class: 'btn', onclick: () => { form.reset(); for (const el of form.elements) if (el.name) el.value = ''; apply(1); } }, 'Clear')));
+      h('button', { type: 'submit', class: 'btn btn-primary' }, t('Show')),
+      h('button', { type: 'button', class: 'btn', onclick: () => { form.reset(); for (const el of form.elements) if (el.name) el.value = ''; apply(1); } }, t('Clear'))));
   form.addEventListener('submit', (ev) => { ev.preventDefault(); apply(1); });
 
   const listBox = h('div', { 'data-testid': 'audit-list' });
-  const pager = h('nav', { class: 'row pager', 'aria-label': 'Pages of the audit log' });
+  const pager = h('nav', { class: 'row pager', 'aria-label': t('Pages of the audit log') });
   const summary = h('p', { class: 'muted small', role: 'status', 'data-testid': 'audit-summary' });
-  const csv = h('button', { type: 'button', class: 'btn', 'data-testid': 'audit-csv', onclick: download }, 'Download CSV');
+  const csv = h('button', { type: 'button', class: 'btn', 'data-testid': 'audit-csv', onclick: download }, t('Download CSV'));
 
   function apply(page) {
     const data = new FormData(form);
@@ -82,12 +82,12 @@ route(/^audit$/, async (ctx) => {
 
   function row(e) {
     return h('tr', { 'data-testid': 'audit-row' },
-      h('td', { 'data-label': 'When' }, formatTime(e.at)),
-      h('td', { class: 'wrap', 'data-label': 'Who' }, e.actor || h('span', { class: 'muted' }, 'Nobody signed in')),
-      h('td', { 'data-label': 'Action', 'data-testid': 'audit-action-cell' }, h('code', null, e.action)),
-      h('td', { class: 'wrap', 'data-label': 'Target' }, e.target || ''),
-      h('td', { 'data-label': 'Address' }, e.address || ''),
-      h('td', { class: 'wrap small', 'data-label': 'Details' }, details(e.details)));
+      h('td', { 'data-label': t('When') }, formatTime(e.at)),
+      h('td', { class: 'wrap', 'data-label': t('Who') }, e.actor || h('span', { class: 'muted' }, t('Nobody signed in'))),
+      h('td', { 'data-label': t('Action'), 'data-testid': 'audit-action-cell' }, h('code', null, e.action)),
+      h('td', { class: 'wrap', 'data-label': t('Target') }, e.target || ''),
+      h('td', { 'data-label': t('Address') }, e.address || ''),
+      h('td', { class: 'wrap small', 'data-label': t('Details') }, details(e.details)));
   }
 
   async function load() {
@@ -99,18 +99,18 @@ route(/^audit$/, async (ctx) => {
     if (!ctx.alive()) return;
     const entries = data.entries || [];
     const pages = Math.max(1, Math.ceil((data.total || 0) / LIMIT));
-    summary.textContent = data.total ? `${data.total} entr${data.total === 1 ? 'y' : 'ies'} · page ${page} of ${pages}` : 'No entries match.';
+    summary.textContent = data.total ? tn(data.total, '{n} entry · page {page} of {pages}', '{n} entries · page {page} of {pages}', { page, pages }) : t('No entries match.');
     mount(listBox, entries.length
-      ? tableWrap('Audit log entries', h('table', { class: 'table table-stack', 'data-testid': 'audit-table' },
-        h('thead', null, h('tr', null, ['When', 'Who', 'Action', 'Target', 'Address', 'Details'].map((x) => h('th', { scope: 'col' }, x)))),
+      ? tableWrap(t('Audit log entries'), h('table', { class: 'table table-stack', 'data-testid': 'audit-table' },
+        h('thead', null, h('tr', null, [t('When'), t('Who'), t('Action'), t('Target'), t('Address'), t('Details')].map((x) => h('th', { scope: 'col' }, x)))),
         h('tbody', null, entries.map(row))))
-      : empty('No entries match these filters.'));
+      : empty(t('No entries match these filters.')));
     mount(pager,
-      h('button', { type: 'button', class: 'btn', disabled: page <= 1, 'data-testid': 'audit-prev', onclick: () => apply(page - 1) }, 'Previous page'),
-      h('button', { type: 'button', class: 'btn', disabled: page >= pages, 'data-testid': 'audit-next', onclick: () => apply(page + 1) }, 'Next page'));
+      h('button', { type: 'button', class: 'btn', disabled: page <= 1, 'data-testid': 'audit-prev', onclick: () => apply(page - 1) }, t('Previous page')),
+      h('button', { type: 'button', class: 'btn', disabled: page >= pages, 'data-testid': 'audit-next', onclick: () => apply(page + 1) }, t('Next page')));
   }
 
   await load();
   ctx.setActions(csv);
-  ctx.mount(card(null, form), card('Entries', summary, listBox, pager));
-}, { title: 'Audit log' });
+  ctx.mount(card(null, form), card(t('Entries'), summary, listBox, pager));
+}, { title: t('Audit log') });

@@ -13,16 +13,16 @@
  * The listener lives as long as the view (ctx.signal).
  */
 import { h } from '../dom.js';
-
+import { t } from '../i18n.js';
 const SHEET = [
-  ['n', 'New task in the focused card’s column (quick add)', true],
-  ['/ or Ctrl+K', 'Search everything', false],
-  ['← → ↑ ↓', 'Go to the card beside, above or below', false],
-  ['Shift+← / Shift+→', 'Move the focused card to the previous / next column', true],
-  ['Shift+↑ / Shift+↓', 'Move the focused card up / down', true],
-  ['a', 'Assign the focused card to me', true],
-  ['Enter', 'Open the focused card', false],
-  ['?', 'Show this help', false],
+  ['n', t('New task in the focused card’s column (quick add)'), true],
+  ['/ or Ctrl+K', t('Search everything'), false],
+  ['← → ↑ ↓', t('Go to the card beside, above or below'), false],
+  [t('Shift+← / Shift+→'), t('Move the focused card to the previous / next column'), true],
+  [t('Shift+↑ / Shift+↓'), t('Move the focused card up / down'), true],
+  ['a', t('Assign the focused card to me'), true],
+  [t('Enter'), t('Open the focused card'), false],
+  ['?', t('Show this help'), false],
 ];
 
 const typing = (el) => Boolean(el && el.closest && el.closest('input, textarea, select, [contenteditable=""], [contenteditable=true]'));
@@ -32,12 +32,12 @@ let sheet = null;
 /** The help sheet: a modal <dialog> (focus stays inside, Escape closes, focus returns). */
 function helpSheet(editable) {
   if (sheet) sheet.remove();
-  const close = h('button', { type: 'button', class: 'btn', 'data-testid': 'shortcuts-close' }, 'Close');
+  const close = h('button', { type: 'button', class: 'btn', 'data-testid': 'shortcuts-close' }, t('Close'));
   sheet = h('dialog', { class: 'shortcuts-sheet', 'aria-labelledby': 'shortcuts-title', 'data-testid': 'shortcuts-sheet' },
-    h('h2', { id: 'shortcuts-title' }, 'Keyboard shortcuts'),
+    h('h2', { id: 'shortcuts-title' }, t('Keyboard shortcuts')),
     h('dl', { class: 'shortcut-list' }, SHEET.filter(([, , edit]) => editable || !edit).map(([keys, what]) => [
       h('dt', null, h('kbd', null, keys)), h('dd', null, what)])),
-    editable ? null : h('p', { class: 'muted small' }, 'Moving, assigning and adding need the editor role in an active project.'),
+    editable ? null : h('p', { class: 'muted small' }, t('Moving, assigning and adding need the editor role in an active project.')),
     h('div', { class: 'row' }, close));
   close.addEventListener('click', () => sheet.close());
   document.body.appendChild(sheet);
@@ -55,7 +55,7 @@ export function shortcutsButton(editable) {
   return h('button', {
     type: 'button', class: 'btn phone-hide', 'data-testid': 'shortcuts-help', 'aria-keyshortcuts': '?',
     onclick: () => openHelp(editable),
-  }, 'Shortcuts', h('span', { class: 'kbd-hint', 'aria-hidden': 'true' }, '?'));
+  }, t('Shortcuts'), h('span', { class: 'kbd-hint', 'aria-hidden': 'true' }, '?'));
 }
 
 /** Wire the shortcuts to `board` (createBoard's answer) for the life of the view. */

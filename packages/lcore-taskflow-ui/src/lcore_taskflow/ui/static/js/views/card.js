@@ -3,21 +3,21 @@
  * move buttons that name their task. */
 import { h, badge, srOnly, initials, textColorOn, STATUSES, STATUS_LABELS } from '../dom.js';
 import { links } from '../api.js';
-import { dueState, dueText } from '../dates.js';
+import { dueState, dueText, formatDay } from '../dates.js';
 import { contributions } from '../extensions.js';
-
-export const PRIORITY_LABELS = { low: 'Low', medium: 'Medium', high: 'High' };
+import { t, tn } from '../i18n.js';
+export const PRIORITY_LABELS = { low: t('Low'), medium: t('Medium'), high: t('High') };
 
 export function assigneeAvatar(name) {
-  if (!name) return h('span', { class: 'avatar avatar-none', title: 'Unassigned' }, srOnly('Unassigned'), h('span', { 'aria-hidden': 'true' }, '–'));
-  return h('span', { class: 'avatar', title: 'Assigned to ' + name },
-    h('span', { 'aria-hidden': 'true' }, initials(name)), srOnly('Assigned to ' + name));
+  if (!name) return h('span', { class: 'avatar avatar-none', title: t('Unassigned') }, srOnly(t('Unassigned')), h('span', { 'aria-hidden': 'true' }, '–'));
+  return h('span', { class: 'avatar', title: t('Assigned to {name}', { name }) },
+    h('span', { 'aria-hidden': 'true' }, initials(name)), srOnly(t('Assigned to {name}', { name })));
 }
 
 export function dueBadge(task) {
   if (!task.due_date) return null;
   const state = dueState(task);
-  return badge(dueText(task), state ? 'due-' + state : 'due', { 'data-testid': 'due-badge', title: 'Due date ' + task.due_date });
+  return badge(dueText(task), state ? 'due-' + state : 'due', { 'data-testid': 'due-badge', title: t('Due date {date}', { date: formatDay(task.due_date) }) });
 }
 
 function pluginBadges(task) {
@@ -45,10 +45,10 @@ function moveButtons(task, reorder) {
     'data-testid': 'move-' + dir,
   }, text);
   return h('div', { class: 'moves' },
-    i > 0 ? btn('left', `Move ${quoted} to ${STATUS_LABELS[STATUSES[i - 1]]}`, '◀ ' + STATUS_LABELS[STATUSES[i - 1]]) : null,
-    reorder ? btn('up', `Move ${quoted} up`, '▲') : null,
-    reorder ? btn('down', `Move ${quoted} down`, '▼') : null,
-    i < 2 ? btn('right', `Move ${quoted} to ${STATUS_LABELS[STATUSES[i + 1]]}`, STATUS_LABELS[STATUSES[i + 1]] + ' ▶') : null);
+    i > 0 ? btn('left', t('Move {quoted} to {status}', { quoted, status: STATUS_LABELS[STATUSES[i - 1]] }), '◀ ' + STATUS_LABELS[STATUSES[i - 1]]) : null,
+    reorder ? btn('up', t('Move {quoted} up', { quoted }), '▲') : null,
+    reorder ? btn('down', t('Move {quoted} down', { quoted }), '▼') : null,
+    i < 2 ? btn('right', t('Move {quoted} to {status}', { quoted, status: STATUS_LABELS[STATUSES[i + 1]] }), STATUS_LABELS[STATUSES[i + 1]] + ' ▶') : null);
 }
 
 export function taskCard(pid, task, { reorder, movable = true }) {
@@ -60,16 +60,16 @@ export function taskCard(pid, task, { reorder, movable = true }) {
   },
   h('h3', { class: 'title', id: titleId }, h('a', { href: links.task(pid, task.id), 'data-role': 'title' }, task.title)),
   h('div', { class: 'meta' },
-    task.blocked_by_open > 0 ? badge('Blocked', 'blocked', {
-      'data-testid': 'card-blocked', title: `Blocked by ${task.blocked_by_open} open task${task.blocked_by_open === 1 ? '' : 's'}`,
+    task.blocked_by_open > 0 ? badge(t('Blocked'), 'blocked', {
+      'data-testid': 'card-blocked', title: tn(task.blocked_by_open, 'Blocked by {n} open task', 'Blocked by {n} open tasks'),
     }) : null,
     dueBadge(task),
-    badge(PRIORITY_LABELS[task.priority] || task.priority, task.priority, { title: 'Priority' }),
+    badge(PRIORITY_LABELS[task.priority] || task.priority, task.priority, { title: t('Priority') }),
     task.checklist && task.checklist.total > 0 ? h('span', {
-      class: 'count' + (task.checklist.done === task.checklist.total ? ' is-complete' : ''), title: 'Checklist', 'data-testid': 'card-checklist',
-    }, `☑ ${task.checklist.done}/${task.checklist.total}`, srOnly(' checklist items done')) : null,
-    task.comment_count ? h('span', { class: 'count', title: 'Comments' }, `💬 ${task.comment_count}`, srOnly(' comments')) : null,
-    task.attachment ? h('span', { title: 'Has an attachment' }, '📎', srOnly('Has an attachment')) : null,
+      class: 'count' + (task.checklist.done === task.checklist.total ? ' is-complete' : ''), title: t('Checklist'), 'data-testid': 'card-checklist',
+    }, `☑ ${task.checklist.done}/${task.checklist.total}`, srOnly(' ', t('checklist items done'))) : null,
+    task.comment_count ? h('span', { class: 'count', title: t('Comments') }, `💬 ${task.comment_count}`, srOnly(' ', t('comments'))) : null,
+    task.attachment ? h('span', { title: t('Has an attachment') }, '📎', srOnly(t('Has an attachment'))) : null,
     pluginBadges(task),
     assigneeAvatar(task.assignee_name)),
   movable ? moveButtons(task, reorder) : null);

@@ -2,7 +2,7 @@
 import { h, STATUS_LABELS } from '../dom.js';
 import { nextId } from '../forms.js';
 import { toast, toastError } from '../toast.js';
-
+import { t } from '../i18n.js';
 /** A titled card: a <section> named by its heading. */
 export function card(title, ...children) {
   const id = title ? nextId('card') : null;
@@ -47,7 +47,7 @@ export function toggle(label, panel, attrs) {
   return btn;
 }
 
-export const PRIORITY_OPTIONS = [['low', 'Low'], ['medium', 'Medium'], ['high', 'High']];
+export const PRIORITY_OPTIONS = [['low', t('Low')], ['medium', t('Medium')], ['high', t('High')]];
 
 export function userOptions(users, noneLabel) {
   const opts = (users || []).filter((u) => u.is_active !== false).map((u) => [u.id, u.username]);
@@ -75,13 +75,13 @@ export function deleteWithUndo({ key, message, hide, restore, commit }) {
       await commit({ keepalive: leaving === true });
     } catch (err) {
       restore();
-      toastError(err, { label: 'Retry', run: () => deleteWithUndo({ key, message, hide, restore, commit }) });
+      toastError(err, { label: t('Retry'), run: () => deleteWithUndo({ key, message, hide, restore, commit }) });
     }
   };
   hide();
   const note = toast(message, {
     timeout: UNDO_MS + 500,
-    action: { label: 'Undo', run: () => { done = true; clearTimeout(timer); pendingDeletes.delete(key); restore(); } },
+    action: { label: t('Undo'), run: () => { done = true; clearTimeout(timer); pendingDeletes.delete(key); restore(); } },
   });
   const timer = setTimeout(run, UNDO_MS);
   pendingDeletes.set(key, run);

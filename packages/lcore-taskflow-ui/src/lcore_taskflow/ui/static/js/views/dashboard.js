@@ -2,19 +2,21 @@
 import { h, mount, formatTime, badge, STATUSES, STATUS_LABELS } from '../dom.js';
 import { route } from '../router.js';
 import { api } from '../api.js';
-import { dashboardWatcher, activityPager, allProjects } from '../contract.js';
+import { dashboardWatcher, activityPager } from '../live.js';
+import { allProjects } from '../queries.js';
 import { card, tableWrap, progress, empty, activityText } from './common.js';
 import { toastError } from '../toast.js';
-
+import { t, tn } from '../i18n.js';
+import { formatDay } from '../dates.js';
 function stat(label, value, extra) {
   return h('div', { class: 'stat' + (extra ? ' ' + extra : ''), 'data-testid': 'stat-' + label.toLowerCase() },
     h('div', { class: 'value' }, value ?? 0), h('div', { class: 'label' }, label));
 }
 
 function stats(totals) {
-  const t = totals || {};
-  return [stat('Projects', t.projects), stat('Tasks', t.tasks), stat('Team', t.users),
-    stat('Overdue', t.overdue, t.overdue > 0 ? 'warn' : '')];
+  const tot = totals || {};
+  return [stat(t('Projects'), tot.projects), stat(t('Tasks'), tot.tasks), stat(t('Team'), tot.users),
+    stat(t('Overdue'), tot.overdue, tot.overdue > 0 ? 'warn' : '')];
 }
 
 const CHART_ROWS = 12;
@@ -22,7 +24,7 @@ const SUMMARY_STEP = 20;
 
 /** Every project's counts (from the paged project list, so none is cut off), 20 rows at a time. */
 function summaryTable(projects) {
-  if (!projects.length) return empty('No projects yet.');
+  if (!projects.length) return empty(t('No projects yet.'));
   const body = h('tbody');
   const count = h('p', { class: 'muted small', 'data-testid': 'summary-count', role: 'status' });
   const more = h('button', { type: 'button', class: 'btn', 'data-testid': 'summary-more' });
@@ -37,15 +39,15 @@ function summaryTable(projects) {
         h('td', null, progress(c.done || 0, c.total || 0)));
     }));
     const shown = body.children.length;
-    count.textContent = `Showing ${shown} of ${projects.length} project${projects.length === 1 ? '' : 's'}`;
+    count.textContent = tn(projects.length, 'Showing {shown} of {n} project', 'Showing {shown} of {n} projects', { shown });
     more.hidden = shown >= projects.length;
-    more.textContent = `Show ${Math.min(SUMMARY_STEP, projects.length - shown)} more`;
+    more.textContent = t('Show {count} more', { count: Math.min(SUMMARY_STEP, projects.length - shown) });
   };
   more.addEventListener('click', () => showUpTo(body.children.length + SUMMARY_STEP));
   showUpTo(SUMMARY_STEP);
-  return h('div', null, tableWrap('Projects summary', h('table', { class: 'table', 'data-testid': 'project-summary' },
-    h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Project'), h('th', { scope: 'col', class: 'phone-hide' }, 'Status'),
-      h('th', { scope: 'col' }, 'Tasks'), h('th', { scope: 'col' }, 'Done'), h('th', { scope: 'col' }, 'Progress'))),
+  return h('div', null, tableWrap(t('Projects summary'), h('table', { class: 'table', 'data-testid': 'project-summary' },
+    h('thead', null, h('tr', null, h('th', { scope: 'col' }, t('Project')), h('th', { scope: 'col', class: 'phone-hide' }, t('Status')),
+      h('th', { scope: 'col' }, t('Tasks')), h('th', { scope: 'col' }, t('Done')), h('th', { scope: 'col' }, t('Progress')))),
     body)), count, more);
 }
 
@@ -55,7 +57,7 @@ function summaryTable(projects) {
  * the rest ("and 108 more projects with 40 tasks").
  */
 function statusChart(projects) {
-  if (!projects.length) return empty('Nothing to chart yet.');
+  if (!projects.length) return empty(t('Nothing to chart yet.'));
   const ranked = [...projects].sort((a, b) => (b.task_counts.total - a.task_counts.total) || a.id - b.id);
   const top = ranked.slice(0, CHART_ROWS);
   const rest = ranked.slice(CHART_ROWS);
@@ -71,14 +73,14 @@ function statusChart(projects) {
       }));
       return h('li', { class: 'chart-row', dataset: { project: p.id } },
         h('div', { class: 'chart-head' }, h('a', { href: '#/projects/' + Number(p.id) }, p.name),
-          h('span', { class: 'chart-total' }, `${c.total} task${c.total === 1 ? '' : 's'}`)),
+          h('span', { class: 'chart-total' }, tn(c.total, '{n} task', '{n} tasks'))),
         bar,
         h('p', { class: 'chart-counts' }, STATUSES.map((s) =>
           h('span', { class: 'count count-' + s }, h('i', { class: 'dot ' + s, 'aria-hidden': 'true' }), `${STATUS_LABELS[s]} ${c[s] || 0}`))));
     })),
     rest.length ? h('p', { class: 'chart-more', 'data-testid': 'chart-more' },
-      `…and ${rest.length} more project${rest.length === 1 ? '' : 's'} with ${restTasks} task${restTasks === 1 ? '' : 's'}. `,
-      h('a', { href: '#/projects' }, 'See all projects')) : null);
+      tn(rest.length, '…and {n} more project', '…and {n} more projects') + ' ' + tn(restTasks, 'with {n} task.', 'with {n} tasks.') + ' ',
+      h('a', { href: '#/projects' }, t('See all projects'))) : null);
 }
 
 function activityItem(a) {
@@ -90,18 +92,18 @@ function activityItem(a) {
 }
 
 function overdueList(overdue) {
-  if (!overdue.length) return empty('Nothing overdue.');
+  if (!overdue.length) return empty(t('Nothing overdue.'));
   return h('ul', { class: 'feed', 'data-testid': 'overdue-list' }, overdue.map((o) => h('li', null,
     h('span', { class: 'what' }, h('a', { href: `#/projects/${Number(o.project_id)}/tasks/${Number(o.id)}` }, o.title)),
-    h('span', { class: 'when' }, o.project_name + ' · due ' + o.due_date))));
+    h('span', { class: 'when' }, t('{project} · due {date}', { project: o.project_name, date: formatDay(o.due_date) })))));
 }
 
 /** The activity card: newest first, "Show older" pages back; `prepend` adds newer rows from live updates. */
 function activityCard() {
   const pager = activityPager(15);
   const list = h('ul', { class: 'feed', 'data-testid': 'activity-feed' });
-  const none = empty('No activity yet.');
-  const more = h('button', { type: 'button', class: 'btn', 'data-testid': 'activity-more', hidden: true }, 'Show older activity');
+  const none = empty(t('No activity yet.'));
+  const more = h('button', { type: 'button', class: 'btn', 'data-testid': 'activity-more', hidden: true }, t('Show older activity'));
   const load = async () => {
     more.disabled = true;
     try {
@@ -113,7 +115,7 @@ function activityCard() {
         if (link && pager.done) link.focus();
       }
     } catch (err) {
-      toastError(err, { label: 'Retry', run: load });
+      toastError(err, { label: t('Retry'), run: load });
     } finally {
       more.disabled = false;
       more.hidden = pager.done;
@@ -121,12 +123,12 @@ function activityCard() {
     }
   };
   more.addEventListener('click', load);
-  const el = card('Recent activity', list, none, more);
+  const el = card(t('Recent activity'), list, none, more);
   return { el, load, prepend: (rows) => { list.prepend(...rows.map(activityItem)); none.hidden = list.children.length > 0; } };
 }
 
 route(/^dashboard$/, async (ctx) => {
-  ctx.setTitle('Dashboard');
+  ctx.setTitle(t('Dashboard'));
   const watcher = dashboardWatcher();
   const activity = activityCard();
   const [overview, projects] = await Promise.all([watcher.overview(), allProjects(false), activity.load()]);
@@ -135,8 +137,8 @@ route(/^dashboard$/, async (ctx) => {
   const chartBox = h('div', null, statusChart(projects.projects));
   const overdueBox = h('div', null, overdueList(overview.overdue_tasks || []));
   ctx.mount(statsBox,
-    h('div', { class: 'grid-2' }, card('Projects', summaryBox), card('Tasks by status', chartBox)),
-    h('div', { class: 'grid-2' }, activity.el, card('Overdue tasks', overdueBox)));
+    h('div', { class: 'grid-2' }, card(t('Projects'), summaryBox), card(t('Tasks by status'), chartBox)),
+    h('div', { class: 'grid-2' }, activity.el, card(t('Overdue tasks'), overdueBox)));
 
   // Live: only when the overview changed (304 / same activity head otherwise).
   ctx.poll(async () => {
@@ -150,4 +152,4 @@ route(/^dashboard$/, async (ctx) => {
     const shown = new Set([...activity.el.querySelectorAll('.feed li')].map((li) => li.textContent));
     activity.prepend((newest.activity || []).filter((a) => !shown.has(activityText(a.summary) + formatTime(a.created_at))));
   }, 4000);
-}, { title: 'Dashboard' });
+}, { title: t('Dashboard') });

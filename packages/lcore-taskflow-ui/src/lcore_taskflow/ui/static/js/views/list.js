@@ -16,18 +16,18 @@ import { projectRole, can } from '../roles.js';
 import { field, select } from '../forms.js';
 import { toast, toastError, announce } from '../toast.js';
 import { emit } from '../extensions.js';
-import { FILTER_KEYS } from '../contract.js';
-import { filterBar, readFilters } from './board.js';
+import { FILTER_KEYS, filterBar, readFilters } from './board-filters.js';
 import { tableWrap, userOptions, PRIORITY_OPTIONS } from './common.js';
 import { PRIORITY_LABELS, dueBadge } from './card.js';
 import { projectViewTools } from './project-views.js';
-
+import { t, tn } from '../i18n.js';
+import { formatDay } from '../dates.js';
 const LIMIT = 50;
-const COLUMNS = [['title', 'Title'], ['status', 'Status'], ['priority', 'Priority'],
-  ['assignee', 'Assignee'], ['due_date', 'Due date'], ['updated', 'Updated']];
+const COLUMNS = [['title', t('Title')], ['status', t('Status')], ['priority', t('Priority')],
+  ['assignee', t('Assignee')], ['due_date', t('Due date')], ['updated', t('Updated')]];
 const SORTS = new Set(COLUMNS.flatMap(([k]) => [k, '-' + k]));
-const ACTIONS = [['move', 'Move to'], ['assign', 'Assign to'], ['priority', 'Set priority'],
-  ['due_date', 'Set due date'], ['delete', 'Delete']];
+const ACTIONS = [['move', t('Move to')], ['assign', t('Assign to')], ['priority', t('Set priority')],
+  ['due_date', t('Set due date')], ['delete', t('Delete')]];
 
 function taskQuery(filters, sort, page) {
   const q = new URLSearchParams({ page, limit: LIMIT, sort });
@@ -38,18 +38,19 @@ function taskQuery(filters, sort, page) {
   return q;
 }
 
-const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const taskCount = (n) => tn(n, '{n} task', '{n} tasks');
 
 function createList(ctx, pid, filters, users, role) {
   const params = ctx.params;  // shared with filterBar, which copies it when filters change
   const editable = can(role, 'editor');
   const state = { rows: [], total: 0, selected: new Set(), anchor: null };
   const sortOf = () => (SORTS.has(params.get('sort')) ? params.get('sort') : 'title');
+  const sortColumn = () => COLUMNS.find(([k]) => k === sortOf().replace('-', ''))[1];
   const pageOf = () => Math.max(1, Number(params.get('page')) || 1);
 
   const summary = h('p', { class: 'muted small', role: 'status', 'data-testid': 'list-summary' });
   const tableBox = h('div', { 'data-testid': 'list-table-box' });
-  const pager = h('nav', { class: 'row pager', 'aria-label': 'Pages of the task list' });
+  const pager = h('nav', { class: 'row pager', 'aria-label': t('Pages of the task list') });
   const bar = editable ? bulkBar() : null;
 
   function setParam(key, value) {
@@ -61,10 +62,10 @@ function createList(ctx, pid, filters, users, role) {
   function header() {
     const sort = sortOf();
     const all = h('input', {
-      type: 'checkbox', 'data-testid': 'select-page', 'aria-label': 'Select every task on this page',
-      checked: state.rows.length > 0 && state.rows.every((t) => state.selected.has(t.id)),
+      type: 'checkbox', 'data-testid': 'select-page', 'aria-label': t('Select every task on this page'),
+      checked: state.rows.length > 0 && state.rows.every((task) => state.selected.has(task.id)),
       onchange: (ev) => {
-        for (const t of state.rows) if (ev.target.checked) state.selected.add(t.id); else state.selected.delete(t.id);
+        for (const task of state.rows) if (ev.target.checked) state.selected.add(task.id); else state.selected.delete(task.id);
         drawSelection();
       },
     });
@@ -82,27 +83,27 @@ function createList(ctx, pid, filters, users, role) {
       })));
   }
 
-  function row(t, index) {
+  function row(task, index) {
     const check = editable ? h('td', { class: 'cell-check' }, h('input', {
-      type: 'checkbox', 'data-testid': 'select-task', dataset: { taskId: t.id },
-      'aria-label': 'Select ' + shorten(t.title, 80), checked: state.selected.has(t.id),
+      type: 'checkbox', 'data-testid': 'select-task', dataset: { taskId: task.id },
+      'aria-label': t('Select {title}', { title: shorten(task.title, 80) }), checked: state.selected.has(task.id),
       onclick: (ev) => pick(index, ev.target.checked, ev.shiftKey),
     })) : null;
-    return h('tr', { 'data-testid': 'list-row', dataset: { taskId: t.id }, class: state.selected.has(t.id) ? 'is-selected' : null },
+    return h('tr', { 'data-testid': 'list-row', dataset: { taskId: task.id }, class: state.selected.has(task.id) ? 'is-selected' : null },
       check,
-      h('td', { class: 'wrap', 'data-label': 'Title' }, h('a', { href: links.task(pid, t.id), 'data-testid': 'list-title' }, t.title)),
-      h('td', { 'data-label': 'Status', 'data-testid': 'list-status' }, STATUS_LABELS[t.status] || t.status),
-      h('td', { 'data-label': 'Priority', 'data-testid': 'list-priority' }, PRIORITY_LABELS[t.priority] || t.priority),
-      h('td', { class: 'wrap', 'data-label': 'Assignee', 'data-testid': 'list-assignee' }, t.assignee_name || h('span', { class: 'muted' }, 'Unassigned')),
-      h('td', { 'data-label': 'Due date' }, dueBadge(t) || h('span', { class: 'muted' }, 'None')),
-      h('td', { 'data-label': 'Updated' }, formatTime(t.updated_at || t.created_at)));
+      h('td', { class: 'wrap', 'data-label': t('Title') }, h('a', { href: links.task(pid, task.id), 'data-testid': 'list-title' }, task.title)),
+      h('td', { 'data-label': t('Status'), 'data-testid': 'list-status' }, STATUS_LABELS[task.status] || task.status),
+      h('td', { 'data-label': t('Priority'), 'data-testid': 'list-priority' }, PRIORITY_LABELS[task.priority] || task.priority),
+      h('td', { class: 'wrap', 'data-label': t('Assignee'), 'data-testid': 'list-assignee' }, task.assignee_name || h('span', { class: 'muted' }, t('Unassigned'))),
+      h('td', { 'data-label': t('Due date') }, dueBadge(task) || h('span', { class: 'muted' }, t('None'))),
+      h('td', { 'data-label': t('Updated') }, formatTime(task.updated_at || task.created_at)));
   }
 
   /** A click on a row's box: Shift extends from the last one clicked to this one. */
   function pick(index, on, range) {
     const from = range && state.anchor !== null ? Math.min(state.anchor, index) : index;
     const to = range && state.anchor !== null ? Math.max(state.anchor, index) : index;
-    for (const t of state.rows.slice(from, to + 1)) if (on) state.selected.add(t.id); else state.selected.delete(t.id);
+    for (const task of state.rows.slice(from, to + 1)) if (on) state.selected.add(task.id); else state.selected.delete(task.id);
     state.anchor = index;
     drawSelection();
   }
@@ -115,7 +116,7 @@ function createList(ctx, pid, filters, users, role) {
     }
     const all = tableBox.querySelector('[data-testid=select-page]');
     if (all) {
-      const n = state.rows.filter((t) => state.selected.has(t.id)).length;
+      const n = state.rows.filter((task) => state.selected.has(task.id)).length;
       all.checked = n > 0 && n === state.rows.length;
       all.indeterminate = n > 0 && n < state.rows.length;
     }
@@ -129,19 +130,18 @@ function createList(ctx, pid, filters, users, role) {
     state.rows = data.tasks || [];
     state.total = data.total || 0;
     state.anchor = null;
-    const visible = new Set(state.rows.map((t) => t.id));
+    const visible = new Set(state.rows.map((task) => task.id));
     for (const id of [...state.selected]) if (!visible.has(id)) state.selected.delete(id);
     const pages = Math.max(1, Math.ceil(state.total / LIMIT));
-    summary.textContent = state.total ? `${plural(state.total, 'task')} · page ${page} of ${pages}` : '';
+    summary.textContent = state.total ? tn(state.total, '{n} task · page {page} of {pages}', '{n} tasks · page {page} of {pages}', { page, pages }) : '';
     mount(tableBox, state.rows.length
-      ? tableWrap('Tasks of the project', h('table', { class: 'table task-table', 'data-testid': 'list-table' },
-        h('caption', { class: 'sr-only' }, 'Tasks, sorted by ' + COLUMNS.find(([k]) => k === sortOf().replace('-', ''))[1].toLowerCase()
-          + (sortOf().startsWith('-') ? ', descending' : '')),
+      ? tableWrap(t('Tasks of the project'), h('table', { class: 'table task-table', 'data-testid': 'list-table' },
+        h('caption', { class: 'sr-only' }, (sortOf().startsWith('-') ? t('Tasks, sorted by {column}, descending', { column: sortColumn() }) : t('Tasks, sorted by {column}', { column: sortColumn() }))),
         header(), h('tbody', null, state.rows.map(row))))
-      : h('p', { class: 'empty', 'data-testid': 'list-empty' }, Object.values(filters).some(Boolean) ? 'No task matches these filters.' : 'This project has no tasks yet.'));
+      : h('p', { class: 'empty', 'data-testid': 'list-empty' }, Object.values(filters).some(Boolean) ? t('No task matches these filters.') : t('This project has no tasks yet.')));
     mount(pager,
-      h('button', { type: 'button', class: 'btn', disabled: page <= 1, 'data-testid': 'list-prev', onclick: () => turn(page - 1) }, 'Previous page'),
-      h('button', { type: 'button', class: 'btn', disabled: page >= pages, 'data-testid': 'list-next', onclick: () => turn(page + 1) }, 'Next page'));
+      h('button', { type: 'button', class: 'btn', disabled: page <= 1, 'data-testid': 'list-prev', onclick: () => turn(page - 1) }, t('Previous page')),
+      h('button', { type: 'button', class: 'btn', disabled: page >= pages, 'data-testid': 'list-next', onclick: () => turn(page + 1) }, t('Next page')));
     pager.hidden = pages <= 1;
     drawSelection();
     if (focusSort) tableBox.querySelector(`[data-testid=sort-${focusSort}]`).focus();
@@ -157,21 +157,21 @@ function createList(ctx, pid, filters, users, role) {
     const count = h('p', { class: 'bulk-count', role: 'status', 'data-testid': 'bulk-count' });
     const action = select('action', ACTIONS, 'move', { 'data-testid': 'bulk-action' });
     const values = {
-      move: field('Status', select('status', STATUSES.map((s) => [s, STATUS_LABELS[s]]), 'done', { 'data-testid': 'bulk-status' })),
-      assign: field('Assignee', select('assignee', userOptions(users, 'Nobody'), '', { 'data-testid': 'bulk-assignee' })),
-      priority: field('Priority', select('priority', PRIORITY_OPTIONS, 'high', { 'data-testid': 'bulk-priority' })),
-      due_date: field('Due date', h('input', { name: 'due_date', type: 'date', 'data-testid': 'bulk-due' }), 'Empty clears it.'),
+      move: field(t('Status'), select('status', STATUSES.map((s) => [s, STATUS_LABELS[s]]), 'done', { 'data-testid': 'bulk-status' })),
+      assign: field(t('Assignee'), select('assignee', userOptions(users, t('Nobody')), '', { 'data-testid': 'bulk-assignee' })),
+      priority: field(t('Priority'), select('priority', PRIORITY_OPTIONS, 'high', { 'data-testid': 'bulk-priority' })),
+      due_date: field(t('Due date'), h('input', { name: 'due_date', type: 'date', 'data-testid': 'bulk-due' }), t('Empty clears it.')),
     };
     if (!can(role, 'owner')) action.querySelector('option[value=delete]').remove();
-    const apply = h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'bulk-apply' }, 'Apply');
-    const confirmBox = h('div', { class: 'bulk-confirm', role: 'group', 'aria-label': 'Confirm the delete', hidden: true, 'data-testid': 'bulk-confirm' });
-    const form = h('form', { class: 'bulk-bar card', 'aria-label': 'Bulk actions on the selected tasks', 'data-testid': 'bulk-bar', hidden: true },
-      count, field('Action', action), Object.values(values), apply, confirmBox);
+    const apply = h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'bulk-apply' }, t('Apply'));
+    const confirmBox = h('div', { class: 'bulk-confirm', role: 'group', 'aria-label': t('Confirm the delete'), hidden: true, 'data-testid': 'bulk-confirm' });
+    const form = h('form', { class: 'bulk-bar card', 'aria-label': t('Bulk actions on the selected tasks'), 'data-testid': 'bulk-bar', hidden: true },
+      count, field(t('Action'), action), Object.values(values), apply, confirmBox);
     const show = () => { for (const [k, el] of Object.entries(values)) el.hidden = k !== action.value; };
     action.addEventListener('change', show);
     show();
 
-    const chosen = () => state.rows.filter((t) => state.selected.has(t.id)).map((t) => t.id);
+    const chosen = () => state.rows.filter((task) => state.selected.has(task.id)).map((task) => task.id);
 
     function body() {
       const data = new FormData(form);
@@ -184,12 +184,12 @@ function createList(ctx, pid, filters, users, role) {
     }
 
     function said(kind, n, value) {
-      const tasks = plural(n, 'task');
-      if (kind === 'move') return `Moved ${tasks} to ${STATUS_LABELS[value]}`;
-      if (kind === 'assign') return value ? `Assigned ${tasks} to ${(users.find((u) => u.id === value) || {}).username || 'them'}` : `Unassigned ${tasks}`;
-      if (kind === 'priority') return `Set the priority of ${tasks} to ${PRIORITY_LABELS[value]}`;
-      if (kind === 'due_date') return value ? `Set the due date of ${tasks} to ${value}` : `Cleared the due date of ${tasks}`;
-      return `Deleted ${tasks}`;
+      const tasks = taskCount(n);
+      if (kind === 'move') return t('Moved {tasks} to {status}', { tasks, status: STATUS_LABELS[value] });
+      if (kind === 'assign') return value ? t('Assigned {tasks} to {name}', { tasks, name: (users.find((u) => u.id === value) || {}).username || t('them') }) : t('Unassigned {tasks}', { tasks });
+      if (kind === 'priority') return t('Set the priority of {tasks} to {priority}', { tasks, priority: PRIORITY_LABELS[value] });
+      if (kind === 'due_date') return value ? t('Set the due date of {tasks} to {date}', { tasks, date: formatDay(value) }) : t('Cleared the due date of {tasks}', { tasks });
+      return t('Deleted {tasks}', { tasks });
     }
 
     async function run(request) {
@@ -219,10 +219,10 @@ function createList(ctx, pid, filters, users, role) {
     function askDelete() {
       const n = chosen().length;
       const yes = h('button', { type: 'button', class: 'btn btn-danger confirming', 'data-testid': 'bulk-confirm-delete',
-        onclick: () => { confirmBox.hidden = true; run({ action: 'delete' }); } }, `Delete ${plural(n, 'task')}`);
+        onclick: () => { confirmBox.hidden = true; run({ action: 'delete' }); } }, tn(n, 'Delete {n} task', 'Delete {n} tasks'));
       const no = h('button', { type: 'button', class: 'btn', 'data-testid': 'bulk-cancel-delete',
-        onclick: () => { confirmBox.hidden = true; apply.focus(); } }, 'Cancel');
-      mount(confirmBox, h('p', { class: 'form-error' }, `Delete ${plural(n, 'task')} with their comments and attachments? This cannot be undone.`), h('div', { class: 'row' }, yes, no));
+        onclick: () => { confirmBox.hidden = true; apply.focus(); } }, t('Cancel'));
+      mount(confirmBox, h('p', { class: 'form-error' }, tn(n, 'Delete {n} task with its comments and attachments? This cannot be undone.', 'Delete {n} tasks with their comments and attachments? This cannot be undone.')), h('div', { class: 'row' }, yes, no));
       confirmBox.hidden = false;
       no.focus();
     }
@@ -236,7 +236,7 @@ function createList(ctx, pid, filters, users, role) {
     });
     form.update = () => {
       const n = chosen().length;
-      count.textContent = n ? `${plural(n, 'task')} selected` : '';
+      count.textContent = n ? tn(n, '{n} task selected', '{n} tasks selected') : '';
       form.hidden = n === 0;
       if (!n) confirmBox.hidden = true;
     };
@@ -268,7 +268,7 @@ route(/^projects\/(\d+)\/list$/, async (ctx, pid) => {
   ctx.setTitle(project.name);
   const list = createList(ctx, pid, filters, users, role);
   await list.load();
-  ctx.setActions(h('a', { class: 'btn', href: '#/projects' }, '← Projects'), ...projectViewTools(ctx, project, 'list'));
+  ctx.setActions(h('a', { class: 'btn', href: '#/projects' }, t('← Projects')), ...projectViewTools(ctx, project, 'list'));
   const filterForm = filterBar(ctx, list, filters, users);
   ctx.mount(
     filterForm,
@@ -277,4 +277,4 @@ route(/^projects\/(\d+)\/list$/, async (ctx, pid) => {
     list.summary,
     list.tableBox,
     list.pager);
-}, { title: 'Task list', notFound: 'Project not found' });
+}, { title: t('Task list'), notFound: t('Project not found') });

@@ -15,9 +15,9 @@ import { today } from '../dates.js';
 import { ROLE_LABELS, ROLE_HINTS, roleOptions } from '../roles.js';
 import { card, tableWrap, empty } from './common.js';
 import { userPicker } from './people.js';
-
+import { t } from '../i18n.js';
 const WORKSPACE_ROLES = ['viewer', 'commenter', 'editor'];
-const SHARE_ROLES = [['viewer', 'Can view'], ['commenter', 'Can view and comment']];
+const SHARE_ROLES = [['viewer', t('Can view')], ['commenter', t('Can view and comment')]];
 const shareRoleLabel = (role) => (SHARE_ROLES.find(([r]) => r === role) || [role, role])[1];
 
 export const roleBadge = (role) => badge(ROLE_LABELS[role] || role, 'role-' + role, { 'data-testid': 'role-badge' });
@@ -74,7 +74,7 @@ export function membersCard(project, { manage }) {
       await load(control.dataset.focusKey).catch(() => {});
       return;
     }
-    toast(`${name} is now ${ROLE_LABELS[role].toLowerCase()} of this project`);
+    toast(t('{name} is now {role} of this project', { name, role: ROLE_LABELS[role].toLowerCase() }));
     await load(control.dataset.focusKey).catch(fail);
   }
 
@@ -86,9 +86,9 @@ export function membersCard(project, { manage }) {
       fail(err);
       return;
     }
-    toast(`Removed ${name} from this project`, {
+    toast(t('Removed {name} from this project', { name }), {
       action: {
-        label: 'Undo',
+        label: t('Undo'),
         run: async () => {
           try {
             await api.put(`${base}/${kind}/${id}`, { role });
@@ -105,64 +105,64 @@ export function membersCard(project, { manage }) {
   function roleEditor(kind, id, name, role) {
     const key = `${kind}-${id}`;
     const menu = select('role', roleOptions(), role, {
-      'aria-label': `Role of ${name}`, 'data-testid': 'member-role', dataset: { focusKey: key + '-role', role },
+      'aria-label': t('Role of {name}', { name }), 'data-testid': 'member-role', dataset: { focusKey: key + '-role', role },
     });
     const save = h('button', {
-      type: 'button', class: 'btn btn-small', 'data-testid': 'member-save', 'aria-label': `Save the role of ${name}`,
+      type: 'button', class: 'btn btn-small', 'data-testid': 'member-save', 'aria-label': t('Save the role of {name}', { name }),
       dataset: { focusKey: key + '-save' },
       onclick: async () => {
         if (menu.value === role) return;
         save.disabled = true;
         try { await change(kind, id, name, menu.value, menu, save); } finally { save.disabled = false; }
       },
-    }, 'Save');
+    }, t('Save'));
     return h('div', { class: 'role-edit' }, menu, save);
   }
 
   function removeButton(kind, id, name, role) {
     return h('button', {
       type: 'button', class: 'btn btn-small btn-danger', 'data-testid': 'member-remove',
-      'aria-label': `Remove ${name} from this project`,
+      'aria-label': t('Remove {name} from this project', { name }),
       onclick: () => remove(kind, id, name, role),
-    }, 'Remove');
+    }, t('Remove'));
   }
 
   function personRow(u) {
     const direct = u.via === 'direct';
     return h('tr', { 'data-testid': 'member-row', dataset: { username: u.username } },
-      h('td', { class: 'wrap', 'data-label': 'Person' }, h('strong', null, u.username),
-        Number(u.user_id) === me ? h('span', { class: 'muted small' }, ' (you)') : null),
-      h('td', { 'data-label': 'Role' }, manage && direct ? roleEditor('users', u.user_id, u.username, u.role) : roleBadge(u.role)),
-      h('td', { class: 'wrap', 'data-label': 'Access', 'data-testid': 'member-via' }, direct ? 'Direct' : `Through the team ${u.via}`),
+      h('td', { class: 'wrap', 'data-label': t('Person') }, h('strong', null, u.username),
+        Number(u.user_id) === me ? h('span', { class: 'muted small' }, ' ', t('(you)')) : null),
+      h('td', { 'data-label': t('Role') }, manage && direct ? roleEditor('users', u.user_id, u.username, u.role) : roleBadge(u.role)),
+      h('td', { class: 'wrap', 'data-label': t('Access'), 'data-testid': 'member-via' }, direct ? t('Direct') : t('Through the team {via}', { via: u.via })),
       manage ? h('td', { class: 'cell-actions' }, direct ? removeButton('users', u.user_id, u.username, u.role) : null) : null);
   }
 
-  function teamRow(t) {
-    return h('tr', { 'data-testid': 'member-team-row', dataset: { team: t.name } },
-      h('td', { class: 'wrap', 'data-label': 'Team' }, h('strong', null, t.name)),
-      h('td', { 'data-label': 'Role' }, manage ? roleEditor('teams', t.team_id, `the team ${t.name}`, t.role) : roleBadge(t.role)),
-      manage ? h('td', { class: 'cell-actions' }, removeButton('teams', t.team_id, `the team ${t.name}`, t.role)) : null);
+  function teamRow(team) {
+    return h('tr', { 'data-testid': 'member-team-row', dataset: { team: team.name } },
+      h('td', { class: 'wrap', 'data-label': t('Team') }, h('strong', null, team.name)),
+      h('td', { 'data-label': t('Role') }, manage ? roleEditor('teams', team.team_id, t('the team {name}', { name: team.name }), team.role) : roleBadge(team.role)),
+      manage ? h('td', { class: 'cell-actions' }, removeButton('teams', team.team_id, t('the team {name}', { name: team.name }), team.role)) : null);
   }
 
   function draw() {
     const heads = (cols) => h('thead', null, h('tr', null, cols.map((x) => h('th', { scope: 'col' }, x))));
     mount(peopleBox, members.users.length
-      ? tableWrap('People in this project', h('table', { class: 'table table-stack', 'data-testid': 'members-table' },
-        heads(['Person', 'Role', 'Access'].concat(manage ? ['Actions'] : [])),
+      ? tableWrap(t('People in this project'), h('table', { class: 'table table-stack', 'data-testid': 'members-table' },
+        heads([t('Person'), t('Role'), t('Access')].concat(manage ? [t('Actions')] : [])),
         h('tbody', null, members.users.map(personRow))))
-      : empty(project.visibility === 'private' ? 'Nobody has been added yet.' : 'Nobody has been added: workspace members see it with their workspace role.'));
+      : empty(project.visibility === 'private' ? t('Nobody has been added yet.') : t('Nobody has been added: workspace members see it with their workspace role.')));
     mount(teamsBox, members.teams.length
-      ? tableWrap('Teams in this project', h('table', { class: 'table table-stack', 'data-testid': 'member-teams-table' },
-        heads(['Team', 'Role'].concat(manage ? ['Actions'] : [])),
+      ? tableWrap(t('Teams in this project'), h('table', { class: 'table table-stack', 'data-testid': 'member-teams-table' },
+        heads([t('Team'), t('Role')].concat(manage ? [t('Actions')] : [])),
         h('tbody', null, members.teams.map(teamRow))))
-      : empty('No team has a role in this project.'));
+      : empty(t('No team has a role in this project.')));
     if (manage) drawTeamAdd();
   }
 
   // ------------------------------------------------------------ adding
   const newRole = select('role', roleOptions(), 'editor', { 'data-testid': 'add-member-role' });
   const picker = manage ? userPicker({
-    label: 'Find a person', action: 'Add', testid: 'add-member',
+    label: t('Find a person'), action: t('Add'), testid: 'add-member',
     exclude: (u) => members.users.some((m) => Number(m.user_id) === Number(u.id) && m.via === 'direct'),
     onPick: async (u) => {
       ok();
@@ -172,7 +172,7 @@ export function membersCard(project, { manage }) {
         fail(err);
         return;
       }
-      toast(`Added ${u.username} as ${ROLE_LABELS[newRole.value].toLowerCase()}`);
+      toast(t('Added {username} as {role}', { username: u.username, role: ROLE_LABELS[newRole.value].toLowerCase() }));
       await load().catch(fail);
       await picker.search();
       picker.el.querySelector('input').focus();
@@ -180,40 +180,40 @@ export function membersCard(project, { manage }) {
   }) : null;
 
   function drawTeamAdd() {
-    const free = allTeams.filter((t) => !members.teams.some((m) => Number(m.team_id) === Number(t.id)));
+    const free = allTeams.filter((team) => !members.teams.some((m) => Number(m.team_id) === Number(team.id)));
     if (!free.length) {
-      mount(teamAdd, h('p', { class: 'muted small' }, allTeams.length ? 'Every team already has a role here.'
-        : 'There are no teams yet.', session.isAdmin() && !allTeams.length ? [' ', h('a', { href: '#/teams' }, 'Create one on the Teams page.')] : null));
+      mount(teamAdd, h('p', { class: 'muted small' }, allTeams.length ? t('Every team already has a role here.')
+        : t('There are no teams yet.'), session.isAdmin() && !allTeams.length ? [' ', h('a', { href: '#/teams' }, t('Create one on the Teams page.'))] : null));
       return;
     }
     const form = h('form', { class: 'form-row', 'data-testid': 'add-team-form' },
-      field('Team', select('team_id', free.map((t) => [t.id, t.name]), free[0].id)),
-      field('Role', select('role', roleOptions(), 'editor')),
-      h('div', { class: 'field-button' }, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Add team')));
+      field(t('Team'), select('team_id', free.map((team) => [team.id, team.name]), free[0].id)),
+      field(t('Role'), select('role', roleOptions(), 'editor')),
+      h('div', { class: 'field-button' }, h('button', { type: 'submit', class: 'btn btn-primary' }, t('Add team'))));
     onSubmit(form, async (data) => {
       ok();
-      const team = free.find((t) => String(t.id) === String(data.get('team_id')));
+      const team = free.find((x) => String(x.id) === String(data.get('team_id')));
       await api.put(`${base}/teams/${Number(data.get('team_id'))}`, { role: data.get('role') });
-      toast(`The team ${team ? team.name : ''} has the role ${ROLE_LABELS[data.get('role')].toLowerCase()}`);
+      toast(t('The team {name} has the role {role}', { name: team ? team.name : '', role: ROLE_LABELS[data.get('role')] }));
       await load(`teams-${Number(data.get('team_id'))}-role`);
     });
     mount(teamAdd, form);
   }
 
   const headingId = nextId('members');
-  const heading = h('h2', { id: headingId, tabindex: '-1' }, 'Members');
+  const heading = h('h2', { id: headingId, tabindex: '-1' }, t('Members'));
   const el = h('section', { class: 'card', 'aria-labelledby': headingId, 'data-testid': 'members-card' },
     heading,
-    h('p', { class: 'muted small' }, 'Each person gets the highest of their own role and their teams’ roles. ',
-      Object.entries(ROLE_HINTS).map(([r, text]) => `${ROLE_LABELS[r]}: ${text}.`).join(' ')),
+    h('p', { class: 'muted small' }, t('Each person gets the highest of their own role and their teams’ roles.'), ' ',
+      Object.entries(ROLE_HINTS).map(([r, text]) => t('{role}: {hint}.', { role: ROLE_LABELS[r], hint: text })).join(' ')),
     problem,
-    h('h3', null, 'People'), peopleBox,
-    h('h3', null, 'Teams'), teamsBox,
+    h('h3', null, t('People')), peopleBox,
+    h('h3', null, t('Teams')), teamsBox,
     manage ? h('div', { class: 'add-members' },
-      h('h3', null, 'Add a person'),
-      h('div', { class: 'form-row' }, field('Role to give', newRole)),
+      h('h3', null, t('Add a person')),
+      h('div', { class: 'form-row' }, field(t('Role to give'), newRole)),
       picker.el,
-      h('h3', null, 'Add a team'),
+      h('h3', null, t('Add a team')),
       teamAdd) : null);
 
   const ready = Promise.all([
@@ -235,13 +235,13 @@ function choice(name, value, current, title, hint) {
 export function accessCard(project) {
   const roleMenu = select('workspace_role', roleOptions(WORKSPACE_ROLES), project.workspace_role || 'editor', { 'data-testid': 'workspace-role' });
   const form = h('form', { class: 'stack', 'data-testid': 'access-form' },
-    h('fieldset', { class: 'choices' }, h('legend', null, 'Who can see this project'),
-      choice('visibility', 'workspace', project.visibility || 'workspace', 'Everyone in the workspace',
-        'Every member has the role below; guests only when added under Members.'),
-      choice('visibility', 'private', project.visibility || 'workspace', 'Private',
-        'Only the people and teams under Members (and admins).')),
-    field('Role of workspace members', roleMenu, 'Members added under Members keep their own role if it is higher.'),
-    h('div', null, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Save access')));
+    h('fieldset', { class: 'choices' }, h('legend', null, t('Who can see this project')),
+      choice('visibility', 'workspace', project.visibility || 'workspace', t('Everyone in the workspace'),
+        t('Every member has the role below; guests only when added under Members.')),
+      choice('visibility', 'private', project.visibility || 'workspace', t('Private'),
+        t('Only the people and teams under Members (and admins).'))),
+    field(t('Role of workspace members'), roleMenu, t('Members added under Members keep their own role if it is higher.')),
+    h('div', null, h('button', { type: 'submit', class: 'btn btn-primary' }, t('Save access'))));
   const sync = () => { roleMenu.disabled = form.elements.visibility.value === 'private'; };
   form.addEventListener('change', sync);
   sync();
@@ -250,9 +250,9 @@ export function accessCard(project) {
     if (values.visibility === 'workspace') values.workspace_role = data.get('workspace_role');
     await api.put('/api/projects/' + Number(project.id), Object.assign({ name: project.name }, values));
     Object.assign(project, values);
-    toast(values.visibility === 'private' ? 'The project is private now' : 'Everyone in the workspace can see the project');
+    toast(values.visibility === 'private' ? t('The project is private now') : t('Everyone in the workspace can see the project'));
   });
-  return card('Who can see it', form);
+  return card(t('Who can see it'), form);
 }
 
 // -------------------------------------------------------------- share links
@@ -265,17 +265,17 @@ export function sharesCard(project) {
 
   const form = h('form', { class: 'stack', 'data-testid': 'share-form' },
     h('div', { class: 'form-row' },
-      field('Access', select('role', SHARE_ROLES, 'viewer', { 'data-testid': 'share-role' })),
-      field('Expires on (optional)', h('input', { name: 'expires_at', type: 'date', min: today(), 'data-testid': 'share-expires' }),
-        'Empty: until revoked.'),
-      field('Label (optional)', h('input', { name: 'label', maxlength: 100, autocomplete: 'off', 'data-testid': 'share-label' }),
-        'Who it is for, e.g. “For the client”.')),
-    h('div', null, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Create link')));
+      field(t('Access'), select('role', SHARE_ROLES, 'viewer', { 'data-testid': 'share-role' })),
+      field(t('Expires on (optional)'), h('input', { name: 'expires_at', type: 'date', min: today(), 'data-testid': 'share-expires' }),
+        t('Empty: until revoked.')),
+      field(t('Label (optional)'), h('input', { name: 'label', maxlength: 100, autocomplete: 'off', 'data-testid': 'share-label' }),
+        t('Who it is for, e.g. “For the client”.'))),
+    h('div', null, h('button', { type: 'submit', class: 'btn btn-primary' }, t('Create link'))));
 
   function showFresh(made, role, label) {
     freshId = made.id;
     const titleId = nextId('fresh');
-    const input = h('input', { value: made.url, readonly: true, class: 'share-url', 'aria-label': 'The new share link', 'data-testid': 'share-url' });
+    const input = h('input', { value: made.url, readonly: true, class: 'share-url', 'aria-label': t('The new share link'), 'data-testid': 'share-url' });
     const note = h('p', { class: 'small', role: 'status', 'data-testid': 'copy-status' });
     const copy = h('button', {
       type: 'button', class: 'btn btn-primary', 'data-testid': 'copy-share',
@@ -289,10 +289,10 @@ export function sharesCard(project) {
           input.select();
           try { copied = document.execCommand('copy'); } catch (e2) { copied = false; }
         }
-        note.textContent = copied ? 'Copied: paste it where you want to share it.'
-          : 'Copying did not work here: the link is selected, copy it with Ctrl+C (⌘C on a Mac).';
+        note.textContent = copied ? t('Copied: paste it where you want to share it.')
+          : t('Copying did not work here: the link is selected, copy it with Ctrl+C (⌘C on a Mac).');
       },
-    }, 'Copy link');
+    }, t('Copy link'));
     const done = h('button', {
       type: 'button', class: 'btn', 'data-testid': 'dismiss-share',
       onclick: () => {
@@ -300,16 +300,17 @@ export function sharesCard(project) {
         freshId = null;
         form.querySelector('button[type=submit]').focus();
       },
-    }, 'Done');
+    }, t('Done'));
     mount(freshBox, h('section', { class: 'new-share', 'aria-labelledby': titleId, 'data-testid': 'new-share' },
-      h('h3', { id: titleId }, label ? `New link “${label}”` : 'New link'),
-      h('p', null, 'Copy it now: it is shown only this once. Anyone who has it can open this project without signing in',
-        role === 'commenter' ? ' and comment on its tasks.' : ', read only.'),
+      h('h3', { id: titleId }, label ? t('New link “{label}”', { label }) : t('New link')),
+      h('p', null, role === 'commenter'
+        ? t('Copy it now: it is shown only this once. Anyone who has it can open this project without signing in and comment on its tasks.')
+        : t('Copy it now: it is shown only this once. Anyone who has it can open this project without signing in, read only.')),
       h('div', { class: 'copy-row' }, input, copy),
       note,
       h('div', { class: 'row' }, done)));
     copy.focus();
-    announce('Share link created. Copy it now: it is shown only once.');
+    announce(t('Share link created. Copy it now: it is shown only once.'));
   }
 
   onSubmit(form, async (data) => {
@@ -334,24 +335,24 @@ export function sharesCard(project) {
       return;
     }
     if (freshId === s.id) mount(freshBox);
-    toast(`Revoked ${s.label ? `the link “${s.label}”` : 'the link'}: it stopped working`);
+    toast(s.label ? t('Revoked the link “{label}”: it stopped working', { label: s.label }) : t('Revoked the link: it stopped working'));
     await load();
     form.querySelector('button[type=submit]').focus();
   }
 
   function row(s) {
-    const name = s.label || 'No label';
+    const name = s.label || t('No label');
     const button = h('button', {
       type: 'button', class: 'btn btn-small btn-danger', 'data-testid': 'revoke-share',
-      'aria-label': `Revoke the link ${s.label ? '“' + s.label + '”' : 'without a label'}`,
+      'aria-label': s.label ? t('Revoke the link “{label}”', { label: s.label }) : t('Revoke the link without a label'),
       onclick: () => revoke(s, button),
-    }, 'Revoke');
+    }, t('Revoke'));
     return h('tr', { 'data-testid': 'share-row', dataset: { shareId: s.id, expired: s.expired ? '1' : '0' } },
-      h('td', { class: 'wrap', 'data-label': 'Label' }, s.label ? h('strong', null, s.label) : h('span', { class: 'muted' }, name)),
-      h('td', { 'data-label': 'Access' }, shareRoleLabel(s.role)),
-      h('td', { 'data-label': 'Expires' }, s.expires_at ? formatDay(s.expires_at) : 'Never'),
-      h('td', { 'data-label': 'State', 'data-testid': 'share-state' }, s.expired ? badge('Expired', 'inactive') : badge('Active', 'done')),
-      h('td', { class: 'muted small', 'data-label': 'Created' }, formatTime(s.created_at)),
+      h('td', { class: 'wrap', 'data-label': t('Label') }, s.label ? h('strong', null, s.label) : h('span', { class: 'muted' }, name)),
+      h('td', { 'data-label': t('Access') }, shareRoleLabel(s.role)),
+      h('td', { 'data-label': t('Expires') }, s.expires_at ? formatDay(s.expires_at) : t('Never')),
+      h('td', { 'data-label': t('State'), 'data-testid': 'share-state' }, s.expired ? badge(t('Expired'), 'inactive') : badge(t('Active'), 'done')),
+      h('td', { class: 'muted small', 'data-label': t('Created') }, formatTime(s.created_at)),
       h('td', { class: 'cell-actions' }, button));
   }
 
@@ -359,15 +360,15 @@ export function sharesCard(project) {
     const data = await api.get(base);
     const shares = data.shares || [];
     mount(listBox, shares.length
-      ? tableWrap('Share links', h('table', { class: 'table table-stack', 'data-testid': 'shares-table' },
-        h('thead', null, h('tr', null, ['Label', 'Access', 'Expires', 'State', 'Created', 'Actions'].map((x) => h('th', { scope: 'col' }, x)))),
+      ? tableWrap(t('Share links'), h('table', { class: 'table table-stack', 'data-testid': 'shares-table' },
+        h('thead', null, h('tr', null, [t('Label'), t('Access'), t('Expires'), t('State'), t('Created'), t('Actions')].map((x) => h('th', { scope: 'col' }, x)))),
         h('tbody', null, shares.map(row))))
-      : empty('No share links yet.'));
+      : empty(t('No share links yet.')));
   }
 
-  const el = card('Share links',
-    h('p', { class: 'muted small' }, 'A share link opens this project’s board without an account: read only, or able to comment. Revoking it ends access at once.'),
-    form, freshBox, h('h3', null, 'Links'), listBox);
+  const el = card(t('Share links'),
+    h('p', { class: 'muted small' }, t('A share link opens this project’s board without an account: read only, or able to comment. Revoking it ends access at once.')),
+    form, freshBox, h('h3', null, t('Links')), listBox);
   el.dataset.testid = 'shares-card';
   return { el, ready: load() };
 }

@@ -5,14 +5,14 @@ import { h, mount } from '../dom.js';
 import { api, session } from '../api.js';
 import { field } from '../forms.js';
 import { errorText } from '../toast.js';
-
+import { t, tn } from '../i18n.js';
 const DELAY_MS = 250;
 
 /**
  * userPicker({label, action, testid, exclude(user) -> bool, onPick(user) -> Promise})
  * -> {el, search(), clear()}.  A pick that throws leaves its button usable again.
  */
-export function userPicker({ label = 'Find a person', action = 'Add', testid = 'user-picker', exclude = () => false, onPick }) {
+export function userPicker({ label = t('Find a person'), action = t('Add'), testid = 'user-picker', exclude = () => false, onPick }) {
   const input = h('input', {
     type: 'search', name: 'q', autocomplete: 'off', maxlength: 100, 'data-testid': testid + '-search',
   });
@@ -47,15 +47,15 @@ export function userPicker({ label = 'Find a person', action = 'Add', testid = '
       status.textContent = '';
       return;
     }
-    status.textContent = 'Searching…';
+    status.textContent = t('Searching…');
     try {
       const data = await api.get('/api/users/search?q=' + encodeURIComponent(q));
       if (mine !== seq) return;
       const users = (data.users || []).filter((u) => u.is_active !== false && !exclude(u));
       mount(list, users.slice(0, 20).map(result));
       status.textContent = users.length
-        ? `${users.length} ${users.length === 1 ? 'person' : 'people'} to add ${users.length === 1 ? 'matches' : 'match'} “${q}”.`
-        : `Nobody to add matches “${q}”.`;
+        ? tn(users.length, '{n} person to add matches “{q}”.', '{n} people to add match “{q}”.', { q })
+        : t('Nobody to add matches “{q}”.', { q });
     } catch (err) {
       if (mine === seq) status.textContent = errorText(err);
     }
@@ -73,7 +73,7 @@ export function userPicker({ label = 'Find a person', action = 'Add', testid = '
     }
   });
   const el = h('div', { class: 'picker', 'data-testid': testid },
-    field(label, input, session.isAdmin() ? 'Type part of a username or email address.' : 'Type part of a username.'), status, list);
+    field(label, input, session.isAdmin() ? t('Type part of a username or email address.') : t('Type part of a username.')), status, list);
   return {
     el,
     search,

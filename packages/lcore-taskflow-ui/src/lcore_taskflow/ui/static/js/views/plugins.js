@@ -10,7 +10,7 @@ import { route } from '../router.js';
 import { field, onSubmit } from '../forms.js';
 import { toast } from '../toast.js';
 import { card, tableWrap } from './common.js';
-
+import { t } from '../i18n.js';
 const MASK = '***';
 
 function details(summary, testid, ...children) {
@@ -35,7 +35,7 @@ function control(s) {
 }
 
 function hint(s) {
-  const parts = [s.help, `${s.env} · ${s.type} · default ${s.secret ? MASK : JSON.stringify(s.default)} · from ${s.source}`];
+  const parts = [s.help, t('{env} · {type} · default {default} · from {source}', { env: s.env, type: s.type, default: s.secret ? MASK : JSON.stringify(s.default), source: s.source })];
   if (!s.runtime) parts.push(s.restart);
   return parts.filter(Boolean).join(' — ');
 }
@@ -62,65 +62,66 @@ function changes(form, settings) {
 
 function settingsForm(plugin) {
   const runtime = plugin.settings.some((s) => s.runtime);
-  const form = h('form', { class: 'stack', 'data-testid': `settings-${plugin.name}`, 'aria-label': `Settings of ${plugin.name}` },
+  const form = h('form', { class: 'stack', 'data-testid': `settings-${plugin.name}`, 'aria-label': t('Settings of {name}', { name: plugin.name }) },
     plugin.settings.map((s) => field(s.key, control(s), hint(s))),
-    runtime ? h('div', { class: 'row' }, h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': `save-${plugin.name}` }, 'Save settings'))
-      : h('p', { class: 'muted small' }, 'Every setting of this plugin needs its APP_ variable and a restart.'));
+    runtime ? h('div', { class: 'row' }, h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': `save-${plugin.name}` }, t('Save settings')))
+      : h('p', { class: 'muted small' }, t('Every setting of this plugin needs its APP_ variable and a restart.')));
   if (!runtime) return form;
   return onSubmit(form, async () => {
     const body = changes(form, plugin.settings);
-    if (!Object.keys(body).length) { toast('Nothing changed.'); return; }
+    if (!Object.keys(body).length) { toast(t('Nothing changed.')); return; }
     const out = await api.put(`/api/admin/plugins/${encodeURIComponent(plugin.name)}/settings`, body);
     plugin.settings = out.settings;
     for (const s of out.settings) {
       const el = form.elements.namedItem(s.key);
       if (el && s.secret) el.value = s.value === MASK ? MASK : '';
     }
-    toast(`Settings of ${plugin.name} saved; every server applies them within a few seconds.`);
+    toast(t('Settings of {name} saved; every server applies them within a few seconds.', { name: plugin.name }));
   });
 }
 
 function state(plugin) {
-  if (!plugin.enabled) return h('span', { class: 'badge', 'data-testid': 'plugin-state' }, 'disabled');
-  return h('span', { class: 'badge', 'data-testid': 'plugin-state' }, 'enabled');
+  if (!plugin.enabled) return h('span', { class: 'badge', 'data-testid': 'plugin-state' }, t('disabled'));
+  return h('span', { class: 'badge', 'data-testid': 'plugin-state' }, t('enabled'));
 }
 
 function health(plugin) {
   const problems = plugin.health.problems || [];
   return problems.length
     ? h('ul', { class: 'form-error small', 'data-testid': 'plugin-health' }, problems.map((p) => h('li', null, p)))
-    : h('p', { class: 'muted small', 'data-testid': 'plugin-health' }, 'Healthy');
+    : h('p', { class: 'muted small', 'data-testid': 'plugin-health' }, t('Healthy'));
 }
 
 function pluginCard(plugin) {
   const routes = plugin.routes.length
-    ? tableWrap(`Routes of ${plugin.name}`, h('table', { class: 'table' },
-      h('thead', null, h('tr', null, ['Method', 'Path', 'Name'].map((x) => h('th', { scope: 'col' }, x)))),
+    ? tableWrap(t('Routes of {name}', { name: plugin.name }), h('table', { class: 'table' },
+      h('thead', null, h('tr', null, [t('Method'), t('Path'), t('Name')].map((x) => h('th', { scope: 'col' }, x)))),
       h('tbody', null, plugin.routes.map((r) => h('tr', null, h('td', null, r.method), h('td', { class: 'wrap' }, h('code', null, r.path)), h('td', null, r.name))))))
-    : h('p', { class: 'muted small' }, 'No routes.');
+    : h('p', { class: 'muted small' }, t('No routes.'));
   const migrations = plugin.migrations.length
     ? h('ul', null, plugin.migrations.map((m) => h('li', null,
-      `${m.namespace}: applied ${m.applied.join(', ') || 'none'}${m.pending.length ? `; pending ${m.pending.join(', ')}` : ''}`)))
-    : h('p', { class: 'muted small' }, 'No migrations.');
-  return h('section', { class: 'card', 'data-testid': 'plugin', 'data-plugin': plugin.name, 'aria-label': `Plugin ${plugin.name}` },
+      m.pending.length ? t('{namespace}: applied {applied}; pending {pending}', { namespace: m.namespace, applied: m.applied.join(', ') || t('none'), pending: m.pending.join(', ') })
+        : t('{namespace}: applied {applied}', { namespace: m.namespace, applied: m.applied.join(', ') || t('none') }))))
+    : h('p', { class: 'muted small' }, t('No migrations.'));
+  return h('section', { class: 'card', 'data-testid': 'plugin', 'data-plugin': plugin.name, 'aria-label': t('Plugin {name}', { name: plugin.name }) },
     h('h2', null, plugin.name, ' ', state(plugin)),
-    h('p', { class: 'small' }, `Version ${plugin.version} · core API ${plugin.core_api || 'not declared'}`,
-      plugin.project_scoped ? ' · per project' : ''),
+    h('p', { class: 'small' }, t('Version {version} · core API {core_api}', { version: plugin.version, core_api: plugin.core_api || t('not declared') }),
+      plugin.project_scoped ? [' · ', t('per project')] : ''),
     plugin.description ? h('p', { class: 'muted small' }, plugin.description) : null,
-    plugin.enabled ? null : h('p', { class: 'small', 'data-testid': 'plugin-enable' }, `To enable: ${plugin.enable}`),
+    plugin.enabled ? null : h('p', { class: 'small', 'data-testid': 'plugin-enable' }, t('To enable: {enable}', { enable: plugin.enable })),
     health(plugin),
-    details(`Hooks (${plugin.hooks.length})`, 'plugin-hooks', h('ul', { class: 'small' }, plugin.hooks.map((x) => h('li', null, h('code', null, x))))),
-    details(`Routes (${plugin.routes.length})`, 'plugin-routes', routes),
-    details(`Migrations (${plugin.migrations.reduce((n, m) => n + m.applied.length + m.pending.length, 0)})`, 'plugin-migrations', migrations),
-    plugin.settings.length ? details(`Settings (${plugin.settings.length})`, 'plugin-settings', settingsForm(plugin)) : null);
+    details(t('Hooks ({length})', { length: plugin.hooks.length }), 'plugin-hooks', h('ul', { class: 'small' }, plugin.hooks.map((x) => h('li', null, h('code', null, x))))),
+    details(t('Routes ({length})', { length: plugin.routes.length }), 'plugin-routes', routes),
+    details(t('Migrations ({count})', { count: plugin.migrations.reduce((n, m) => n + m.applied.length + m.pending.length, 0) }), 'plugin-migrations', migrations),
+    plugin.settings.length ? details(t('Settings ({length})', { length: plugin.settings.length }), 'plugin-settings', settingsForm(plugin)) : null);
 }
 
 route(/^plugins$/, async (ctx) => {
-  ctx.setTitle('Plugins');
+  ctx.setTitle(t('Plugins'));
   if (!session.isAdmin()) throw Object.assign(new Error("You don't have permission to see the plugins."), { status: 403 });
   const data = await api.get('/api/admin/plugins');
   if (!ctx.alive()) return;
   ctx.mount(card(null, h('p', { class: 'muted' },
-    'Enabling or disabling a plugin needs a restart; settings marked as changeable apply on every server within a few seconds.')),
+    t('Enabling or disabling a plugin needs a restart; settings marked as changeable apply on every server within a few seconds.'))),
   ...data.plugins.map(pluginCard));
-}, { title: 'Plugins' });
+}, { title: t('Plugins') });

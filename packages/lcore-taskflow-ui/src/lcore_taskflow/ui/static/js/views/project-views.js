@@ -9,7 +9,7 @@ import { field, onSubmit } from '../forms.js';
 import { toast } from '../toast.js';
 import { toggle } from './common.js';
 import { refreshSavedViews } from '../saved-views.js';
-
+import { t } from '../i18n.js';
 /** The query of the current address as a view keeps it: filters and sort, no page. */
 function viewQuery(kind) {
   const params = new URLSearchParams(currentLocation().params);
@@ -31,25 +31,25 @@ function switchLinks(pid, kind) {
     // The filters of this moment, not of the moment the link was drawn.
     onclick: (ev) => { ev.currentTarget.href = `#/projects/${Number(pid)}${target === 'list' ? '/list' : ''}${here()}`; },
   }, label);
-  return h('nav', { class: 'view-switch', 'aria-label': 'Show the project as' }, link('board', 'Board'), link('list', 'List'));
+  return h('nav', { class: 'view-switch', 'aria-label': t('Show the project as') }, link('board', t('Board')), link('list', t('List')));
 }
 
 function saveViewPanel(project, kind, done) {
   const panel = h('section', { class: 'card save-view-panel', 'aria-labelledby': 'save-view-title', 'data-testid': 'save-view-panel' });
   const form = h('form', { class: 'stack', 'data-testid': 'save-view-form' },
-    field('Name', h('input', { name: 'name', required: true, maxlength: 100, 'data-testid': 'save-view-name' })),
+    field(t('Name'), h('input', { name: 'name', required: true, maxlength: 100, 'data-testid': 'save-view-name' })),
     h('label', { class: 'choice' }, h('input', { type: 'checkbox', name: 'shared', 'data-testid': 'save-view-shared' }),
-      h('span', null, 'Share with everyone who can see this project')),
-    h('div', { class: 'row' }, h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'save-view-submit' }, 'Save view')));
+      h('span', null, t('Share with everyone who can see this project'))),
+    h('div', { class: 'row' }, h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'save-view-submit' }, t('Save view'))));
   onSubmit(form, async (data) => {
     const name = String(data.get('name')).trim();
     await api.post('/api/views', { name, project_id: Number(project.id), query: viewQuery(kind), shared: data.get('shared') === 'on' });
     form.reset();
-    toast(`Saved the view “${name}”`);
+    toast(t('Saved the view “{name}”', { name }));
     done();
     await refreshSavedViews();
   });
-  mount(panel, h('h2', { id: 'save-view-title' }, 'Save these filters as a view'), form);
+  mount(panel, h('h2', { id: 'save-view-title' }, t('Save these filters as a view')), form);
   return panel;
 }
 

@@ -4,15 +4,15 @@
 import { h, badge, mount, srOnly } from '../dom.js';
 import { api, session } from '../api.js';
 import { route, replaceParams } from '../router.js';
-import { listProjects } from '../contract.js';
+import { listProjects } from '../queries.js';
 import { field, select, onSubmit, formValues } from '../forms.js';
 import { toast, toastError, announce } from '../toast.js';
 import { contributions, forProject, safeRender } from '../extensions.js';
 import { card, progress, empty, toggle, deleteWithUndo, pendingDeletes } from './common.js';
 import { projectRole, can, ROLE_HINTS } from '../roles.js';
 import { membersCard, accessCard, sharesCard, roleBadge } from './members.js';
-
-const PROJECT_STATUSES = [['active', 'Active'], ['on_hold', 'On hold'], ['completed', 'Completed'], ['archived', 'Archived']];
+import { t } from '../i18n.js';
+const PROJECT_STATUSES = [['active', t('Active')], ['on_hold', t('On hold')], ['completed', t('Completed')], ['archived', t('Archived')]];
 const statusLabel = (s) => (PROJECT_STATUSES.find(([v]) => v === s) || [s, s])[1];
 const projectPath = (id) => '/api/projects/' + Number(id);
 
@@ -23,13 +23,13 @@ function setStatus(p, status) {
 
 function newProjectForm(onCreated) {
   const form = h('form', { class: 'stack', 'data-testid': 'new-project-form' },
-    field('Name', h('input', { name: 'name', required: true, maxlength: 200 })),
-    field('Description', h('textarea', { name: 'description', maxlength: 5000 })),
-    h('div', null, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Create project')));
+    field(t('Name'), h('input', { name: 'name', required: true, maxlength: 200 })),
+    field(t('Description'), h('textarea', { name: 'description', maxlength: 5000 })),
+    h('div', null, h('button', { type: 'submit', class: 'btn btn-primary' }, t('Create project'))));
   return onSubmit(form, async (data) => {
     const created = await api.post('/api/projects/', formValues(data, ['name', 'description']));
     form.reset();
-    toast(`Project “${created.name}” created`);
+    toast(t('Project “{name}” created', { name: created.name }));
     onCreated(created);
   });
 }
@@ -42,20 +42,20 @@ function projectCard(p, onArchived) {
     h('h2', { class: 'project-name' }, h('a', { href: '#/projects/' + Number(p.id) }, p.name)),
     p.description ? h('p', { class: 'muted small desc' }, p.description) : null,
     h('div', { class: 'counts' }, badge(statusLabel(p.status), 'project-' + p.status),
-      p.visibility === 'private' ? badge('Private', 'private', { 'data-testid': 'private-badge' }) : null,
-      badge((c.todo || 0) + ' to do', 'todo'), badge((c.in_progress || 0) + ' in progress', 'in_progress'),
-      badge((c.done || 0) + ' done', 'done')),
+      p.visibility === 'private' ? badge(t('Private'), 'private', { 'data-testid': 'private-badge' }) : null,
+      badge(t('{count} to do', { count: c.todo || 0 }), 'todo'), badge(t('{count} in progress', { count: c.in_progress || 0 }), 'in_progress'),
+      badge(t('{count} done', { count: c.done || 0 }), 'done')),
     progress(c.done || 0, c.total || 0),
     h('div', { class: 'row' },
       // The visible words start the accessible name (WCAG 2.5.3, axe label-content-name-mismatch).
-      h('a', { class: 'btn btn-small', href: '#/projects/' + Number(p.id) }, 'Open board', srOnly(` of ${p.name}`)),
-      owner ? h('a', { class: 'btn btn-small', href: `#/projects/${Number(p.id)}/settings`, 'aria-label': `Settings of ${p.name}` }, 'Settings')
-        : h('a', { class: 'btn btn-small', href: `#/projects/${Number(p.id)}/settings`, 'aria-label': `Members of ${p.name}` }, 'Members'),
+      h('a', { class: 'btn btn-small', href: '#/projects/' + Number(p.id) }, t('Open board'), srOnly(' ', t('of {name}', { name: p.name }))),
+      owner ? h('a', { class: 'btn btn-small', href: `#/projects/${Number(p.id)}/settings`, 'aria-label': t('Settings of {name}', { name: p.name }) }, t('Settings'))
+        : h('a', { class: 'btn btn-small', href: `#/projects/${Number(p.id)}/settings`, 'aria-label': t('Members of {name}', { name: p.name }) }, t('Members')),
       owner ? h('button', {
         type: 'button', class: 'btn btn-small', 'data-testid': 'archive-project',
         'aria-label': `${archived ? 'Unarchive' : 'Archive'} ${p.name}`,
         onclick: (ev) => archiveToggle(p, ev.currentTarget, onArchived),
-      }, archived ? 'Unarchive' : 'Archive') : null));
+      }, archived ? t('Unarchive') : t('Archive')) : null));
   return el;
 }
 
@@ -66,32 +66,32 @@ async function archiveToggle(p, button, done) {
   try {
     await setStatus(p, to);
     p.status = to;
-    toast(to === 'archived' ? `Archived “${p.name}”` : `“${p.name}” is active again`, {
-      action: { label: 'Undo', run: async () => {
+    toast(to === 'archived' ? t('Archived “{name}”', { name: p.name }) : t('“{name}” is active again', { name: p.name }), {
+      action: { label: t('Undo'), run: async () => {
         try { await setStatus(p, from); p.status = from; done(); } catch (err) { toastError(err); }
       } },
     });
     done();
   } catch (err) {
-    toastError(err, { label: 'Retry', run: () => archiveToggle(p, button, done) });
+    toastError(err, { label: t('Retry'), run: () => archiveToggle(p, button, done) });
   } finally {
     button.disabled = false;
   }
 }
 
 route(/^projects$/, async (ctx) => {
-  ctx.setTitle('Projects');
+  ctx.setTitle(t('Projects'));
   let showArchived = ctx.params.get('archived') === '1';
   const list = h('div', { class: 'projects', 'data-testid': 'projects' });
   const count = h('p', { class: 'muted small', role: 'status', 'data-testid': 'projects-count' });
-  const more = h('button', { type: 'button', class: 'btn', hidden: true, 'data-testid': 'projects-more' }, 'Show more projects');
+  const more = h('button', { type: 'button', class: 'btn', hidden: true, 'data-testid': 'projects-more' }, t('Show more projects'));
   let page = 1;
   let total = 0;
   const redraw = () => refresh().catch(toastError);
   const cards = (projects) => projects.filter((p) => !pendingDeletes.has('project:' + p.id)).map((p) => projectCard(p, redraw));
   const describe = () => {
     const shown = list.querySelectorAll('[data-testid=project-card]').length;
-    count.textContent = total > shown ? `Showing ${shown} of ${total} projects` : '';
+    count.textContent = total > shown ? t('Showing {shown} of {total} projects', { shown, total }) : '';
     more.hidden = page * 100 >= total;
   };
   // Pages of 100 (the API's largest): the first on (re)load, the next ones appended.
@@ -102,7 +102,7 @@ route(/^projects$/, async (ctx) => {
     total = data.total || 0;
     const shown = cards(data.projects);
     mount(list, shown.length ? shown
-      : empty(showArchived ? 'No projects yet.' : 'No active projects. Archived ones are hidden.'));
+      : empty(showArchived ? t('No projects yet.') : t('No active projects. Archived ones are hidden.')));
     describe();
   };
   more.addEventListener('click', async () => {
@@ -121,7 +121,7 @@ route(/^projects$/, async (ctx) => {
       more.disabled = false;
     }
   });
-  const panel = session.isAdmin() ? card('New project', newProjectForm(() => refresh().catch(toastError))) : null;
+  const panel = session.isAdmin() ? card(t('New project'), newProjectForm(() => refresh().catch(toastError))) : null;
   const archivedBox = h('input', {
     type: 'checkbox', checked: showArchived, 'data-testid': 'show-archived',
     onchange: async (ev) => {
@@ -130,41 +130,41 @@ route(/^projects$/, async (ctx) => {
       if (showArchived) params.set('archived', '1'); else params.delete('archived');
       replaceParams(params);
       await refresh().catch(toastError);
-      announce(showArchived ? 'Showing archived projects too' : 'Archived projects hidden');
+      announce(showArchived ? t('Showing archived projects too') : t('Archived projects hidden'));
     },
   });
   await refresh();
   ctx.setActions(panel ? toggle('+ New project', panel, { 'data-testid': 'new-project' }) : null);
-  ctx.mount(panel, h('p', { class: 'filters-line' }, h('label', { class: 'check' }, archivedBox, 'Show archived projects')), list, count, more);
-}, { title: 'Projects' });
+  ctx.mount(panel, h('p', { class: 'filters-line' }, h('label', { class: 'check' }, archivedBox, t('Show archived projects'))), list, count, more);
+}, { title: t('Projects') });
 
 // ------------------------------------------------------------ settings
 function editProjectForm(ctx, project) {
   const form = h('form', { class: 'stack', 'data-testid': 'edit-project-form' },
-    field('Name', h('input', { name: 'name', value: project.name, required: true, maxlength: 200 })),
-    field('Description', h('textarea', { name: 'description', value: project.description || '', maxlength: 5000 })),
-    field('Status', select('status', PROJECT_STATUSES, project.status)),
-    h('div', null, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Save project')));
+    field(t('Name'), h('input', { name: 'name', value: project.name, required: true, maxlength: 200 })),
+    field(t('Description'), h('textarea', { name: 'description', value: project.description || '', maxlength: 5000 })),
+    field(t('Status'), select('status', PROJECT_STATUSES, project.status)),
+    h('div', null, h('button', { type: 'submit', class: 'btn btn-primary' }, t('Save project'))));
   return onSubmit(form, async (data) => {
     const values = { name: String(data.get('name')).trim(), description: String(data.get('description') || ''), status: data.get('status') };
     await api.put(projectPath(project.id), values);
     Object.assign(project, values);
-    ctx.setTitle(`Settings · ${project.name}`);
-    toast('Project saved');
+    ctx.setTitle(t('Settings · {name}', { name: project.name }));
+    toast(t('Project saved'));
   });
 }
 
-const VISIBILITY_TEXT = { workspace: 'Everyone in the workspace', private: 'Private: only its members' };
+const VISIBILITY_TEXT = { workspace: t('Everyone in the workspace'), private: t('Private: only its members') };
 
 /** What a non-owner sees: the project, who can see it and their own role. */
 function aboutCard(project, role) {
-  return card('Project',
-    h('p', { class: 'desc' }, project.description || 'No description.'),
+  return card(t('Project'),
+    h('p', { class: 'desc' }, project.description || t('No description.')),
     h('dl', { class: 'meta-list' },
-      h('dt', null, 'Status'), h('dd', null, statusLabel(project.status)),
-      h('dt', null, 'Who can see it'), h('dd', null, VISIBILITY_TEXT[project.visibility] || VISIBILITY_TEXT.workspace),
-      h('dt', null, 'Your role'), h('dd', { 'data-testid': 'my-role' }, roleBadge(role), ' ', ROLE_HINTS[role])),
-    h('p', { class: 'muted small' }, 'Only the project’s owners can change it.'));
+      h('dt', null, t('Status')), h('dd', null, statusLabel(project.status)),
+      h('dt', null, t('Who can see it')), h('dd', null, VISIBILITY_TEXT[project.visibility] || VISIBILITY_TEXT.workspace),
+      h('dt', null, t('Your role')), h('dd', { 'data-testid': 'my-role' }, roleBadge(role), ' ', ROLE_HINTS[role])),
+    h('p', { class: 'muted small' }, t('Only the project’s owners can change it.')));
 }
 
 /** Owners switch the project-scoped plugins (SPEC §13) on or off for this project. */
@@ -179,7 +179,7 @@ async function pluginsCard(project) {
       try {
         await api.put(`${projectPath(project.id)}/plugins/${encodeURIComponent(p.name)}`, { enabled });
         project.plugins = enabled ? [...new Set([...(project.plugins || []), p.name])] : (project.plugins || []).filter((n) => n !== p.name);
-        toast(`${p.name} is ${enabled ? 'on' : 'off'} in this project`);
+        toast(enabled ? t('{name} is on in this project', { name: p.name }) : t('{name} is off in this project', { name: p.name }));
       } catch (err) {
         box.checked = !enabled;
         toastError(err);
@@ -189,10 +189,10 @@ async function pluginsCard(project) {
     });
     return h('li', { class: 'plugin-switch' },
       h('label', { class: 'check' }, box, ' ', h('strong', null, p.name), ' ', h('span', { class: 'muted small' }, 'v' + p.version)),
-      h('p', { class: 'muted small', id: 'plugin-desc-' + p.name }, p.description || 'No description.'));
+      h('p', { class: 'muted small', id: 'plugin-desc-' + p.name }, p.description || t('No description.')));
   });
-  return card('Plugins',
-    h('p', { class: 'muted small' }, 'These plugins work only in projects where an owner turns them on.'),
+  return card(t('Plugins'),
+    h('p', { class: 'muted small' }, t('These plugins work only in projects where an owner turns them on.')),
     h('ul', { class: 'plain-list', 'data-testid': 'project-plugins' }, rows));
 }
 
@@ -200,18 +200,18 @@ route(/^projects\/(\d+)\/settings$/, async (ctx, pid) => {
   const project = await api.get(projectPath(pid));
   const role = projectRole(project);
   const owner = can(role, 'owner');
-  ctx.setTitle(owner ? `Settings · ${project.name}` : `Members · ${project.name}`);
-  ctx.setActions(h('a', { class: 'btn', href: '#/projects/' + Number(pid) }, '← Board'),
+  ctx.setTitle(owner ? t('Settings · {name}', { name: project.name }) : t('Members · {name}', { name: project.name }));
+  ctx.setActions(h('a', { class: 'btn', href: '#/projects/' + Number(pid) }, t('← Board')),
     owner ? h('button', {
       type: 'button', class: 'btn btn-danger', 'data-testid': 'delete-project',
       onclick: () => deleteWithUndo({
         key: 'project:' + project.id,
-        message: `Deleted project “${project.name}”`,
+        message: t('Deleted project “{name}”', { name: project.name }),
         hide: () => { location.hash = '#/projects'; },
         restore: () => { location.hash = `#/projects/${Number(pid)}/settings`; },
         commit: (opts) => api.del(projectPath(pid), opts),
       }),
-    }, 'Delete project') : null);
+    }, t('Delete project')) : null);
   const members = membersCard(project, { manage: owner });
   const shares = owner ? sharesCard(project) : null;
   const [plugins] = await Promise.all([owner ? pluginsCard(project) : null, members.ready, shares && shares.ready]);
@@ -222,10 +222,10 @@ route(/^projects\/(\d+)\/settings$/, async (ctx, pid) => {
   });
   ctx.mount(
     h('div', { class: 'grid-2' },
-      owner ? card('Edit project', editProjectForm(ctx, project)) : aboutCard(project, role),
+      owner ? card(t('Edit project'), editProjectForm(ctx, project)) : aboutCard(project, role),
       owner ? accessCard(project) : panels.length ? h('div', null, panels) : null),
     members.el,
     shares ? shares.el : null,
     plugins,
     owner && panels.length ? h('div', { class: 'grid-2' }, panels) : null);
-}, { title: 'Project settings', notFound: 'Project not found' });
+}, { title: t('Project settings'), notFound: t('Project not found') });

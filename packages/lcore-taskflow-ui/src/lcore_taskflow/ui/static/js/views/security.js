@@ -13,7 +13,7 @@ import { route } from '../router.js';
 import { field, onSubmit, nextId } from '../forms.js';
 import { toast, toastError, announce, errorText } from '../toast.js';
 import { card, tableWrap, empty } from './common.js';
-
+import { t, tn } from '../i18n.js';
 /** Put `text` on the clipboard; when the browser refuses, select `input` and say how. */
 async function copyText(text, input, note) {
   let copied = false;
@@ -25,7 +25,7 @@ async function copyText(text, input, note) {
     input.select();
     try { copied = document.execCommand('copy'); } catch (e2) { copied = false; }
   }
-  note.textContent = copied ? 'Copied.' : 'Copying did not work here: it is selected, copy it with Ctrl+C (⌘C on a Mac).';
+  note.textContent = copied ? t('Copied.') : t('Copying did not work here: it is selected, copy it with Ctrl+C (⌘C on a Mac).');
 }
 
 /** Save text as a .txt file (a Blob: no request, nothing left on the server). */
@@ -42,7 +42,7 @@ function saveText(name, text) {
 function twoFactorCard(me) {
   const status = h('p', { 'data-testid': 'totp-status', role: 'status' });
   const setupBox = h('div', { 'data-testid': 'totp-setup-box' });
-  const start = h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'totp-start', onclick: begin }, 'Set up two-factor sign-in');
+  const start = h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'totp-start', onclick: begin }, t('Set up two-factor sign-in'));
 
   async function begin() {
     start.disabled = true;
@@ -52,7 +52,7 @@ function twoFactorCard(me) {
     } catch (err) {
       start.disabled = false;
       if (err.status === 409) {
-        status.textContent = 'Two-factor sign-in is on for your account. To set it up again (a new phone), turn it off first.';
+        status.textContent = t('Two-factor sign-in is on for your account. To set it up again (a new phone), turn it off first.');
         return;
       }
       toastError(err);
@@ -65,23 +65,23 @@ function twoFactorCard(me) {
   function showSetup(setup) {
     const secretId = nextId('secret');
     const form = h('form', { class: 'stack', 'data-testid': 'totp-confirm-form' },
-      field('Code from the app', h('input', {
+      field(t('Code from the app'), h('input', {
         name: 'code', required: true, inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: 20,
         spellcheck: 'false', 'data-testid': 'totp-code',
-      }), 'Six digits; the app shows a new one every 30 seconds.'),
+      }), t('Six digits; the app shows a new one every 30 seconds.')),
       h('div', { class: 'row' },
-        h('button', { type: 'submit', class: 'btn btn-primary' }, 'Turn on'),
-        h('button', { type: 'button', class: 'btn', onclick: cancel }, 'Cancel')));
+        h('button', { type: 'submit', class: 'btn btn-primary' }, t('Turn on')),
+        h('button', { type: 'button', class: 'btn', onclick: cancel }, t('Cancel'))));
     onSubmit(form, async (data) => {
       const answer = await api.post('/auth/totp/confirm', { code: String(data.get('code')).replace(/\s+/g, '') });
       showRecovery(answer.recovery_codes || []);
     });
     mount(setupBox, h('div', { class: 'totp-setup', 'data-testid': 'totp-setup' },
       h('ol', { class: 'steps' },
-        h('li', null, 'Scan this QR code with an authenticator app (or type the key below into it).'),
-        h('li', null, 'Enter the code the app shows, to check that it works.')),
-      h('img', { class: 'qr', src: setup.qr_svg, alt: 'QR code to add TaskFlow to your authenticator app', width: '200', height: '200', 'data-testid': 'totp-qr' }),
-      h('p', { class: 'small' }, h('span', { id: secretId }, 'Key for typing in: '),
+        h('li', null, t('Scan this QR code with an authenticator app (or type the key below into it).')),
+        h('li', null, t('Enter the code the app shows, to check that it works.'))),
+      h('img', { class: 'qr', src: setup.qr_svg, alt: t('QR code to add TaskFlow to your authenticator app'), width: '200', height: '200', 'data-testid': 'totp-qr' }),
+      h('p', { class: 'small' }, h('span', { id: secretId }, t('Key for typing in:')), ' ',
         h('code', { class: 'secret', 'aria-labelledby': secretId, 'data-testid': 'totp-secret' }, setup.secret)),
       form));
     form.querySelector('input').focus();
@@ -95,55 +95,55 @@ function twoFactorCard(me) {
   }
 
   function showRecovery(codes) {
-    status.textContent = 'Two-factor sign-in is on. Each sign-in now asks for a code from your app.';
+    status.textContent = t('Two-factor sign-in is on. Each sign-in now asks for a code from your app.');
     const titleId = nextId('rec');
     const text = codes.join('\n') + '\n';
-    const done = h('button', { type: 'button', class: 'btn', 'data-testid': 'recovery-done', onclick: () => { mount(setupBox); start.hidden = false; start.disabled = false; status.focus(); } }, 'Done');
+    const done = h('button', { type: 'button', class: 'btn', 'data-testid': 'recovery-done', onclick: () => { mount(setupBox); start.hidden = false; start.disabled = false; status.focus(); } }, t('Done'));
     mount(setupBox, h('section', { class: 'new-share', 'aria-labelledby': titleId, 'data-testid': 'recovery-codes' },
-      h('h3', { id: titleId }, 'Your recovery codes'),
-      h('p', null, 'Keep them somewhere safe: each works once, instead of a code, if you lose your phone. They are shown only this once.'),
+      h('h3', { id: titleId }, t('Your recovery codes')),
+      h('p', null, t('Keep them somewhere safe: each works once, instead of a code, if you lose your phone. They are shown only this once.')),
       h('ul', { class: 'recovery-list' }, codes.map((c) => h('li', null, h('code', null, c)))),
       h('div', { class: 'row' },
         h('button', {
           type: 'button', class: 'btn btn-primary', 'data-testid': 'recovery-download',
           onclick: () => saveText(`${me.username}-recovery-codes.txt`, text),
-        }, 'Download (.txt)'),
+        }, t('Download (.txt)')),
         done)));
-    announce('Two-factor sign-in is on. Save your recovery codes now: they are shown only once.');
+    announce(t('Two-factor sign-in is on. Save your recovery codes now: they are shown only once.'));
     setupBox.querySelector('[data-testid=recovery-download]').focus();
   }
 
   const off = h('form', { class: 'stack', 'data-testid': 'totp-off-form' },
-    field('Your password', h('input', { name: 'password', type: 'password', required: true, autocomplete: 'current-password' }),
-      'To turn two-factor sign-in off.'),
-    h('div', null, h('button', { type: 'submit', class: 'btn btn-danger' }, 'Turn off two-factor sign-in')));
+    field(t('Your password'), h('input', { name: 'password', type: 'password', required: true, autocomplete: 'current-password' }),
+      t('To turn two-factor sign-in off.')),
+    h('div', null, h('button', { type: 'submit', class: 'btn btn-danger' }, t('Turn off two-factor sign-in'))));
   onSubmit(off, async (data) => {
     try {
       await api.del('/auth/totp', { json: { password: String(data.get('password')) } });
     } catch (err) {
       if (err.status === 404) {
         off.reset();
-        status.textContent = 'Two-factor sign-in is not on for your account.';
+        status.textContent = t('Two-factor sign-in is not on for your account.');
         return;
       }
       throw err;
     }
     off.reset();
-    status.textContent = 'Two-factor sign-in is off: signing in needs only your password.';
-    toast('Two-factor sign-in turned off');
+    status.textContent = t('Two-factor sign-in is off: signing in needs only your password.');
+    toast(t('Two-factor sign-in turned off'));
   });
   status.tabIndex = -1;
   const el = card('Two-factor sign-in',
-    h('p', { class: 'muted small' }, 'A code from an app on your phone, asked for after your password.'),
+    h('p', { class: 'muted small' }, t('A code from an app on your phone, asked for after your password.')),
     status, h('div', null, start), setupBox,
-    h('h3', null, 'Turn it off'), off);
+    h('h3', null, t('Turn it off')), off);
   el.dataset.testid = 'totp-card';
   return el;
 }
 
 // ----------------------------------------------------------------- tokens
-const SCOPES = [['read', 'Read', 'look at everything you can see'], ['write', 'Write', 'change things too'],
-  ['admin', 'Admin', 'act as an admin (admins only)']];
+const SCOPES = [['read', t('Read'), t('look at everything you can see')], ['write', t('Write'), t('change things too')],
+  ['admin', t('Admin'), 'act as an admin (admins only)']];
 
 function tokensCard(me) {
   const freshBox = h('div');
@@ -151,41 +151,41 @@ function tokensCard(me) {
   const scopes = SCOPES.filter(([s]) => s !== 'admin' || me.role === 'admin');
   const form = h('form', { class: 'stack', 'data-testid': 'token-form' },
     h('div', { class: 'form-row' },
-      field('Name', h('input', { name: 'name', required: true, maxlength: 100, autocomplete: 'off', 'data-testid': 'token-name' }),
-        'What it is for, e.g. “Nightly report”.'),
-      field('Expires after (days)', h('input', { name: 'expires_in_days', type: 'number', min: 1, max: 365, value: '30', required: true, 'data-testid': 'token-days' }),
-        '1 to 365.')),
-    h('fieldset', { class: 'choices' }, h('legend', null, 'Scopes'),
+      field(t('Name'), h('input', { name: 'name', required: true, maxlength: 100, autocomplete: 'off', 'data-testid': 'token-name' }),
+        t('What it is for, e.g. “Nightly report”.')),
+      field(t('Expires after (days)'), h('input', { name: 'expires_in_days', type: 'number', min: 1, max: 365, value: '30', required: true, 'data-testid': 'token-days' }),
+        t('1 to 365.'))),
+    h('fieldset', { class: 'choices' }, h('legend', null, t('Scopes')),
       scopes.map(([value, label, hint]) => h('label', { class: 'choice' },
         h('input', { type: 'checkbox', name: 'scopes', value, checked: value === 'read', 'data-testid': 'token-scope-' + value }),
         h('span', null, h('strong', null, label), h('span', { class: 'small muted' }, hint))))),
-    h('div', null, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Create token')));
+    h('div', null, h('button', { type: 'submit', class: 'btn btn-primary' }, t('Create token'))));
 
   function showFresh(made) {
     const titleId = nextId('tok');
-    const input = h('input', { value: made.token, readonly: true, class: 'share-url', 'aria-label': 'The new token', 'data-testid': 'token-secret' });
+    const input = h('input', { value: made.token, readonly: true, class: 'share-url', 'aria-label': t('The new token'), 'data-testid': 'token-secret' });
     const note = h('p', { class: 'small', role: 'status', 'data-testid': 'token-copy-status' });
-    const copy = h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'token-copy', onclick: () => copyText(made.token, input, note) }, 'Copy');
+    const copy = h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'token-copy', onclick: () => copyText(made.token, input, note) }, t('Copy'));
     mount(freshBox, h('section', { class: 'new-share', 'aria-labelledby': titleId, 'data-testid': 'new-token' },
-      h('h3', { id: titleId }, `New token “${made.name}”`),
-      h('p', null, 'Copy it now: it is shown only this once. Send it as “Authorization: Bearer …”.'),
+      h('h3', { id: titleId }, t('New token “{name}”', { name: made.name })),
+      h('p', null, t('Copy it now: it is shown only this once. Send it as “Authorization: Bearer …”.')),
       h('div', { class: 'copy-row' }, input, copy),
       note,
       h('div', { class: 'row' }, h('button', {
         type: 'button', class: 'btn', 'data-testid': 'token-dismiss',
         onclick: () => { mount(freshBox); form.querySelector('button[type=submit]').focus(); },
-      }, 'Done'))));
+      }, t('Done')))));
     copy.focus();
-    announce('Token created. Copy it now: it is shown only once.');
+    announce(t('Token created. Copy it now: it is shown only once.'));
   }
 
   onSubmit(form, async (data) => {
     const chosen = data.getAll('scopes');
     const days = Number(data.get('expires_in_days'));
     const fields = {};
-    if (!chosen.length) fields.scopes = 'Choose at least one scope.';
-    if (!Number.isInteger(days) || days < 1 || days > 365) fields.expires_in_days = 'A whole number of days from 1 to 365.';
-    if (Object.keys(fields).length) throw new ApiError(422, 'Some fields need your attention.', { fields });
+    if (!chosen.length) fields.scopes = t('Choose at least one scope.');
+    if (!Number.isInteger(days) || days < 1 || days > 365) fields.expires_in_days = t('A whole number of days from 1 to 365.');
+    if (Object.keys(fields).length) throw new ApiError(422, t('Some fields need your attention.'), { fields });
     const made = await api.post('/auth/tokens', { name: String(data.get('name')).trim(), scopes: chosen, expires_in_days: days });
     form.reset();  // back to its defaults: 30 days, read only
     form.elements.expires_in_days.value = '30';
@@ -194,30 +194,30 @@ function tokensCard(me) {
     showFresh(made);
   });
 
-  async function revoke(t, button) {
+  async function revoke(token, button) {
     button.disabled = true;
     try {
-      await api.del('/auth/tokens/' + Number(t.id));
+      await api.del('/auth/tokens/' + Number(token.id));
     } catch (err) {
       button.disabled = false;
       toastError(err);
       return;
     }
-    toast(`Revoked the token “${t.name}”: it stopped working`);
+    toast(t('Revoked the token “{name}”: it stopped working', { name: token.name }));
     await load();
     form.querySelector('button[type=submit]').focus();
   }
 
-  function row(t) {
+  function row(token) {
     const button = h('button', {
       type: 'button', class: 'btn btn-small btn-danger', 'data-testid': 'token-revoke',
-      'aria-label': `Revoke the token “${t.name}”`, onclick: () => revoke(t, button),
-    }, 'Revoke');
-    return h('tr', { 'data-testid': 'token-row', dataset: { tokenId: t.id } },
-      h('td', { class: 'wrap', 'data-label': 'Name' }, h('strong', null, t.name)),
-      h('td', { 'data-label': 'Scopes' }, (t.scopes || []).join(', ')),
-      h('td', { 'data-label': 'Expires' }, formatTime(t.expires_at), ' ', t.expired ? badge('Expired', 'inactive') : null),
-      h('td', { 'data-label': 'Last used' }, t.last_used_at ? formatTime(t.last_used_at) : 'Never'),
+      'aria-label': t('Revoke the token “{name}”', { name: token.name }), onclick: () => revoke(token, button),
+    }, t('Revoke'));
+    return h('tr', { 'data-testid': 'token-row', dataset: { tokenId: token.id } },
+      h('td', { class: 'wrap', 'data-label': t('Name') }, h('strong', null, token.name)),
+      h('td', { 'data-label': t('Scopes') }, (token.scopes || []).join(', ')),
+      h('td', { 'data-label': t('Expires') }, formatTime(token.expires_at), ' ', token.expired ? badge(t('Expired'), 'inactive') : null),
+      h('td', { 'data-label': t('Last used') }, token.last_used_at ? formatTime(token.last_used_at) : t('Never')),
       h('td', { class: 'cell-actions' }, button));
   }
 
@@ -225,15 +225,15 @@ function tokensCard(me) {
     const data = await api.get('/auth/tokens');
     const tokens = data.tokens || [];
     mount(listBox, tokens.length
-      ? tableWrap('Access tokens', h('table', { class: 'table table-stack', 'data-testid': 'tokens-table' },
-        h('thead', null, h('tr', null, ['Name', 'Scopes', 'Expires', 'Last used', 'Actions'].map((x) => h('th', { scope: 'col' }, x)))),
+      ? tableWrap(t('Access tokens'), h('table', { class: 'table table-stack', 'data-testid': 'tokens-table' },
+        h('thead', null, h('tr', null, [t('Name'), t('Scopes'), t('Expires'), t('Last used'), t('Actions')].map((x) => h('th', { scope: 'col' }, x)))),
         h('tbody', null, tokens.map(row))))
-      : empty('No access tokens yet.'));
+      : empty(t('No access tokens yet.')));
   }
 
-  const el = card('Access tokens',
-    h('p', { class: 'muted small' }, 'For scripts and other programs. A token never manages tokens, sessions, passwords or two-factor sign-in.'),
-    form, freshBox, h('h3', null, 'Your tokens'), listBox);
+  const el = card(t('Access tokens'),
+    h('p', { class: 'muted small' }, t('For scripts and other programs. A token never manages tokens, sessions, passwords or two-factor sign-in.')),
+    form, freshBox, h('h3', null, t('Your tokens')), listBox);
   el.dataset.testid = 'tokens-card';
   return { el, ready: load() };
 }
@@ -241,7 +241,7 @@ function tokensCard(me) {
 // --------------------------------------------------------------- sessions
 function sessionsCard() {
   const listBox = h('div');
-  const others = h('button', { type: 'button', class: 'btn btn-danger', 'data-testid': 'sessions-end-others', onclick: endOthers }, 'End all other sessions');
+  const others = h('button', { type: 'button', class: 'btn btn-danger', 'data-testid': 'sessions-end-others', onclick: endOthers }, t('End all other sessions'));
 
   async function end(s, button) {
     button.disabled = true;
@@ -252,7 +252,7 @@ function sessionsCard() {
       toastError(err);
       return;
     }
-    toast('Session ended: it stopped working');
+    toast(t('Session ended: it stopped working'));
     await load();
     others.focus();
   }
@@ -266,8 +266,8 @@ function sessionsCard() {
       for (const s of rest) {
         try { await api.del('/auth/sessions/' + encodeURIComponent(s.id)); } catch (err) { if (err.status !== 404) failed.push(err); }
       }
-      if (failed.length) toast(`${failed.length} session(s) could not be ended: ${errorText(failed[0])}`, { kind: 'error' });
-      else toast(rest.length ? `Ended ${rest.length} other session${rest.length === 1 ? '' : 's'}` : 'There were no other sessions', { kind: rest.length ? 'success' : 'info' });
+      if (failed.length) toast(tn(failed.length, '{n} session could not be ended: {reason}', '{n} sessions could not be ended: {reason}', { reason: errorText(failed[0]) }), { kind: 'error' });
+      else toast(rest.length ? tn(rest.length, 'Ended {n} other session', 'Ended {n} other sessions') : t('There were no other sessions'), { kind: rest.length ? 'success' : 'info' });
       await load();
     } catch (err) {
       toastError(err);
@@ -279,15 +279,15 @@ function sessionsCard() {
   function row(s) {
     const button = s.current ? null : h('button', {
       type: 'button', class: 'btn btn-small btn-danger', 'data-testid': 'session-end',
-      'aria-label': `End the session of ${s.client || 'an unknown client'} from ${s.address || 'an unknown address'}`,
+      'aria-label': t('End the session of {client} from {address}', { client: s.client || t('an unknown client'), address: s.address || t('an unknown address') }),
       onclick: () => end(s, button),
-    }, 'End');
+    }, t('End'));
     return h('tr', { 'data-testid': 'session-row', dataset: { current: s.current ? '1' : '0' } },
-      h('td', { class: 'wrap', 'data-label': 'Client' }, s.client || 'Unknown', s.via && s.via !== 'password' ? h('span', { class: 'muted small' }, ` (${s.via})`) : null),
-      h('td', { 'data-label': 'Address' }, s.address || 'Unknown'),
-      h('td', { 'data-label': 'Signed in' }, formatTime(s.created_at)),
-      h('td', { 'data-label': 'Last seen' }, formatTime(s.last_seen_at)),
-      h('td', { class: 'cell-actions' }, s.current ? badge('This session', 'done') : button));
+      h('td', { class: 'wrap', 'data-label': t('Client') }, s.client || t('Unknown'), s.via && s.via !== 'password' ? h('span', { class: 'muted small' }, ` (${s.via})`) : null),
+      h('td', { 'data-label': t('Address') }, s.address || t('Unknown')),
+      h('td', { 'data-label': t('Signed in') }, formatTime(s.created_at)),
+      h('td', { 'data-label': t('Last seen') }, formatTime(s.last_seen_at)),
+      h('td', { class: 'cell-actions' }, s.current ? badge(t('This session'), 'done') : button));
   }
 
   async function load() {
@@ -295,26 +295,26 @@ function sessionsCard() {
     const rows = data.sessions || [];
     others.hidden = !rows.some((s) => !s.current);
     mount(listBox, rows.length
-      ? tableWrap('Sessions', h('table', { class: 'table table-stack', 'data-testid': 'sessions-table' },
-        h('thead', null, h('tr', null, ['Client', 'Address', 'Signed in', 'Last seen', 'Actions'].map((x) => h('th', { scope: 'col' }, x)))),
+      ? tableWrap(t('Sessions'), h('table', { class: 'table table-stack', 'data-testid': 'sessions-table' },
+        h('thead', null, h('tr', null, [t('Client'), t('Address'), t('Signed in'), t('Last seen'), t('Actions')].map((x) => h('th', { scope: 'col' }, x)))),
         h('tbody', null, rows.map(row))))
-      : empty('No sessions.'));
+      : empty(t('No sessions.')));
   }
 
-  const el = card('Sessions',
-    h('p', { class: 'muted small' }, 'Where you are signed in. Ending a session signs it out at once.'),
+  const el = card(t('Sessions'),
+    h('p', { class: 'muted small' }, t('Where you are signed in. Ending a session signs it out at once.')),
     listBox, h('div', { class: 'row' }, others));
   el.dataset.testid = 'sessions-card';
   return { el, ready: load() };
 }
 
 route(/^profile\/security$/, async (ctx) => {
-  ctx.setTitle('Security');
+  ctx.setTitle(t('Security'));
   const me = await api.get('/auth/me');
   session.setUser({ id: me.id, username: me.username, role: me.role, email: me.email });
   const tokens = tokensCard(me);
   const sessions = sessionsCard();
   await Promise.all([tokens.ready, sessions.ready]);
-  ctx.setActions(h('a', { class: 'btn', href: '#/profile' }, 'Back to my profile'));
+  ctx.setActions(h('a', { class: 'btn', href: '#/profile' }, t('Back to my profile')));
   ctx.mount(h('div', { class: 'stack security' }, twoFactorCard(me), tokens.el, sessions.el));
-}, { title: 'Security' });
+}, { title: t('Security') });

@@ -11,7 +11,7 @@ import { api, links, share, taskPath } from '../api.js';
 import { field, select, onSubmit, nextId } from '../forms.js';
 import { toast, toastError, announce, errorText } from '../toast.js';
 import { card, empty } from './common.js';
-
+import { t } from '../i18n.js';
 // ---------------------------------------------------------------- checklist
 export function checklistCard(pid, tid, editable) {
   const base = taskPath(pid, tid) + '/checklist';
@@ -29,12 +29,12 @@ export function checklistCard(pid, tid, editable) {
 
   function render() {
     const done = items.filter((i) => i.done).length;
-    summary.textContent = items.length ? `${done}/${items.length} done` : '';
+    summary.textContent = items.length ? t('{done}/{total} done', { done, total: items.length }) : '';
     list.hidden = !items.length;
     mount(list, items.map((item, n) => (editable ? editItem(item, n) : h('li', { class: 'is-read', 'data-testid': 'checklist-item', dataset: { done: item.done ? '1' : '0' } },
       h('span', { class: 'check-mark', 'aria-hidden': 'true' }, item.done ? '✓' : '○'),
       h('span', { class: item.done ? 'is-done' : null }, item.title),
-      h('span', { class: 'sr-only' }, item.done ? ' (done)' : ' (not done)')))));
+      h('span', { class: 'sr-only' }, ' ', item.done ? t('(done)') : t('(not done)'))))));
     noItems.hidden = Boolean(items.length);
   }
 
@@ -65,16 +65,16 @@ export function checklistCard(pid, tid, editable) {
       },
     });
     const move = (dir) => h('button', {
-      type: 'button', class: 'btn btn-small', 'aria-label': `Move “${item.title}” ${dir === -1 ? 'up' : 'down'}`,
+      type: 'button', class: 'btn btn-small', 'aria-label': dir === -1 ? t('Move “{title}” up', { title: item.title }) : t('Move “{title}” down', { title: item.title }),
       'data-testid': dir === -1 ? 'checklist-up' : 'checklist-down',
       disabled: dir === -1 ? n === 0 : n === items.length - 1,
       onclick: async () => {
-        await change(item, { position: n + 1 + dir }, `Moved “${item.title}” to ${n + 1 + dir} of ${items.length}`);
+        await change(item, { position: n + 1 + dir }, t('Moved “{title}” to {position} of {count}', { title: item.title, position: n + 1 + dir, count: items.length }));
         focusItem(item.id, `[data-testid=${dir === -1 ? 'checklist-up' : 'checklist-down'}]`);
       },
     }, dir === -1 ? '▲' : '▼');
     const remove = h('button', {
-      type: 'button', class: 'btn btn-small btn-danger', 'aria-label': `Remove “${item.title}”`, 'data-testid': 'checklist-remove',
+      type: 'button', class: 'btn btn-small btn-danger', 'aria-label': t('Remove “{title}”', { title: item.title }), 'data-testid': 'checklist-remove',
       onclick: async () => {
         remove.disabled = true;
         try {
@@ -85,29 +85,29 @@ export function checklistCard(pid, tid, editable) {
           return;
         }
         await load();
-        toast(`Removed “${item.title}”`);
+        toast(t('Removed “{title}”', { title: item.title }));
         addForm.elements.title.focus();
       },
-    }, 'Remove');
+    }, t('Remove'));
     return h('li', { 'data-testid': 'checklist-item', dataset: { itemId: item.id, done: item.done ? '1' : '0' } },
       h('label', { class: 'check', for: id }, box, h('span', { class: item.done ? 'is-done' : null }, item.title)),
       h('span', { class: 'check-actions' }, move(-1), move(1), remove));
   }
 
-  const noItems = empty('No checklist items.');
+  const noItems = empty(t('No checklist items.'));
   const addForm = editable ? h('form', { class: 'inline checklist-add', 'data-testid': 'checklist-form' },
-    field('New item', h('input', { name: 'title', required: true, maxlength: 500, autocomplete: 'off', 'data-testid': 'checklist-new' })),
-    h('button', { type: 'submit', class: 'btn' }, 'Add')) : null;
+    field(t('New item'), h('input', { name: 'title', required: true, maxlength: 500, autocomplete: 'off', 'data-testid': 'checklist-new' })),
+    h('button', { type: 'submit', class: 'btn' }, t('Add'))) : null;
   if (addForm) {
     onSubmit(addForm, async (data) => {
       await api.post(base, { title: String(data.get('title')).trim() });
       addForm.reset();
       await load();
       addForm.elements.title.focus();
-      announce('Item added');
+      announce(t('Item added'));
     });
   }
-  const el = card('Checklist', summary, list, noItems, addForm);
+  const el = card(t('Checklist'), summary, list, noItems, addForm);
   el.dataset.testid = 'checklist-card';
   return {
     el,
@@ -122,11 +122,11 @@ export function checklistCard(pid, tid, editable) {
 
 // ---------------------------------------------------------------- relations
 export const RELATION_LABELS = {
-  blocks: 'Blocks', blocked_by: 'Blocked by', relates: 'Relates to', duplicates: 'Duplicates',
-  duplicated_by: 'Duplicated by', parent: 'Parent of', child: 'Child of',
+  blocks: t('Blocks'), blocked_by: t('Blocked by'), relates: t('Relates to'), duplicates: t('Duplicates'),
+  duplicated_by: t('Duplicated by'), parent: t('Parent of'), child: t('Child of'),
 };
 // What the server accepts (the others are how the other task shows them).
-const ADDABLE = [['blocks', 'Blocks'], ['relates', 'Relates to'], ['duplicates', 'Duplicates'], ['parent', 'Is the parent of']];
+const ADDABLE = [['blocks', t('Blocks')], ['relates', t('Relates to')], ['duplicates', t('Duplicates')], ['parent', t('Is the parent of')]];
 
 export function relationsCard(pid, tid, first, editable) {
   const base = taskPath(pid, tid) + '/relations';
@@ -144,10 +144,10 @@ export function relationsCard(pid, tid, first, editable) {
           : h('a', { href: links.task(r.project_id, r.task_id) }, r.title), ' ', h('span', { class: 'muted small' }, `#${r.task_id}`),
         editable ? h('button', {
           type: 'button', class: 'btn btn-small btn-danger', 'data-testid': 'relation-remove',
-          'aria-label': `Remove “${RELATION_LABELS[kind]} ${r.title}”`,
+          'aria-label': t('Remove “{relation} {title}”', { relation: RELATION_LABELS[kind], title: r.title }),
           onclick: (ev) => remove(r, ev.currentTarget),
-        }, 'Remove') : null)),
-    ])) : empty('No related tasks.'));
+        }, t('Remove')) : null)),
+    ])) : empty(t('No related tasks.')));
   }
 
   async function reload() {
@@ -166,7 +166,7 @@ export function relationsCard(pid, tid, first, editable) {
       return;
     }
     await reload();
-    toast(`Removed the relation to “${r.title}”`);
+    toast(t('Removed the relation to “{title}”', { title: r.title }));
     if (form) form.elements.q.focus();
   }
 
@@ -177,7 +177,7 @@ export function relationsCard(pid, tid, first, editable) {
     } catch (err) {
       if (err.status === 409 || err.status === 404 || err.status === 422) {
         const fields = err.fields ? Object.values(err.fields).join(' ') : '';
-        problem.textContent = err.status === 404 ? `There is no task #${Number(other)} that you can see.`
+        problem.textContent = err.status === 404 ? t('There is no task #{id} that you can see.', { id: Number(other) })
           : (fields ? fields.charAt(0).toUpperCase() + fields.slice(1) + '.' : errorText(err).replace(/\.?$/, '.'));
         problem.hidden = false;
         problem.scrollIntoView({ block: 'nearest' });
@@ -189,17 +189,17 @@ export function relationsCard(pid, tid, first, editable) {
     form.reset();
     mount(results);
     await reload();
-    announce('Relation added');
+    announce(t('Relation added'));
     form.elements.q.focus();
   }
 
   const results = h('ul', { class: 'pick-list', 'data-testid': 'relation-results' });
   const form = editable ? h('form', { class: 'stack', 'data-testid': 'relation-form' },
     h('div', { class: 'form-row' },
-      field('This task', select('kind', ADDABLE, 'blocks', { 'data-testid': 'relation-kind' })),
-      field('Other task', h('input', { name: 'q', required: true, autocomplete: 'off', maxlength: 200, 'data-testid': 'relation-task' }),
-        'Its number (#12), or words of its title.')),
-    h('div', null, h('button', { type: 'submit', class: 'btn' }, 'Find or add'))) : null;
+      field(t('This task'), select('kind', ADDABLE, 'blocks', { 'data-testid': 'relation-kind' })),
+      field(t('Other task'), h('input', { name: 'q', required: true, autocomplete: 'off', maxlength: 200, 'data-testid': 'relation-task' }),
+        t('Its number (#12), or words of its title.'))),
+    h('div', null, h('button', { type: 'submit', class: 'btn' }, t('Find or add')))) : null;
   if (form) {
     onSubmit(form, async (data) => {
       const q = String(data.get('q')).trim();
@@ -214,12 +214,12 @@ export function relationsCard(pid, tid, first, editable) {
           type: 'button', class: 'btn btn-small', 'data-testid': 'relation-pick',
           'aria-label': `${ADDABLE.find(([k]) => k === kind)[1]} “${r.title}”`,
           onclick: () => add(String(form.elements.kind.value), r.task_id || r.id),
-        }, 'Add'))) : h('li', { class: 'muted' }, 'No task matches.'));
+        }, t('Add')))) : h('li', { class: 'muted' }, t('No task matches.')));
       return undefined;
     });
   }
   render();
-  const el = card('Related tasks', listBox, problem, form, form ? results : null);
+  const el = card(t('Related tasks'), listBox, problem, form, form ? results : null);
   el.dataset.testid = 'relations-card';
   return {
     el,

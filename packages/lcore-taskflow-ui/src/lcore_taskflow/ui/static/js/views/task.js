@@ -5,26 +5,27 @@
 import { h, mount, badge, formatTime, shorten, STATUSES, STATUS_LABELS } from '../dom.js';
 import { api, session, share, links, teamMembers, taskPath } from '../api.js';
 import { route } from '../router.js';
-import { taskWatcher } from '../contract.js';
+import { taskWatcher } from '../live.js';
 import { field, select, onSubmit } from '../forms.js';
 import { toast, toastError, announce } from '../toast.js';
 import { contributions, forProject, safeRender, emit, assistText } from '../extensions.js';
 import { card, empty, userOptions, PRIORITY_OPTIONS, deleteWithUndo } from './common.js';
 import { dueBadge, assigneeAvatar, PRIORITY_LABELS } from './card.js';
-import { pluginFields, sharedProject } from './board.js';
+import { sharedProject } from './board.js';
+import { pluginFields } from './board-new-task.js';
 import { projectRole, can } from '../roles.js';
 import { checklistCard, relationsCard } from './structure.js';
-
+import { t } from '../i18n.js';
 const POLL_MS = 4000;
 
 function details(task) {
   return h('dl', { class: 'meta-list' },
-    h('dt', null, 'Status'), h('dd', { 'data-testid': 'task-status' }, badge(STATUS_LABELS[task.status], task.status)),
-    h('dt', null, 'Priority'), h('dd', null, badge(PRIORITY_LABELS[task.priority] || task.priority, task.priority)),
-    h('dt', null, 'Assignee'), h('dd', null, assigneeAvatar(task.assignee_name), ' ', task.assignee_name || 'Unassigned'),
-    h('dt', null, 'Due date'), h('dd', { 'data-testid': 'task-due' }, task.due_date ? dueBadge(task) : '—'),
-    h('dt', null, 'Created'), h('dd', null, formatTime(task.created_at) || '—'),
-    h('dt', null, 'Updated'), h('dd', null, formatTime(task.updated_at) || '—'));
+    h('dt', null, t('Status')), h('dd', { 'data-testid': 'task-status' }, badge(STATUS_LABELS[task.status], task.status)),
+    h('dt', null, t('Priority')), h('dd', null, badge(PRIORITY_LABELS[task.priority] || task.priority, task.priority)),
+    h('dt', null, t('Assignee')), h('dd', null, assigneeAvatar(task.assignee_name), ' ', task.assignee_name || t('Unassigned')),
+    h('dt', null, t('Due date')), h('dd', { 'data-testid': 'task-due' }, task.due_date ? dueBadge(task) : '—'),
+    h('dt', null, t('Created')), h('dd', null, formatTime(task.created_at) || '—'),
+    h('dt', null, t('Updated')), h('dd', null, formatTime(task.updated_at) || '—'));
 }
 
 function displayName(stored) {
@@ -58,7 +59,7 @@ async function taskView(ctx, pid, tid, project, first) {
   const boardUrl = links.board(pid);
   ctx.setTitle(task.title);
   const deletedNote = h('p', { class: 'banner banner-error', role: 'alert', hidden: true, 'data-testid': 'task-deleted' },
-    'Someone deleted this task. ', h('a', { href: boardUrl }, 'Back to the board'));
+    t('Someone deleted this task.'), ' ', h('a', { href: boardUrl }, t('Back to the board')));
 
   // ------------------------------------------------------------ status
   let moving = false;
@@ -66,7 +67,7 @@ async function taskView(ctx, pid, tid, project, first) {
     type: 'button', class: 'btn', dataset: { status: s }, 'aria-pressed': String(s === task.status),
     onclick: () => setStatus(s),
   }, STATUS_LABELS[s]));
-  const statusGroup = editable ? h('div', { class: 'status-buttons', role: 'group', 'aria-label': 'Status', 'data-testid': 'status-buttons' }, statusButtons) : null;
+  const statusGroup = editable ? h('div', { class: 'status-buttons', role: 'group', 'aria-label': t('Status'), 'data-testid': 'status-buttons' }, statusButtons) : null;
   const markStatus = () => statusButtons.forEach((b) => {
     b.setAttribute('aria-pressed', String(b.dataset.status === task.status));
     if (moving) b.setAttribute('aria-disabled', 'true'); else b.removeAttribute('aria-disabled');
@@ -80,10 +81,10 @@ async function taskView(ctx, pid, tid, project, first) {
     showDetails();
     try {
       await api.patch(taskPath(pid, tid), { status: s });
-      toast(`Moved “${shorten(task.title)}” to ${STATUS_LABELS[s]}`, { action: { label: 'Undo', run: () => setStatus(before) } });
+      toast(t('Moved “{title}” to {status}', { title: shorten(task.title), status: STATUS_LABELS[s] }), { action: { label: t('Undo'), run: () => setStatus(before) } });
     } catch (err) {
       task.status = before;
-      toastError(`Couldn't move “${shorten(task.title)}”: ${err.message}`, { label: 'Retry', run: () => setStatus(s) });
+      toastError(t('Couldn\'t move “{title}”: {message}', { title: shorten(task.title), message: err.message }), { label: t('Retry'), run: () => setStatus(s) });
     } finally {
       moving = false;
       markStatus();
@@ -95,7 +96,7 @@ async function taskView(ctx, pid, tid, project, first) {
   const descBox = h('p', { class: 'desc' });
   const detailsBox = h('div');
   function showDetails() {
-    mount(descBox, task.description || h('span', { class: 'muted' }, 'No description.'));
+    mount(descBox, task.description || h('span', { class: 'muted' }, t('No description.')));
     mount(detailsBox, details(task));
   }
   showDetails();
@@ -103,14 +104,14 @@ async function taskView(ctx, pid, tid, project, first) {
   // --------------------------------------------------------------- edit
   const extras = editable ? pluginFields(task, project) : [];
   const form = h('form', { class: 'stack', 'data-testid': 'edit-task-form' },
-    field('Title', h('input', { name: 'title', value: task.title, required: true, maxlength: 200 })),
-    field('Description', h('textarea', { name: 'description', value: task.description || '', maxlength: 5000 })),
+    field(t('Title'), h('input', { name: 'title', value: task.title, required: true, maxlength: 200 })),
+    field(t('Description'), h('textarea', { name: 'description', value: task.description || '', maxlength: 5000 })),
     h('div', { class: 'form-row' },
-      field('Assignee', select('assignee_id', userOptions(users, 'Unassigned'), task.assignee_id ?? '')),
-      field('Priority', select('priority', PRIORITY_OPTIONS, task.priority)),
-      field('Due date', h('input', { name: 'due_date', type: 'date', value: task.due_date || '' }), 'Empty it to remove the due date.')),
+      field(t('Assignee'), select('assignee_id', userOptions(users, t('Unassigned')), task.assignee_id ?? '')),
+      field(t('Priority'), select('priority', PRIORITY_OPTIONS, task.priority)),
+      field(t('Due date'), h('input', { name: 'due_date', type: 'date', value: task.due_date || '' }), t('Empty it to remove the due date.'))),
     extras.map((x) => x.el),
-    h('div', null, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Save changes')));
+    h('div', null, h('button', { type: 'submit', class: 'btn btn-primary' }, t('Save changes'))));
   form.addEventListener('input', () => { form.dataset.dirty = '1'; });
   const fillForm = () => {
     form.elements.title.value = task.title;
@@ -133,7 +134,7 @@ async function taskView(ctx, pid, tid, project, first) {
     await refresh();
     delete form.dataset.dirty;
     fillForm();
-    toast('Task saved');
+    toast(t('Task saved'));
     emit('task:saved', Object.assign({}, task));
   });
 
@@ -141,18 +142,18 @@ async function taskView(ctx, pid, tid, project, first) {
   const attachmentBox = h('div');
   const showAttachment = () => mount(attachmentBox, task.attachment
     ? h('p', { 'data-testid': 'attachment', class: 'wrap' }, '📎 ', h('strong', null, displayName(task.attachment)), ' ',
-      h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'download', 'aria-label': 'Download ' + displayName(task.attachment), onclick: () => download(task.attachment) }, 'Download'))
-    : h('p', { class: 'muted' }, 'No attachment.'));
+      h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'download', 'aria-label': t('Download {file}', { file: displayName(task.attachment) }), onclick: () => download(task.attachment) }, t('Download')))
+    : h('p', { class: 'muted' }, t('No attachment.')));
   showAttachment();
   const upload = h('form', { class: 'inline', 'data-testid': 'upload-form' },
-    field(task.attachment ? 'Replace the file' : 'Attach a file', h('input', { name: 'file', type: 'file', required: true, 'data-testid': 'upload-input' })),
-    h('button', { type: 'submit', class: 'btn' }, 'Upload'));
+    field(task.attachment ? t('Replace the file') : t('Attach a file'), h('input', { name: 'file', type: 'file', required: true, 'data-testid': 'upload-input' })),
+    h('button', { type: 'submit', class: 'btn' }, t('Upload')));
   onSubmit(upload, async (data) => {
     const done = await api.upload(taskPath(pid, tid) + '/attachment', data);
     task.attachment = done.filename;
     upload.reset();
     showAttachment();
-    toast(`Uploaded ${displayName(done.filename)}`);
+    toast(t('Uploaded {file}', { file: displayName(done.filename) }));
   });
 
   // ------------------------------------------------- checklist, relations
@@ -165,14 +166,14 @@ async function taskView(ctx, pid, tid, project, first) {
   const commentTitle = h('h2', { id: 'comments-title' });
   const showComments = () => {
     const comments = task.comments || [];
-    commentTitle.textContent = `Comments (${task.comment_count ?? comments.length})`;
+    commentTitle.textContent = t('Comments ({count})', { count: task.comment_count ?? comments.length });
     mount(commentList, comments.map(commentItem));
     commentList.hidden = !comments.length;
   };
-  const noComments = empty('No comments yet.');
+  const noComments = empty(t('No comments yet.'));
   const commentForm = h('form', { class: 'stack', 'data-testid': 'comment-form' },
-    field('Add a comment', h('textarea', { name: 'body', required: true, maxlength: 5000 })),
-    h('div', null, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Comment')));
+    field(t('Add a comment'), h('textarea', { name: 'body', required: true, maxlength: 5000 })),
+    h('div', null, h('button', { type: 'submit', class: 'btn btn-primary' }, t('Comment'))));
   onSubmit(commentForm, async (data) => {
     const body = String(data.get('body') || '').trim();
     const made = await api.post(taskPath(pid, tid) + '/comments', { body });
@@ -187,7 +188,7 @@ async function taskView(ctx, pid, tid, project, first) {
     commentForm.reset();
     // The keyboard stays in the comment box, ready for the next one.
     commentForm.elements.body.focus();
-    announce('Comment added');
+    announce(t('Comment added'));
   });
   showComments();
   noComments.hidden = Boolean((task.comments || []).length);
@@ -207,17 +208,17 @@ async function taskView(ctx, pid, tid, project, first) {
   }
 
   ctx.setActions(
-    h('a', { class: 'btn', href: boardUrl }, '← Board'),
+    h('a', { class: 'btn', href: boardUrl }, t('← Board')),
     can(role, 'owner') ? h('button', {
       type: 'button', class: 'btn btn-danger', 'data-testid': 'delete-task',
       onclick: () => deleteWithUndo({
         key: 'task:' + task.id,
-        message: `Deleted “${shorten(task.title)}”`,
+        message: t('Deleted “{title}”', { title: shorten(task.title) }),
         hide: () => { location.hash = boardUrl; },
         restore: () => { location.hash = links.task(pid, tid); },
         commit: (opts) => api.del(taskPath(pid, tid), opts),
       }),
-    }, 'Delete task') : null);
+    }, t('Delete task')) : null);
 
   // Plugins' panels call their own endpoints, which a share link may not reach.
   const panels = share.active ? [] : forProject(contributions.taskPanels, project).map((p) => {
@@ -237,15 +238,15 @@ async function taskView(ctx, pid, tid, project, first) {
   ctx.mount(deletedNote, h('div', { class: 'grid-2' },
     h('div', null,
       card(null, h('div', { class: 'task-detail' }, descBox, statusGroup, detailsBox)),
-      editable ? card('Edit task', form) : null,
+      editable ? card(t('Edit task'), form) : null,
       checklist.el,
       related.el,
-      card('Attachment', attachmentBox, editable ? upload : null)),
+      card(t('Attachment'), attachmentBox, editable ? upload : null)),
     h('div', null,
       h('section', { class: 'card', 'aria-labelledby': 'comments-title' }, commentTitle, commentList, noComments,
         can(role, 'commenter') ? commentForm
           : h('p', { class: 'muted small', 'data-testid': 'comments-read-only' }, share.active
-            ? 'This link lets you read the comments, not add any.' : 'Your role in this project lets you read the comments, not add any.')),
+            ? t('This link lets you read the comments, not add any.') : t('Your role in this project lets you read the comments, not add any.'))),
       panels)));
   // A one-row list answers the change cursor (where the server has one).
   await watcher.start([await api.get(`/api/projects/${Number(pid)}/tasks?limit=1`)]);
@@ -257,7 +258,7 @@ async function taskView(ctx, pid, tid, project, first) {
       deletedNote.hidden = false;
       return;
     }
-    if (changes.reload || changes.tasks.some((t) => t.id === Number(tid))) {
+    if (changes.reload || changes.tasks.some((x) => x.id === Number(tid))) {
       try {
         await refresh();
       } catch (err) {
@@ -267,14 +268,14 @@ async function taskView(ctx, pid, tid, project, first) {
   }, POLL_MS);
 }
 
-const TASK_MISSING = "This task doesn't exist: it may have been deleted, or it belongs to another project.";
+const TASK_MISSING = t("This task doesn't exist: it may have been deleted, or it belongs to another project.");
 
 route(/^projects\/(\d+)\/tasks\/(\d+)$/, async (ctx, pid, tid) => {
   const [project, task] = await Promise.all([api.get('/api/projects/' + Number(pid)), api.get(taskPath(pid, tid))]);
   await taskView(ctx, pid, tid, project, task);
-}, { title: 'Task', notFound: 'Task not found', notFoundText: TASK_MISSING });
+}, { title: t('Task'), notFound: t('Task not found'), notFoundText: TASK_MISSING });
 
 route(/^shared\/tasks\/(\d+)$/, async (ctx, tid) => {
   const project = await sharedProject(ctx);
   if (project) await taskView(ctx, project.id, tid, project, await api.get(taskPath(project.id, tid)));
-}, { title: 'Task', notFound: 'Task not found', notFoundText: TASK_MISSING, share: true });
+}, { title: t('Task'), notFound: t('Task not found'), notFoundText: TASK_MISSING, share: true });
