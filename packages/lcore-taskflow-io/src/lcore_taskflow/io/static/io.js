@@ -270,7 +270,8 @@ export default function setup(taskflow) {
     const make = h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': `${testid}-make` });
     const end = h('button', { type: 'button', class: 'btn', 'data-testid': `${testid}-end` }, t('Turn the feed off'));
     const show = (isActive, created) => {
-      const day = created ? new Date(created * 1000).toLocaleDateString() : '';
+      // the app's language (UI API 3) for the date too, else the browser's
+      const day = created ? new Date(created * 1000).toLocaleDateString(taskflow.language || []) : '';
       if (isActive) {
         status.textContent = day ? t('A feed URL is live since {day}. Making a new one stops the old one.', { day })
           : t('A feed URL is live. Making a new one stops the old one.');

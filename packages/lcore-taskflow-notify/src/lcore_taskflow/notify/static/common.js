@@ -8,12 +8,14 @@ const fill = (text, params) => String(text).replace(/\{(\w+)\}/g,
   (whole, key) => (params && Object.prototype.hasOwnProperty.call(params, key) ? String(params[key]) : whole));
 export let t = fill;
 export let tn = (n, singular, plural, params) => fill(n === 1 ? singular : plural, { ...params, n });
+let locale = [];   // dates in the app's language (UI API 3), else the browser's
 
 /** Use the frontend's catalog (this module's i18n/<lang>.json) where it has one. */
 export function useTranslations(taskflow) {
   if (taskflow.version >= 3 && typeof taskflow.t === 'function' && typeof taskflow.tn === 'function') {
     t = taskflow.t;
     tn = taskflow.tn;
+    locale = taskflow.language || [];
   }
 }
 
@@ -33,7 +35,7 @@ export function formatTime(value) {
   if (typeof value === 'number' || /^\d+(\.\d+)?$/.test(String(value))) date = new Date(parseFloat(value) * 1000);
   else date = new Date(String(value).replace(' ', 'T') + (/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? '' : 'Z'));
   if (isNaN(date.getTime())) return String(value);
-  return date.toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
+  return date.toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'short' });
 }
 
 /** The frontend's own message for a failed call (`message`), or the error as text. */

@@ -122,7 +122,8 @@ export async function renderInbox(taskflow, container, ctx, { onCount }) {
           link ? h('a', { href: link, onclick: () => { if (!read) api.post('/api/notifications/inbox/read', { ids: [id] }).catch(() => {}); } },
             place || t('Open')) : place) : null,
         item.summary ? h('p', { class: 'inbox-excerpt small muted' }, item.summary) : null,
-        h('p', { class: 'muted small' }, item.actor ? t('by {actor} · ', { actor: item.actor }) : '', formatTime(item.created))),
+        h('p', { class: 'muted small' }, item.actor
+          ? t('by {actor} · {time}', { actor: item.actor, time: formatTime(item.created) }) : formatTime(item.created))),
       read ? null : h('button', {
         type: 'button', class: 'btn btn-small', 'data-testid': 'inbox-mark-one',
         'aria-label': t('Mark read: {what}', { what: what(item) }), onclick: () => mark([id]),
