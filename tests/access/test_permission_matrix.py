@@ -149,6 +149,7 @@ ROUTES = {
     # -- core: users and teams
     "GET /api/users/":                                       ("signed in", 200),
     "POST /api/users/":                                      ("admin", 201),
+    "GET /api/users/me":                                     ("signed in", 200),
     "GET /api/users/me/tasks":                               ("signed in", 200),
     "GET /api/users/search":                                 ("signed in", 200),
     "GET /api/users/{id}":                                   ("co-member", 200),  # eddie: guests see co-members only
@@ -164,6 +165,7 @@ ROUTES = {
     "DELETE /api/teams/{tid}/members/{uid}":                 ("admin", 204),
     # -- core: system and docs
     "GET /health":                                           ("public", 200),
+    "GET /api/i18n":                                         ("public", 200),
     "GET /openapi.json":                                     ("public", 200),
     "GET /docs":                                             ("public", 200),
     "GET /docs/{name}":                                      ("public", 200),
@@ -547,6 +549,7 @@ OTHER_CALLS: dict[str, Build] = {
     "GET /api/search": lambda w, p, c: Call("/api/search?q=plans"),
     "GET /api/users/": lambda w, p, c: Call("/api/users/"),
     "POST /api/users/": lambda w, p, c: Call("/api/users/", new_user_body("invited")),
+    "GET /api/users/me": lambda w, p, c: Call("/api/users/me"),
     "GET /api/users/me/tasks": lambda w, p, c: Call("/api/users/me/tasks"),
     "GET /api/users/search": lambda w, p, c: Call("/api/users/search?q=e"),
     "GET /api/users/{id}": lambda w, p, c: Call(f"/api/users/{w.ids['eddie']}"),
@@ -567,6 +570,7 @@ OTHER_CALLS: dict[str, Build] = {
     "DELETE /api/teams/{tid}/members/{uid}": lambda w, p, c: (
         w.set_team_member(True) or Call(f"/api/teams/{w.spare_team}/members/{w.ids['sam']}")),
     "GET /health": lambda w, p, c: Call("/health"),
+    "GET /api/i18n": lambda w, p, c: Call("/api/i18n"),
     "GET /openapi.json": lambda w, p, c: Call("/openapi.json"),
     "GET /docs": lambda w, p, c: Call("/docs"),
     "GET /docs/{name}": lambda w, p, c: Call("/docs/docs.js"),
@@ -614,7 +618,8 @@ OTHER_CALLS: dict[str, Build] = {
                              {"settings": {"commented": {"digest": False}}}),
     "GET /notifications/unsubscribe": lambda w, p, c: Call(unsubscribe_link(w)),
     "POST /notifications/unsubscribe": lambda w, p, c: Call(unsubscribe_link(w)),
-    "PATCH /api/users/me": lambda w, p, c: Call("/api/users/me", {"timezone": "Europe/Berlin"}),
+    "PATCH /api/users/me": lambda w, p, c: Call("/api/users/me", {"timezone": "Europe/Berlin",
+                                                                  "language": "de"}),
     "GET /": lambda w, p, c: Call("/"),
     "GET /frontend": lambda w, p, c: Call("/frontend"),
     "GET /static/{path}": lambda w, p, c: Call("/static/app.css"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lcore_taskflow.core import ApiError, TaskFilter, UIModule, events, hookimpl
+from lcore_taskflow.core import ApiError, Message, TaskFilter, UIModule, events, hookimpl
 
 from . import __version__
 from . import _store as store
@@ -26,6 +26,11 @@ class LabelsPlugin:
     @hookimpl
     def taskflow_migrations(self):
         return ("labels", HERE / "migrations")
+
+    @hookimpl
+    def taskflow_translations(self):
+        """Its German texts: locale/de/LC_MESSAGES/labels.po, compiled to .mo."""
+        return ("labels", HERE / "locale")
 
     @hookimpl
     def taskflow_event_types(self):
@@ -90,13 +95,14 @@ def apply_labels(kernel, event) -> None:
     wanted = event.extra["labels"]
     if not isinstance(wanted, list) or any(
             isinstance(v, bool) or not isinstance(v, int) for v in wanted):
-        raise ApiError(422, "Validation failed", fields={"labels": "must be a list of label ids"})
+        raise ApiError(422, "Validation failed", fields={"labels":
+            Message("must be a list of label ids")})
     known = store.project_label_ids(kernel.db, event.project_id, wanted)
     unknown = sorted(set(wanted) - known)
     if unknown:
         raise ApiError(422, "Validation failed", fields={
-            "labels": f"not labels of project {event.project_id}: "
-                      f"{', '.join(map(str, unknown))}"})
+            "labels": Message("not labels of project {pid}: {ids}", pid=event.project_id,
+                              ids=", ".join(map(str, unknown)))})
     added, removed = store.set_task_labels(kernel.db, event.task_id, known)
     if added or removed:
         kernel.emit(TaskLabelsChanged(actor=event.actor, task=event.task,
@@ -119,8 +125,8 @@ def import_labels(kernel, task, labels) -> int:
                             (project_id, name))
         if found is None:
             if len(store.labels_of_project(db, project_id)) >= MAX_LABELS_PER_PROJECT:
-                raise ApiError(422, f"Project {project_id} would have more than "
-                                    f"{MAX_LABELS_PER_PROJECT} labels")
+                raise ApiError(422, "Project {project_id} would have more than {max} labels",
+                               params={"project_id": project_id, "max": MAX_LABELS_PER_PROJECT})
             color = str(label.get("color") or "")
             found = {"id": db.insert("labels", {
                 "project_id": project_id, "name": name,

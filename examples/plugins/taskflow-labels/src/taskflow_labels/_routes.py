@@ -17,7 +17,7 @@ import re
 from typing import Any
 
 from lcore import Lcore, response
-from lcore_taskflow.core import ApiError, Fields, json_body
+from lcore_taskflow.core import ApiError, Fields, Message, json_body
 
 from . import _store as store
 from ._events import TaskLabelsChanged
@@ -39,7 +39,8 @@ def label_ids_of(data: dict[str, Any], key: str = "label_ids") -> set[int]:
     value = data.get(key)
     if not isinstance(value, list) or not all(
             isinstance(v, int) and not isinstance(v, bool) for v in value):
-        raise ApiError(422, "Validation failed", fields={key: f"{key} must be a list of ids"})
+        raise ApiError(422, "Validation failed", fields={
+            key: Message("{name} must be a list of ids", name=key)})
     return set(value)
 
 
@@ -53,7 +54,7 @@ def label_for_owner(kernel, label_id: int) -> dict[str, Any]:
     label = store.label_or_404(kernel.db, label_id)
     access = kernel.access()
     if access.role(label["project_id"]) is None:
-        raise ApiError(404, f"Label {label_id} not found")
+        raise ApiError(404, "Label {label_id} not found", params={"label_id": label_id})
     access.project(label["project_id"], "owner")
     return label
 
@@ -64,8 +65,8 @@ def apply_labels(kernel, task: dict[str, Any], wanted: set[int]) -> dict[str, An
     unknown = wanted - store.project_label_ids(db, task["project_id"], wanted)
     if unknown:
         raise ApiError(422, "Validation failed", fields={
-            "label_ids": f"not labels of project {task['project_id']}: "
-                         + ", ".join(map(str, sorted(unknown)))})
+            "label_ids": Message("not labels of project {pid}: {ids}", pid=task["project_id"],
+                                 ids=", ".join(map(str, sorted(unknown))))})
     with db.transaction():
         added, removed = store.set_task_labels(db, task["id"], wanted)
         if added or removed:
@@ -90,10 +91,12 @@ def build_labels_app(kernel) -> Lcore:
         db = kernel.db
         with db.transaction():
             if store.name_taken(db, pid, values["name"]):
-                raise ApiError(409, f"Project {pid} already has a label named "
-                                    f"{values['name']!r}", fields={"name": "already exists"})
+                raise ApiError(409, "Project {pid} already has a label named {name}",
+                               params={"pid": pid, "name": repr(values["name"])},
+                               fields={"name": Message("already exists")})
             if len(store.labels_of_project(db, pid)) >= MAX_LABELS_PER_PROJECT:
-                raise ApiError(422, f"A project has at most {MAX_LABELS_PER_PROJECT} labels")
+                raise ApiError(422, "A project has at most {MAX_LABELS_PER_PROJECT} labels",
+                               params={"MAX_LABELS_PER_PROJECT": MAX_LABELS_PER_PROJECT})
             label_id = db.insert("labels", {**values, "project_id": pid})
         response.status = 201
         return store.label_or_404(db, label_id)
@@ -107,8 +110,9 @@ def build_labels_app(kernel) -> Lcore:
             label = label_for_owner(kernel, lid)
             if "name" in values and store.name_taken(db, label["project_id"], values["name"],
                                                      exclude=lid):
-                raise ApiError(409, f"Project {label['project_id']} already has a label "
-                                    f"named {values['name']!r}", fields={"name": "already exists"})
+                raise ApiError(409, "Project {pid} already has a label named {name}",
+                               params={"pid": label["project_id"], "name": repr(values["name"])},
+                               fields={"name": Message("already exists")})
             if values:
                 db.update("labels", lid, values)
                 store.index_labels(kernel, store.tasks_with_label(db, lid))

@@ -27,7 +27,7 @@ def labels_of_project(db: Database, project_id: int) -> list[dict[str, Any]]:
 def label_or_404(db: Database, label_id: int) -> dict[str, Any]:
     row = db.fetchone(f"SELECT {LABEL_COLUMNS} FROM labels WHERE id = ?", (label_id,))
     if row is None:
-        raise ApiError(404, f"Label {label_id} not found")
+        raise ApiError(404, "Label {label_id} not found", params={"label_id": label_id})
     return row
 
 

@@ -64,6 +64,10 @@ class WebhooksPlugin:
         return ("webhooks", HERE / "migrations")
 
     @hookimpl
+    def taskflow_translations(self):
+        return ("webhooks", HERE / "locale")
+
+    @hookimpl
     def taskflow_mounts(self, kernel):
         return [("/api/webhooks/", build_webhooks_app(kernel, self.worker_of))]
 

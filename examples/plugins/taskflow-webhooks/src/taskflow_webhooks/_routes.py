@@ -14,7 +14,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from lcore import Lcore, response
-from lcore_taskflow.core import ApiError, Event, Fields, json_body, pagination, query_choice
+from lcore_taskflow.core import (
+    ApiError,
+    Event,
+    Fields,
+    Message,
+    json_body,
+    pagination,
+    query_choice,
+)
 
 STATUSES = ("pending", "sending", "delivered", "failed")
 HOOK_COLUMNS = "id, project_id, url, secret, events, active, created_at, updated_at"
@@ -38,7 +46,7 @@ def hook_or_404(db, hook_id: int) -> dict[str, Any]:
     row = db.fetchone(f"SELECT {HOOK_COLUMNS} FROM webhooks WHERE id = ? AND deleted_at IS NULL",
                       (hook_id,))
     if row is None:
-        raise ApiError(404, f"Webhook {hook_id} not found")
+        raise ApiError(404, "Webhook {hook_id} not found", params={"hook_id": hook_id})
     return row
 
 
@@ -66,8 +74,9 @@ def hook_fields(kernel, data: dict[str, Any], *, creating: bool) -> dict[str, An
                 isinstance(t, str) for t in chosen):
             fields.add_error("events", "events must be a non-empty list of event types")
         elif unknown := sorted(set(chosen) - set(known)):
-            fields.add_error("events", f"unknown event types: {', '.join(unknown)} "
-                                       f"(choose from {', '.join(known)})")
+            fields.add_error("events", Message("unknown event types: {unknown} (choose from "
+                                               "{known})", unknown=", ".join(unknown),
+                                               known=", ".join(known)))
         else:
             fields.values["events"] = json.dumps(sorted(set(chosen)))
     values = fields.result()
@@ -101,7 +110,8 @@ def build_webhooks_app(kernel, worker_of) -> Lcore:
             kernel.access().project(pid)  # 404 when missing, or webhooks is off there
             if db.count("webhooks", "project_id = ? AND deleted_at IS NULL",
                         (pid,)) >= MAX_HOOKS_PER_PROJECT:
-                raise ApiError(422, f"A project has at most {MAX_HOOKS_PER_PROJECT} webhooks")
+                raise ApiError(422, "A project has at most {MAX_HOOKS_PER_PROJECT} webhooks",
+                               params={"MAX_HOOKS_PER_PROJECT": MAX_HOOKS_PER_PROJECT})
             hook_id = db.insert("webhooks", {**values, "project_id": pid})
         response.status = 201
         out = hook_out(hook_or_404(db, hook_id))
@@ -159,7 +169,8 @@ def build_webhooks_app(kernel, worker_of) -> Lcore:
                 " next_attempt_at = ?, updated_at = ? WHERE id = ? AND webhook_id = ?"
                 " AND status = 'failed'", (time.time(), time.time(), did, hid)).rowcount
             if not done:
-                raise ApiError(409, f"Delivery {did} of webhook {hid} is not a failed delivery")
+                raise ApiError(409, "Delivery {did} of webhook {hid} is not a failed delivery",
+                               params={"did": did, "hid": hid})
             db.after_commit(worker_of(kernel).wake)
         return {"id": did, "status": "pending"}
 

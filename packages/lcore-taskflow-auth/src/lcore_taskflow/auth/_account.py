@@ -14,6 +14,7 @@ from lcore_taskflow.core import (
     Choice,
     Integer,
     ListOf,
+    Message,
     Number,
     Schema,
     String,
@@ -154,7 +155,8 @@ def add_account_routes(app: Lcore, kernel) -> None:
         if "admin" in values["scopes"] and user.get("role") != "admin":
             raise ApiError(403, "Only admins may create tokens with the admin scope")
         if len(sessions.access_tokens(kernel, user["id"])) >= MAX_TOKENS:
-            raise ApiError(422, f"At most {MAX_TOKENS} tokens per user: revoke some first")
+            raise ApiError(422, "At most {MAX_TOKENS} tokens per user: revoke some first",
+                           params={"MAX_TOKENS": MAX_TOKENS})
         with kernel.db.transaction():
             made = sessions.new_access_token(kernel, user, values["name"], values["scopes"],
                                              values["expires_in_days"])
@@ -174,7 +176,7 @@ def add_account_routes(app: Lcore, kernel) -> None:
             row = db.fetchone("SELECT id, name FROM auth_tokens WHERE id = ? AND user_id = ?",
                               (tid, user["id"]))
             if row is None:
-                raise ApiError(404, f"Token {tid} not found")
+                raise ApiError(404, "Token {tid} not found", params={"tid": tid})
             db.delete("auth_tokens", tid)
             kernel.audit("token.revoked", target=f"user:{user['username']}",
                          details={"token_id": tid, "name": row["name"]})
@@ -202,7 +204,7 @@ def add_account_routes(app: Lcore, kernel) -> None:
             codes = totp.confirm(db, user["id"], code)
             if codes is None:
                 raise ApiError(422, "Validation failed", fields={
-                    "code": "not the current code of the app (or no setup was started)"})
+                    "code": Message("not the current code of the app (or no setup was started)")})
             kernel.audit("auth.totp_enabled", target=f"user:{user['username']}")
         return {"recovery_codes": codes}
 
@@ -213,7 +215,8 @@ def add_account_routes(app: Lcore, kernel) -> None:
         user = person(kernel)
         password = PasswordCheck.validate(json_body())["password"]
         if kernel.users.authenticate(user["username"], password) is None:
-            raise ApiError(422, "Validation failed", fields={"password": "not your password"})
+            raise ApiError(422, "Validation failed", fields={"password":
+                Message("not your password")})
         db = kernel.db
         with db.transaction():
             if not totp.disable(db, user["id"]):
@@ -228,6 +231,6 @@ def add_account_routes(app: Lcore, kernel) -> None:
         with db.transaction():
             target = kernel.users.get(uid)
             if target is None or not totp.disable(db, uid):
-                raise ApiError(404, f"User {uid} has no two-factor sign-in")
+                raise ApiError(404, "User {uid} has no two-factor sign-in", params={"uid": uid})
             kernel.audit("auth.totp_reset", target=f"user:{target['username']}")
         return HTTPResponse(status=204)

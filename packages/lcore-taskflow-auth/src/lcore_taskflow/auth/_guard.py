@@ -32,8 +32,9 @@ def check(db, username: str) -> None:
     wait = (row["locked_until"] - time.time()) if row else 0
     if wait > 0:
         seconds = max(1, math.ceil(wait))
-        raise ApiError(429, f"Too many failed sign-ins for this account: try again in "
-                            f"{seconds} s", headers={"Retry-After": str(seconds)})
+        raise ApiError(429, "Too many failed sign-ins for this account: try again in "
+                            "{seconds} s", headers={"Retry-After": str(seconds)},
+                       params={"seconds": seconds})
 
 
 def failed(db, username: str, free: int, cap: float) -> int:

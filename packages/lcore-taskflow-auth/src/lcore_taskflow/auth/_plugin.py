@@ -31,6 +31,10 @@ class AuthPlugin:
         return ("auth", Path(__file__).parent / "migrations")
 
     @hookimpl
+    def taskflow_translations(self):
+        return ("auth", Path(__file__).parent / "locale")
+
+    @hookimpl
     def taskflow_config_schema(self):
         return AuthConfig
 

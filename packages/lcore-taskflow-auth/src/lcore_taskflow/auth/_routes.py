@@ -18,6 +18,7 @@ from lcore_taskflow.core import (
     Choice,
     Email,
     Integer,
+    Message,
     Object,
     Password,
     Schema,
@@ -93,6 +94,8 @@ class Me(SessionUser):
 
     email = String(required=True)
     totp = Boolean(required=True, description="Whether two-factor sign-in is on")
+    language = String(nullable=True, description=(
+        "The profile's language (de, en); null: the browser's Accept-Language decides"))
 
 
 class LoggedOut(Schema):
@@ -236,7 +239,7 @@ def build_auth_app(kernel) -> tuple[Lcore, Callable[[str, str], dict[str, Any] |
     def me():
         """The signed-in user, from the session cookie or a bearer token."""
         user = kernel.current_user()
-        return {**{k: user.get(k) for k in ("id", "username", "email", "role")},
+        return {**{k: user.get(k) for k in ("id", "username", "email", "role", "language")},
                 "totp": totp.enabled(kernel.db, user["id"])}
 
     @app.post("/token", name="cookie_session", auth=False, auth_via=("cookie",),
@@ -302,10 +305,11 @@ def build_auth_app(kernel) -> tuple[Lcore, Callable[[str, str], dict[str, Any] |
         current = values["current_password"]
         if kernel.users.authenticate(user["username"], current) is None:
             raise ApiError(422, "Validation failed",
-                           fields={"current_password": "current_password is not correct"})
+                           fields={"current_password": Message("current_password is not correct")})
         if values["new_password"] == current:
             raise ApiError(422, "Validation failed",
-                           fields={"new_password": "new_password must differ from the current"})
+                           fields={"new_password":
+                               Message("new_password must differ from the current")})
         with kernel.db.transaction():
             kernel.users.set_password(user["id"], values["new_password"], actor=user)
             kernel.audit("auth.password_changed", target=f"user:{user['username']}",

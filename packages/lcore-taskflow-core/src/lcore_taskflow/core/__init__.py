@@ -25,6 +25,15 @@ from ._db import SQL, Database, IntegrityError, OperationalError
 from ._errors import ApiError, validation_error
 from ._extension import Extension
 from ._files import send_file
+from ._i18n import (
+    N_,
+    Message,
+    Translator,
+    request_language,
+    request_translator,
+    translator_for,
+    user_language,
+)
 from ._kernel import TaskFlow, create_app
 from ._migrate import MigrationError
 from ._plugins import CORE_API, ENTRY_POINT_GROUP, PluginCheckError, hookimpl, hookspec
@@ -58,6 +67,7 @@ __all__ = [
     "CORE_API",
     "EMAIL_RE",
     "ENTRY_POINT_GROUP",
+    "N_",
     "ROLES",
     "SQL",
     "Access",
@@ -81,6 +91,7 @@ __all__ = [
     "Invalid",
     "ListOf",
     "MapOf",
+    "Message",
     "MigrationError",
     "Number",
     "Object",
@@ -95,6 +106,7 @@ __all__ = [
     "TaskFilter",
     "TaskFlow",
     "Text",
+    "Translator",
     "UIModule",
     "Username",
     "__version__",
@@ -107,9 +119,13 @@ __all__ = [
     "progress_bar",
     "query_choice",
     "query_int",
+    "request_language",
+    "request_translator",
     "role_policy",
     "send_file",
     "serve",
     "server_missing",
+    "translator_for",
+    "user_language",
     "validation_error",
 ]

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._errors import ApiError
+from ._i18n import Message
 from ._roles import RANK, ROLES
 
 CREDENTIALS = ("bearer", "cookie", "basic")
@@ -132,9 +133,10 @@ def missing_identity(kernel) -> ApiError:
     """The 401 of a protected route when nothing can identify users."""
     disabled = "auth" in kernel.config.get("plugins_disabled", ()) or (
         kernel.config.get("plugins_enabled") and "auth" not in kernel.config.plugins_enabled)
-    why = ("lcore-taskflow-auth is disabled by the configuration" if disabled
-           else "install lcore-taskflow-auth")
-    return ApiError(401, f"Authentication required, but no identity plugin is loaded ({why})")
+    why = (Message("lcore-taskflow-auth is disabled by the configuration") if disabled
+           else Message("install lcore-taskflow-auth"))
+    return ApiError(401, "Authentication required, but no identity plugin is loaded ({why})",
+                    params={"why": why})
 
 
 HOW = {"bearer": "Authorization: Bearer <token>", "cookie": "the session cookie",
@@ -147,5 +149,6 @@ def unauthenticated(environ, credentials) -> ApiError:
     if problem:
         return ApiError(401, problem)
     accepted = " or ".join(HOW[c] for c in credentials if c in HOW)
-    return ApiError(401, f"Authentication required ({accepted})" if accepted
-                    else "Authentication required")
+    if not accepted:
+        return ApiError(401, "Authentication required")
+    return ApiError(401, "Authentication required ({accepted})", params={"accepted": accepted})

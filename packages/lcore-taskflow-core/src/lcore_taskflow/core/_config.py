@@ -17,6 +17,7 @@ import dataclasses
 import difflib
 import math
 import os
+import re
 import types
 import typing
 from collections import Counter
@@ -30,6 +31,8 @@ DEFAULT_SECRET = "change-me-in-production"
 SECRET_SUFFIXES = ("secret", "secret_key", "secret_keys", "password", "passwords",
                    "apprise_urls")  # chat URLs carry their tokens in the path
 REDACTED = "***"
+#: A BCP 47 language tag as TaskFlow's catalogs name them (``de``, ``pt-BR``).
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 
 
 class ConfigError(ValueError):
@@ -93,6 +96,10 @@ class CoreConfig:
     # Audit-log entries older than this go with `taskflow audit prune`.
     audit_retention_days: int = dataclasses.field(default=365, metadata={
         "runtime": True, "help": "Days `taskflow audit prune` keeps audit entries"})
+    # The language of API messages and emails for a caller whose profile and
+    # Accept-Language name none of the installed catalogs' languages.
+    default_language: str = dataclasses.field(default="en", metadata={
+        "help": "Language (BCP 47 code, en or de) when neither profile nor browser chooses"})
     # How often each server checks for settings changed on the plugins screen.
     settings_refresh_seconds: float = dataclasses.field(default=5.0, metadata={
         "help": "Seconds between each server's checks for settings changed at runtime"})
@@ -105,6 +112,9 @@ class CoreConfig:
         if not 0 <= self.settings_refresh_seconds <= 3600:
             errors.append(f"settings_refresh_seconds: expected 0-3600, got "
                           f"{self.settings_refresh_seconds}")
+        if not LANGUAGE_CODE.fullmatch(self.default_language):
+            errors.append(f"default_language: expected a language code such as en or de, "
+                          f"got {self.default_language!r}")
         if self.project_creators not in ("admins", "members"):
             errors.append(f"project_creators: expected admins or members, got "
                           f"{self.project_creators!r}")

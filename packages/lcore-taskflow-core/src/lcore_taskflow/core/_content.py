@@ -96,7 +96,8 @@ class Content:
             count = db.scalar("SELECT COUNT(*) FROM checklist_items WHERE task_id = ?",
                               (task["id"],))
             if count >= MAX_ITEMS:
-                raise ApiError(422, f"A checklist has at most {MAX_ITEMS} items")
+                raise ApiError(422, "A checklist has at most {MAX_ITEMS} items",
+                               params={"MAX_ITEMS": MAX_ITEMS})
             item_id = db.insert("checklist_items", {**values, "task_id": task["id"],
                                                     "done": 1 if done else 0,
                                                     "position": count + 1})

@@ -23,7 +23,7 @@ from ._passwords import password_problem
 from ._schema import INT_MAX, INT_MIN
 
 PUBLIC_COLUMNS = "id, username, email, role, is_active, avatar, created_at, updated_at"
-SESSION_COLUMNS = "id, username, email, role, token_generation"
+SESSION_COLUMNS = "id, username, email, role, token_generation, language"
 
 
 def public_user(row: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -122,7 +122,7 @@ class Users:
         with self.kernel.database() as db, db.transaction():
             before = db.fetchone(f"SELECT {PUBLIC_COLUMNS} FROM users WHERE id = ?", (user_id,))
             if before is None or before["username"] == f"deleted-user-{user_id}":
-                raise ApiError(404, f"User {user_id} not found")
+                raise ApiError(404, "User {user_id} not found", params={"user_id": user_id})
             if before["role"] == "admin" and not db.scalar(
                     "SELECT COUNT(*) FROM users WHERE role = 'admin' AND is_active = 1"
                     " AND id != ?", (user_id,)):
@@ -166,14 +166,16 @@ class Users:
         """
         with self.kernel.database() as db:
             row = db.fetchone("SELECT id, username, email, role, is_active, password_hash,"
-                              " token_generation FROM users WHERE lower(username) = lower(?)",
+                              " token_generation, language FROM users"
+                              " WHERE lower(username) = lower(?)",
                               (username,))
         if self._dummy_hash is None:
             self._dummy_hash = self.hash("dummy password for timing")
         ok = verify_password(password, row["password_hash"] if row else self._dummy_hash)
         if not (row and ok and row["is_active"]):
             return None
-        return {k: row[k] for k in ("id", "username", "email", "role", "token_generation")}
+        return {k: row[k] for k in ("id", "username", "email", "role", "token_generation",
+                                    "language")}
 
     def session(self, user_id: int, generation: int,
                 credential_id: str | None = None) -> dict[str, Any] | None:
@@ -189,7 +191,7 @@ class Users:
                 (credential_id or "", user_id))
         if row is None or row["revoked"] or row["token_generation"] != generation:
             return None
-        return {k: row[k] for k in ("id", "username", "email", "role")}
+        return {k: row[k] for k in ("id", "username", "email", "role", "language")}
 
     def revoke(self, credential_id: str, user_id: int, expires_at: float) -> None:
         """Revoke one credential (a token) until it would have expired anyway."""

@@ -15,6 +15,8 @@ from typing import Any
 
 from lcore import HTTP_CODES, HTTPError, HTTPResponse, request, response
 
+from ._i18n import Message, Translator, request_language, vary_headers
+
 log = logging.getLogger("lcore_taskflow")
 
 
@@ -23,11 +25,18 @@ class ApiError(HTTPError):
 
     ``raise ApiError(422, "Validation failed", fields={"email": "..."})``;
     ``extra`` adds keys of its own to the JSON body (``{"totp_required": True}``).
+    The message is an English msgid, translated into the caller's language
+    when the answer is rendered: values go in ``params``, named in the text
+    (``ApiError(404, "Task {id} not found", params={"id": 7})``); a
+    ``fields`` value may be a :class:`lcore_taskflow.core.Message`.
     """
 
     def __init__(self, status: int, message: str, *, fields: Mapping[str, str] | None = None,
                  headers: Mapping[str, str] | None = None,
-                 extra: Mapping[str, Any] | None = None):
+                 extra: Mapping[str, Any] | None = None,
+                 params: Mapping[str, Any] | None = None):
+        if params:
+            message = Message(message, **params)
         super().__init__(status, message, **dict(headers or {}))
         self.message = message
         self.fields = dict(fields) if fields else None
@@ -51,14 +60,18 @@ def _message(err: HTTPResponse) -> str:
     return HTTP_CODES.get(err.status_code, "Error")
 
 
-def error_payload(err: HTTPResponse) -> dict[str, Any]:
+def error_payload(err: HTTPResponse, translator: Translator | None = None) -> dict[str, Any]:
+    """The JSON body of ``err``; its texts in ``translator``'s language when given."""
     status = err.status_code
     if status >= 500:
         message = "Internal Server Error" if status == 500 else _message(err)
     else:
         message = _message(err)
-    payload: dict[str, Any] = {"error": message, "status": status}
     fields = getattr(err, "fields", None)
+    if translator is not None:
+        message = translator.translate(message)
+        fields = {k: translator.translate(v) for k, v in fields.items()} if fields else fields
+    payload: dict[str, Any] = {"error": message, "status": status}
     if fields:
         payload["fields"] = fields
     for key, value in (getattr(err, "extra", None) or {}).items():
@@ -71,9 +84,12 @@ def error_body(kernel, err: HTTPResponse) -> tuple[str, str | None]:
 
     A plugin's ``taskflow_render_error`` (the ui's HTML pages) comes first,
     except under ``/api/`` (always JSON); otherwise the JSON shape of SPEC §4.
-    A 500 is logged with its traceback, which only debug mode sends.
+    A 500 is logged with its traceback, which only debug mode sends.  The
+    texts are in the caller's language (``request_language``).
     """
-    payload = error_payload(err)
+    language = request_language(kernel)
+    request.environ["taskflow.error_language"] = language
+    payload = error_payload(err, Translator(kernel, language))
     if err.status_code >= 500 and getattr(err, "traceback", None):
         log.error("%s %s failed:\n%s", request.method, request.path, err.traceback)
         if kernel.config.get("debug"):
@@ -102,7 +118,16 @@ def render(kernel, err: HTTPResponse) -> HTTPResponse:
                 answer.add_header(key, value)
     if content_type:
         answer.set_header("Content-Type", content_type)
+    _add_language(answer.set_header, answer.add_header)
     return answer
+
+
+def _add_language(set_header, add_header) -> None:
+    """``Content-Language`` and ``Vary: Accept-Language`` for the text just rendered."""
+    language = request.environ.get("taskflow.error_language")
+    if language:
+        for key, value in vary_headers(language).items():
+            (add_header if key == "Vary" else set_header)(key, value)
 
 
 def install_error_handlers(app, kernel) -> None:
@@ -115,6 +140,7 @@ def install_error_handlers(app, kernel) -> None:
         body, content_type = error_body(kernel, err)
         if content_type:
             response.content_type = content_type
+        _add_language(response.set_header, response.add_header)
         return body
 
     for code in HTTP_CODES:

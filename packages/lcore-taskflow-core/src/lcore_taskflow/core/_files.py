@@ -88,11 +88,13 @@ def send_file(filename: str, root: str, *, attachment: bool = False,
     if isinstance(result, HTTPError):
         if result.status_code == 416:
             size = os.path.getsize(os.path.join(root, filename.strip("/\\")))
-            raise ApiError(416, f"Range not satisfiable: the file has {size} bytes",
-                           headers={"Content-Range": f"bytes */{size}"})
+            raise ApiError(416, "Range not satisfiable: the file has {size} bytes",
+                           params={"size": size},
+                           headers={"Content-Range": "bytes */" + str(size)})
         if result.body == "Permission denied.":  # the file exists but cannot be opened
             raise ApiError(503, "File storage problem: the file cannot be read")
-        raise ApiError(404, f"File not found: {filename}")  # missing, or outside ``root``
+        raise ApiError(404, "File not found: {filename}",
+                       params={"filename": filename})  # missing, or outside ``root``
     tag = entity_tag(os.path.realpath(os.path.join(root, filename.strip("/\\"))))
     result.set_header("ETag", tag)
     if result.status_code in (200, 206) and none_match(conditional, tag):

@@ -42,6 +42,7 @@ from ._content import Content
 from ._db import Database, Pool, open_pool, sqlite_url
 from ._directory import Tasks, Users
 from ._errors import ApiError, install_error_handlers
+from ._i18n import N_
 from ._lifecycle import install_lifecycle_hooks
 from ._pipeline import ALL, Pipeline
 from ._ratelimit import Limits
@@ -57,7 +58,7 @@ log = logging.getLogger("lcore_taskflow")
 _UNSEEN = object()
 
 PERMISSION_MESSAGES = {
-    "users:update": "Admin access required or can only update own profile",
+    "users:update": N_("Admin access required or can only update own profile"),
 }
 
 
@@ -629,10 +630,10 @@ class TaskFlow:
         """The current user, if allowed to perform ``action``; else 401/403."""
         user = self.current_user()
         if not self.implemented("taskflow_authorize", besides_core=True):
-            raise ApiError(403, f"Permission denied: no permission plugin is installed "
-                                f"to allow {action!r}")
+            raise ApiError(403, "Permission denied: no permission plugin is installed "
+                                "to allow {action}", params={"action": repr(action)})
         if not self.allowed(user, action, resource):
-            raise ApiError(403, PERMISSION_MESSAGES.get(action, "Admin access required"))
+            raise ApiError(403, PERMISSION_MESSAGES.get(action, N_("Admin access required")))
         return user
 
     def audit(self, action: str, *, target: str | None = None,

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import functools
 
+from ._i18n import N_, Message
+
 MAX_LENGTH = 1024
 
 
@@ -24,17 +26,17 @@ def password_problem(password: str, *, username: str = "", email: str = "",
                      min_length: int = 10) -> str | None:
     """Why ``password`` is refused, or ``None`` when it is acceptable."""
     if len(password) < min_length:
-        return f"password must be at least {min_length} characters"
+        return Message("password must be at least {min} characters", min=min_length)
     if len(password) > MAX_LENGTH:
-        return f"password must be at most {MAX_LENGTH} characters"
+        return Message("password must be at most {max} characters", max=MAX_LENGTH)
     if not password.strip():
-        return "password must not be only spaces"
+        return N_("password must not be only spaces")
     folded = password.strip().lower()
     if len(set(folded)) < 3:
-        return "password must not repeat one or two characters"
+        return N_("password must not repeat one or two characters")
     names = {username.lower(), email.lower(), email.split("@")[0].lower()} - {""}
     if folded in names:
-        return "password must not be your username or email address"
+        return N_("password must not be your username or email address")
     if folded in common_passwords():
-        return "password is one of the most common passwords; choose another"
+        return N_("password is one of the most common passwords; choose another")
     return None

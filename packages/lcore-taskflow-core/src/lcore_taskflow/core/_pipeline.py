@@ -250,7 +250,8 @@ def failure(exc: Exception) -> HTTPError:
     if isinstance(exc, OperationalError):
         seconds = getattr(exc, "retry_after", 1)
         log.warning("%s %s: database unavailable: %s", request.method, request.path, exc)
-        return ApiError(503, f"The database is unavailable: try again in {seconds} s",
+        return ApiError(503, "The database is unavailable: try again in {seconds} s",
+                        params={"seconds": seconds},
                         headers={"Retry-After": str(seconds)})
     return HTTPError(500, "Internal Server Error", exc, traceback.format_exc())
 
@@ -285,7 +286,8 @@ def check(kernel, rule: Rule, args: dict[str, Any]) -> None:
     if scopes is not None and "write" not in scopes and request.method not in SAFE_METHODS:
         raise ApiError(403, "This token has the read scope: it cannot change anything")
     if is_share(user) and not (rule.role or rule.share):
-        raise ApiError(403, f"A share link opens project {user['share_project']} only")
+        raise ApiError(403, "A share link opens project {id} only",
+                       params={"id": user["share_project"]})
     project_id = args.get(rule.project_arg) if rule.role is not None else None
     if rule.role is not None:
         kernel.access().project(project_id, rule.role)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import time
 import uuid
+from pathlib import Path
 
 from . import __version__, _audit, events
 from . import _migrate as migrations
 from ._api.audit import build_audit_app
+from ._api.i18n import build_i18n_app
 from ._api.plugins import build_plugins_app
 from ._api.projects import build_projects_app
 from ._api.search import build_search_app
@@ -22,6 +24,9 @@ from ._plugins import CORE_API, hookimpl
 from ._relations import open_blockers, stamp_blocked
 from ._routeplugins import APIVersionPlugin, RequestCounterPlugin
 from ._seed import seed_bulk, seed_demo
+
+#: core's gettext catalogs (``locale/<lang>/LC_MESSAGES/core.po`` and ``.mo``).
+LOCALE_DIRECTORY = Path(__file__).resolve().parent / "locale"
 
 
 class CorePlugin:
@@ -48,6 +53,10 @@ class CorePlugin:
         return ("core", migrations.DIRECTORY)
 
     @hookimpl
+    def taskflow_translations(self):
+        return ("core", LOCALE_DIRECTORY)
+
+    @hookimpl
     def taskflow_event(self, event, kernel):
         """A task that became done (or open again) stamps the tasks it blocks in its own
         project: the change cursor then carries their new ``blocked_by_open`` to open boards.
@@ -66,6 +75,7 @@ class CorePlugin:
             ("/", build_plugins_app(kernel)),
             ("/", build_search_app(kernel)),
             ("/", build_views_app(kernel)),
+            ("/", build_i18n_app(kernel)),
             ("/", build_system_app(kernel, self)),
         ]
 

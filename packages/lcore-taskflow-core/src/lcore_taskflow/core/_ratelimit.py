@@ -265,7 +265,8 @@ class Limits:
         wait = self.backend.hit(f"{bucket}:{client}", limit, per)
         if wait > 0:
             seconds = max(1, math.ceil(wait))
-            raise ApiError(429, f"Too many requests: try again in {seconds} s",
+            raise ApiError(429, "Too many requests: try again in {seconds} s",
+                           params={"seconds": seconds},
                            headers={"Retry-After": str(seconds)})
 
     def limit(self, bucket: str, limit: int, per: float) -> Callable:

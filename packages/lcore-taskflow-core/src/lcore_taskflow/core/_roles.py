@@ -208,17 +208,18 @@ class Access:
         """
         row = self._row(project_id)
         if row is None:
-            raise ApiError(404, f"Project {project_id} not found")
+            raise ApiError(404, "Project {project_id} not found", params={"project_id": project_id})
         scope = _route_scope()
         if scope is not None:  # a project-scoped plugin's route: only where it is on
             self.kernel.scopes.require(scope, project_id)
         role = row["role"]
         if not at_least(role, needed):
-            raise ApiError(403, f"This needs the {needed} role in project {project_id} "
-                                f"(yours: {role})")
+            raise ApiError(403, "This needs the {needed} role in project {project_id} "
+                                "(yours: {role})",
+                           params={"needed": needed, "project_id": project_id, "role": role})
         if needed != "viewer" and row["status"] == "archived" and role != "owner":
-            raise ApiError(403, f"Project {project_id} is archived: read-only except for "
-                                "its owners")
+            raise ApiError(403, "Project {project_id} is archived: read-only except for "
+                                "its owners", params={"project_id": project_id})
         return row
 
     def task(self, task_id: int, needed: str = "viewer") -> dict[str, Any]:
@@ -230,7 +231,7 @@ class Access:
         """
         task = self.kernel.tasks.get(task_id)
         if task is None or self.role(task["project_id"]) is None:
-            raise ApiError(404, f"Task {task_id} not found")
+            raise ApiError(404, "Task {task_id} not found", params={"task_id": task_id})
         self.project(task["project_id"], needed)
         return task
 

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
 from ._errors import ApiError
+from ._i18n import N_, Message
 
 EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
@@ -59,11 +60,14 @@ class Invalid(ValueError):
 
     def __init__(self, reason: str, *, full: bool = False):
         super().__init__(reason)
-        self.reason, self.full = reason, full
+        # A Message: the reason is translated when the error is rendered.
+        self.reason = reason if isinstance(reason, Message) else Message(reason)
+        self.full = full
 
     def message(self, name: str) -> str:
         """The message for the field ``name`` (``"limit must be an integer"``)."""
-        return self.reason if self.full else f"{name} {self.reason}"
+        return self.reason if self.full else Message("{name} {reason}", name=name,
+                                                     reason=self.reason)
 
 
 # ----------------------------------------------------------------- fields
@@ -141,7 +145,7 @@ class Text(Field):
 
     def __init__(self, *, min_len: int = 1, max_len: int | None = 200,
                  pattern: re.Pattern | str | None = None,
-                 pattern_msg: str = "has an invalid format", allow_empty: bool = False,
+                 pattern_msg: str = N_("has an invalid format"), allow_empty: bool = False,
                  **options: Any):
         super().__init__(**options)
         self.min_len, self.max_len, self.allow_empty = min_len, max_len, allow_empty
@@ -156,9 +160,9 @@ class Text(Field):
             return value
         if len(value) < self.min_len:
             raise Invalid("must not be empty" if self.min_len == 1
-                          else f"must be at least {self.min_len} characters")
+                          else Message("must be at least {min} characters", min=self.min_len))
         if self.max_len is not None and len(value) > self.max_len:
-            raise Invalid(f"must be at most {self.max_len} characters")
+            raise Invalid(Message("must be at most {max} characters", max=self.max_len))
         if self.pattern is not None and not self.pattern.match(value):
             raise Invalid(self.pattern_msg)
         return value
@@ -186,7 +190,7 @@ class Email(Text):
 
     def __init__(self, **options: Any):
         super().__init__(max_len=254, pattern=EMAIL_RE,
-                         pattern_msg="must be a valid email address", **options)
+                         pattern_msg=N_("must be a valid email address"), **options)
 
 
 class Username(Text):
@@ -194,7 +198,7 @@ class Username(Text):
 
     def __init__(self, **options: Any):
         super().__init__(min_len=3, max_len=32, pattern=USERNAME_RE,
-                         pattern_msg="may contain only letters, digits, '.', '_' and '-'",
+                         pattern_msg=N_("may contain only letters, digits, '.', '_' and '-'"),
                          **options)
 
 
@@ -219,9 +223,9 @@ class Password(Field):
             raise Invalid("must be a string")
         if len(value) < self.min_len:
             raise Invalid("must not be empty" if self.min_len == 1
-                          else f"must be at least {self.min_len} characters")
+                          else Message("must be at least {min} characters", min=self.min_len))
         if len(value) > MAX_PASSWORD_LENGTH:
-            raise Invalid(f"must be at most {MAX_PASSWORD_LENGTH} characters")
+            raise Invalid(Message("must be at most {max} characters", max=MAX_PASSWORD_LENGTH))
         return value
 
     def _json(self, ref) -> dict[str, Any]:
@@ -240,7 +244,8 @@ class Choice(Field):
 
     def clean(self, value: Any) -> Any:
         if not _among(value, self.choices):
-            raise Invalid(f"must be one of: {', '.join(map(str, self.choices))}")
+            raise Invalid(Message("must be one of: {choices}",
+                                  choices=", ".join(map(str, self.choices))))
         return value
 
     def _json(self, ref) -> dict[str, Any]:
@@ -275,7 +280,7 @@ class Integer(Field):
         if not low <= value <= high:
             if self.minimum is None and self.maximum is None:
                 raise Invalid("is out of range")
-            raise Invalid(f"must be between {low} and {high}")
+            raise Invalid(Message("must be between {low} and {high}", low=low, high=high))
         return value
 
     def from_text(self, raw: str) -> int:
@@ -357,15 +362,16 @@ class ListOf(Field):
         if not isinstance(value, list):
             raise Invalid("must be a list")
         if len(value) < self.min_items:
-            raise Invalid(f"must have at least {self.min_items} items")
+            raise Invalid(Message("must have at least {min} items", min=self.min_items))
         if self.max_items is not None and len(value) > self.max_items:
-            raise Invalid(f"must have at most {self.max_items} items")
+            raise Invalid(Message("must have at most {max} items", max=self.max_items))
         cleaned = []
         for index, item in enumerate(value):
             try:
                 cleaned.append(self.item.clean(item))
             except Invalid as exc:
-                raise Invalid(f"item {index} {exc.reason}") from None
+                raise Invalid(Message("item {index} {reason}", index=index,
+                                      reason=exc.reason)) from None
         return cleaned
 
     def _json(self, ref) -> dict[str, Any]:
@@ -392,7 +398,8 @@ class Object(Field):
         values, errors = self.schema.collect(value)
         if errors:
             name, message = next(iter(errors.items()))
-            raise Invalid(f"has an invalid {name}: {message}")
+            raise Invalid(Message("has an invalid {name}: {problem}", name=name,
+                                  problem=message))
         return values
 
     def _json(self, ref) -> dict[str, Any]:

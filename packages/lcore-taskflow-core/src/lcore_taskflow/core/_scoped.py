@@ -73,9 +73,10 @@ class Scopes:
     def require(self, plugin: str, project_id: int) -> None:
         """404 naming ``plugin`` when it is off in ``project_id``."""
         if not self.applies(plugin, project_id):
-            raise ApiError(404, f"The {plugin} plugin is not enabled in this project "
-                                f"(project {project_id}): an owner turns it on under "
-                                "Project settings > Plugins")
+            raise ApiError(404, "The {plugin} plugin is not enabled in this project "
+                                "(project {project_id}): an owner turns it on under "
+                                "Project settings > Plugins",
+                           params={"plugin": plugin, "project_id": project_id})
 
     def set(self, project_id: int, plugin: str, enabled: bool, actor_id: int | None) -> bool:
         """Turn ``plugin`` on or off in the project; whether that changed anything.

@@ -15,6 +15,7 @@ from typing import Any
 from lcore import HTTPError, request
 
 from ._errors import ApiError
+from ._i18n import Message
 from ._schema import (
     EMAIL_RE,
     INT_MAX,
@@ -55,22 +56,25 @@ def json_body() -> dict[str, Any]:
     environ = request.environ
     limit = environ.get("taskflow.json_limit", JSON_LIMIT)
     if request.content_length > limit:
-        raise ApiError(413, f"JSON body exceeds {limit} bytes")
+        raise ApiError(413, "JSON body exceeds {limit} bytes", params={"limit": limit})
     hard = environ.get("lcore.body_max_size") or limit
     environ["lcore.body_max_size"] = min(hard, limit)  # also bounds a chunked body
     try:
         raw = request.body.read()
     except HTTPError as err:
         if err.status_code == 413:
-            raise ApiError(413, f"JSON body exceeds {limit} bytes") from None
+            raise ApiError(413, "JSON body exceeds {limit} bytes",
+                           params={"limit": limit}) from None
         raise
     containers = raw.count(b"{") + raw.count(b"[")
     if containers > MAX_CONTAINERS:
-        raise ApiError(413, f"JSON body has more than {MAX_CONTAINERS} objects and arrays")
+        raise ApiError(413, "JSON body has more than {max} objects and arrays",
+                       params={"max": MAX_CONTAINERS})
     try:
         data = json.loads(raw)
     except RecursionError:
-        raise ApiError(400, f"JSON body is nested more than {MAX_DEPTH} levels deep") from None
+        raise ApiError(400, "JSON body is nested more than {max} levels deep",
+                       params={"max": MAX_DEPTH}) from None
     except (ValueError, TypeError):
         raise ApiError(400, "Malformed JSON in request body") from None
     if not isinstance(data, dict):
@@ -85,7 +89,7 @@ def json_body() -> dict[str, Any]:
     return data
 
 
-NUL_PROBLEM = "must not contain the NUL character (\\u0000)"
+NUL_PROBLEM = Message("must not contain the NUL character (\\u0000)")
 
 
 def _check_tree(data: Any) -> None:
@@ -99,7 +103,8 @@ def _check_tree(data: Any) -> None:
     while stack:
         item, depth, path = stack.pop()
         if depth > MAX_DEPTH:
-            raise ApiError(400, f"JSON body is nested more than {MAX_DEPTH} levels deep")
+            raise ApiError(400, "JSON body is nested more than {max} levels deep",
+                           params={"max": MAX_DEPTH})
         values = item.items() if isinstance(item, dict) else enumerate(item)
         for key, value in values:
             name = f"{path}[{key}]" if isinstance(key, int) else \
@@ -110,7 +115,8 @@ def _check_tree(data: Any) -> None:
                                         "(a lone surrogate such as \\ud800)")
                 if isinstance(text, str) and "\x00" in text:
                     shown = name.replace("\x00", "\\u0000")
-                    raise ApiError(422, f"{shown} {NUL_PROBLEM}", fields={shown: NUL_PROBLEM})
+                    raise ApiError(422, "{name} {reason}", fields={shown: NUL_PROBLEM},
+                                   params={"name": shown, "reason": NUL_PROBLEM})
             if isinstance(value, (dict, list)):
                 stack.append((value, depth + 1, name))
 
@@ -124,11 +130,13 @@ def refuse_nul(query, args: Mapping[str, Any]) -> None:
     for name, value in query.allitems():
         if "\x00" in name or "\x00" in value:
             shown = name.replace("\x00", "\\u0000")
-            raise ApiError(400, f"Query parameter {shown} {NUL_PROBLEM}",
+            raise ApiError(400, "Query parameter {name} {reason}",
+                           params={"name": shown, "reason": NUL_PROBLEM},
                            fields={shown: NUL_PROBLEM})
     for name, value in args.items():
         if isinstance(value, str) and "\x00" in value:
-            raise ApiError(400, f"Path segment {name} {NUL_PROBLEM}", fields={name: NUL_PROBLEM})
+            raise ApiError(400, "Path segment {name} {reason}",
+                           params={"name": name, "reason": NUL_PROBLEM}, fields={name: NUL_PROBLEM})
 
 
 def _encodable(text: str) -> bool:

@@ -307,6 +307,25 @@ def taskflow_render_error(status, message, request, kernel):
 
 
 @hookspec
+def taskflow_translations(kernel):
+    """Declare the plugin's gettext catalog (``docs/translations.md``).
+
+    Return ``(domain, directory)``: ``directory`` holds
+    ``<lang>/LC_MESSAGES/<domain>.mo`` (compiled from the ``.po`` beside it
+    by ``python scripts/i18n.py compile``, or Babel's ``pybabel compile``),
+    shipped inside the plugin's package.  The domain is the plugin's name by
+    convention (``"labels"``).  The msgids are the plugin's English texts:
+    its ``ApiError`` messages, ``fields`` messages
+    (:class:`lcore_taskflow.core.Message`) and whatever it translates itself
+    with ``kernel``'s :class:`lcore_taskflow.core.Translator`.  The catalogs
+    of one language are merged, core's first: a msgid that an earlier
+    catalog translates keeps that translation.  Asked whenever a text is
+    translated (errors, emails), so keep the answer a constant; the
+    languages of ``GET /api/i18n`` are those the installed catalogs provide.
+    """
+
+
+@hookspec
 def taskflow_event(event, kernel):
     """React to a domain event, inside the transaction that made the change.
 

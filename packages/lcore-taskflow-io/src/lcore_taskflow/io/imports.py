@@ -27,6 +27,7 @@ from lcore_taskflow.core import (
     Integer,
     ListOf,
     MapOf,
+    Message,
     Schema,
     String,
 )
@@ -111,7 +112,7 @@ def add_routes(app: Lcore, kernel, plugin) -> None:
         actor = kernel.current_user()
         row = kernel.db.fetchone(f"SELECT {JOB_COLUMNS} FROM io_imports WHERE id = ?", (iid,))
         if row is None or (row["user_id"] != actor["id"] and actor.get("role") != "admin"):
-            raise ApiError(404, f"Import {iid} not found")
+            raise ApiError(404, "Import {iid} not found", params={"iid": iid})
         return job_out(row)
 
 
@@ -154,12 +155,14 @@ def _form_json(name: str) -> dict[str, str] | None:
 
 def _read_file(limit: int):
     if request.content_length > limit:
-        raise ApiError(413, f"The import file is over APP_IMPORT_MAX_BYTES ({limit} bytes)")
+        raise ApiError(413, "The import file is over APP_IMPORT_MAX_BYTES ({limit} bytes)",
+                       params={"limit": limit})
     try:
         upload = request.files.get("file")
     except Exception as exc:  # Lcore's multipart parser: a broken body, or over its limit
         if getattr(exc, "status_code", None) == 413:
-            raise ApiError(413, f"The import file is over the size limit ({limit} bytes)") \
+            raise ApiError(413, "The import file is over the size limit ({limit} bytes)",
+                           params={"limit": limit}) \
                 from None
         raise ApiError(400, "Malformed multipart body") from None
     if upload is None:
@@ -167,7 +170,8 @@ def _read_file(limit: int):
                        fields={"file": 'No file provided (multipart field name: "file")'})
     content = upload.file.read(limit + 1)
     if len(content) > limit:
-        raise ApiError(413, f"The import file is over APP_IMPORT_MAX_BYTES ({limit} bytes)")
+        raise ApiError(413, "The import file is over APP_IMPORT_MAX_BYTES ({limit} bytes)",
+                       params={"limit": limit})
     return upload, content
 
 
@@ -179,18 +183,21 @@ def queue_import(kernel, plugin) -> dict[str, Any]:
     source = request.forms.get("source")
     if source not in SOURCES:
         raise ApiError(422, "Validation failed",
-                       fields={"source": f"must be one of {', '.join(SOURCES)}"})
+                       fields={"source": Message("must be one of {choices}",
+                                                 choices=", ".join(SOURCES))})
     raw_pid = (request.forms.get("project_id") or "").strip()
     project_id = None
     if raw_pid:
         if not raw_pid.isdigit() or not 1 <= int(raw_pid) <= 2**31 - 1:
             raise ApiError(422, "Validation failed",
-                           fields={"project_id": "must be a project id (a positive integer)"})
+                           fields={"project_id":
+                               Message("must be a project id (a positive integer)")})
         project_id = int(raw_pid)
         kernel.access().project(project_id, "editor")  # 404 hidden, 403 too low
     elif source == "csv":
         raise ApiError(422, "Validation failed",
-                       fields={"project_id": "a CSV import needs the project to import into"})
+                       fields={"project_id":
+                           Message("a CSV import needs the project to import into")})
     else:
         kernel.require("projects:create")
     options = {"mapping": _form_json("mapping"), "columns": _form_json("columns"),

@@ -23,7 +23,7 @@ import time
 from typing import Any
 
 from lcore import HTTPResponse, Lcore, response
-from lcore_taskflow.core import ApiError, Password, Schema, json_body
+from lcore_taskflow.core import ApiError, Message, Password, Schema, json_body
 
 from .calendar import TOKEN_REFUSED, TOO_MANY, account_of
 
@@ -139,7 +139,8 @@ def add_routes(app: Lcore, kernel) -> None:
         user = account_of(kernel, "io:account_delete", 5, 300)  # password guesses
         password = AccountDeletion.validate(json_body())["password"]
         if kernel.users.authenticate(user["username"], password) is None:
-            raise ApiError(422, "Validation failed", fields={"password": "not your password"})
+            raise ApiError(422, "Validation failed", fields={"password":
+                Message("not your password")})
         with kernel.db.transaction():
             counts = kernel.users.erase(user["id"], actor=user)
             kernel.audit("account.deleted", target=f"user:{user['id']}",

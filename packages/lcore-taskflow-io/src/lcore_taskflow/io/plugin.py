@@ -46,6 +46,10 @@ class IOPlugin:
         return ("io", MIGRATIONS)
 
     @hookimpl
+    def taskflow_translations(self):
+        return ("io", MIGRATIONS.parent / "locale")
+
+    @hookimpl
     def taskflow_mounts(self, kernel):
         return [("/", build_io_app(kernel, self))]
 

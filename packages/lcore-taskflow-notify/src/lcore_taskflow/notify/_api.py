@@ -6,7 +6,7 @@ import html
 from typing import Any
 
 from lcore import Lcore, request
-from lcore_taskflow.core import ApiError, Fields, json_body, pagination, query_choice
+from lcore_taskflow.core import ApiError, Fields, Message, json_body, pagination, query_choice
 
 from ._hub_api import add_inbox_routes
 from ._mailer import InvalidEmail, check_address, check_subject, one_line
@@ -87,15 +87,16 @@ def _batch_recipients(kernel, data: dict[str, Any],
     key = "user_ids" if "user_ids" in data else "recipients"
     items = data[key]
     if not isinstance(items, list) or not items:
-        fields.add_error(key, f"{key} must be a non-empty list")
+        fields.add_error(key, Message("{name} must be a non-empty list", name=key))
         return []
     if len(items) > MAX_BATCH:
-        fields.add_error(key, f"at most {MAX_BATCH} recipients per batch")
+        fields.add_error(key, Message("at most {max} recipients per batch", max=MAX_BATCH))
         return []
     if key == "recipients":
         bad = [str(a) for a in items if not _valid_address(a)]
         if bad:
-            fields.add_error(key, "invalid email address: " + ", ".join(bad[:10]))
+            fields.add_error(key, Message("invalid email address: {emails}",
+                                       emails=", ".join(bad[:10])))
         return [(a, None) for a in dict.fromkeys(items)] if not bad else []
     if any(isinstance(i, bool) or not isinstance(i, int) for i in items):
         fields.add_error(key, "user_ids must be integers")
@@ -104,7 +105,7 @@ def _batch_recipients(kernel, data: dict[str, Any],
     found = {i: user["email"] for i, user in kernel.users.many(ids).items()}
     missing = [str(i) for i in ids if i not in found]
     if missing:
-        fields.add_error(key, "unknown user ids: " + ", ".join(missing))
+        fields.add_error(key, Message("unknown user ids: {ids}", ids=", ".join(missing)))
         return []
     return [(found[i], i) for i in ids]
 
@@ -142,11 +143,11 @@ def build_notifications_app(kernel: Any, outbox: Outbox, workers: int) -> Lcore:
         user = kernel.current_user()
         task = kernel.access().task(task_id, "editor")
         if task["assignee_id"] is None:
-            raise ApiError(404, f"Task {task_id} has no assignee")
+            raise ApiError(404, "Task {task_id} has no assignee", params={"task_id": task_id})
         assignee = kernel.users.get(task["assignee_id"])
         if assignee is None or kernel.access(assignee).role(task["project_id"]) is None:
-            raise ApiError(422, f"The assignee of task {task_id} can no longer see its project; "
-                                "assign someone who can")
+            raise ApiError(422, "The assignee of task {task_id} can no longer see its project; "
+                                "assign someone who can", params={"task_id": task_id})
         result = outbox.send(assignment_email(task, user.get("username")))
         if user.get("role") != "admin" and user.get("id") != task["assignee_id"]:
             result["to"] = None  # an address is for admins and its owner (docs/access.md)
@@ -200,7 +201,8 @@ def build_notifications_app(kernel: Any, outbox: Outbox, workers: int) -> Lcore:
         """Send one failed notification again (admin)."""
         result = outbox.retry_one(notification_id)
         if result is None:
-            raise ApiError(404, f"Notification {notification_id} not found")
+            raise ApiError(404, "Notification {notification_id} not found",
+                           params={"notification_id": notification_id})
         return result
 
     add_inbox_routes(app, kernel)

@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 from lcore import HTTPResponse, Lcore, request, response
-from lcore_taskflow.core import ApiError, json_body, pagination
+from lcore_taskflow.core import ApiError, Message, json_body, pagination
 
 from . import _render
 from ._hub import Hub
@@ -114,11 +114,11 @@ def _read_body(data: dict[str, Any]) -> dict[str, Any]:
     ids = data.get("ids")
     if "all" in data and data["all"] is not False:
         raise ApiError(422, "Validation failed", fields={
-            "all": "give either {\"all\": true} or {\"ids\": [...]}"})
+            "all": Message('give either {"all": true} or {"ids": [...]}')})
     if not isinstance(ids, list) or not ids or len(ids) > MAX_READ_IDS or any(
             isinstance(i, bool) or not isinstance(i, int) or not 1 <= i <= MAX_ID for i in ids):
         raise ApiError(422, "Validation failed", fields={
-            "ids": f"a list of 1-{MAX_READ_IDS} item ids (positive integers)"})
+            "ids": Message("a list of 1-{max} item ids (positive integers)", max=MAX_READ_IDS)})
     return {"ids": list(dict.fromkeys(ids))}
 
 
@@ -221,7 +221,8 @@ def _account(kernel: Any) -> dict[str, Any]:
 def _task_of(kernel: Any, pid: int, tid: int) -> None:
     if not kernel.db.fetchone("SELECT id FROM tasks WHERE id = ? AND project_id = ?",
                               (tid, pid)):
-        raise ApiError(404, f"Task {tid} not found in project {pid}")
+        raise ApiError(404, "Task {tid} not found in project {pid}",
+                       params={"tid": tid, "pid": pid})
 
 
 def _signed(kernel: Any) -> tuple[int, str, str]:

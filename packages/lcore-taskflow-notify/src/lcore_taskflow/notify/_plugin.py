@@ -173,6 +173,10 @@ class NotifyPlugin:
         return ("notify", MIGRATIONS)
 
     @hookimpl
+    def taskflow_translations(self):
+        return ("notify", MIGRATIONS.parent / "locale")
+
+    @hookimpl
     def taskflow_event_types(self):
         return list(NOTIFY_EVENTS)
 

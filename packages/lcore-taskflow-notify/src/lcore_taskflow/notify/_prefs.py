@@ -13,7 +13,7 @@ import re
 import time
 from typing import Any
 
-from lcore_taskflow.core import ApiError
+from lcore_taskflow.core import ApiError, Message
 
 KINDS = ("assigned", "mentioned", "commented", "status_changed", "member_added")
 CHANNELS = ("inbox", "email", "digest", "chat")
@@ -65,12 +65,14 @@ def validate_urls(urls: Any) -> list[str]:
     """A user's Apprise URLs: at most 10 strings that look like ``scheme://...``."""
     if not isinstance(urls, list) or len(urls) > MAX_APPRISE_URLS:
         raise ApiError(422, "Validation failed", fields={
-            "apprise_urls": f"expected a list of at most {MAX_APPRISE_URLS} URLs"})
+            "apprise_urls": Message("expected a list of at most {max} URLs",
+                                    max=MAX_APPRISE_URLS)})
     bad = [i for i, u in enumerate(urls)
            if not isinstance(u, str) or len(u) > 2000 or not URL_SCHEME.match(u)]
     if bad:
         raise ApiError(422, "Validation failed", fields={
-            "apprise_urls": f"item {bad[0]} is not an Apprise URL (scheme://...)"})
+            "apprise_urls": Message("item {index} is not an Apprise URL (scheme://...)",
+                                    index=bad[0])})
     return list(dict.fromkeys(urls))
 
 

@@ -44,8 +44,8 @@ USER_COLUMNS = "id, username, email, role, is_active, token_generation"
 class Refused(ApiError):
     """A verified identity that may not sign in (403), with the reason for the audit log."""
 
-    def __init__(self, message: str, reason: str) -> None:
-        super().__init__(403, message)
+    def __init__(self, message: str, reason: str, **params: Any) -> None:
+        super().__init__(403, message, params=params)
         self.reason = reason
 
 
@@ -134,8 +134,9 @@ class Accounts:
             self.kernel.audit("oidc.linked", target=f"user:{user['username']}", actor=user,
                               details={"issuer": issuer, "subject": subject, "by": how})
         if not user["is_active"]:
-            raise Refused(f"The TaskFlow account {user['username']!r} is deactivated: "
-                          "ask an admin to reactivate it", "inactive")
+            raise Refused("The TaskFlow account {username} is deactivated: "
+                          "ask an admin to reactivate it", "inactive",
+                          username=repr(user["username"]))
         groups = groups_of(claims, self.settings.oidc_groups_claim)
         self._sync_teams(user, groups)
         user = self._sync_admin(user, link, groups)
@@ -152,10 +153,11 @@ class Accounts:
         if existing is not None:
             if not email_verified(claims):
                 raise Refused(
-                    f"A TaskFlow account with the email address {email} already exists, but "
+                    "A TaskFlow account with the email address {email} already exists, but "
                     "the identity provider does not confirm that this address is verified, so "
                     "the sign-in cannot be linked to it. Verify the address with your identity "
-                    "provider, or sign in with your TaskFlow password.", "email_unverified")
+                    "provider, or sign in with your TaskFlow password.", "email_unverified",
+                    email=email)
             return _user(self.kernel.db, existing["id"]), "email"
         if not self.settings.oidc_create_users:
             raise Refused("There is no TaskFlow account for this sign-in and accounts are not "

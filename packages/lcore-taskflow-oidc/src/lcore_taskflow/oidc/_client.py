@@ -27,6 +27,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from lcore_taskflow.core import Message
+
 from ._config import OIDCConfig
 
 log = logging.getLogger("lcore_taskflow.oidc")
@@ -38,7 +40,8 @@ RETRY_AFTER_FAILURE = 5.0     # seconds a failed discovery is answered from memo
 class OIDCError(Exception):
     """A sign-in that cannot go on; ``status`` is the HTTP answer (401, 502, ...)."""
 
-    def __init__(self, status: int, message: str, reason: str = "") -> None:
+    def __init__(self, status: int, message: str, reason: str = "", **params: Any) -> None:
+        message = Message(message, **params)  # translated where the error is rendered
         super().__init__(message)
         self.status, self.message, self.reason = status, message, reason or message
 
@@ -129,14 +132,14 @@ class OIDCClient:
         try:
             metadata = app.load_server_metadata()
         except (ValueError, TypeError) as exc:  # not a JSON object (JSONDecodeError: ValueError)
-            raise OIDCError(502, f"The OpenID provider's discovery document at "
-                                 f"{self.discovery_url} is not JSON", "discovery") from exc
+            raise OIDCError(502, "The OpenID provider's discovery document at {url} is not JSON",
+                            "discovery", url=self.discovery_url) from exc
         except requests.RequestException as exc:
-            raise OIDCError(502, f"The OpenID provider could not be reached at "
-                                 f"{self.discovery_url}: {_short(exc)}", "discovery") from exc
+            raise OIDCError(502, "The OpenID provider could not be reached at {url}: {problem}",
+                            "discovery", url=self.discovery_url, problem=_short(exc)) from exc
         if not isinstance(metadata, dict):
-            raise OIDCError(502, f"The OpenID provider's discovery document at "
-                                 f"{self.discovery_url} is not a JSON object", "discovery")
+            raise OIDCError(502, "The OpenID provider's discovery document at {url} is not a "
+                                 "JSON object", "discovery", url=self.discovery_url)
         return metadata
 
     def _check_metadata(self, metadata: dict[str, Any]) -> str | None:
@@ -146,9 +149,9 @@ class OIDCClient:
 
         found = str(metadata.get("issuer") or "")
         if found.rstrip("/") != self.issuer.rstrip("/"):
-            raise OIDCError(502, f"The discovery document at {self.discovery_url} names the "
-                                 f"issuer {found!r}, not the configured {self.issuer!r} "
-                                 "(APP_OIDC_ISSUER)", "discovery")
+            raise OIDCError(502, "The discovery document at {url} names the issuer {found}, "
+                                 "not the configured {issuer} (APP_OIDC_ISSUER)", "discovery",
+                            url=self.discovery_url, found=repr(found), issuer=repr(self.issuer))
         checked = OpenIDProviderMetadata(metadata)
         try:
             checked.validate_issuer()
@@ -159,14 +162,14 @@ class OIDCClient:
                 raise ValueError('"jwks_uri" is required')
             checked.validate_response_types_supported()
         except ValueError as exc:
-            raise OIDCError(502, f"The OpenID provider's discovery document is not usable: "
-                                 f"{exc}", "discovery") from exc
+            raise OIDCError(502, "The OpenID provider's discovery document is not usable: "
+                                 "{problem}", "discovery", problem=str(exc)) from exc
         methods = metadata.get("token_endpoint_auth_methods_supported") or []
         if self.settings.oidc_client_secret and methods and "client_secret_basic" not in methods:
             if "client_secret_post" not in methods:
                 raise OIDCError(502, "The OpenID provider supports neither client_secret_basic "
-                                     f"nor client_secret_post (it offers {methods})",
-                                "discovery")
+                                     "nor client_secret_post (it offers {methods})",
+                                "discovery", methods=str(methods))
             return "client_secret_post"
         return None
 
@@ -182,8 +185,8 @@ class OIDCClient:
         try:
             return list(app.fetch_jwk_set(force=True).get("keys") or [])
         except (requests.RequestException, ValueError) as exc:
-            raise OIDCError(502, f"The OpenID provider's keys could not be fetched: "
-                                 f"{_short(exc)}", "jwks") from exc
+            raise OIDCError(502, "The OpenID provider's keys could not be fetched: {problem}",
+                            "jwks", problem=_short(exc)) from exc
 
     # ---------------------------------------------------------------- flow
     def authorization(self, redirect_uri: str) -> Authorization:
@@ -212,11 +215,11 @@ class OIDCClient:
                                            code_verifier=code_verifier)
         except OAuthError as exc:
             detail = f"{exc.error}: {exc.description}" if exc.description else exc.error
-            raise OIDCError(401, f"The OpenID provider did not accept the sign-in ({detail})",
-                            "token") from exc
+            raise OIDCError(401, "The OpenID provider did not accept the sign-in ({detail})",
+                            "token", detail=detail) from exc
         except requests.RequestException as exc:
-            raise OIDCError(502, f"The OpenID provider's token endpoint could not be reached: "
-                                 f"{_short(exc)}", "token") from exc
+            raise OIDCError(502, "The OpenID provider's token endpoint could not be reached: "
+                                 "{problem}", "token", problem=_short(exc)) from exc
         if not token.get("id_token"):
             raise OIDCError(401, "The OpenID provider answered without an id_token "
                                  "(is 'openid' among APP_OIDC_SCOPES?)", "id_token")
@@ -227,11 +230,11 @@ class OIDCClient:
         try:
             claims = dict(app.parse_id_token(token, nonce=nonce, claims_options=options))
         except (JoseError, ValueError) as exc:
-            raise OIDCError(401, f"The id_token from the OpenID provider was refused: "
-                                 f"{_short(exc)}", "id_token") from exc
+            raise OIDCError(401, "The id_token from the OpenID provider was refused: {problem}",
+                            "id_token", problem=_short(exc)) from exc
         except requests.RequestException as exc:
-            raise OIDCError(502, f"The OpenID provider's keys could not be fetched: "
-                                 f"{_short(exc)}", "jwks") from exc
+            raise OIDCError(502, "The OpenID provider's keys could not be fetched: {problem}",
+                            "jwks", problem=_short(exc)) from exc
         if app.load_server_metadata().get("userinfo_endpoint"):
             claims = {**self._userinfo(app, token, claims["sub"]), **claims}
         return claims
@@ -242,8 +245,8 @@ class OIDCClient:
         try:
             info = dict(app.userinfo(token=token))
         except (requests.RequestException, ValueError) as exc:
-            raise OIDCError(502, f"The OpenID provider's userinfo endpoint failed: "
-                                 f"{_short(exc)}", "userinfo") from exc
+            raise OIDCError(502, "The OpenID provider's userinfo endpoint failed: {problem}",
+                            "userinfo", problem=_short(exc)) from exc
         if info.get("sub") != subject:
             raise OIDCError(401, "The OpenID provider's userinfo answer is about another "
                                  "subject than the id_token", "userinfo")

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from lcore_taskflow.core import ApiError, UIModule, events, hookimpl
+from lcore_taskflow.core import N_, ApiError, UIModule, events, hookimpl
 
 from . import __version__
 from ._client import OIDCClient, OIDCError
@@ -18,8 +18,8 @@ from ._routes import build_oidc_app, error_page, own_path, wants_html
 log = logging.getLogger("lcore_taskflow.oidc")
 MIGRATIONS = Path(__file__).parent / "migrations"
 STATIC = Path(__file__).parent / "static"
-NOT_CONFIGURED = ("Single sign-on is not configured: set APP_OIDC_ISSUER, APP_OIDC_CLIENT_ID "
-                  "and APP_OIDC_CLIENT_SECRET")
+NOT_CONFIGURED = N_("Single sign-on is not configured: set APP_OIDC_ISSUER, "
+                    "APP_OIDC_CLIENT_ID and APP_OIDC_CLIENT_SECRET")
 
 
 class OIDCPlugin:
@@ -73,6 +73,10 @@ class OIDCPlugin:
     @hookimpl
     def taskflow_migrations(self):
         return ("oidc", MIGRATIONS)
+
+    @hookimpl
+    def taskflow_translations(self):
+        return ("oidc", MIGRATIONS.parent / "locale")
 
     @hookimpl
     def taskflow_mounts(self, kernel):

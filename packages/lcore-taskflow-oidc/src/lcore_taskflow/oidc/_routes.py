@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from lcore import Lcore, redirect, request, response
-from lcore_taskflow.core import ApiError, Boolean, Schema, String
+from lcore_taskflow.core import ApiError, Boolean, Schema, String, request_translator
 
 from . import _flows as flows
 from ._accounts import Accounts, Refused
@@ -104,8 +104,8 @@ def build_oidc_app(kernel, plugin) -> Lcore:
                                      "configured provider", "issuer")
             if params.get("error"):
                 why = params.get("error_description") or params.get("error")
-                raise OIDCError(401, f"The identity provider did not sign you in: {why}",
-                                "provider_error")
+                raise OIDCError(401, "The identity provider did not sign you in: {why}",
+                                "provider_error", why=why)
             code = params.get("code") or ""
             if not code:
                 raise OIDCError(400, "The sign-in answer has no authorization code", "code")
@@ -140,15 +140,21 @@ def wants_html(req: Any) -> bool:
 def error_page(kernel, status: int, message: str) -> str:
     """A plain page for a browser whose sign-in failed: what happened, and two ways on."""
     response.content_type = "text/html; charset=utf-8"
-    title = "Sign-in failed" if status < 500 else "Sign-in unavailable"
+    t = request_translator(kernel)  # the caller's language (profile, Accept-Language)
+    response.set_header("Content-Language", t.language)
+    response.add_header("Vary", "Accept-Language")
+    title = t.gettext("Sign-in failed") if status < 500 else t.gettext("Sign-in unavailable")
     again, home = html.escape(kernel.url("/auth/oidc/login")), html.escape(kernel.url("/frontend"))
-    return (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+    title, text = html.escape(title), html.escape(t.translate(message))
+    retry, go = html.escape(t.gettext("Try single sign-on again")), html.escape(
+        t.gettext("Go to TaskFlow"))
+    code = html.escape(t.gettext("Error {status}", status=status))
+    return (f'<!doctype html>\n<html lang="{t.language}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{title} · TaskFlow</title></head>\n<body><main>"
-            f"<h1>{title}</h1>\n<p>{html.escape(message)}</p>\n"
-            f'<p><a href="{again}">Try single sign-on again</a> · '
-            f'<a href="{home}">Go to TaskFlow</a></p>'
-            f"<p><small>Error {status}</small></p></main></body></html>\n")
+            f"<h1>{title}</h1>\n<p>{text}</p>\n"
+            f'<p><a href="{again}">{retry}</a> · <a href="{home}">{go}</a></p>'
+            f"<p><small>{code}</small></p></main></body></html>\n")
 
 
 def own_path(kernel, path: str) -> bool:

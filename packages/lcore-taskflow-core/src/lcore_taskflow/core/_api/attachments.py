@@ -77,7 +77,8 @@ def _read_upload():
 
 
 def _storage_error(exc: StorageError) -> ApiError:
-    return ApiError(exc.status, f"Attachment storage problem: {exc.strerror or exc}")
+    return ApiError(exc.status, "Attachment storage problem: {problem}",
+                    params={"problem": exc.strerror or str(exc)})
 
 
 def add_attachment_routes(app, kernel) -> None:
@@ -92,7 +93,8 @@ def add_attachment_routes(app, kernel) -> None:
         db = kernel.db
         get_task_or_404(db, pid, tid)
         if request.content_length > limit:
-            raise ApiError(413, f"Upload exceeds max_upload_size ({limit} bytes)")
+            raise ApiError(413, "Upload exceeds max_upload_size ({limit} bytes)",
+                           params={"limit": limit})
         upload = _read_upload()
         if upload is None:
             raise ApiError(400, 'No file provided (multipart field name: "file")')
@@ -100,7 +102,8 @@ def add_attachment_routes(app, kernel) -> None:
         try:
             size = kernel.storage.save(name, upload.file, limit)
         except TooLarge:
-            raise ApiError(413, f"Upload exceeds max_upload_size ({limit} bytes)") from None
+            raise ApiError(413, "Upload exceeds max_upload_size ({limit} bytes)",
+                           params={"limit": limit}) from None
         except StorageError as exc:
             raise _storage_error(exc) from None
         try:
@@ -130,7 +133,7 @@ def add_attachment_routes(app, kernel) -> None:
             task = get_task_or_404(db, pid, tid)
             name = task["attachment"]
             if not name:
-                raise ApiError(404, f"Task {tid} has no attachment")
+                raise ApiError(404, "Task {tid} has no attachment", params={"tid": tid})
             db.update("tasks", tid, {"attachment": None})
             kernel.emit(events.AttachmentDeleted(actor=actor, task=task, filename=name))
         remove_files(kernel, [name])

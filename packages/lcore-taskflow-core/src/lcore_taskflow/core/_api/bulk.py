@@ -20,6 +20,7 @@ from lcore import Lcore
 
 from .. import events
 from .._errors import ApiError
+from .._i18n import Message
 from .._schema import AnyValue, Choice, Date, Integer, ListOf, Schema
 from .._validation import json_body
 from . import attachments
@@ -90,7 +91,7 @@ def _value(kernel, pid: int, action: str, data: dict):
     if action == "delete":
         if data.get("value") is not None:
             raise ApiError(422, "Validation failed",
-                           fields={"value": "delete takes no value"})
+                           fields={"value": Message("delete takes no value")})
         return None
     def assignable(user_id: int) -> str | None:
         problem = assignee_problem(kernel, pid, user_id)
@@ -111,7 +112,8 @@ def _body(kernel, pid: int) -> tuple[list[int], str, object]:
     if len(set(ids)) != len(ids):
         twice = sorted({i for i in ids if ids.count(i) > 1})
         raise ApiError(422, "Validation failed",
-                       fields={"ids": f"ids name a task more than once: {_names(twice)}"})
+                       fields={"ids": Message("ids name a task more than once: {ids}",
+                                              ids=_names(twice))})
     return ids, action, _value(kernel, pid, action, data)
 
 
@@ -128,8 +130,10 @@ def _load(db, pid: int, ids: list[int]) -> list[dict]:
     found = {r["id"] for r in rows}
     missing = [i for i in ids if i not in found]
     if missing:
-        raise ApiError(422, f"Not tasks of project {pid}: {_names(missing)}",
-                       fields={"ids": f"not tasks of project {pid}: {_names(missing)}"})
+        raise ApiError(422, "Not tasks of project {pid}: {ids}",
+                       params={"pid": pid, "ids": _names(missing)},
+                       fields={"ids": Message("not tasks of project {pid}: {ids}", pid=pid,
+                                              ids=_names(missing))})
     return rows
 
 

@@ -95,7 +95,7 @@ def add_docs_routes(app: Lcore, kernel) -> None:
         try:
             result = send_file(name, ASSETS, headers={"Cache-Control": "public, max-age=300"})
         except ApiError:
-            raise ApiError(404, f"No such asset: {name}") from None
+            raise ApiError(404, "No such asset: {name}", params={"name": name}) from None
         if result.status_code == 304:
             return result
         result.apply(response)

@@ -14,6 +14,7 @@ from lcore import HTTPResponse, request, response
 
 from .. import _shares, events
 from .._errors import ApiError
+from .._i18n import N_, Message
 from .._roles import RANK, ROLES, SHARE_ROLES
 from .._schema import Boolean, Choice, Integer, ListOf, Number, Schema, String, Text
 from .._validation import json_body
@@ -113,8 +114,8 @@ def _guard_last_owner(db, project_id: int, old_role: str | None, new_role: str |
         " + (SELECT COUNT(*) FROM project_teams WHERE project_id = ? AND role = 'owner')",
         (project_id, project_id))
     if owners <= 1:
-        raise ApiError(409, f"That would leave project {project_id} without an owner: "
-                            "make someone else owner first")
+        raise ApiError(409, "That would leave project {project_id} without an owner: "
+                            "make someone else owner first", params={"project_id": project_id})
 
 
 # path segment -> (table, id column, name lookup, the name's key in the event's member row)
@@ -153,7 +154,9 @@ def add_member_routes(app, kernel) -> None:
             project = kernel.access().project(pid, "owner")
             found = db.fetchone(lookup, (member_id,))
             if found is None or not found["active"]:
-                raise ApiError(404, f"{kind[:-1].capitalize()} {member_id} not found")
+                missing = N_("User {id} not found") if kind == "users" \
+                    else N_("Team {id} not found")
+                raise ApiError(404, missing, params={"id": member_id})
             old = db.scalar(f"SELECT role FROM {table} WHERE project_id = ? AND {column} = ?",
                             (pid, member_id))
             _guard_last_owner(db, pid, old, role)
@@ -181,8 +184,9 @@ def add_member_routes(app, kernel) -> None:
             role = db.scalar(f"SELECT role FROM {table} WHERE project_id = ? AND {column} = ?",
                              (pid, member_id))
             if role is None:
-                raise ApiError(404, f"{kind[:-1].capitalize()} {member_id} is not a member of "
-                                    f"project {pid}")
+                stranger = N_("User {id} is not a member of project {pid}") \
+                    if kind == "users" else N_("Team {id} is not a member of project {pid}")
+                raise ApiError(404, stranger, params={"id": member_id, "pid": pid})
             _guard_last_owner(db, pid, role, None)
             db.execute(f"DELETE FROM {table} WHERE project_id = ? AND {column} = ?",
                        (pid, member_id))
@@ -219,7 +223,7 @@ def add_member_routes(app, kernel) -> None:
         expires = values.get("expires_at")
         if expires is not None and expires <= time.time():
             raise ApiError(422, "Validation failed",
-                           fields={"expires_at": "must be in the future"})
+                           fields={"expires_at": Message("must be in the future")})
         token, hashed = _shares.new_secret()
         db = kernel.db
         with db.transaction():
@@ -246,7 +250,8 @@ def add_member_routes(app, kernel) -> None:
             share = db.fetchone("SELECT id, role, label, expires_at FROM share_links"
                                 " WHERE id = ? AND project_id = ?", (sid, pid))
             if share is None:
-                raise ApiError(404, f"Share link {sid} not found in project {pid}")
+                raise ApiError(404, "Share link {sid} not found in project {pid}",
+                               params={"sid": sid, "pid": pid})
             db.delete("share_links", sid)
             kernel.emit(events.ShareRevoked(
                 actor=actor, project={"id": pid, "name": project["name"]}, share=share))

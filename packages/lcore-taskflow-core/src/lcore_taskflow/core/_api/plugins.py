@@ -40,14 +40,16 @@ def build_plugins_app(kernel) -> Lcore:
         """Change runtime settings of one plugin; every server applies them within
         APP_SETTINGS_REFRESH_SECONDS."""
         if kernel.plugin(name) is None:
-            raise ApiError(404, f"No enabled plugin named {name[:80]!r}")
+            raise ApiError(404, "No enabled plugin named {name}",
+                           params={"name": repr(name[:80])})
         body = json_body()
         if not body:
             raise ApiError(422, "Give at least one setting to change", fields={})
         store = kernel.runtime_settings
         values, errors = store.validate(name, body)
         if errors:
-            raise ApiError(422, "Invalid settings: " + ", ".join(sorted(errors)),
+            raise ApiError(422, "Invalid settings: {keys}",
+                           params={"keys": ", ".join(sorted(errors))},
                            fields=errors)
         user = kernel.current_user()
         with kernel.db.transaction():

@@ -69,8 +69,9 @@ def add_project_plugin_routes(app, kernel) -> None:
         """Turn a project-scoped plugin on or off in this project (owners)."""
         actor = kernel.current_user()
         if name not in kernel.scopes.names():
-            raise ApiError(404, f"No project-scoped plugin named {name[:60]!r} is installed "
-                                "(GET /api/projects/<id>/plugins lists them)")
+            raise ApiError(404, "No project-scoped plugin named {name} is installed "
+                                "(GET /api/projects/<id>/plugins lists them)",
+                           params={"name": repr(name[:60])})
         enabled = PluginSwitch.validate(json_body())["enabled"]
         db = kernel.db
         with db.transaction():

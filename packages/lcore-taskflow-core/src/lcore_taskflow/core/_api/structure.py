@@ -18,6 +18,7 @@ import time
 from lcore import HTTPResponse, response
 
 from .._errors import ApiError
+from .._i18n import Message
 from .._relations import KINDS, relations_of
 from .._schema import Boolean, Choice, Integer, ListOf, Schema, String, Text
 from .._validation import json_body
@@ -85,7 +86,8 @@ def _item_or_404(db, tid: int, iid: int) -> dict:
     row = db.fetchone(f"SELECT {ITEM_COLUMNS} FROM checklist_items WHERE id = ? AND task_id = ?",
                       (iid, tid))
     if row is None:
-        raise ApiError(404, f"Checklist item {iid} not found on task {tid}")
+        raise ApiError(404, "Checklist item {iid} not found on task {tid}",
+                       params={"iid": iid, "tid": tid})
     return row
 
 
@@ -130,23 +132,26 @@ def _reaches(db, start: int, goal: int, kind: str) -> bool:
 
 def _check_relation(db, kind: str, this: int, other: int) -> None:
     if this == other:
-        raise ApiError(422, "Validation failed", fields={"task_id": "a task cannot relate "
-                                                                    "to itself"})
+        raise ApiError(422, "Validation failed", fields={"task_id": Message(
+            "a task cannot relate to itself")})
     if db.fetchone("SELECT id FROM task_relations WHERE kind = ? AND ((from_task = ? AND"
                    " to_task = ?) OR (from_task = ? AND to_task = ?))",
                    (kind, this, other, other, this)):
         if kind in ACYCLIC and db.fetchone("SELECT id FROM task_relations WHERE kind = ?"
                                            " AND from_task = ? AND to_task = ?",
                                            (kind, other, this)):
-            raise ApiError(409, f"That would make a cycle of {kind}: task {other} already "
-                                f"{kind} task {this}")
-        raise ApiError(409, f"Task {this} and task {other} are already related that way")
+            raise ApiError(409, "That would make a cycle of {kind}: task {other} already "
+                                "{kind} task {this}",
+                           params={"kind": kind, "other": other, "this": this})
+        raise ApiError(409, "Task {this} and task {other} are already related that way",
+                       params={"this": this, "other": other})
     if kind in ACYCLIC and _reaches(db, other, this, kind):
-        raise ApiError(409, f"That would make a cycle of {kind}: task {other} already leads "
-                            f"to task {this}")
+        raise ApiError(409, "That would make a cycle of {kind}: task {other} already leads "
+                            "to task {this}", params={"kind": kind, "other": other, "this": this})
     if kind == "parent" and db.fetchone("SELECT id FROM task_relations WHERE kind = 'parent'"
                                         " AND to_task = ?", (other,)):
-        raise ApiError(409, f"Task {other} already has a parent; remove that relation first")
+        raise ApiError(409, "Task {other} already has a parent; remove that relation first",
+                       params={"other": other})
 
 
 def add_structure_routes(app, kernel) -> None:
@@ -168,7 +173,8 @@ def add_structure_routes(app, kernel) -> None:
         with db.transaction():
             task = get_task_or_404(db, pid, tid)
             if task["checklist_total"] >= MAX_ITEMS:
-                raise ApiError(422, f"A checklist has at most {MAX_ITEMS} items")
+                raise ApiError(422, "A checklist has at most {MAX_ITEMS} items",
+                               params={"MAX_ITEMS": MAX_ITEMS})
             position = db.scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM checklist_items"
                                  " WHERE task_id = ?", (tid,))
             iid = db.insert("checklist_items", {**values, "task_id": tid, "position": position})
@@ -184,7 +190,7 @@ def add_structure_routes(app, kernel) -> None:
         values = ItemUpdate.validate(data, assignee_id=_assignable(kernel, pid))
         if not values and "assignee_id" not in data:
             raise ApiError(422, "No field to update (allowed: title, done, position, "
-                                "assignee_id)", fields={"body": "no updatable field"})
+                                "assignee_id)", fields={"body": Message("no updatable field")})
         db = kernel.db
         with db.transaction():
             get_task_or_404(db, pid, tid)
@@ -249,7 +255,8 @@ def add_structure_routes(app, kernel) -> None:
             row = db.fetchone("SELECT from_task, to_task FROM task_relations WHERE id = ?"
                               " AND (from_task = ? OR to_task = ?)", (rid, tid, tid))
             if row is None:
-                raise ApiError(404, f"Relation {rid} not found on task {tid}")
+                raise ApiError(404, "Relation {rid} not found on task {tid}",
+                               params={"rid": rid, "tid": tid})
             db.delete("task_relations", rid)
             _touch(db, row["from_task"], row["to_task"])
         return HTTPResponse(status=204)

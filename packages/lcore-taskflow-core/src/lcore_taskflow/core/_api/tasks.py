@@ -22,6 +22,7 @@ from lcore import HTTPResponse, request, response
 from .. import events
 from .._db import DatabaseError
 from .._errors import ApiError
+from .._i18n import Message
 from .._relations import relations_of
 from .._schema import (
     Boolean,
@@ -87,7 +88,8 @@ def get_task_or_404(db, project_id: int, task_id: int) -> dict:
     """The task, or 404 when it does not exist or lives in another project."""
     row = db.fetchone(TASK_SELECT + " WHERE t.id = ? AND t.project_id = ?", (task_id, project_id))
     if row is None:
-        raise ApiError(404, f"Task {task_id} not found in project {project_id}")
+        raise ApiError(404, "Task {task_id} not found in project {project_id}",
+                       params={"task_id": task_id, "project_id": project_id})
     return row
 
 
@@ -95,7 +97,7 @@ def lock_project(db, project_id: int) -> None:
     """Serialise column edits of one project (a row lock; SQLite's write lock is whole)."""
     if not db.execute("UPDATE projects SET change_seq = change_seq WHERE id = ?",
                       (project_id,)).rowcount:
-        raise ApiError(404, f"Project {project_id} not found")
+        raise ApiError(404, "Project {project_id} not found", params={"project_id": project_id})
 
 
 def today() -> str:
@@ -283,7 +285,8 @@ def place(db, task: dict, status: str, before_id: int | None) -> int:
                              (before_id, pid))
         if target is None or target["status"] != status or before_id == tid:
             raise ApiError(422, "Validation failed", fields={
-                "before_id": f"before_id must be another task in the {status} column"})
+                "before_id": Message("before_id must be another task in the {status} column",
+                                     status=status)})
         position = target["position"]
         db.execute("UPDATE tasks SET position = position + 1 WHERE project_id = ? AND status = ?"
                    " AND position >= ? AND id != ?", (pid, status, position, tid))
@@ -344,8 +347,8 @@ def _plugin_filters(kernel, pid: int) -> tuple[list[tuple], list[str]]:
         try:
             value = extra.convert(raw)
         except (TypeError, ValueError):
-            raise ApiError(400, f"{extra.param} has an invalid value",
-                           fields={extra.param: "invalid value"}) from None
+            raise ApiError(400, "{name} has an invalid value", params={"name": extra.param},
+                           fields={extra.param: Message("invalid value")}) from None
         except Exception:
             log.exception("plugin %s failed in its task filter %r (convert): the task list "
                           "answers without it", kernel.task_filter_owners.get(extra.param, "?"),
@@ -520,8 +523,9 @@ def add_task_routes(app, kernel) -> None:
         extra = _task_extra(kernel, pid, data)
         if not extra and not any(k in data for k in UPDATABLE):
             allowed = ", ".join([*UPDATABLE, *sorted(kernel.task_fields)])
-            raise ApiError(422, f"No field to update (allowed: {allowed})",
-                           fields={"body": "no updatable field"})
+            raise ApiError(422, "No field to update (allowed: {allowed})",
+                           params={"allowed": allowed},
+                           fields={"body": Message("no updatable field")})
         values = _task_values(kernel, pid, TaskUpdate, data)
         moving = "before_id" in data
         before_id = values.pop("before_id", None)
@@ -620,7 +624,8 @@ def add_task_routes(app, kernel) -> None:
         task = get_task_or_404(db, pid, tid)
         comment = db.fetchone(f"{COMMENT_SELECT} WHERE c.id = ? AND c.task_id = ?", (cid, tid))
         if comment is None:
-            raise ApiError(404, f"Comment {cid} not found on task {tid}")
+            raise ApiError(404, "Comment {cid} not found on task {tid}",
+                           params={"cid": cid, "tid": tid})
         mine = actor["id"] is not None and comment["user_id"] == actor["id"]
         if not mine:
             kernel.access().project(pid, "owner")

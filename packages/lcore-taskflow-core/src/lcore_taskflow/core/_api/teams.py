@@ -13,6 +13,7 @@ from lcore import HTTPResponse, Lcore, response
 from .. import events
 from .._db import IntegrityError
 from .._errors import ApiError
+from .._i18n import Message
 from .._schema import Boolean, Integer, ListOf, Schema, String, Text
 from .._validation import json_body
 from .replies import ident
@@ -78,7 +79,7 @@ def _team_or_404(kernel, team_id: int) -> dict:
     joiner = " AND" if where else " WHERE"
     team = kernel.db.fetchone(f"{TEAM_SELECT}{where}{joiner} t.id = ?", (*params, team_id))
     if team is None:
-        raise ApiError(404, f"Team {team_id} not found")
+        raise ApiError(404, "Team {team_id} not found", params={"team_id": team_id})
     return team
 
 
@@ -86,7 +87,7 @@ def _name(kernel, values: dict, team_id: int = 0) -> str:
     name = values["name"]
     if kernel.db.fetchone("SELECT id FROM teams WHERE lower(name) = lower(?) AND id != ?",
                           (name, team_id)):
-        raise ApiError(409, NAME_TAKEN, fields={"name": "already taken"})
+        raise ApiError(409, NAME_TAKEN, fields={"name": Message("already taken")})
     return name
 
 
@@ -113,7 +114,7 @@ def build_teams_app(kernel) -> Lcore:
                 team_id = db.insert("teams", {"name": name})
                 kernel.emit(events.TeamCreated(actor=actor, team={"id": team_id, "name": name}))
         except IntegrityError:  # a concurrent twin won the unique index
-            raise ApiError(409, NAME_TAKEN, fields={"name": "already taken"}) from None
+            raise ApiError(409, NAME_TAKEN, fields={"name": Message("already taken")}) from None
         response.status = 201
         return {"id": team_id, "name": name, "created": True}
 
@@ -164,7 +165,7 @@ def build_teams_app(kernel) -> Lcore:
             user = db.fetchone("SELECT id, username FROM users WHERE id = ? AND is_active = 1",
                                (uid,))
             if user is None:
-                raise ApiError(404, f"User {uid} not found")
+                raise ApiError(404, "User {uid} not found", params={"uid": uid})
             added = not db.fetchone("SELECT 1 AS x FROM team_members WHERE team_id = ?"
                                     " AND user_id = ?", (tid, uid))
             if added:
@@ -187,7 +188,8 @@ def build_teams_app(kernel) -> Lcore:
                                " ON u.id = m.user_id WHERE m.team_id = ? AND m.user_id = ?",
                                (tid, uid))
             if user is None:
-                raise ApiError(404, f"User {uid} is not a member of team {tid}")
+                raise ApiError(404, "User {uid} is not a member of team {tid}",
+                               params={"uid": uid, "tid": tid})
             db.execute("DELETE FROM team_members WHERE team_id = ? AND user_id = ?", (tid, uid))
             kernel.emit(events.TeamMemberRemoved(
                 actor=actor, team={"id": tid, "name": team["name"]}, user=user))

@@ -10,6 +10,7 @@ from .. import events
 from .._db import IntegrityError
 from .._directory import PUBLIC_COLUMNS, conflict_fields, public_user, raise_conflict
 from .._errors import ApiError
+from .._i18n import Message, languages
 from .._schema import (
     Boolean,
     Choice,
@@ -94,18 +95,40 @@ class MyTaskPage(Paged):
 
 
 class MyProfilePatch(Schema):
-    """The signed-in user's own settings."""
+    """The signed-in user's own settings (at least one)."""
 
-    timezone = Text(required=True, max_len=64,
-                      description="An IANA time zone name (Europe/Berlin); the daily digest "
-                                  "follows it")
+    timezone = Text(max_len=64,
+                    description="An IANA time zone name (Europe/Berlin); the daily digest "
+                                "follows it")
+    language = Text(nullable=True, max_len=35, description=(
+        "A language of GET /api/i18n (de, en); null: the browser's Accept-Language decides. "
+        "API messages and emails follow it"))
 
 
 class MyProfilePatched(Schema):
     id = ident()
-    timezone = String(required=True)
+    timezone = String(required=True, nullable=True)
+    language = String(required=True, nullable=True)
     patched = Boolean(required=True)
     fields = ListOf(String(), required=True)
+
+
+class MyProfile(UserOut):
+    """The signed-in user, with their own settings."""
+
+    timezone = String(required=True, nullable=True, description="null: UTC")
+    language = String(required=True, nullable=True,
+                      description="null: the browser's Accept-Language decides")
+
+
+def check_language(kernel, code: str | None) -> str | None:
+    """``code`` if a catalog provides it (``None`` clears it); else a 422 naming the field."""
+    available = languages(kernel)
+    if code is None or code in available:
+        return code
+    raise ApiError(422, "Validation failed", fields={"language": Message(
+        "unsupported language {code} (one of: {codes})", code=repr(code),
+        codes=", ".join(available))})
 
 
 def check_timezone(name: str) -> str:
@@ -113,8 +136,8 @@ def check_timezone(name: str) -> str:
     try:
         zoneinfo.ZoneInfo(name)
     except (ValueError, zoneinfo.ZoneInfoNotFoundError):
-        raise ApiError(422, "Validation failed", fields={
-            "timezone": f"unknown time zone {name!r} (an IANA name such as Europe/Berlin)"},
+        raise ApiError(422, "Validation failed", fields={"timezone": Message(
+            "unknown time zone {name} (an IANA name such as Europe/Berlin)", name=repr(name))},
         ) from None
     return name
 
@@ -134,7 +157,7 @@ class UserPatched(Schema):
 def get_user_or_404(db, user_id: int) -> dict:
     row = db.fetchone(f"SELECT {PUBLIC_COLUMNS} FROM users WHERE id = ?", (user_id,))
     if row is None:
-        raise ApiError(404, f"User {user_id} not found")
+        raise ApiError(404, "User {user_id} not found", params={"user_id": user_id})
     return public_user(row)
 
 
@@ -217,16 +240,37 @@ def build_users_app(kernel) -> Lcore:
         return {"tasks": kernel.represent("task", rows), "total": total,
                 "total_is_estimate": estimate, "page": page, "limit": limit}
 
+    @app.get("/me", name="get_me", auth=True, returns=MyProfile)
+    def get_me():
+        """The signed-in user with their own settings (``timezone``, ``language``)."""
+        user = kernel.current_user()
+        row = kernel.db.fetchone(f"SELECT {PUBLIC_COLUMNS}, timezone, language FROM users"
+                                 " WHERE id = ?", (user["id"],))
+        if row is None:
+            raise ApiError(404, "User {id} not found", params={"id": user["id"]})
+        return {**_shown(kernel, [row])[0], "timezone": row["timezone"],
+                "language": row["language"]}
+
     @app.patch("/me", name="patch_me", auth=True, body=MyProfilePatch,
                returns=MyProfilePatched)
     @limit_("users:update", 50, 60)
     def patch_me():
-        """Change the signed-in user's own settings (``timezone``)."""
+        """Change the signed-in user's own settings (``timezone``, ``language``)."""
         user = kernel.current_user()
         values = MyProfilePatch.validate(json_body())
-        zone = check_timezone(values["timezone"])
-        kernel.db.execute("UPDATE users SET timezone = ? WHERE id = ?", (zone, user["id"]))
-        return {"id": user["id"], "timezone": zone, "patched": True, "fields": ["timezone"]}
+        if not values:
+            raise ApiError(422, "Give timezone or language", fields={
+                "timezone": Message("is required"), "language": Message("is required")})
+        if "timezone" in values:
+            values["timezone"] = check_timezone(values["timezone"])
+        if "language" in values:
+            values["language"] = check_language(kernel, values["language"])
+        assignments = ", ".join(f"{name} = ?" for name in values)
+        kernel.db.execute(f"UPDATE users SET {assignments} WHERE id = ?",
+                          (*values.values(), user["id"]))
+        row = kernel.db.fetchone("SELECT timezone, language FROM users WHERE id = ?",
+                                 (user["id"],))
+        return {"id": user["id"], **row, "patched": True, "fields": list(values)}
 
     @app.get("/<id:int>", name="get_user", auth=True, returns=UserOut)
     @limit_("users:get", 200, 60)
@@ -235,7 +279,7 @@ def build_users_app(kernel) -> Lcore:
         visible, params = kernel.access().users_where()
         if visible and not kernel.db.fetchone(f"SELECT id FROM users WHERE id = ? AND {visible}",
                                               (id, *params)):
-            raise ApiError(404, f"User {id} not found")
+            raise ApiError(404, "User {id} not found", params={"id": id})
         return _shown(kernel, [get_user_or_404(kernel.db, id)])[0]
 
     @app.post("/", name="create_user", auth="users:create", body=UserCreate, status=201,
@@ -271,7 +315,8 @@ def build_users_app(kernel) -> Lcore:
         data = json_body()
         allowed = tuple(UserPatch.fields)
         if not any(k in data for k in allowed):
-            raise ApiError(400, "No valid field to update (allowed: " + ", ".join(allowed) + ")")
+            raise ApiError(400, "No valid field to update (allowed: {allowed})",
+                           params={"allowed": ", ".join(allowed)})
         values = UserPatch.validate(data)
         if actor["id"] == id and (values.get("role") == "member"
                                   or values.get("is_active") is False):
@@ -294,15 +339,17 @@ def build_users_app(kernel) -> Lcore:
             raise ApiError(409, "You cannot delete your own account")
         refs = _references(db, id)
         if refs:
-            raise ApiError(409, f"User {id} is still referenced by {', '.join(refs)}; "
-                                "deactivate the user instead (PATCH is_active=false)")
+            raise ApiError(409, "User {id} is still referenced by {refs}; "
+                                "deactivate the user instead (PATCH is_active=false)",
+                           params={"id": id, "refs": ", ".join(refs)})
         try:
             with db.transaction():
                 db.delete("users", id)
                 kernel.emit(events.UserDeleted(actor=actor, user=user))
         except IntegrityError:  # referenced from a plugin's table
-            raise ApiError(409, f"User {id} is still referenced by other records; "
-                                "deactivate the user instead (PATCH is_active=false)") from None
+            raise ApiError(409, "User {id} is still referenced by other records; "
+                                "deactivate the user instead (PATCH is_active=false)",
+                           params={"id": id}) from None
         return {"id": id, "deleted": True}
 
     return app

@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl
 from lcore import HTTPResponse, Lcore, response
 
 from .._errors import ApiError
+from .._i18n import Message
 from .._schema import Boolean, Integer, ListOf, Query, Schema, String, Text
 from .._validation import json_body
 from .replies import ident, timestamp
@@ -87,17 +88,19 @@ def build_views_app(kernel) -> Lcore:
             parse_qsl(values["query"], strict_parsing=bool(values["query"]))
         except ValueError:
             raise ApiError(422, "Validation failed", fields={
-                "query": "must be a URL query string such as status=todo&q=deploy"}) from None
+                "query":
+                    Message("must be a URL query string such as status=todo&q=deploy")}) from None
         project_id = values.get("project_id")
         if values.get("shared") and project_id is None:
             raise ApiError(422, "Validation failed",
-                           fields={"shared": "a shared view needs a project_id"})
+                           fields={"shared": Message("a shared view needs a project_id")})
         db = kernel.db
         with db.transaction():
             if project_id is not None:
                 kernel.access().project(project_id)
             if db.count("saved_views", "user_id = ?", (user["id"],)) >= MAX_VIEWS:
-                raise ApiError(422, f"At most {MAX_VIEWS} saved views per user")
+                raise ApiError(422, "At most {MAX_VIEWS} saved views per user",
+                               params={"MAX_VIEWS": MAX_VIEWS})
             vid = db.insert("saved_views", {
                 "user_id": user["id"], "project_id": project_id, "name": values["name"],
                 "query": values["query"], "shared": int(bool(values.get("shared")))})
@@ -118,7 +121,7 @@ def build_views_app(kernel) -> Lcore:
         owner = (row is not None and row["shared"] and row["project_id"] is not None
                  and access.role(row["project_id"]) == "owner")
         if not (mine or owner):
-            raise ApiError(404, f"View {vid} not found")
+            raise ApiError(404, "View {vid} not found", params={"vid": vid})
         with db.transaction():
             db.delete("saved_views", vid)
         return HTTPResponse(status=204)

@@ -27,7 +27,7 @@ class HeaderIdentity:
         if not username:
             return None
         with kernel.database() as db:
-            return db.fetchone("SELECT id, username, email, role FROM users"
+            return db.fetchone("SELECT id, username, email, role, language FROM users"
                                " WHERE username = ? AND is_active = 1", (username,))
 
     @hookimpl
