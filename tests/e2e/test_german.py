@@ -117,8 +117,11 @@ def test_greta_works_in_german_and_gets_german_email(german_server: Server, gret
         assert page.locator("[data-testid=column-done] h2").inner_text() \
             .startswith(ui_german("Done"))
         assert page.locator("[data-testid=new-task]").inner_text() == ui_german("+ New task")
-        assert page.locator("a[href='#/ext/notifications']").first.inner_text().strip() \
-            == "Benachrichtigungen"
+        links = page.locator("a[href='#/ext/notifications']")  # the navigation's and the badge
+        assert "Benachrichtigungen" in [x.strip() for x in links.all_inner_texts()], \
+            links.all_inner_texts()
+        assert page.locator("[data-testid=header-badge-notifications]").get_attribute(
+            "aria-label") == "Posteingang, keine ungelesenen Benachrichtigungen"
         page.screenshot(path=str(shots / "german-board.png"), full_page=True)
 
         # The admin (English) assigns Greta a task, and Bob (no language) another: each
