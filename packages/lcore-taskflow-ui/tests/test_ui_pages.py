@@ -157,8 +157,10 @@ def test_no_fallbacks_for_missing_endpoints_and_short_board_modules():
     split into modules short enough to read at once (issue 25, item 6)."""
     files = _js_files()
     assert "contract.js" not in files
-    assert not [name for name, text in files.items() if "contract.js" in text and "replace" not in text]
-    board = {name: text.count("\n") for name, text in files.items() if name.startswith("views/board")}
+    assert not [name for name, text in files.items()
+                if "contract.js" in text and "replace" not in text]
+    board = {name: text.count("\n") for name, text in files.items()
+             if name.startswith("views/board")}
     assert len(board) >= 8, board
     assert max(board.values()) <= 200, board
 

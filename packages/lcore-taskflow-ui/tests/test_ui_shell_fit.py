@@ -103,9 +103,9 @@ def test_visible_words_start_the_accessible_names(open_session, server, admin, s
     page.goto(server + "/frontend")
     page.locator("#login-form").wait_for()
     demo = page.locator(".demo-fill[data-username=alice]")
-    assert demo.inner_text().startswith("alice · member")
+    assert demo.inner_text().startswith("alice · Member")
     named = page.get_by_role("button",
-                             name=re.compile(r"^alice · member\W+fill in this demo account"))
+                             name=re.compile(r"^alice · Member\W+fill in this demo account"))
     assert named.count() == 1
     assert axe_violations(page) == []
     s.login("admin")

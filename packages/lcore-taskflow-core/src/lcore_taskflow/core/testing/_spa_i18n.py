@@ -68,17 +68,22 @@ CODE_CALLS = frozenset({
 TEXT_CALLS = {"toast": 1, "toastError": 1, "announce": 1, "setTitle": 1, "srOnly": 1, "confirm": 1,
               "alert": 1, "prompt": 2, "field": 1, "setLiveStatus": 1, "badge": 1}
 
+#: Attributes and option keys whose values are read or shown as text.
+TEXT_KEYS = frozenset({"aria-label", "title", "placeholder", "alt", "label", "aria-description",
+                       "aria-roledescription", "aria-valuetext", "data-label"})
+
 #: ``data-*`` attributes that the stylesheet shows (``content: attr(data-label)``).
 TEXT_DATA = frozenset({"data-label"})
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 WORD = re.compile(r"[A-Za-zÀ-ÿ]{2,}")
 CAPITALISED = re.compile(r"(?<![\w$.#-])[A-Z][a-z]+(?![\w-])")
-PLAIN_WORD = re.compile(r"^[A-Za-zÀ-ÿ’']+[.,:;!?…]?$")
+PLAIN_WORD = re.compile(r"^[A-Za-zÀ-ÿ\u2019']+[.,:;!?…]?$")
 SENTENCE_END = re.compile(r"[a-z)][.…:!?]\s*$")
 CODE_LOOK = re.compile(r"^(?:[#./\[>*@]|https?:|\w+://|[\w-]+=|[\w.-]+/[\w.-])")
 IGNORE_MARK = "i18n-ignore"
 PUNCT = set("(){}[],;:?=+-*/%!&|<>~^.")
+OPERATORS = ("==", "!=", "=>", "&&", "||", "??", "?.", "===", "!==", "...", "<=", ">=")
 REGEX_BEFORE = set("(,=:[!&|?{};+-*%<>~^") | {"return", "typeof", "case", "in", "of", "=>"}
 
 
@@ -160,7 +165,8 @@ def tokenize(src: str) -> Iterator[Token]:
             yield prev
             line += raw.count("\n")
             i = end
-        elif c == "/" and (prev is None or prev.text in REGEX_BEFORE and prev.kind in ("punct", "name")):
+        elif c == "/" and (prev is None or (prev.text in REGEX_BEFORE
+                                             and prev.kind in ("punct", "name"))):
             j, in_class = i + 1, False
             while j < n and src[j] != "\n":
                 if src[j] == "\\":
@@ -195,7 +201,7 @@ def tokenize(src: str) -> Iterator[Token]:
             i = j
         else:
             op = src[i:i + 3] if src[i:i + 3] in ("===", "!==", "...") else src[i:i + 2]
-            if op not in ("==", "!=", "=>", "&&", "||", "??", "?.", "===", "!==", "...", "<=", ">="):
+            if op not in OPERATORS:
                 op = c
             prev = Token("punct", op, line)
             yield prev
@@ -205,7 +211,7 @@ def tokenize(src: str) -> Iterator[Token]:
 def looks_like_text(value: str) -> bool:
     """Whether a literal reads as words for people (see the module's doc)."""
     text = value.replace("${}", " ").strip()
-    if not WORD.search(text) or CODE_LOOK.match(text) or "\n" in value and "{" in value:
+    if not WORD.search(text) or CODE_LOOK.match(text) or ("\n" in value and "{" in value):
         return False
     if CAPITALISED.search(text) or SENTENCE_END.search(text):
         return True
@@ -254,7 +260,10 @@ def _is_text_place(tokens: list[Token], k: int) -> bool:
     name, arg = _enclosing(tokens, k)
     if (name == "h" and arg >= 2) or arg < TEXT_CALLS.get(name, 0):
         return True
-    return k >= 2 and tokens[k - 1].text == "=" and tokens[k - 2].text in ("textContent", "title", "placeholder")
+    if k >= 2 and tokens[k - 1].text == ":" and tokens[k - 2].text in TEXT_KEYS:
+        return True
+    return k >= 2 and tokens[k - 1].text == "=" and tokens[k - 2].text in (
+        "textContent", "title", "placeholder")
 
 
 def _is_code_place(tokens: list[Token], k: int) -> bool:
@@ -291,7 +300,8 @@ def scan_js(source: str, where: str = "<js>") -> JsScan:
     lines = source.splitlines()
     used: set[int] = set()
     for k, tok in enumerate(tokens):
-        if tok.kind != "name" or tok.text not in ("t", "tn") or k + 1 >= len(tokens) or tokens[k + 1].text != "(":
+        if (tok.kind != "name" or tok.text not in ("t", "tn") or k + 1 >= len(tokens)
+                or tokens[k + 1].text != "("):
             continue
         if k and tokens[k - 1].text == "." and tokens[k - 2].text not in ("taskflow", "tf"):
             continue  # someone else's .t(...)
@@ -303,14 +313,16 @@ def scan_js(source: str, where: str = "<js>") -> JsScan:
         if len(literals) < wanted or any(a is None for a in literals[:wanted]):
             if IGNORE_MARK in lines[tok.line - 1]:
                 continue
-            scan.problems.append(f"{where}:{tok.line}: {tok.text}() needs literal msgids (a string, "
+            scan.problems.append(f"{where}:{tok.line}: {tok.text}() needs literal msgids "
+                                 "(a string, "
                                  "or a template literal without ${...})")
             continue
         for index, _arg in literals[:wanted]:
             used.add(index)
         msgid = literals[0][1]
         if msgid != msgid.strip() or not msgid.strip():
-            scan.problems.append(f"{where}:{tok.line}: {msgid!r} is a fragment (leading or trailing "
+            scan.problems.append(f"{where}:{tok.line}: {msgid!r} is a fragment "
+                                 "(leading or trailing "
                                  "space): translate the whole sentence, with {placeholders}")
         scan.msgids.setdefault(msgid, []).append(f"{where}:{tok.line}")
         if tok.text == "tn":
@@ -318,7 +330,8 @@ def scan_js(source: str, where: str = "<js>") -> JsScan:
     for k, tok in enumerate(tokens):
         if tok.kind not in ("str", "tpl") or k in used:
             continue
-        if not looks_like_text(tok.text) and not (WORD.search(tok.text) and _is_text_place(tokens, k)):
+        if not looks_like_text(tok.text) and not (
+                WORD.search(tok.text) and _is_text_place(tokens, k)):
             continue
         line = lines[tok.line - 1] if tok.line - 1 < len(lines) else ""
         if IGNORE_MARK in line or _is_code_place(tokens, k):
@@ -346,7 +359,8 @@ def _call_args(tokens: list[Token], open_index: int) -> list[tuple[int, str] | N
         args[-1].append(j)
     out: list[tuple[int, str] | None] = []
     for arg in args:
-        if len(arg) == 1 and tokens[arg[0]].kind in ("str", "tpl") and "${}" not in tokens[arg[0]].text:
+        tok = tokens[arg[0]] if len(arg) == 1 else None
+        if tok is not None and tok.kind in ("str", "tpl") and "${}" not in tok.text:
             out.append((arg[0], tokens[arg[0]].text))
         else:
             out.append(None)
@@ -377,7 +391,7 @@ class _TemplateMsgids(HTMLParser):
         if self._open and self._open[-1][0] == tag:
             _, parts = self._open.pop()
             text = " ".join("".join(parts).split())
-            if text:
+            if text and "{{" not in text:  # a value the template fills in: its msgids live in JS
                 self.msgids.append((text, self.getpos()[0]))
 
 
@@ -402,7 +416,8 @@ def _placeholders(*texts: str) -> set[str]:
 def _check_entry(msgid: str, plural: str | None, value, lang: str) -> list[str]:
     where = f"i18n/{lang}.json: {msgid!r}"
     if plural is not None:
-        if not (isinstance(value, list) and len(value) >= 2 and all(isinstance(v, str) and v for v in value)):
+        if not (isinstance(value, list) and len(value) >= 2
+                and all(isinstance(v, str) and v for v in value)):
             return [f"{where} is a plural msgid (tn): its translation must be [one, other]"]
         wanted, forms = _placeholders(msgid, plural) | {"n"}, value
     else:
@@ -413,17 +428,19 @@ def _check_entry(msgid: str, plural: str | None, value, lang: str) -> list[str]:
     for form in forms:
         have = _placeholders(form)
         extra = have - wanted
-        missing = wanted - have - ({"n"} if plural is not None and len(forms) > 1 and form is forms[0] else set())
+        # A plural form may leave out {n} ("Eine Aufgabe"), never another placeholder.
+        missing = wanted - have - ({"n"} if plural is not None else set())
         if extra:
             problems.append(f"{where}: the translation {form!r} has placeholders the msgid lacks: "
                             + ", ".join(sorted("{" + p + "}" for p in extra)))
-        if missing and plural is None:
+        if missing:
             problems.append(f"{where}: the translation {form!r} lacks placeholders: "
                             + ", ".join(sorted("{" + p + "}" for p in missing)))
     return problems
 
 
-def _load_catalogs(folder: Path, languages: Iterable[str] | None) -> tuple[dict[str, dict], list[str]]:
+def _load_catalogs(folder: Path,
+                   languages: Iterable[str] | None) -> tuple[dict[str, dict], list[str]]:
     catalogs, problems = {}, []
     paths = sorted(folder.glob("*.json")) if folder.is_dir() else []
     wanted = set(languages) if languages is not None else {p.stem for p in paths}
@@ -486,7 +503,8 @@ def check_spa_catalogs(directory: str | Path, *, templates: Iterable[str | Path]
             if msgid in catalog:
                 problems += _check_entry(msgid, plurals.get(msgid), catalog[msgid], lang)
             elif msgid not in fallbacks.get(lang, {}):
-                problems.append(f"i18n/{lang}.json: {msgid!r} is missing (used at {msgids[msgid][0]})")
+                problems.append(f"i18n/{lang}.json: {msgid!r} is missing "
+                                f"(used at {msgids[msgid][0]})")
         problems += [f"i18n/{lang}.json: {key!r} is stale: no code uses it"
                      for key in sorted(set(catalog) - set(msgids))]
     return SpaCatalogReport(msgids, plurals, catalogs, problems)

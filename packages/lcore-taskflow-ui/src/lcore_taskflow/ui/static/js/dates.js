@@ -47,5 +47,5 @@ export function dueText(task) {
 export function formatDay(day) {
   const [y, m, d] = String(day).split('-').map(Number);
   if (currentLanguage() === 'en' || !y || !m || !d) return String(day);
-  return new Intl.DateTimeFormat(currentLanguage(), { timeZone: 'UTC' }).format(new Date(Date.UTC(y, m - 1, d)));
+  return new Intl.DateTimeFormat(currentLanguage(), { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(Date.UTC(y, m - 1, d)));
 }

@@ -7,7 +7,7 @@ export const routes = [];
  * `title` is the heading shown while the view loads; `notFound` the one after a 404.
  */
 export function route(pattern, view, opts = {}) {
-  routes.push(Object.assign({ pattern, view, title: 'TaskFlow', notFound: t('Not found') }, opts));
+  routes.push(Object.assign({ pattern, view, title: 'TaskFlow', notFound: t('Not found') }, opts));  // i18n-ignore: a name
 }
 
 /** The current hash as {path, params}: "#/projects/1?q=x" -> {path: "projects/1", params: q=x}. */

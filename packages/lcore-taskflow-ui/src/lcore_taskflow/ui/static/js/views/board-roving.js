@@ -4,7 +4,7 @@
 import { STATUSES } from '../dom.js';
 import { isShown } from './board-moves.js';
 
-const ARROWS = ['ArrowDown', 'ArrowUp', 'ArrowLeft', 'ArrowRight', 'Home', 'End'];
+const ARROWS = ['ArrowDown', 'ArrowUp', 'ArrowLeft', 'ArrowRight', 'Home', 'End'];  // i18n-ignore: key names
 const cardOf = (node) => node && node.closest && node.closest('.task-card');
 
 export function installRoving(b) {

@@ -19,7 +19,7 @@ export function progress(done, total) {
   const pct = total ? Math.round((100 * done) / total) : 0;
   const bar = h('div');
   bar.style.width = pct + '%';  // CSSOM, which the CSP allows (no style attribute)
-  return h('div', { class: 'progress', role: 'img', 'aria-label': `${pct}% done` }, bar);
+  return h('div', { class: 'progress', role: 'img', 'aria-label': t('{percent}% done', { percent: pct }) }, bar);
 }
 
 export const empty = (text) => h('p', { class: 'empty' }, text);
@@ -46,6 +46,10 @@ export function toggle(label, panel, attrs) {
   }, attrs || {}), label);
   return btn;
 }
+
+/** A project's status (active, on_hold, completed, archived), as the screens name it. */
+export const PROJECT_STATUSES = [['active', t('Active')], ['on_hold', t('On hold')], ['completed', t('Completed')], ['archived', t('Archived')]];
+export const projectStatusLabel = (s) => (PROJECT_STATUSES.find(([v]) => v === s) || [s, s])[1];
 
 export const PRIORITY_OPTIONS = [['low', t('Low')], ['medium', t('Medium')], ['high', t('High')]];
 

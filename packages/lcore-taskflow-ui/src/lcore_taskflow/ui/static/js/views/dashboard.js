@@ -4,7 +4,7 @@ import { route } from '../router.js';
 import { api } from '../api.js';
 import { dashboardWatcher, activityPager } from '../live.js';
 import { allProjects } from '../queries.js';
-import { card, tableWrap, progress, empty, activityText } from './common.js';
+import { card, tableWrap, progress, empty, activityText, projectStatusLabel } from './common.js';
 import { toastError } from '../toast.js';
 import { t, tn } from '../i18n.js';
 import { formatDay } from '../dates.js';
@@ -34,7 +34,7 @@ function summaryTable(projects) {
       const c = p.task_counts || {};
       return h('tr', null,
         h('td', { class: 'wrap' }, h('a', { href: '#/projects/' + Number(p.id) }, p.name)),
-        h('td', { class: 'phone-hide' }, badge(p.status)),
+        h('td', { class: 'phone-hide' }, badge(projectStatusLabel(p.status), 'project-' + p.status)),
         h('td', null, c.total || 0), h('td', null, c.done || 0),
         h('td', null, progress(c.done || 0, c.total || 0)));
     }));

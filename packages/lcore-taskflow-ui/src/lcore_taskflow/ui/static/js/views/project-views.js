@@ -63,7 +63,7 @@ export function projectViewTools(ctx, project, kind, { canSave = true } = {}) {
       button.setAttribute('aria-expanded', 'false');
       button.focus();
     });
-    button = toggle('Save view', panel, { class: 'btn', 'data-testid': 'save-view' });
+    button = toggle(t('Save view'), panel, { class: 'btn', 'data-testid': 'save-view' });
     nodes.push(button, panel);
   }
   return nodes;

@@ -8,12 +8,11 @@ import { listProjects } from '../queries.js';
 import { field, select, onSubmit, formValues } from '../forms.js';
 import { toast, toastError, announce } from '../toast.js';
 import { contributions, forProject, safeRender } from '../extensions.js';
-import { card, progress, empty, toggle, deleteWithUndo, pendingDeletes } from './common.js';
+import { card, progress, empty, toggle, deleteWithUndo, pendingDeletes, PROJECT_STATUSES, projectStatusLabel } from './common.js';
 import { projectRole, can, ROLE_HINTS } from '../roles.js';
 import { membersCard, accessCard, sharesCard, roleBadge } from './members.js';
 import { t } from '../i18n.js';
-const PROJECT_STATUSES = [['active', t('Active')], ['on_hold', t('On hold')], ['completed', t('Completed')], ['archived', t('Archived')]];
-const statusLabel = (s) => (PROJECT_STATUSES.find(([v]) => v === s) || [s, s])[1];
+const statusLabel = projectStatusLabel;
 const projectPath = (id) => '/api/projects/' + Number(id);
 
 /** PUT needs the name; archive and unarchive keep everything else as it is. */
@@ -134,7 +133,7 @@ route(/^projects$/, async (ctx) => {
     },
   });
   await refresh();
-  ctx.setActions(panel ? toggle('+ New project', panel, { 'data-testid': 'new-project' }) : null);
+  ctx.setActions(panel ? toggle(t('+ New project'), panel, { 'data-testid': 'new-project' }) : null);
   ctx.mount(panel, h('p', { class: 'filters-line' }, h('label', { class: 'check' }, archivedBox, t('Show archived projects'))), list, count, more);
 }, { title: t('Projects') });
 

@@ -74,7 +74,7 @@ route(/^team$/, async (ctx) => {
   ctx.setTitle(t('Team'));
   const data = await api.get('/api/users/?limit=100');
   const panel = session.isAdmin() ? card(t('Add a team member'), newMemberForm(() => ctx.refresh())) : null;
-  ctx.setActions(panel ? toggle('+ Add member', panel, { 'data-testid': 'add-member' }) : null);
+  ctx.setActions(panel ? toggle(t('+ Add member'), panel, { 'data-testid': 'add-member' }) : null);
   const users = data.users || [];
   // Emails are the admins' to see (and each user's own, on their profile).
   const showEmail = session.isAdmin() || users.some((u) => u.email && Number(u.id) !== Number(session.user && session.user.id));

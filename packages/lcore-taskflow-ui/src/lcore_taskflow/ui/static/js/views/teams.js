@@ -55,7 +55,7 @@ route(/^teams$/, async (ctx) => {
   const data = await api.get('/api/teams');
   const teams = (data.teams || []).filter((team) => !pendingDeletes.has('team:' + team.id));
   const panel = admin ? card(t('New team'), newTeamForm()) : null;
-  ctx.setActions(panel ? toggle('+ New team', panel, { 'data-testid': 'new-team' }) : null);
+  ctx.setActions(panel ? toggle(t('+ New team'), panel, { 'data-testid': 'new-team' }) : null);
   const heads = [t('Team'), t('Members')].concat(admin ? [t('Actions')] : []);
   ctx.mount(panel,
     h('p', { class: 'muted' }, t('A team gets a role in a project; each of its members then has that role there.')),
