@@ -24,6 +24,7 @@ import io
 import re
 import sys
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -32,6 +33,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parents[1]
+FIXED_DATE = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 #: domain -> the Python package directory that holds ``locale/``.
 PACKAGES = {
@@ -133,6 +135,8 @@ def update(packages: dict[str, Path], languages: tuple[str, ...]) -> None:
 
 
 def mo_bytes(catalog: Catalog) -> bytes:
+    """The compiled catalog, the same bytes for the same .po (no dates in its header)."""
+    catalog.creation_date = catalog.revision_date = FIXED_DATE
     buffer = io.BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
     return buffer.getvalue()

@@ -74,6 +74,10 @@ def test_package_data_in_wheels(dists) -> None:
                for n in ui), f"no static files in the ui wheel: {ui}"
     notify_sql = [f for f in source_files(dists["notify"]) if f.endswith(".sql")]
     assert set(notify_sql) <= set(data("notify")), notify_sql
+    # The compiled German catalogs (docs/translations.md): the server reads only the .mo.
+    for key in ("core", "auth", "notify"):
+        catalog = f"lcore_taskflow/{key}/locale/de/LC_MESSAGES/{key}.mo"
+        assert catalog in data(key), f"no {catalog} in the {key} wheel"
 
 
 # What a package needs beyond core's: two-factor sign-in (TOTP codes, the setup QR code);

@@ -265,3 +265,21 @@ def test_the_testing_guides_example_passes(tmp_path):
                           timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"{2 if not only else 1} passed" in done.stdout, done.stdout
+
+
+def test_its_catalog_speaks_german(taskflow_admin):
+    """The plugin's own catalog (locale/de/LC_MESSAGES/labels.mo, taskflow_translations)."""
+    german = {"Accept-Language": "de"}
+    body = assert_error(taskflow_admin.patch("/api/labels/999", json={"name": "x"},
+                                             headers=german), 404)
+    assert body["error"] == "Label 999 nicht gefunden"
+    new_label(taskflow_admin, name="bug")
+    body = assert_error(taskflow_admin.post("/api/labels/projects/1", headers=german,
+                                            json={"name": "bug", "color": "#aa0000"}), 409)
+    assert body["error"] == "Projekt 1 hat bereits ein Label namens 'bug'"
+    assert body["fields"]["name"] == "existiert bereits"
+    # core's texts come from core's catalog in the same answer's language
+    body = assert_error(taskflow_admin.post("/api/labels/projects/1", headers=german,
+                                            json={"name": "x" * 300, "color": "#aa0000"}), 422)
+    assert body["error"] == "Validierung fehlgeschlagen"
+    assert {"code": "de", "name": "Deutsch"} in taskflow_admin.get("/api/i18n").json["languages"]

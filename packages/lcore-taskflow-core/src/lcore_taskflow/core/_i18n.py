@@ -170,6 +170,10 @@ def languages(kernel) -> list[str]:
     return list(_languages_in(catalogs(kernel)))
 
 
+#: The public name of :func:`languages` (``from lcore_taskflow.core import ...``).
+available_languages = languages
+
+
 def language_list(kernel) -> list[dict[str, str]]:
     """``[{"code", "name"}]`` for ``GET /api/i18n``."""
     return [{"code": code, "name": NATIVE_NAMES.get(code, code)} for code in languages(kernel)]

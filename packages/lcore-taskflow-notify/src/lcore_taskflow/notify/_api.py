@@ -6,11 +6,21 @@ import html
 from typing import Any
 
 from lcore import Lcore, request
-from lcore_taskflow.core import ApiError, Fields, Message, json_body, pagination, query_choice
+from lcore_taskflow.core import (
+    N_,
+    ApiError,
+    Fields,
+    Message,
+    Translator,
+    json_body,
+    pagination,
+    query_choice,
+)
 
 from ._hub_api import add_inbox_routes
 from ._mailer import InvalidEmail, check_address, check_subject, one_line
 from ._outbox import STATUSES, Email, Outbox, tally
+from ._render import translator_of
 from ._schemas import (
     MAX_BATCH,
     MAX_BODY,
@@ -25,32 +35,42 @@ from ._schemas import (
 )
 
 
-def assignment_email(task: dict[str, Any], assigned_by: str | None = None) -> Email:
-    """The seed's HTML assignment email; user data escaped, the subject one line."""
+def assignment_email(task: dict[str, Any], assigned_by: str | None = None,
+                     t: Translator | None = None) -> Email:
+    """The seed's HTML assignment email in ``t``'s language (the assignee's); user data
+    escaped, the subject one line."""
+    t = t or Translator(None, "en")
     e = {k: html.escape(str(v)) for k, v in task.items() if v is not None}
+    labels = ((N_("Project"), "project_name"), (N_("Status"), "status"),
+              (N_("Priority"), "priority"), (N_("Due"), "due_date"))
     rows = "".join(
-        f"<tr><th align='left'>{label}</th><td>{e[key]}</td></tr>"
-        for label, key in (("Project", "project_name"), ("Status", "status"),
-                           ("Priority", "priority"), ("Due", "due_date")) if key in e)
-    by = f"<p>Assigned by {html.escape(assigned_by)}.</p>" if assigned_by else ""
-    body = (f"<h2>New Task Assignment</h2><p>Hi {e['assignee_name']},</p>"
-            f"<p>You have been assigned the task <strong>{e['title']}</strong>"
-            f" (#{e['id']}).</p><table>{rows}</table>"
-            f"<p>{e.get('description', '')}</p>{by}")
-    return Email(task["assignee_email"], f"[TaskFlow] You've been assigned: "
-                 f"{one_line(task['title'])}", body, html=True, user_id=task["assignee_id"],
-                 project_id=task.get("project_id"))
+        f"<tr><th align='left'>{html.escape(t.translate(label))}</th><td>{e[key]}</td></tr>"
+        for label, key in labels if key in e)
+    by = "<p>" + html.escape(t.gettext("Assigned by {name}.", name=assigned_by)) + "</p>" \
+        if assigned_by else ""
+    body = ("<h2>" + html.escape(t.gettext("New Task Assignment")) + "</h2><p>"
+            + html.escape(t.gettext("Hi {name},", name=task["assignee_name"])) + "</p><p>"
+            + t.gettext("You have been assigned the task {title} (#{id}).",
+                        title="<strong>" + e["title"] + "</strong>", id=e["id"])
+            + f"</p><table>{rows}</table><p>{e.get('description', '')}</p>{by}")
+    subject = "[TaskFlow] " + t.gettext("You've been assigned: {title}",
+                                        title=one_line(task["title"]))
+    return Email(task["assignee_email"], subject, body, html=True,
+                 user_id=task["assignee_id"], project_id=task.get("project_id"))
 
 
-def failures_email(event: Any) -> tuple[str, str]:
-    """Subject and HTML body telling a user that someone keeps failing to sign in as them."""
-    name = html.escape(event.user["username"])
-    body = (f"<h2>Failed sign-ins to your account</h2><p>Hi {name},</p>"
-            f"<p>There were {event.failures} failed attempts in a row to sign in to your TaskFlow"
-            " account, so each further try now has to wait.</p><p>If that was not you, someone"
-            " may be guessing your password: change it, and consider turning on two-factor"
-            " sign-in in your profile.</p>")
-    return "[TaskFlow] Failed sign-ins to your account", body
+def failures_email(event: Any, t: Translator) -> tuple[str, str]:
+    """Subject and HTML body telling a user that someone keeps failing to sign in as them
+    (in ``t``'s language: the user's)."""
+    body = ("<h2>" + html.escape(t.gettext("Failed sign-ins to your account")) + "</h2><p>"
+            + html.escape(t.gettext("Hi {name},", name=event.user["username"])) + "</p><p>"
+            + html.escape(t.gettext(
+                "There were {n} failed attempts in a row to sign in to your TaskFlow account, "
+                "so each further try now has to wait.", n=event.failures)) + "</p><p>"
+            + html.escape(t.gettext(
+                "If that was not you, someone may be guessing your password: change it, and "
+                "consider turning on two-factor sign-in in your profile.")) + "</p>")
+    return "[TaskFlow] " + t.gettext("Failed sign-ins to your account"), body
 
 
 def _message_fields(data: dict[str, Any], fields: Fields) -> None:
@@ -148,7 +168,8 @@ def build_notifications_app(kernel: Any, outbox: Outbox, workers: int) -> Lcore:
         if assignee is None or kernel.access(assignee).role(task["project_id"]) is None:
             raise ApiError(422, "The assignee of task {task_id} can no longer see its project; "
                                 "assign someone who can", params={"task_id": task_id})
-        result = outbox.send(assignment_email(task, user.get("username")))
+        result = outbox.send(assignment_email(task, user.get("username"),
+                                              translator_of(kernel, task["assignee_id"])))
         if user.get("role") != "admin" and user.get("id") != task["assignee_id"]:
             result["to"] = None  # an address is for admins and its owner (docs/access.md)
         return result

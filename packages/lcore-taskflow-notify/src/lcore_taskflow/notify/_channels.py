@@ -21,7 +21,7 @@ from ._mailer import (
     make_message_id,
     permanent_refusal,
 )
-from ._render import footer
+from ._render import footer, translator_of
 from ._unsubscribe import unsubscribe_url
 
 log = logging.getLogger("lcore_taskflow.notify")
@@ -75,7 +75,8 @@ class EmailChannel:
         if not row.get("kind") or not row.get("user_id"):
             return body, text, {}
         url = unsubscribe_url(self.kernel, row["user_id"], row["kind"])
-        html_footer, text_footer = footer(row["kind"], url, None)
+        html_footer, text_footer = footer(row["kind"], url, None,
+                                          translator_of(self.kernel, row["user_id"]))
         if bool(row["html"]):
             body = body.replace("</body></html>", "") + html_footer
         else:

@@ -23,6 +23,8 @@ import zoneinfo
 from datetime import datetime
 from typing import Any
 
+from lcore_taskflow.core import translator_for
+
 from . import _render
 from ._mailer import InvalidEmail, check_address, make_message_id
 
@@ -56,7 +58,7 @@ class Digests:
         hour = self.kernel.config.notify_digest_hour
         written = 0
         with self.kernel.database() as db:
-            users = db.fetchall(f"SELECT id, username, email, role, is_active, timezone"
+            users = db.fetchall(f"SELECT id, username, email, role, is_active, timezone, language"
                                 f" FROM users WHERE id IN ({PENDING_USERS})")
             for user in users:
                 day = local_day(now, user["timezone"], hour)
@@ -100,7 +102,8 @@ class Digests:
                       "task_title": r["task_title"] or "",
                       "link": _render.link(self.kernel, r["project_id"], r["task_id"]) or ""}
                      for r in items[:DIGEST_ITEMS]]
-            msg = _render.digest(day, shown, max(0, total - len(shown)))
+            msg = _render.digest(day, shown, max(0, total - len(shown)),
+                                 translator_for(self.kernel, user))
             row_id = db.insert("notifications", {
                 "user_id": user["id"], "type": "email", "recipient": address,
                 "subject": msg.subject, "body": msg.html, "body_text": msg.text, "html": 1,

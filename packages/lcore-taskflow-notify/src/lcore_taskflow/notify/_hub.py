@@ -14,6 +14,10 @@ actor, reads everyone's preferences in one query, and writes
 
 with one ``executemany`` each, so 200 watchers cost a few statements, not
 hundreds.  Sending is the worker's job; the request only writes rows.
+
+Headlines are :class:`lcore_taskflow.core.Message` s: every row is written
+in its recipient's language (the profile's, else ``APP_DEFAULT_LANGUAGE``);
+a group's ``INSERT ... SELECT`` runs once per language the catalogs provide.
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from lcore_taskflow.core import events
+from lcore_taskflow.core import N_, Message, Translator, available_languages, events
+from lcore_taskflow.core import user_language as profile_language
 
 from . import _render
 from ._mailer import InvalidEmail, check_address, one_line
@@ -68,7 +73,7 @@ class Note:
 
     user_id: int
     kind: str
-    headline: str
+    headline: Message
     summary: str | None = None
 
 
@@ -98,7 +103,7 @@ class Group:
     """
 
     kind: str
-    headline: str
+    headline: Message
     summary: str | None
     candidates: str
     params: tuple[Any, ...]
@@ -115,6 +120,32 @@ class Hub:
         self.kernel = kernel
         self.outbox = outbox
         self.prefs = Preferences(kernel)
+
+    # ------------------------------------------------------------ languages
+    def translator(self, language: str) -> Translator:
+        return Translator(self.kernel, language)
+
+    def languages_of(self, db: Any, user_ids: list[int]) -> dict[int, str]:
+        """Each user's language (profile, else the default), in one query."""
+        if not user_ids:
+            return {}
+        marks = ", ".join("?" for _ in user_ids)
+        rows = db.fetchall(f"SELECT id, language FROM users WHERE id IN ({marks})",
+                           list(user_ids))
+        found = {r["id"]: profile_language(self.kernel, r) for r in rows}
+        default = profile_language(self.kernel, None)
+        return {uid: found.get(uid, default) for uid in user_ids}
+
+    def language_partitions(self, column: str) -> list[tuple[str, str, list[str]]]:
+        """``(language, SQL condition, params)`` that split users by their language:
+        the default language takes everyone whose profile names no other catalog."""
+        default = profile_language(self.kernel, None)
+        others = [code for code in available_languages(self.kernel) if code != default]
+        if not others:
+            return [(default, "1 = 1", [])]
+        marks = ", ".join("?" for _ in others)
+        parts = [(default, f"({column} IS NULL OR {column} NOT IN ({marks}))", others)]
+        return parts + [(code, f"{column} = ?", [code]) for code in others]
 
     # ------------------------------------------------------------ watchers
     def watch(self, db: Any, task_id: int, user_id: int | None) -> bool:
@@ -144,7 +175,8 @@ class Hub:
     def _task_created(self, event: events.TaskCreated) -> None:
         task = event.task
         self.watch(self.kernel.db, task["id"], task.get("creator_id"))
-        notes = self._mention_notes(event, task.get("description"), "mentioned you in a task")
+        notes = self._mention_notes(event, task.get("description"),
+                                    N_("{actor} mentioned you in a task"))
         self.fan_out(event, notes)
 
     def _task_assigned(self, event: events.TaskAssigned) -> None:
@@ -152,47 +184,54 @@ class Hub:
         assignee = event.assignee["id"]
         db = self.kernel.db
         self.watch(db, task["id"], assignee)
-        notes = [Note(assignee, "assigned", f"{actor} assigned a task to you")]
-        headline = f"{actor} assigned the task to {event.assignee['username']}"
+        notes = [Note(assignee, "assigned", Message("{actor} assigned a task to you",
+                                                    actor=actor))]
+        headline = Message("{actor} assigned the task to {assignee}", actor=actor,
+                           assignee=event.assignee["username"])
         self.fan_out(event, notes, self._watchers_group(task["id"], "status_changed", headline))
 
     def _task_updated(self, event: events.TaskUpdated) -> None:
         changes, actor = event.changes, event.actor_name
         headlines = []
         if "status" in changes:
-            headlines.append(f"{actor} moved the task to {changes['status'][1]}")
+            headlines.append(Message("{actor} moved the task to {status}", actor=actor,
+                                     status=changes["status"][1]))
         if "due_date" in changes:
             new = changes["due_date"][1]
-            headlines.append(f"{actor} changed the due date to {new}" if new
-                             else f"{actor} removed the due date")
+            headlines.append(Message("{actor} changed the due date to {date}", actor=actor,
+                                     date=new) if new
+                             else Message("{actor} removed the due date", actor=actor))
         if "assignee_id" in changes and changes["assignee_id"][1] is None:
-            headlines.append(f"{actor} unassigned the task")  # assignments: _task_assigned
+            # assignments: _task_assigned
+            headlines.append(Message("{actor} unassigned the task", actor=actor))
         group = self._watchers_group(event.task["id"], "status_changed",
-                                     "; ".join(headlines)) if headlines else None
+                                     joined(headlines)) if headlines else None
         notes = []
         if "description" in changes:
             old, new = changes["description"]  # only who the edit newly mentions
-            notes = self._mention_notes(event, new, "mentioned you in a task",
+            notes = self._mention_notes(event, new, N_("{actor} mentioned you in a task"),
                                         skip=set(mentions(old)))
         self.fan_out(event, notes, group)
 
     def _comment_added(self, event: events.CommentAdded) -> None:
         body, actor = event.comment.get("body"), event.actor_name
-        notes = self._mention_notes(event, body, "mentioned you in a comment")
+        notes = self._mention_notes(event, body, N_("{actor} mentioned you in a comment"))
         # A mentioned watcher hears of the mention only (a personal note wins).
         self.fan_out(event, notes, self._watchers_group(
-            event.task["id"], "commented", f"{actor} commented", excerpt(body)))
+            event.task["id"], "commented", Message("{actor} commented", actor=actor),
+            excerpt(body)))
 
     def _member_added(self, event: events.ProjectMemberAdded) -> None:
         member = event.member
         if "user_id" not in member:  # a team: its people are told nothing (yet)
             return
-        headline = (f"{event.actor_name} added you to {event.project['name']}"
-                    f" as {member['role']}")
+        headline = Message("{actor} added you to {project} as {role}",
+                           actor=event.actor_name, project=event.project["name"],
+                           role=member["role"])
         self.fan_out(event, [Note(member["user_id"], "member_added", headline)])
 
     @staticmethod
-    def _watchers_group(task_id: int, kind: str, headline: str,
+    def _watchers_group(task_id: int, kind: str, headline: Message,
                         summary: str | None = None) -> Group:
         return Group(kind, headline, summary, "SELECT user_id FROM task_watchers"
                      " WHERE task_id = ?", (task_id,))
@@ -205,7 +244,7 @@ class Hub:
         marks = ", ".join("?" for _ in names)
         found = self.kernel.db.fetchall(
             f"SELECT id FROM users WHERE LOWER(username) IN ({marks})", names)
-        headline = f"{event.actor_name} {what}"
+        headline = Message(what, actor=event.actor_name)
         return [Note(row["id"], "mentioned", headline, excerpt(text)) for row in found]
 
     # -------------------------------------------------------------- fan-out
@@ -253,7 +292,9 @@ class Hub:
             # The instance's chat room is not access-checked: private projects stay out.
             headline = instance_headline([*(n.headline for n in notes if n.kind in (
                 "commented", "status_changed")), *([group.headline] if group else [])], event)
-            self._insert(db, self._instance_rows(headline, instance, context))
+            # The room is nobody's: the default language.
+            room = self.translator(profile_language(kernel, None))
+            self._insert(db, self._instance_rows(room.translate(headline), instance, context))
             wrote = True
         if wrote:
             # Each row's Message-ID names its id (as the outbox's own rows do): one
@@ -272,6 +313,11 @@ class Hub:
         if not notes:
             return False
         prefs = self.prefs.rows(db, [n.user_id for n in notes])
+        speaks = self.languages_of(db, [n.user_id for n in notes])
+        ts = {code: self.translator(code) for code in set(speaks.values())}
+        # Each person's note in their own language, from here on (inbox, email, chat).
+        notes = [Note(n.user_id, n.kind, ts[speaks[n.user_id]].translate(n.headline),
+                      n.summary) for n in notes]
         inbox = [(n.user_id, n.kind, c.actor_id, c.actor, c.project_id, c.task_id, n.headline,
                   n.summary, int(p["inbox"]), int(p["digest"]), c.now)
                  for n in notes for p in [prefs[n.user_id]["prefs"][n.kind]]
@@ -280,7 +326,7 @@ class Hub:
             db.executemany(f"INSERT INTO inbox_items ({INBOX_COLUMNS}) VALUES"
                            " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", inbox)
         rows = self._email_rows(db, notes, prefs, c.project, c.task_title, c.url, c.project_id,
-                                c.now)
+                                c.now, {uid: ts[code] for uid, code in speaks.items()})
         rows += self._chat_rows(notes, prefs, c.project, c.task_title, c.url, c.project_id,
                                 c.now)
         self._insert(db, rows)
@@ -290,12 +336,23 @@ class Hub:
                c: Context) -> bool:
         """Rows for everyone ``group`` selects who can see the project: ``INSERT ... SELECT``
         (inbox, email), so 200 watchers cost three statements, not 200 rows in Python."""
+        wrote = False
+        for language, speaks, language_params in self.language_partitions("u.language"):
+            wrote |= self._group_in(db, group, condition, exclude, c, self.translator(language),
+                                    (speaks, language_params))
+        return wrote
+
+    def _group_in(self, db: Any, group: Group, condition: tuple[str, list], exclude: list[int],
+                  c: Context, t: Translator, language: tuple[str, list[str]]) -> bool:
+        """``_group`` for the people of one language."""
         visible_sql, visible_params = condition
         marks = ", ".join("?" for _ in exclude)
         people = (f" FROM users u WHERE u.id IN ({group.candidates}) AND {visible_sql}"
-                  + (f" AND u.id NOT IN ({marks})" if exclude else ""))
-        params = [*group.params, *visible_params, *exclude]
+                  f" AND {language[0]}" + (f" AND u.id NOT IN ({marks})" if exclude else ""))
+        params = [*group.params, *visible_params, *language[1], *exclude]
         kind = group.kind
+        group = Group(kind, t.translate(group.headline), group.summary, group.candidates,
+                      group.params)
         db.execute(
             f"INSERT INTO inbox_items ({INBOX_COLUMNS})"
             " SELECT g.id, ?, ?, ?, ?, ?, ?, ?, g.inbox, g.digest, ? FROM"
@@ -306,7 +363,7 @@ class Hub:
              c.now, *params))
         msg = _render.notification(group.headline, project=c.project["name"],
                                    task_title=c.task_title, summary=group.summary, url=c.url,
-                                   kind=kind)
+                                   kind=kind, t=t)
         emails = db.execute(
             f"INSERT INTO notifications ({OUTBOX_COLUMNS})"
             " SELECT u.id, 'email', u.email, ?, ?, ?, ?, 1, ?, 'pending', ?, ?, ?"
@@ -336,7 +393,7 @@ class Hub:
                            " (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)", rows)
 
     def _email_rows(self, db, notes, prefs, project, task_title, url, project_id,
-                    now) -> list[tuple]:
+                    now, ts: dict[int, Translator]) -> list[tuple]:
         """Email rows, plus a row per plugin channel (``taskflow_notify_channels``) that
         reaches the person: plugin channels follow the ``email`` setting."""
         wanted = [n for n in notes if prefs[n.user_id]["prefs"][n.kind]["email"]]
@@ -347,14 +404,15 @@ class Hub:
             f"SELECT id, username, email FROM users WHERE id IN ({marks})",
             [n.user_id for n in wanted])}
         channels = {name: c for name, c in self.outbox.channels().items() if name != "apprise"}
-        rendered: dict[tuple[str, str, str | None], _render.Rendered] = {}
+        rendered: dict[tuple[str, str, str | None, str], _render.Rendered] = {}
         rows = []
         for note in wanted:
-            key = (note.kind, note.headline, note.summary)
+            t = ts[note.user_id]
+            key = (note.kind, note.headline, note.summary, t.language)
             if key not in rendered:  # one rendering per distinct message, not per person
                 rendered[key] = _render.notification(
                     note.headline, project=project["name"], task_title=task_title,
-                    summary=note.summary, url=url, kind=note.kind)
+                    summary=note.summary, url=url, kind=note.kind, t=t)
             msg = rendered[key]
             for name, channel in channels.items():
                 address = self._address(name, channel, people.get(note.user_id))
@@ -409,15 +467,25 @@ class Hub:
                  message_id()) for i in range(len(urls))]
 
 
-def instance_headline(shared: list[str], event: Any) -> str:
+def instance_headline(shared: list[Message], event: Any) -> Message:
     """What the instance's chat room hears of an event: never a personal "... you"."""
+    actor = event.actor_name
     if isinstance(event, events.CommentAdded):
-        return f"{event.actor_name} commented"
+        return Message("{actor} commented", actor=actor)
     if isinstance(event, events.TaskCreated):
-        return f"{event.actor_name} created the task"
+        return Message("{actor} created the task", actor=actor)
     if isinstance(event, events.TaskAssigned):
-        return f"{event.actor_name} assigned the task to {event.assignee['username']}"
-    return shared[0] if shared else f"{event.actor_name} updated the task"
+        return Message("{actor} assigned the task to {assignee}", actor=actor,
+                       assignee=event.assignee["username"])
+    return shared[0] if shared else Message("{actor} updated the task", actor=actor)
+
+
+def joined(headlines: list[Message]) -> Message:
+    """Several changes of one edit in one headline ("...; ...")."""
+    headline = headlines[0]
+    for more in headlines[1:]:
+        headline = Message("{first}; {then}", first=headline, then=more)
+    return headline
 
 
 def _subject(headline: str, task_title: str | None) -> str:

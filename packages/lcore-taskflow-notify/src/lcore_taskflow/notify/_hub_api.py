@@ -15,7 +15,15 @@ import time
 from typing import Any
 
 from lcore import HTTPResponse, Lcore, request, response
-from lcore_taskflow.core import ApiError, Message, json_body, pagination
+from lcore_taskflow.core import (
+    ApiError,
+    Message,
+    Translator,
+    available_languages,
+    json_body,
+    pagination,
+    request_language,
+)
 
 from . import _render
 from ._hub import Hub
@@ -242,5 +250,11 @@ def _page(kernel: Any, user_id: int, kind: str, username: str, done: bool) -> st
     response.content_type = "text/html; charset=utf-8"
     response.set_header("Cache-Control", "no-store")
     response.set_header("Referrer-Policy", "no-referrer")  # the link is a credential
-    return _render.render("unsubscribe.html.tpl", done=done, username=username,
-                          label=_render.LABELS.get(kind, kind), action=request.url)
+    # The link's owner reads it: their profile language, else the browser's.
+    language = kernel.db.scalar("SELECT language FROM users WHERE id = ?", (user_id,))
+    t = Translator(kernel, language if language in available_languages(kernel)
+                   else request_language(kernel))
+    response.set_header("Content-Language", t.language)
+    response.add_header("Vary", "Accept-Language")
+    return _render.render("unsubscribe.html.tpl", t, done=done, username=username,
+                          label=_render.label(kind, t), action=request.url)

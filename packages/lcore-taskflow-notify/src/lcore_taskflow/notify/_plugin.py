@@ -24,6 +24,7 @@ from ._hub_api import UNREAD_HEADER, build_hub_app, unread_count
 from ._mailer import InvalidEmail, check_address
 from ._outbox import MIGRATIONS, Email, Outbox
 from ._prefs import URL_SCHEME, mask_url, parse_urls
+from ._render import translator_of
 from ._unsubscribe import unsubscribe_url
 from ._worker import Dispatcher, run_worker, summary
 
@@ -252,7 +253,8 @@ class NotifyPlugin:
         commits; if the change rolls back, so do the rows.
         """
         if isinstance(event, events.SignInFailures):
-            self._notify(kernel, event.user, *failures_email(event), None)
+            self._notify(kernel, event.user,
+                         *failures_email(event, translator_of(kernel, event.user["id"])), None)
             return
         self._hub(kernel).handle(event)
 

@@ -1,7 +1,7 @@
 <!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{{subject}}</title></head>
+<html lang="{{lang}}"><head><meta charset="utf-8"><title>{{subject}}</title></head>
 <body style="font-family: sans-serif; color: #1f2933; max-width: 40em">
-<h2>What you missed on {{day}}</h2>
+<h2>{{_("What you missed on {day}", day=day)}}</h2>
 <ul>
 % for item in items:
 <li><span style="color: #52606d">{{item["project"]}}</span> — {{item["headline"]}}
@@ -9,11 +9,11 @@
 : <strong>{{item["task_title"]}}</strong>
 % end
 % if item["link"]:
-(<a href="{{item["link"]}}">open</a>)
+(<a href="{{item["link"]}}">{{_("open")}}</a>)
 % end
 </li>
 % end
 </ul>
 % if more:
-<p>… and {{more}} more in your inbox.</p>
+<p>{{_("… and {more} more in your inbox.", more=more)}}</p>
 % end

@@ -1,4 +1,4 @@
-What you missed on {{!day}}
+{{!_("What you missed on {day}", day=day)}}
 
 % for item in items:
 - {{!item["project"]}}: {{!item["headline"]}}{{!(": " + item["task_title"]) if item["task_title"] else ""}}
@@ -8,5 +8,5 @@ What you missed on {{!day}}
 % end
 % if more:
 
-... and {{!more}} more in your inbox.
+{{!_("... and {more} more in your inbox.", more=more)}}
 % end

@@ -1,7 +1,7 @@
 
 --
 {{!why}}
-Unsubscribe from these emails: {{!unsubscribe}}
+{{!_("Unsubscribe from these emails")}}: {{!unsubscribe}}
 % if settings:
-Notification settings: {{!settings}}
+{{!_("Notification settings")}}: {{!settings}}
 % end

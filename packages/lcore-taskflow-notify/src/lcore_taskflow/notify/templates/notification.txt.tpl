@@ -10,5 +10,5 @@
 % end
 % if link:
 
-Open it in TaskFlow: {{!link}}
+{{!_("Open it in TaskFlow")}}: {{!link}}
 % end
