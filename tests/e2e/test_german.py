@@ -122,6 +122,11 @@ def test_greta_works_in_german_and_gets_german_email(german_server: Server, gret
             links.all_inner_texts()
         assert page.locator("[data-testid=header-badge-notifications]").get_attribute(
             "aria-label") == "Posteingang, keine ungelesenen Benachrichtigungen"
+        # German labels are longer: the app's name beside notify's "Posteingang" stays whole.
+        lines = page.evaluate("""() => { const r = document.createRange();
+            r.selectNodeContents(document.querySelector('#sidebar .brand'));
+            return new Set([...r.getClientRects()].map((x) => Math.round(x.top))).size; }""")
+        assert lines == 1, f"the app's name is broken over {lines} lines"
         page.screenshot(path=str(shots / "german-board.png"), full_page=True)
 
         # The admin (English) assigns Greta a task, and Bob (no language) another: each
