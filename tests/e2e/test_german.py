@@ -7,7 +7,8 @@ English, so everything German below comes from the profile:
 * she signs in and the app turns German (the ui's catalog and notify's, loaded from the
   wheels): the board's columns, its buttons, the navigation;
 * the admin (English) assigns her a task: the email that reaches the SMTP server is German,
-  in the RECIPIENT's language — while Bob's (no language) stays English;
+  in the RECIPIENT's language — while Bob's (no language) stays English — and so is the
+  notification in her inbox;
 * an API error shown on a screen is German: the server's message in her language (the
   notification settings refuse a chat URL that is none).
 """
@@ -143,6 +144,14 @@ def test_greta_works_in_german_and_gets_german_email(german_server: Server, gret
         subject, text = german["Subject"], _text_of(german)
         assert ENGLISH_ASSIGNED not in subject and "zugewiesen" in subject, subject
         assert "You have been assigned" not in text and "zugewiesen" in text, text
+
+        # Her inbox says it in German too (notify's headline in her language, its screen's
+        # words from notify's catalog).
+        page.evaluate("location.hash = '#/ext/notifications'")
+        item = page.locator("[data-testid=inbox-item]", has_text="Fenster putzen")
+        item.wait_for()
+        assert "hat Ihnen eine Aufgabe zugewiesen" in item.inner_text(), item.inner_text()
+        assert item.locator(".badge-unread").inner_text() == "Neu"
 
         # An API error on a screen, in German: the settings refuse a chat URL that is none.
         page.evaluate("location.hash = '#/ext/notifications?tab=settings'")
