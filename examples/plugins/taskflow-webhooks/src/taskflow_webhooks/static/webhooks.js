@@ -75,7 +75,7 @@ export default function setup(taskflow) {
           : h('p', { class: 'muted' }, t('No deliveries yet.')));
       }
 
-      const url = h('input', { name: 'webhook_url', type: 'url', required: true, placeholder: 'https://example.com/hook', 'aria-label': t('Webhook URL') });
+      const url = h('input', { name: 'webhook_url', type: 'url', required: true, placeholder: 'https://example.com/hook', 'aria-label': t('Webhook URL') });  // i18n-ignore: an example URL
       const secret = h('input', { name: 'webhook_secret', minlength: 16, placeholder: t('secret (empty: generate one)'), 'aria-label': t('Webhook secret') });
       const boxes = events.map((type) => h('label', { class: 'webhooks-event' },
         h('input', { type: 'checkbox', name: 'webhook_event', value: type, checked: type.startsWith('task.') }), type));

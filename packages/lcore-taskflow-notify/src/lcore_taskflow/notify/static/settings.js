@@ -66,7 +66,7 @@ export async function renderSettings(taskflow, container) {
   }, t('Remove all'));
   const newUrls = h('textarea', {
     name: 'apprise_urls', rows: 2, spellcheck: 'false', autocomplete: 'off', 'data-testid': 'apprise-new',
-    placeholder: 'ntfy://my-topic', 'aria-describedby': 'notify-url-hint',
+    placeholder: 'ntfy://my-topic', 'aria-describedby': 'notify-url-hint',  // i18n-ignore: an example URL
   });
   const save = h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'settings-save' }, t('Save settings'));
   const form = h('form', { class: 'stack', 'data-testid': 'settings-form' },
