@@ -117,7 +117,7 @@ def test_filters_live_in_the_url_and_a_shared_url_shows_the_same_board(session, 
     page.select_option("[data-testid=filter-priority]", "high")
     page.select_option("[data-testid=filter-due]", "overdue")
     page.wait_for_function("() => location.hash.includes('due=overdue')")
-    page.locator("[data-testid=filter-summary]", has_text="1 task match").wait_for()
+    page.locator("[data-testid=filter-summary]", has_text="1 task matches").wait_for()
     shown = page.locator("[data-testid=task-card] .title").all_inner_texts()
     assert shown == ["Filter: bob high late"]
     query = urllib.parse.parse_qs(page.evaluate("location.hash").split("?", 1)[1])
@@ -131,7 +131,7 @@ def test_filters_live_in_the_url_and_a_shared_url_shows_the_same_board(session, 
     other.page.click(".demo-fill[data-username=alice]")
     other.page.click("#login-submit")
     other.ready()
-    other.page.locator("[data-testid=filter-summary]", has_text="1 task match").wait_for()
+    other.page.locator("[data-testid=filter-summary]", has_text="1 task matches").wait_for()
     assert other.page.locator("[data-testid=task-card] .title").all_inner_texts() == shown
     assert other.page.input_value("[data-testid=filter-q]") == "filter:"
     assert other.page.input_value("[data-testid=filter-due]") == "overdue"
@@ -142,7 +142,7 @@ def test_filters_live_in_the_url_and_a_shared_url_shows_the_same_board(session, 
     page.fill("[data-testid=filter-q]", "filter:")
     page.select_option("[data-testid=filter-assignee]", "none")
     page.wait_for_function("() => location.hash.includes('assignee=none')")
-    page.locator("[data-testid=filter-summary]", has_text="1 task match").wait_for()
+    page.locator("[data-testid=filter-summary]", has_text="1 task matches").wait_for()
     shown = page.locator("[data-testid=task-card] .title").all_inner_texts()
     assert shown == ["Filter: nobody low"]
 

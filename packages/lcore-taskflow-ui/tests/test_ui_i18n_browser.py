@@ -105,6 +105,10 @@ def _tour(s, seeded, phone=False):
                (f"#/projects/{pid}", "Übersetzungen"), (f"#/projects/{pid}/list", "Übersetzungen"),
                (f"#/projects/{pid}/tasks/{tid}", "Katalog prüfen"), ("#/profile", "Mein Profil"),
                ("#/my-tasks", "Meine Aufgaben")]
+    if not phone:  # the admin's other screens, once
+        screens += [(f"#/projects/{pid}/settings", "Einstellungen · Übersetzungen"),
+                    ("#/team", "Team"), ("#/teams", "Teams"), ("#/audit", "Audit-Protokoll"),
+                    ("#/plugins", "Plugins"), ("#/profile/security", "Sicherheit")]
     for hash_, title in screens:
         s.go(hash_)
         assert page.locator("#page-title").inner_text() == title, hash_

@@ -78,7 +78,7 @@ TEXT_DATA = frozenset({"data-label"})
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 WORD = re.compile(r"[A-Za-zÀ-ÿ]{2,}")
 CAPITALISED = re.compile(r"(?<![\w$.#-])[A-Z][a-z]+(?![\w-])")
-PLAIN_WORD = re.compile(r"^[A-Za-zÀ-ÿ\u2019']+[.,:;!?…]?$")
+PLAIN_WORD = re.compile(r"^\(?[A-Za-zÀ-ÿ\u2019']+[.,:;!?…)]*$")
 SENTENCE_END = re.compile(r"[a-z)][.…:!?]\s*$")
 CODE_LOOK = re.compile(r"^(?:[#./\[>*@]|https?:|\w+://|[\w-]+=|[\w.-]+/[\w.-])")
 IGNORE_MARK = "i18n-ignore"

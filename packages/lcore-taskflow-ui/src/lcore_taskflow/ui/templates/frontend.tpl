@@ -39,7 +39,7 @@
     <div class="demo">
       <p class="muted" data-i18n>Demo accounts (click to fill):</p>
       % for user in demo_users:
-      <button type="button" class="btn btn-small demo-fill" data-username="{{user['username']}}" data-password="{{user['password']}}" >{{user['username']}} · <span data-i18n>{{user['role'].capitalize()}}</span><span class="sr-only" data-i18n>: fill in this demo account</span></button>
+      <button type="button" class="btn btn-small demo-fill" data-username="{{user['username']}}" data-password="{{user['password']}}" ><span>{{user['username']}} · <span data-i18n>{{user['role'].capitalize()}}</span></span><span class="sr-only" data-i18n>: fill in this demo account</span></button>
       % end
     </div>
     % end

@@ -1,5 +1,5 @@
 /* Due dates: local calendar days as YYYY-MM-DD strings (how the API stores them). */
-import { t, tn, currentLanguage } from './i18n.js';
+import { t, tn, currentLanguage, intlLocale } from './i18n.js';
 const DAY = 24 * 60 * 60 * 1000;
 export const SOON_DAYS = 2;   // due today, tomorrow or the day after: "due soon"
 export const WEEK_DAYS = 7;   // the filter "due this week": today and the next six days
@@ -47,5 +47,5 @@ export function dueText(task) {
 export function formatDay(day) {
   const [y, m, d] = String(day).split('-').map(Number);
   if (currentLanguage() === 'en' || !y || !m || !d) return String(day);
-  return new Intl.DateTimeFormat(currentLanguage(), { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(Date.UTC(y, m - 1, d)));
+  return new Intl.DateTimeFormat(intlLocale(), { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(Date.UTC(y, m - 1, d)));
 }

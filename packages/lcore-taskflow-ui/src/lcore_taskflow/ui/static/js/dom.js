@@ -6,7 +6,7 @@
  * Event handlers are attached with addEventListener, as the page's
  * Content-Security-Policy requires (no inline handlers, no style attributes).
  */
-import { t, currentLanguage } from './i18n.js';
+import { t, intlLocale } from './i18n.js';
 
 export const STATUSES = ['todo', 'in_progress', 'done'];
 export const STATUS_LABELS = { todo: t('To Do'), in_progress: t('In Progress'), done: t('Done') };
@@ -64,7 +64,7 @@ export function formatTime(value) {
   else if (/^\d+(\.\d+)?$/.test(String(value))) date = new Date(parseFloat(value) * 1000);
   else date = new Date(String(value).replace(' ', 'T') + (/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? '' : 'Z'));
   if (isNaN(date.getTime())) return String(value);
-  return date.toLocaleString(currentLanguage(), { dateStyle: 'medium', timeStyle: 'short' });
+  return date.toLocaleString(intlLocale(), { dateStyle: 'medium', timeStyle: 'short' });
 }
 
 export function badge(text, kind, attrs) {

@@ -183,6 +183,15 @@ export async function initLanguage(preferred) {
   return setLanguage(chooseLanguage(preferred));
 }
 
+/**
+ * The locale for Intl: the browser's own variant of the current language when it has one
+ * (en-GB writes 3 Dec 2026, de-AT Jänner), else the language itself.
+ */
+export function intlLocale() {
+  const browser = globalThis.navigator ? navigator.languages || [navigator.language] : [];
+  return (browser || []).find((code) => String(code).toLowerCase().split('-')[0] === language) || language;
+}
+
 /** Dates and numbers in the current language (Intl). */
-export const formatNumber = (n, options) => new Intl.NumberFormat(language, options).format(n);
-export const formatDate = (date, options) => new Intl.DateTimeFormat(language, options).format(date);
+export const formatNumber = (n, options) => new Intl.NumberFormat(intlLocale(), options).format(n);
+export const formatDate = (date, options) => new Intl.DateTimeFormat(intlLocale(), options).format(date);

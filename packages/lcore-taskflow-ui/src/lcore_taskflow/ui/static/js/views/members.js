@@ -15,7 +15,7 @@ import { today } from '../dates.js';
 import { ROLE_LABELS, ROLE_HINTS, roleOptions } from '../roles.js';
 import { card, tableWrap, empty } from './common.js';
 import { userPicker } from './people.js';
-import { t } from '../i18n.js';
+import { t, intlLocale } from '../i18n.js';
 const WORKSPACE_ROLES = ['viewer', 'commenter', 'editor'];
 const SHARE_ROLES = [['viewer', t('Can view')], ['commenter', t('Can view and comment')]];
 const shareRoleLabel = (role) => (SHARE_ROLES.find(([r]) => r === role) || [role, role])[1];
@@ -30,7 +30,7 @@ function endOfDay(day) {
 
 function formatDay(seconds) {
   if (seconds === null || seconds === undefined) return '';
-  return new Date(Number(seconds) * 1000).toLocaleDateString([], { dateStyle: 'medium' });
+  return new Date(Number(seconds) * 1000).toLocaleDateString(intlLocale(), { dateStyle: 'medium' });
 }
 
 // ------------------------------------------------------------------ members

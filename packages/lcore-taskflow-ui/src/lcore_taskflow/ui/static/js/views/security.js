@@ -143,7 +143,7 @@ function twoFactorCard(me) {
 
 // ----------------------------------------------------------------- tokens
 const SCOPES = [['read', t('Read'), t('look at everything you can see')], ['write', t('Write'), t('change things too')],
-  ['admin', t('Admin'), 'act as an admin (admins only)']];
+  ['admin', t('Admin'), t('act as an admin (admins only)')]];
 
 function tokensCard(me) {
   const freshBox = h('div');
