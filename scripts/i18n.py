@@ -41,6 +41,7 @@ PACKAGES = {
     "auth": "packages/lcore-taskflow-auth/src/lcore_taskflow/auth",
     "notify": "packages/lcore-taskflow-notify/src/lcore_taskflow/notify",
     "oidc": "packages/lcore-taskflow-oidc/src/lcore_taskflow/oidc",
+    "ui": "packages/lcore-taskflow-ui/src/lcore_taskflow/ui",
     "io": "packages/lcore-taskflow-io/src/lcore_taskflow/io",
     "labels": "examples/plugins/taskflow-labels/src/taskflow_labels",
     "webhooks": "examples/plugins/taskflow-webhooks/src/taskflow_webhooks",

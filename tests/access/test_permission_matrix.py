@@ -618,8 +618,9 @@ OTHER_CALLS: dict[str, Build] = {
                              {"settings": {"commented": {"digest": False}}}),
     "GET /notifications/unsubscribe": lambda w, p, c: Call(unsubscribe_link(w)),
     "POST /notifications/unsubscribe": lambda w, p, c: Call(unsubscribe_link(w)),
+    # language null: the shared world's callers must keep reading English messages
     "PATCH /api/users/me": lambda w, p, c: Call("/api/users/me", {"timezone": "Europe/Berlin",
-                                                                  "language": "de"}),
+                                                                  "language": None}),
     "GET /": lambda w, p, c: Call("/"),
     "GET /frontend": lambda w, p, c: Call("/frontend"),
     "GET /static/{path}": lambda w, p, c: Call("/static/app.css"),

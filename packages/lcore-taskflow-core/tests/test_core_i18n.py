@@ -53,6 +53,10 @@ def test_profile_language_wins_over_accept_language(alice, client):
     assert resp.json["language"] == "de" and resp.json["fields"] == ["language"]
     me = alice.get("/api/users/me").json
     assert me["language"] == "de" and me["username"] == "alice"
+    # The user representation carries the language where the user is the caller only.
+    assert alice.get(f"/api/users/{me['id']}").json["language"] == "de"
+    others = client.as_user("bob").get(f"/api/users/{me['id']}").json
+    assert "language" not in others and others["username"] == "alice"
     body = assert_error(alice.patch("/api/users/me", json=TOO_LONG,
                                    headers={"Accept-Language": "en"}), 422)
     assert body["error"] == "Validierung fehlgeschlagen"
@@ -202,3 +206,55 @@ def test_a_plugins_catalog_is_loaded(taskflow_app, tmp_path):
     assert assert_error(alice.patch("/api/users/me", json=TOO_LONG,
                                    headers={"Accept-Language": "fr"}), 422)["error"] \
         == "Validation échouée"
+
+
+class BrokenCatalogPlugin:
+    name = "brokencatalog"
+    version = "1.0"
+    core_api = "1.0"
+
+    @hookimpl
+    def taskflow_translations(self):
+        return "not a pair"
+
+
+def test_a_malformed_catalog_answer_is_ignored_and_logged(taskflow_app, caplog):
+    from lcore_taskflow.core.testing import Client
+
+    app = taskflow_app(plugins=[BrokenCatalogPlugin()])
+    alice = Client(app).as_user("alice")
+    body = assert_error(alice.patch("/api/users/me", json=TOO_LONG,
+                                    headers={"Accept-Language": "de"}), 422)
+    assert body["error"] == "Validierung fehlgeschlagen"
+    assert "taskflow_translations: expected (domain, directory)" in caplog.text
+
+
+class TwoWaysPlugin:
+    """A route that accepts a bearer token or the session cookie."""
+
+    name = "twoways"
+    version = "1.0"
+    core_api = "1.0"
+
+    @hookimpl
+    def taskflow_mounts(self, kernel):
+        from lcore import Lcore
+
+        app = Lcore()
+
+        @app.get("/api/twoways", name="twoways_get", auth=True, auth_via=("bearer", "cookie"))
+        def get():
+            return {"ok": True}
+
+        return [("/", app)]
+
+
+def test_a_401_names_the_accepted_credentials_in_german(taskflow_app):
+    from lcore_taskflow.core.testing import Client
+
+    client = Client(taskflow_app(plugins=[TwoWaysPlugin()]))
+    assert assert_error(client.get("/api/twoways"), 401)["error"] == \
+        "Authentication required (Authorization: Bearer <token> or the session cookie)"
+    german = assert_error(client.get("/api/twoways", headers={"Accept-Language": "de"}), 401)
+    assert german["error"] == \
+        "Anmeldung erforderlich (Authorization: Bearer <Token> oder das Sitzungscookie)"

@@ -118,3 +118,21 @@ def test_the_digest_is_in_the_recipients_language(make_notify_app, outbox_rows):
     assert row["subject"] == "[TaskFlow] Ihre tägliche Zusammenfassung: 2 Neuigkeiten"
     assert "Was Sie am " in row["body_text"] and "bob hat kommentiert" in row["body_text"]
     assert '<html lang="de">' in row["body"] and "öffnen" in row["body"]
+
+
+def test_headlines_name_statuses_and_roles_in_german(make_notify_app):
+    from lcore_taskflow.core.testing import Client
+
+    app = make_notify_app(notify_delivery="worker")
+    alice, bob = Client(app).as_user("alice"), Client(app).as_user("bob")
+    assert alice.patch("/api/users/me", json={"language": "de"}).status == 200
+    assert alice.put("/api/projects/1/tasks/1/watchers/me").status == 201
+    assert bob.patch("/api/projects/1/tasks/1", json={"status": "done"}).status == 200
+    titles = [i["title"] for i in alice.get("/api/notifications/inbox").json["items"]]
+    assert "bob hat die Aufgabe nach „Erledigt“ verschoben" in titles, titles
+    admin = Client(app).as_user("admin")
+    assert admin.get("/api/notifications/inbox").json["items"] == []  # not a watcher
+    assert admin.put("/api/projects/1/tasks/1/watchers/me").status == 201
+    assert bob.patch("/api/projects/1/tasks/1", json={"status": "todo"}).status == 200
+    titles = [i["title"] for i in admin.get("/api/notifications/inbox").json["items"]]
+    assert "bob moved the task to todo" in titles, titles  # English keeps the code

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._errors import ApiError
-from ._i18n import Message
+from ._i18n import N_, Message
 from ._roles import RANK, ROLES
 
 CREDENTIALS = ("bearer", "cookie", "basic")
@@ -139,8 +139,8 @@ def missing_identity(kernel) -> ApiError:
                     params={"why": why})
 
 
-HOW = {"bearer": "Authorization: Bearer <token>", "cookie": "the session cookie",
-       "basic": "HTTP Basic credentials"}
+HOW = {"bearer": N_("Authorization: Bearer <token>"), "cookie": N_("the session cookie"),
+       "basic": N_("HTTP Basic credentials")}
 
 
 def unauthenticated(environ, credentials) -> ApiError:
@@ -148,7 +148,10 @@ def unauthenticated(environ, credentials) -> ApiError:
     problem = environ.get("taskflow.auth_problem")
     if problem:
         return ApiError(401, problem)
-    accepted = " or ".join(HOW[c] for c in credentials if c in HOW)
-    if not accepted:
+    ways = [Message(HOW[c]) for c in credentials if c in HOW]
+    if not ways:
         return ApiError(401, "Authentication required")
+    accepted = ways[0]
+    for way in ways[1:]:  # "A or B", each part translated where the answer is rendered
+        accepted = Message("{first} or {then}", first=accepted, then=way)
     return ApiError(401, "Authentication required ({accepted})", params={"accepted": accepted})

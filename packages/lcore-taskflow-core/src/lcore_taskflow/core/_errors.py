@@ -15,9 +15,21 @@ from typing import Any
 
 from lcore import HTTP_CODES, HTTPError, HTTPResponse, request, response
 
-from ._i18n import Message, Translator, request_language, vary_headers
+from ._i18n import N_, Message, Translator, request_language, vary_headers
 
 log = logging.getLogger("lcore_taskflow")
+
+#: Texts Lcore itself answers with (and the reason phrases used when an error has
+#: none), marked so that core's catalog translates them like TaskFlow's own.
+LCORE_TEXTS = (
+    N_("Path has wrong format."), N_("Method not allowed."), N_("Invalid JSON"),
+    N_("Request body exceeds size limit"), N_("Error while parsing chunked transfer body."),
+    N_("Request entity too large"), N_("Too Many Requests"), N_("Access denied."),
+    N_("File does not exist."), N_("Bad Request"), N_("Unauthorized"), N_("Forbidden"),
+    N_("Not Found"), N_("Method Not Allowed"), N_("Conflict"), N_("Payload Too Large"),
+    N_("Unprocessable Entity"), N_("Request Entity Too Large"),
+    N_("Internal Server Error"), N_("Service Unavailable"),
+)
 
 
 class ApiError(HTTPError):
@@ -56,6 +68,8 @@ def _message(err: HTTPResponse) -> str:
     if isinstance(body, bytes):
         body = body.decode("utf-8", "replace")
     if isinstance(body, str) and body.strip():
+        if err.status_code == 404 and body.startswith("Not found: "):  # Lcore's router
+            return Message("Not found: {path}", path=body[len("Not found: "):])
         return body
     return HTTP_CODES.get(err.status_code, "Error")
 

@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import functools
 import gettext as _gettext
+import logging
 import os
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from lcore import request
+
+log = logging.getLogger("lcore_taskflow")
 
 #: The source language: msgids are English, so it needs no catalog.
 SOURCE_LANGUAGE = "en"
@@ -117,16 +120,31 @@ def catalogs(kernel) -> tuple[tuple[str, str], ...]:
     """``(domain, locale directory)`` of every installed catalog, core's first."""
     found: list[tuple[str, str]] = []
     for answer in kernel.call("taskflow_translations", kernel=kernel):
-        for domain, directory in _pairs(answer):
+        for domain, directory in _pairs(kernel, answer):
             if (domain, str(directory)) not in found:
                 found.append((domain, str(directory)))
     return tuple(found)
 
 
-def _pairs(answer: Any) -> Iterable[tuple[str, str]]:
-    if isinstance(answer, tuple) and len(answer) == 2 and isinstance(answer[0], str):
-        return [answer]
-    return list(answer)
+def _pairs(kernel, answer: Any) -> list[tuple[str, str]]:
+    """The ``(domain, directory)`` pairs of one plugin's answer; a malformed answer is
+    logged and left out (rendering an error must never fail because of a catalog)."""
+    pairs = [answer] if isinstance(answer, tuple) and len(answer) == 2 \
+        and isinstance(answer[0], str) else answer
+    try:
+        checked = [(domain, os.fspath(directory)) for domain, directory in pairs]
+        if all(isinstance(domain, str) and domain for domain, _ in checked):
+            return checked
+    except (TypeError, ValueError):
+        pass
+    _warn_once(id(kernel), repr(answer)[:200])
+    return []
+
+
+@functools.lru_cache(maxsize=32)
+def _warn_once(kernel_id: int, answer: str) -> None:  # once per kernel, not per request
+    log.warning("taskflow_translations: expected (domain, directory) or a list of them, "
+                "got %s; that catalog is ignored", answer)
 
 
 @functools.lru_cache(maxsize=64)

@@ -47,6 +47,10 @@ CODE = re.compile(r"```.*?(?:```|$)|`[^`\n]*`", re.DOTALL)
 MENTION = re.compile(r"(?<![\w.@/+-])@([A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,62}[A-Za-z0-9_])?)"
                      r"(?![\w@-])")
 MAX_MENTIONS = 20
+# Core's codes in headlines: English keeps the code itself, other languages name it.
+STATUS_NAMES = {"todo": N_("todo"), "in_progress": N_("in_progress"), "done": N_("done")}
+ROLE_NAMES = {"viewer": N_("viewer"), "commenter": N_("commenter"), "editor": N_("editor"),
+              "owner": N_("owner")}
 SUMMARY_CHARS = 300
 INBOX_COLUMNS = ("user_id, kind, actor_id, actor, project_id, task_id, title, summary,"
                  " in_inbox, in_digest, created_at")
@@ -194,8 +198,9 @@ class Hub:
         changes, actor = event.changes, event.actor_name
         headlines = []
         if "status" in changes:
+            status = changes["status"][1]
             headlines.append(Message("{actor} moved the task to {status}", actor=actor,
-                                     status=changes["status"][1]))
+                                     status=Message(STATUS_NAMES.get(status, status))))
         if "due_date" in changes:
             new = changes["due_date"][1]
             headlines.append(Message("{actor} changed the due date to {date}", actor=actor,
@@ -227,7 +232,7 @@ class Hub:
             return
         headline = Message("{actor} added you to {project} as {role}",
                            actor=event.actor_name, project=event.project["name"],
-                           role=member["role"])
+                           role=Message(ROLE_NAMES.get(member["role"], member["role"])))
         self.fan_out(event, [Note(member["user_id"], "member_added", headline)])
 
     @staticmethod

@@ -215,7 +215,7 @@ def serve_static(path: str, root: str = STATIC_DIR, cache: str = SHORT_CACHE) ->
     except ApiError as err:
         if err.status_code == 416:
             raise
-        raise ApiError(404, f"Static file not found: {path}") from None
+        raise ApiError(404, "Static file not found: {path}", params={"path": path}) from None
     result.apply(response)
     body = result.body
     if hasattr(body, "read"):
@@ -232,7 +232,7 @@ def serve_plugin_static(kernel, name: str, path: str, assets: Assets | None = No
     asked for under the module's current ``digest``."""
     module = next((m for m in kernel.ui_modules if m.name == name), None)
     if module is None:
-        raise ApiError(404, f"No UI module named {name[:80]!r}")
+        raise ApiError(404, "No UI module named {name}", params={"name": repr(name[:80])})
     current = digest is not None and assets is not None and digest == assets.plugin(module)
     return serve_static(path, root=os.fspath(module.directory),
                         cache=IMMUTABLE if current else SHORT_CACHE)

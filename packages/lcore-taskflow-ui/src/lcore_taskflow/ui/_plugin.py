@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from lcore import HTTP_CODES
-from lcore_taskflow.core import hookimpl
+from pathlib import Path
+
+from lcore_taskflow.core import N_, hookimpl, request_translator
 
 from . import __version__
 from ._pages import Assets, build_ui_app, render
 
 HTML_ERRORS = {
-    404: "The page you asked for does not exist.",
-    500: "Something went wrong. Please try again later.",
+    404: N_("The page you asked for does not exist."),
+    500: N_("Something went wrong. Please try again later."),
 }
+STATUS_TEXTS = {404: N_("Not Found"), 500: N_("Internal Server Error")}
 
 
 def wants_json(request) -> bool:
@@ -48,7 +50,16 @@ class UIPlugin:
         if status not in HTML_ERRORS or wants_json(request):
             return None
         # A 500's message never leaves the server; a 404 names what is missing.
+        # The page is in the caller's language (``message`` is translated already).
+        t = request_translator(kernel)
+        hint = t.gettext(HTML_ERRORS[status])
         return render("error", kernel, status_code=status,
-                      status_text=HTTP_CODES.get(status, "Error"),
-                      message=message if status == 404 else HTML_ERRORS[500],
-                      hint=HTML_ERRORS[status], path=request.path)
+                      status_text=t.gettext(STATUS_TEXTS[status]),
+                      message=message if status == 404 else hint,
+                      hint=hint, path=request.path, _=t.gettext, lang=t.language)
+
+    @hookimpl
+    def taskflow_translations(self):
+        """The Python side's catalog (error pages, static-file errors); the frontend's own
+        texts are JSON catalogs under static/i18n/."""
+        return ("ui", Path(__file__).resolve().parent / "locale")

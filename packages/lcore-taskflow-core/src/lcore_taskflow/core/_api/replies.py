@@ -53,6 +53,8 @@ class UserOut(Schema):
     avatar = String(required=True, nullable=True)
     created_at = timestamp(required=True)
     updated_at = timestamp(required=True, nullable=True)
+    language = String(nullable=True, description=(
+        "Only in the caller's own user: the profile's language (de, en), null for none"))
 
 
 class TaskCounts(Schema):

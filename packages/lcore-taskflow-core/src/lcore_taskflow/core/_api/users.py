@@ -280,7 +280,11 @@ def build_users_app(kernel) -> Lcore:
         if visible and not kernel.db.fetchone(f"SELECT id FROM users WHERE id = ? AND {visible}",
                                               (id, *params)):
             raise ApiError(404, "User {id} not found", params={"id": id})
-        return _shown(kernel, [get_user_or_404(kernel.db, id)])[0]
+        shown = _shown(kernel, [get_user_or_404(kernel.db, id)])[0]
+        me = kernel.current_user()
+        if me.get("id") == id:  # one's own language is one's own business (i18n contract)
+            shown["language"] = me.get("language")
+        return shown
 
     @app.post("/", name="create_user", auth="users:create", body=UserCreate, status=201,
               returns=UserCreated, responses=((409, "The username or email is taken"),))

@@ -1,9 +1,9 @@
 <!DOCTYPE html>
-<html lang="en">
+<html lang="{{lang}}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Error {{status_code}}</title>
+<title>{{_("Error {status}", status=status_code)}}</title>
 <link rel="icon" href="{{base}}/static/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="{{base}}/static/taskflow.css">
 </head>
@@ -15,7 +15,7 @@
   % if message != hint:
   <p class="muted">{{hint}}</p>
   % end
-  <p><a class="btn btn-primary" href="{{base}}/">Back to Home</a> <a class="btn" href="{{base}}/frontend">Open the app</a></p>
+  <p><a class="btn btn-primary" href="{{base}}/">{{_("Back to Home")}}</a> <a class="btn" href="{{base}}/frontend">{{_("Open the app")}}</a></p>
 </main>
 </body>
 </html>
