@@ -19,7 +19,8 @@ def test_login_returns_token_user_and_session_cookie(client, kernel):
     res = login(client, "alice")
     assert res.status == 200
     body = res.json
-    assert body["user"] == {"id": body["user"]["id"], "username": "alice", "role": "member"}
+    assert body["user"] == {"id": body["user"]["id"], "username": "alice", "role": "member",
+                            "language": None}
     payload = verify_token(body["token"], kernel.config.secret_key)
     assert payload["sub"] == body["user"]["id"] and payload["exp"] - payload["iat"] == 3600
     cookie = res.headers["set-cookie"]
@@ -29,6 +30,15 @@ def test_login_returns_token_user_and_session_cookie(client, kernel):
     assert "max-age=3600" in lowered and "path=/" in lowered
     assert "secure" not in lowered
     assert "password" not in res.text
+
+
+def test_login_says_the_profile_language(client, kernel):
+    """A frontend shows itself in the profile's language from the first screen (SPEC §13)."""
+    with kernel.database() as db:
+        db.execute("UPDATE users SET language = 'de' WHERE username = 'bob'")
+    res = login(client, "bob")
+    assert res.status == 200 and res.json["user"]["language"] == "de", res.json
+    assert login(client, "alice").json["user"]["language"] is None
 
 
 def test_cookie_secure_and_ttl_come_from_config(build):

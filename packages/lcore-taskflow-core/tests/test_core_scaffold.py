@@ -15,7 +15,7 @@ EXPECTED = {
     "src/taskflow_due_soon/__init__.py", "src/taskflow_due_soon/routes.py",
     "src/taskflow_due_soon/py.typed",
     "src/taskflow_due_soon/migrations/0001_initial.sql",
-    "src/taskflow_due_soon/static/due-soon.js",
+    "src/taskflow_due_soon/static/due-soon.js", "src/taskflow_due_soon/static/i18n/de.json",
     "tests/conftest.py", "tests/test_taskflow_due_soon.py",
 }
 
@@ -59,7 +59,7 @@ def test_the_generated_tests_pass(tmp_path):
                            str(root / "tests")], cwd=root, env=env, capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "4 passed" in done.stdout
+    assert "5 passed" in done.stdout
 
 
 def test_bad_names_and_existing_directories_are_refused(tmp_path, capsys):

@@ -113,16 +113,27 @@ class Session:
         self.page.locator(ready).first.wait_for()
 
 
-@pytest.fixture(params=sorted(VIEWPORTS))
-def session(request, browser, server):
-    name = request.param
+def open_session(browser, server, name: str, locale: str | None = None):
+    """A page at a viewport; ``locale`` sets navigator.languages (the frontend's language
+    when the profile names none).  A generator: the page's errors fail the test at the end."""
     context = browser.new_context(accept_downloads=True, viewport=VIEWPORTS[name],
-                                  is_mobile=name == "phone", has_touch=name == "phone")
+                                  is_mobile=name == "phone", has_touch=name == "phone",
+                                  locale=locale)
     s = Session(context.new_page(), server)
     s.viewport = name
     yield s
     context.close()
     assert not s.errors, s.errors
+
+
+@pytest.fixture(params=sorted(VIEWPORTS))
+def session(request, browser, server):
+    yield from open_session(browser, server, request.param)
+
+
+@pytest.fixture(params=sorted(VIEWPORTS))
+def german_session(request, browser, server):
+    yield from open_session(browser, server, request.param, locale="de-DE")
 
 
 def axe_violations(page) -> list[str]:

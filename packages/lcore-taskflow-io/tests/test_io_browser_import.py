@@ -1,6 +1,7 @@
 """The Import screen in real Chromium (desktop and 360 px, axe-core): a Trello board whose card
 titles hold markup, its lists mapped to columns, the job followed to its report, and the
-imported board showing the markup as text; a semicolon CSV with a BOM and its column mapping.
+imported board showing the markup as text; a semicolon CSV with a BOM and its column mapping;
+the same screen in a German browser (io's catalog, static/i18n/de.json).
 
 Uses the server, browser and page fixtures of ``test_io_browser.py``.
 """
@@ -15,6 +16,7 @@ from test_io_browser import axe_violations, call, overflow, token_of
 
 # The server, browser and page fixtures of test_io_browser.py, registered here by name.
 server, browser, session = shared.server, shared.browser, shared.session
+german_session = shared.german_session
 
 pytestmark = pytest.mark.browser
 
@@ -113,3 +115,41 @@ def test_an_unknown_job_says_so(session, server):
     status.wait_for()
     assert "not found" in status.inner_text()
     assert axe_violations(session.page) == []
+
+
+def test_the_import_screen_in_german(german_session, server):
+    session = german_session
+    session.login("admin", "admin123")
+    page = session.page
+    assert page.evaluate("document.documentElement.lang") == "de"
+    assert page.locator("a[href='#/ext/import']").first.inner_text().strip() == "Import"
+    session.go("#/ext/import", "[data-testid=io-import-form]")
+    form = page.locator("[data-testid=io-import-form]")
+    labels = form.locator(".label-text").all_inner_texts()
+    assert labels == ["Datei", "Art der Datei", "Importieren in"], labels
+    assert page.locator("[data-testid=io-source] option").all_inner_texts() == [
+        "Trello-Board (JSON-Export)", "CSV-Datei", "TaskFlow-Projekt (JSON-Export)"]
+    page.select_option("[data-testid=io-source]", "csv")
+    rows = f"Titel;Beschreibung\r\nCSV de {session.viewport};Zeile\r\n"
+    page.set_input_files("[data-testid=io-file]", files=[{
+        "name": "aufgaben.csv", "mimeType": "text/csv", "buffer": rows.encode()}])
+    page.locator("select[name=column_title]").wait_for()
+    assert page.locator("[data-testid=io-mapping] legend").inner_text() \
+        == "CSV-Spalten → Aufgabenfelder"
+    assert page.locator("select[name=column_title]").get_attribute("aria-label") \
+        == "CSV-Spalte für Titel"
+    # A CSV file without a project: the screen's own message, in German.
+    page.click("[data-testid=io-start]")
+    problem = form.locator(".form-error[role=alert]")
+    problem.wait_for()
+    assert problem.inner_text() == "Wählen Sie das Projekt, in das eine CSV-Datei kommt."
+    assert axe_violations(page) == []
+    assert overflow(page) == 0
+    page.select_option("[data-testid=io-project]", "1")
+    page.click("[data-testid=io-start]")
+    report = page.locator("[data-testid=io-report]")
+    report.wait_for(timeout=60_000)
+    assert report.locator("h2").inner_text() == "Import abgeschlossen"
+    assert "Aufgaben: 1" in report.locator("[data-testid=io-counts]").inner_text()
+    assert report.locator("[data-testid=io-open-project]").inner_text() == "Projekt öffnen"
+    assert axe_violations(page) == []

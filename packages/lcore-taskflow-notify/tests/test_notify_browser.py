@@ -10,7 +10,9 @@ the signed-in user works in the browser while another user acts over HTTP:
   a reload, the URL's secret never shown again;
 * Watch / Unwatch on the task page, and a watcher hears of a comment;
 * typing "@bo" in a comment or a description offers @bob (arrows, Enter,
-  Escape; an ARIA combobox) and the comment notifies bob.
+  Escape; an ARIA combobox) and the comment notifies bob;
+* in a German browser the module's own catalog (static/i18n/de.json) is loaded:
+  navigation, badge, inbox, settings and the watch panel speak German.
 
 Each on both engines (one server per engine), at 1366 px and at 360 px with
 axe-core (no serious or critical violation), no sideways scroll, 44 px targets
@@ -81,10 +83,11 @@ def open_page(browser):
     """Pages at a size; each is checked for page errors, CSP violations and dialogs at the end."""
     opened = []
 
-    def make(base: str, size: str) -> Session:
+    def make(base: str, size: str, locale: str | None = None) -> Session:
         phone = size == "phone"
+        # locale sets navigator.languages: the frontend's language when the profile has none
         context = browser.new_context(viewport=PHONE if phone else DESKTOP, is_mobile=phone,
-                                      has_touch=phone)
+                                      has_touch=phone, locale=locale)
         s = Session(context.new_page(), base)
         opened.append((context, s))
         return s
@@ -145,7 +148,7 @@ def test_a_mention_reaches_the_badge_within_5_s_and_the_inbox_marks_read(
                {"body": f"@{reader['username']} can you check?"})
     waited = _wait_count(page, 1, timeout_ms=5000)
     print(f"\nbadge after a mention ({size}): {waited:.2f} s")
-    assert badge.get_attribute("aria-label") == "Inbox 1 unread notifications"
+    assert badge.get_attribute("aria-label") == "Inbox 1 unread notification"
     assert page.locator(f"{BADGE} .header-badge-count").inner_text() == "1"
     check("badge")
 
@@ -445,3 +448,55 @@ def test_at_completion_offers_only_people_who_can_see_the_project(open_page, ser
     listbox.locator("[role=option]", has_text="@" + insider["username"]).wait_for()
     box.press("Enter")
     assert box.input_value() == f"@{insider['username']} "
+
+
+# ---------------------------------------------------------------- German
+@pytest.mark.parametrize("size", SIZES)
+def test_the_notify_screens_speak_german(open_page, server, admin, artifacts, size):
+    """navigator.languages = de-DE and no profile language: the frontend picks German and loads
+    notify's catalog with the ui's before the module's setup runs."""
+    reader, actor = _people(admin, size)
+    task = admin.task(1, f"Deutsch {reader['username']}")
+    Api(server, actor["username"], PASSWORD).post(
+        f"/api/projects/1/tasks/{task['id']}/comments", {"body": f"Hallo @{reader['username']}"})
+    s = open_page(server, size, locale="de-DE")
+    page = s.page
+    check = Checks(page, artifacts, size)
+    s.login(reader["username"], PASSWORD)
+    assert page.evaluate("document.documentElement.lang") == "de"
+    badge = page.locator(BADGE)
+    _wait_count(page, 1, timeout_ms=10_000)
+    assert badge.get_attribute("aria-label") == "Posteingang 1 ungelesene Benachrichtigung"
+
+    s.go("#/ext/notifications", "[data-testid=inbox-item]")
+    tabs = [page.locator(f"[data-testid=notify-tab-{t}]").inner_text()
+            for t in ("inbox", "settings", "emails")]
+    assert tabs == ["Posteingang", "Einstellungen", "E-Mail-Verlauf"]
+    assert page.locator("[data-testid=inbox-status]").inner_text() \
+        == "1 ungelesen · 1\u20131 von 1 angezeigt"
+    assert page.locator("[data-testid=inbox-mark-all]").inner_text() == "Alle als gelesen markieren"
+    assert page.locator("[data-testid=inbox-item] .badge-unread").inner_text() == "Neu"
+    assert page.locator("label.choice", has=page.locator("[data-testid=inbox-unread-only]")) \
+        .inner_text().strip() == "Nur ungelesene"
+    check("de-inbox")
+    page.click("[data-testid=inbox-mark-all]")
+    page.locator("[data-testid=toast]", has_text="Alles ist als gelesen markiert").wait_for()
+
+    s.go("#/ext/notifications?tab=settings", "[data-testid=settings-grid]")
+    grid = page.locator("[data-testid=settings-grid]")
+    assert grid.locator("input[name='commented.email']").get_attribute("aria-label") \
+        == "E-Mail: Ein Kommentar zu einer Aufgabe, die ich beobachte"
+    assert page.locator("[data-testid=settings-save]").inner_text() == "Einstellungen speichern"
+    check("de-settings")
+    page.click("[data-testid=settings-save]")
+    page.locator("[data-testid=toast]",
+                 has_text="Benachrichtigungseinstellungen gespeichert").wait_for()
+
+    s.go(f"#/projects/1/tasks/{task['id']}", "[data-testid=watch-toggle]")
+    toggle = page.locator("[data-testid=watch-toggle]")
+    assert toggle.inner_text() == "Beobachten"
+    toggle.click()
+    page.locator("[data-testid=toast]", has_text="Sie beobachten diese Aufgabe").wait_for()
+    assert toggle.inner_text() == "Beobachtet"
+    check("de-watch")
+    check.assert_clean()

@@ -105,7 +105,8 @@ def test_the_frontend_offers_single_sign_on_and_is_signed_in_after_it(
         tmp_path, oidc_provider, person):
     """The whole way a person takes: TaskFlow's login screen shows "Sign in with <provider>"
     (oidc's UI module), the provider's form, and back in the frontend, signed in (the
-    frontend takes the session the callback left in the cookie, POST /auth/token)."""
+    frontend takes the session the callback left in the cookie, POST /auth/token).  In a
+    German browser the option reads "Anmelden mit <provider>"."""
     require_chromium()
     if importlib.util.find_spec("lcore_taskflow.ui") is None:
         skip_or_fail("lcore-taskflow-ui is not installed: no frontend to sign in to")
@@ -149,6 +150,13 @@ def test_the_frontend_offers_single_sign_on_and_is_signed_in_after_it(
             page.reload()
             page.get_by_role("link", name="Sign in with Acme ID").wait_for()
             assert page.locator("#shell").is_hidden()
+            # A German browser: the option comes from oidc's catalog (static/i18n/de.json).
+            german = chromium.new_context(locale="de-DE").new_page()
+            german.set_default_timeout(20_000)
+            german.goto(base + "/frontend")
+            german.get_by_role("link", name="Anmelden mit Acme ID").wait_for()
+            assert german.evaluate("document.documentElement.lang") == "de"
+            shoot(german, "frontend-login-de")
         finally:
             chromium.close()
     assert token and "." in token

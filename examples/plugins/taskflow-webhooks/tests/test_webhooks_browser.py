@@ -2,6 +2,7 @@
 plugin): a generated secret stays on screen with a Copy button until it is dismissed (it
 used to vanish in a 5-second toast), and the event names sit on one line beside their boxes
 (they used to wrap letter by letter).  At 1366 px and at 360 x 740 px, axe-core 4.14 clean.
+In a German browser the panel speaks German (the plugin's catalog, static/i18n/de.json).
 Server, Chromium, page and axe-core come from core's kit (``lcore_taskflow.core.testing.browser``).
 
 Needs Chromium (``/usr/bin/chromium`` or ``TASKFLOW_CHROMIUM``), playwright,
@@ -97,5 +98,44 @@ def test_the_secret_stays_until_dismissed_and_event_names_stay_whole(server, bro
         assert page.evaluate("document.activeElement.textContent") == "Add webhook"
         assert horizontal_overflow(page) == 0
         session.assert_clean()
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_panel_in_german(server, browser, size):
+    phone = size == "phone"
+    context = browser.new_context(viewport=SIZES[size], is_mobile=phone, has_touch=phone,
+                                  locale="de-DE")
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        page.goto(server + "/frontend")
+        page.click(".demo-fill[data-username=admin]")
+        page.click("#login-submit")
+        page.locator("[data-testid=whoami]", has_text="admin").wait_for(state="attached")
+        assert page.evaluate("document.documentElement.lang") == "de"
+        page.evaluate("location.hash = '#/projects/1/settings'")
+        form = page.locator("[data-testid=webhooks-form]")
+        form.wait_for()
+        assert form.locator("legend").inner_text() == "Ereignisse"
+        assert form.locator("input[name=webhook_url]").get_attribute("aria-label") == "Webhook-URL"
+        url = f"https://example.com/hook/de-{size}-{uuid.uuid4().hex[:8]}"
+        form.locator("input[name=webhook_url]").fill(url)
+        form.locator("button[type=submit]", has_text="Webhook hinzufügen").click()
+        box = page.locator("[data-testid=webhook-secret-box]")
+        box.wait_for()
+        assert box.locator("h3").inner_text() \
+            == "Webhook hinzugefügt: Kopieren Sie jetzt sein Geheimnis"
+        assert page.locator("[data-testid=webhook-copy]").inner_text() == "Geheimnis kopieren"
+        mine = page.locator("[data-testid=webhook]", has_text=url)
+        assert "· Geheimnis …" in mine.inner_text()
+        assert mine.locator("button", has_text="Zustellungen").count() == 1
+        assert mine.locator("button", has_text="Ausschalten").count() == 1
+        assert axe_violations(page) == []
+        assert page.evaluate("document.documentElement.scrollWidth"
+                             " - document.documentElement.clientWidth") == 0
+        assert errors == []
     finally:
         context.close()

@@ -80,12 +80,20 @@ class SessionUser(Schema):
     role = Choice(ROLES, required=True)
 
 
+class SessionOwner(SessionUser):
+    """The signed-in user of a new session, with the profile's language: a frontend shows
+    itself in it from the first screen on (SPEC §13)."""
+
+    language = String(required=True, nullable=True, description=(
+        "The profile's language (de, en); null: the browser's Accept-Language decides"))
+
+
 class Session(Schema):
     """A bearer token (also set as the ``session_user`` cookie)."""
 
     token = String(required=True, description="Send as `Authorization: Bearer <token>`")
     expires_in = Integer(required=True, minimum=1, description="Seconds")
-    user = Object(SessionUser, required=True)
+    user = Object(SessionOwner, required=True)
 
 
 class Registered(SessionUser):
@@ -137,15 +145,16 @@ def start_session(kernel: TaskFlow, user: dict[str, Any], via: str = "password")
     The token carries the user's current token generation, read here when the
     caller (a single sign-on plugin) did not bring it: an older one is dead.
     """
-    if "token_generation" not in user:
-        generation = kernel.db.scalar("SELECT token_generation FROM users WHERE id = ?",
-                                      (user["id"],))
-        user = {**user, "token_generation": generation or 0}
+    if "token_generation" not in user or "language" not in user:
+        row = kernel.db.fetchone("SELECT token_generation, language FROM users WHERE id = ?",
+                            (user["id"],)) or {}
+        user = {"token_generation": row.get("token_generation") or 0,
+                "language": row.get("language"), **user}
     token = new_token(kernel, user)
     sessions.record(kernel, token, user, via, request)
     _set_session_cookie(kernel, token)
     return {"token": token, "expires_in": kernel.config.token_ttl,
-            "user": {"id": user["id"], "username": user["username"], "role": user["role"]}}
+            "user": {k: user.get(k) for k in ("id", "username", "role", "language")}}
 
 
 def _second_factor(kernel: TaskFlow, user: dict[str, Any], code: str | None) -> str | None:
@@ -268,7 +277,7 @@ def build_auth_app(kernel: TaskFlow) -> tuple[Lcore, Callable[[str, str], dict[s
                                 "request (CSRF protection)")
         left = int((token_payload(kernel, token) or {}).get("exp", 0) - time.time())
         return {"token": token, "expires_in": max(left, 1),
-                "user": {k: user[k] for k in ("id", "username", "role")}}
+                "user": {k: user.get(k) for k in ("id", "username", "role", "language")}}
 
     @app.post("/logout", name="logout", auth=False, auth_via=("bearer", "cookie"),
               returns=LoggedOut,

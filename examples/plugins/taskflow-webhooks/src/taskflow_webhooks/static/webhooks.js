@@ -9,14 +9,15 @@
  */
 export default function setup(taskflow) {
   const { h, api } = taskflow;
+  const { t } = translations(taskflow);
 
   taskflow.addProjectPanel({
     id: 'webhooks',
-    title: 'Webhooks',
+    title: t('Webhooks'),
     async render(container, project) {
       if ((taskflow.user || {}).role !== 'admin') {
         container.append(h('p', { class: 'muted', 'data-testid': 'webhooks-admin-only' },
-          'Only admins configure webhooks.'));
+          t('Only admins configure webhooks.')));
         return;
       }
       const base = `/api/webhooks/projects/${Number(project.id)}`;
@@ -26,7 +27,12 @@ export default function setup(taskflow) {
       async function show() {
         const { webhooks } = await api.get(base);
         list.replaceChildren(...webhooks.map(hookItem));
-        if (!webhooks.length) list.append(h('li', { class: 'muted' }, 'No webhooks yet.'));
+        if (!webhooks.length) list.append(h('li', { class: 'muted' }, t('No webhooks yet.')));
+      }
+
+      function describeHook(hook) {
+        const params = { events: hook.events.join(', '), hint: hook.secret_hint };
+        return hook.active ? t('{events} · secret {hint}', params) : t('(off) {events} · secret {hint}', params);
       }
 
       function hookItem(hook) {
@@ -34,18 +40,18 @@ export default function setup(taskflow) {
         const item = h('li', { 'data-testid': 'webhook' },
           h('div', { class: 'webhooks-head' },
             h('code', { class: 'wrap' }, hook.url),
-            h('span', { class: 'muted' }, ` ${hook.active ? '' : '(off) '}${hook.events.join(', ')} · secret ${hook.secret_hint}`)),
+            h('span', { class: 'muted' }, ' ', describeHook(hook))),
           h('div', { class: 'row' },
-            h('button', { type: 'button', class: 'btn btn-small', onclick: () => toggleLog(hook, log) }, 'Deliveries'),
+            h('button', { type: 'button', class: 'btn btn-small', onclick: () => toggleLog(hook, log) }, t('Deliveries')),
             h('button', { type: 'button', class: 'btn btn-small', onclick: async () => {
               await api.patch(`/api/webhooks/${hook.id}`, { active: !hook.active });
               await show();
-            } }, hook.active ? 'Switch off' : 'Switch on'),
-            h('button', { type: 'button', class: 'btn btn-small', 'aria-label': `Delete webhook ${hook.url}`, onclick: async () => {
+            } }, hook.active ? t('Switch off') : t('Switch on')),
+            h('button', { type: 'button', class: 'btn btn-small', 'aria-label': t('Delete webhook {url}', { url: hook.url }), onclick: async () => {
               await api.del(`/api/webhooks/${hook.id}`);
-              taskflow.toast('Webhook deleted');
+              taskflow.toast(t('Webhook deleted'));
               await show();
-            } }, 'Delete')),
+            } }, t('Delete'))),
           log);
         return item;
       }
@@ -56,26 +62,26 @@ export default function setup(taskflow) {
         const { deliveries } = await api.get(`/api/webhooks/${hook.id}/deliveries?limit=20`);
         const rows = deliveries.map((d) => h('tr', null,
           h('td', null, String(d.id)), h('td', null, d.event_type), h('td', null, d.status),
-          h('td', null, String(d.attempts)), h('td', { class: 'wrap' }, d.error || (d.response_status ? `HTTP ${d.response_status}` : '')),
+          h('td', null, String(d.attempts)), h('td', { class: 'wrap' }, d.error || (d.response_status ? t('HTTP {status}', { status: d.response_status }) : '')),
           h('td', null, d.status === 'failed' ? h('button', { type: 'button', class: 'btn btn-small', onclick: async () => {
             await api.post(`/api/webhooks/${hook.id}/deliveries/${d.id}/retry`);
             log.hidden = true;
             await toggleLog(hook, log);
-          } }, 'Retry') : '')));
+          } }, t('Retry')) : '')));
         log.replaceChildren(deliveries.length
           ? h('table', { class: 'table' },
-            h('thead', null, h('tr', null, ['#', 'Event', 'Status', 'Attempts', 'Answer', ''].map((t) => h('th', { scope: 'col' }, t)))),
+            h('thead', null, h('tr', null, ['#', t('Event'), t('Status'), t('Attempts'), t('Answer'), ''].map((text) => h('th', { scope: 'col' }, text)))),
             h('tbody', null, rows))
-          : h('p', { class: 'muted' }, 'No deliveries yet.'));
+          : h('p', { class: 'muted' }, t('No deliveries yet.')));
       }
 
-      const url = h('input', { name: 'webhook_url', type: 'url', required: true, placeholder: 'https://example.com/hook', 'aria-label': 'Webhook URL' });
-      const secret = h('input', { name: 'webhook_secret', minlength: 16, placeholder: 'secret (empty: generate one)', 'aria-label': 'Webhook secret' });
+      const url = h('input', { name: 'webhook_url', type: 'url', required: true, placeholder: 'https://example.com/hook', 'aria-label': t('Webhook URL') });  // i18n-ignore: an example URL
+      const secret = h('input', { name: 'webhook_secret', minlength: 16, placeholder: t('secret (empty: generate one)'), 'aria-label': t('Webhook secret') });
       const boxes = events.map((type) => h('label', { class: 'webhooks-event' },
         h('input', { type: 'checkbox', name: 'webhook_event', value: type, checked: type.startsWith('task.') }), type));
       const form = h('form', { class: 'stack', 'data-testid': 'webhooks-form' },
-        url, secret, h('fieldset', { class: 'webhooks-events' }, h('legend', null, 'Events'), boxes),
-        h('div', null, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Add webhook')));
+        url, secret, h('fieldset', { class: 'webhooks-events' }, h('legend', null, t('Events')), boxes),
+        h('div', null, h('button', { type: 'submit', class: 'btn btn-primary' }, t('Add webhook'))));
       form.addEventListener('submit', async (ev) => {
         ev.preventDefault();
         const chosen = [...form.querySelectorAll('input[name=webhook_event]:checked')].map((i) => i.value);
@@ -87,7 +93,7 @@ export default function setup(taskflow) {
           await show();
           // A secret shown once stays on screen until it is dismissed: never in a toast that fades.
           if (created.secret) showSecret(created.secret);
-          else taskflow.toast('Webhook added');
+          else taskflow.toast(t('Webhook added'));
         } catch (err) {
           taskflow.toast(err.message, { kind: 'error' });
         }
@@ -96,7 +102,7 @@ export default function setup(taskflow) {
 
       /** The new webhook's secret with a Copy button, until "Done". */
       function showSecret(value) {
-        const input = h('input', { value, readonly: true, class: 'webhooks-secret', 'aria-label': 'The webhook secret', 'data-testid': 'webhook-secret' });
+        const input = h('input', { value, readonly: true, class: 'webhooks-secret', 'aria-label': t('The webhook secret'), 'data-testid': 'webhook-secret' });
         const note = h('p', { class: 'small', role: 'status', 'data-testid': 'webhook-copy-status' });
         const copy = h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'webhook-copy', onclick: async () => {
           let copied;
@@ -108,15 +114,15 @@ export default function setup(taskflow) {
             input.select();
             try { copied = document.execCommand('copy'); } catch { copied = false; }
           }
-          note.textContent = copied ? 'Copied.' : 'Copying did not work here: the secret is selected, copy it with Ctrl+C (⌘C on a Mac).';
-        } }, 'Copy secret');
+          note.textContent = copied ? t('Copied.') : t('Copying did not work here: the secret is selected, copy it with Ctrl+C (⌘C on a Mac).');
+        } }, t('Copy secret'));
         const done = h('button', { type: 'button', class: 'btn', 'data-testid': 'webhook-secret-done', onclick: () => {
           fresh.replaceChildren();
           form.querySelector('button[type=submit]').focus();
-        } }, 'Done');
+        } }, t('Done'));
         fresh.replaceChildren(h('section', { class: 'webhooks-secret-box', role: 'group', 'aria-labelledby': 'webhook-secret-title', 'data-testid': 'webhook-secret-box' },
-          h('h3', { id: 'webhook-secret-title' }, 'Webhook added: copy its secret now'),
-          h('p', null, 'It is shown only this once. Your receiver checks each delivery’s signature with it.'),
+          h('h3', { id: 'webhook-secret-title' }, t('Webhook added: copy its secret now')),
+          h('p', null, t('It is shown only this once. Your receiver checks each delivery’s signature with it.')),
           h('div', { class: 'webhooks-copy-row' }, input, copy),
           note,
           h('div', null, done)));
@@ -127,4 +133,15 @@ export default function setup(taskflow) {
       await show();
     },
   });
+}
+
+/** The frontend's translation functions (UI API 3; the catalog is this folder's
+ * i18n/<lang>.json), else English with the {placeholders} filled: an older frontend runs it too. */
+function translations(taskflow) {
+  if (taskflow.version >= 3 && typeof taskflow.t === 'function' && typeof taskflow.tn === 'function') {
+    return { t: taskflow.t, tn: taskflow.tn };
+  }
+  const fill = (text, params) => String(text).replace(/\{(\w+)\}/g,
+    (whole, key) => (params && Object.prototype.hasOwnProperty.call(params, key) ? String(params[key]) : whole));
+  return { t: fill, tn: (n, singular, plural, params) => fill(n === 1 ? singular : plural, { ...params, n }) };
 }

@@ -1,6 +1,24 @@
 /* Small pieces the notify screens share, built with the frontend's safe
  * DOM builder (taskflow.h: text is always text, never HTML). */
 
+// The frontend's translation functions (UI API 3: taskflow.t, taskflow.tn); until setup
+// hands them over, and on an older frontend, English with the placeholders filled.
+// Live bindings: every screen module sees the ones useTranslations() installed.
+const fill = (text, params) => String(text).replace(/\{(\w+)\}/g,
+  (whole, key) => (params && Object.prototype.hasOwnProperty.call(params, key) ? String(params[key]) : whole));
+export let t = fill;
+export let tn = (n, singular, plural, params) => fill(n === 1 ? singular : plural, { ...params, n });
+let locale = [];   // dates in the app's language (UI API 3), else the browser's
+
+/** Use the frontend's catalog (this module's i18n/<lang>.json) where it has one. */
+export function useTranslations(taskflow) {
+  if (taskflow.version >= 3 && typeof taskflow.t === 'function' && typeof taskflow.tn === 'function') {
+    t = taskflow.t;
+    tn = taskflow.tn;
+    locale = taskflow.language || [];
+  }
+}
+
 let uid = 0;
 export const nextId = (prefix) => `notify-${prefix}-${++uid}`;
 
@@ -17,7 +35,7 @@ export function formatTime(value) {
   if (typeof value === 'number' || /^\d+(\.\d+)?$/.test(String(value))) date = new Date(parseFloat(value) * 1000);
   else date = new Date(String(value).replace(' ', 'T') + (/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? '' : 'Z'));
   if (isNaN(date.getTime())) return String(value);
-  return date.toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
+  return date.toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'short' });
 }
 
 /** The frontend's own message for a failed call (`message`), or the error as text. */
@@ -30,11 +48,12 @@ export function problemText(err) {
 }
 
 /** The tabs of the Notifications screen: links with aria-current, so the URL says where you are. */
-export const TABS = [['inbox', 'Inbox'], ['settings', 'Settings'], ['emails', 'Email history']];
+export const TABS = ['inbox', 'settings', 'emails'];
+const tabLabel = (id) => ({ inbox: t('Inbox'), settings: t('Settings'), emails: t('Email history') })[id];
 
 export function tabs(h, current) {
-  return h('nav', { class: 'notify-tabs', 'aria-label': 'Notifications' }, TABS.map(([id, label]) => h('a', {
+  return h('nav', { class: 'notify-tabs', 'aria-label': t('Notifications') }, TABS.map((id) => h('a', {
     class: 'btn' + (id === current ? ' btn-primary' : ''), href: id === 'inbox' ? '#/ext/notifications' : `#/ext/notifications?tab=${id}`,
     'aria-current': id === current ? 'page' : null, 'data-testid': 'notify-tab-' + id,
-  }, label)));
+  }, tabLabel(id))));
 }

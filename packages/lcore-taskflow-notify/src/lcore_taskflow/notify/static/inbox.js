@@ -3,16 +3,17 @@
  * mark one, the selected or all read; pages of PAGE items; unread only.
  * The page and the filter live in the URL; new items arrive with the
  * frontend's live polling ('poll') while the first page is shown. */
-import { card, formatTime, errorText, nextId } from './common.js';
+import { card, formatTime, errorText, nextId, t, tn } from './common.js';
 
 const PAGE = 20;
 
+// Whole sentences with the actor as a placeholder: word order differs between languages.
 const KIND_TEXT = {
-  assigned: 'assigned you',
-  mentioned: 'mentioned you',
-  commented: 'commented',
-  status_changed: 'moved a task',
-  member_added: 'added you to a project',
+  assigned: (actor) => t('{actor} assigned you', { actor }),
+  mentioned: (actor) => t('{actor} mentioned you', { actor }),
+  commented: (actor) => t('{actor} commented', { actor }),
+  status_changed: (actor) => t('{actor} moved a task', { actor }),
+  member_added: (actor) => t('{actor} added you to a project', { actor }),
 };
 
 /** Where an item points: the task, else the project (numbers only, never text from the item). */
@@ -26,7 +27,10 @@ export function itemLink(item) {
 
 /** What happened, in one line: the server's title ("alice mentioned you"), else from the kind. */
 function what(item) {
-  return item.title || `${item.actor || 'Someone'} ${KIND_TEXT[item.kind] || item.kind || 'did something'}`;
+  if (item.title) return item.title;
+  const actor = item.actor || t('Someone');
+  const sentence = KIND_TEXT[item.kind];
+  return sentence ? sentence(actor) : t('{actor}: {kind}', { actor, kind: item.kind || '?' });
 }
 
 /** Where: "Project › Task". */
@@ -63,11 +67,11 @@ export async function renderInbox(taskflow, container, ctx, { onCount }) {
   });
   const markSelected = h('button', {
     type: 'button', class: 'btn', disabled: true, 'data-testid': 'inbox-mark-selected', onclick: () => mark([...selected]),
-  }, 'Mark selected read');
+  }, t('Mark selected read'));
   const markAll = h('button', {
     type: 'button', class: 'btn btn-primary', 'data-testid': 'inbox-mark-all', onclick: () => mark(null),
-  }, 'Mark all read');
-  const pager = h('nav', { class: 'row inbox-pager', 'aria-label': 'Inbox pages', 'data-testid': 'inbox-pager' });
+  }, t('Mark all read'));
+  const pager = h('nav', { class: 'row inbox-pager', 'aria-label': t('Inbox pages'), 'data-testid': 'inbox-pager' });
 
   async function mark(ids) {
     if (ids && !ids.length) return;
@@ -77,7 +81,7 @@ export async function renderInbox(taskflow, container, ctx, { onCount }) {
     try {
       await api.post('/api/notifications/inbox/read', ids ? { ids } : { all: true });
       const n = ids ? ids.length : data.unread;
-      taskflow.toast(ids ? `Marked ${n} read` : 'Everything is marked read');
+      taskflow.toast(ids ? tn(n, 'Marked {n} read', 'Marked {n} read') : t('Everything is marked read'));
       await reload();
       // The button pressed is now disabled (or its row redrawn): the keyboard lands on the count.
       if (hadFocus) status.focus();
@@ -112,17 +116,18 @@ export async function renderInbox(taskflow, container, ctx, { onCount }) {
       box,
       h('div', { class: 'inbox-body' },
         h('p', { class: 'inbox-what', id: labelId },
-          read ? null : h('span', { class: 'badge badge-unread' }, 'New'), read ? null : ' ',
+          read ? null : h('span', { class: 'badge badge-unread' }, t('New')), read ? null : ' ',
           what(item)),
         place || link ? h('p', { class: 'inbox-where small' },
           link ? h('a', { href: link, onclick: () => { if (!read) api.post('/api/notifications/inbox/read', { ids: [id] }).catch(() => {}); } },
-            place || 'Open') : place) : null,
+            place || t('Open')) : place) : null,
         item.summary ? h('p', { class: 'inbox-excerpt small muted' }, item.summary) : null,
-        h('p', { class: 'muted small' }, item.actor ? `by ${item.actor} · ` : '', formatTime(item.created))),
+        h('p', { class: 'muted small' }, item.actor
+          ? t('by {actor} · {time}', { actor: item.actor, time: formatTime(item.created) }) : formatTime(item.created))),
       read ? null : h('button', {
         type: 'button', class: 'btn btn-small', 'data-testid': 'inbox-mark-one',
-        'aria-label': 'Mark read: ' + what(item), onclick: () => mark([id]),
-      }, 'Mark read'));
+        'aria-label': t('Mark read: {what}', { what: what(item) }), onclick: () => mark([id]),
+      }, t('Mark read')));
   }
 
   function show() {
@@ -132,22 +137,23 @@ export async function renderInbox(taskflow, container, ctx, { onCount }) {
     const total = Number(data.total) || 0;
     const pages = Math.max(1, Math.ceil(total / PAGE));
     status.textContent = items.length
-      ? `${data.unread} unread · showing ${(page - 1) * PAGE + 1}–${(page - 1) * PAGE + items.length} of ${total}`
-      : (unread ? 'Nothing unread.' : 'Your inbox is empty.');
+      ? t('{unread} unread · showing {first}–{last} of {total}',
+        { unread: data.unread, first: (page - 1) * PAGE + 1, last: (page - 1) * PAGE + items.length, total })
+      : (unread ? t('Nothing unread.') : t('Your inbox is empty.'));
     markAll.disabled = !data.unread;
     markSelected.disabled = true;
     pager.replaceChildren(
-      page > 1 ? h('a', { class: 'btn', href: hashFor(page - 1, unread), 'data-testid': 'inbox-newer' }, '← Newer') : null,
-      h('span', { class: 'muted small' }, `Page ${page} of ${pages}`),
-      page < pages ? h('a', { class: 'btn', href: hashFor(page + 1, unread), 'data-testid': 'inbox-older' }, 'Older →') : null);
+      page > 1 ? h('a', { class: 'btn', href: hashFor(page - 1, unread), 'data-testid': 'inbox-newer' }, t('← Newer')) : null,
+      h('span', { class: 'muted small' }, t('Page {page} of {pages}', { page, pages })),
+      page < pages ? h('a', { class: 'btn', href: hashFor(page + 1, unread), 'data-testid': 'inbox-older' }, t('Older →')) : null);
     pager.hidden = pages <= 1 && page === 1;
     onCount(data.unread);
   }
 
   show();
-  container.append(card(h, 'Inbox',
+  container.append(card(h, t('Inbox'),
     h('div', { class: 'row inbox-tools' },
-      h('label', { class: 'choice' }, filter, ' Unread only'), markSelected, markAll),
+      h('label', { class: 'choice' }, filter, ' ', t('Unread only')), markSelected, markAll),
     status, list, pager));
 
   // Someone else's action arrives with the live polling: the first page follows it.

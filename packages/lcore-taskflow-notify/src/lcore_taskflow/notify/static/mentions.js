@@ -4,7 +4,7 @@
  * and can see the task's project (GET /api/users/search, .../members);
  * ArrowDown/ArrowUp move, Enter or Tab inserts "@username ", Escape closes,
  * a click inserts too.  Not after a letter or a dot (an email address). */
-import { nextId } from './common.js';
+import { nextId, t, tn } from './common.js';
 
 const LIMIT = 8;
 // "@" at the start or after a character that cannot end an email's local part, then a name so far.
@@ -38,7 +38,7 @@ export function mentionAt(text, caret) {
 export function attachMentions(taskflow, textarea, ctx) {
   const { h, api } = taskflow;
   const listId = nextId('mentions');
-  const list = h('ul', { id: listId, class: 'mention-list', role: 'listbox', 'aria-label': 'People to mention', hidden: true, 'data-testid': 'mention-list' });
+  const list = h('ul', { id: listId, class: 'mention-list', role: 'listbox', 'aria-label': t('People to mention'), hidden: true, 'data-testid': 'mention-list' });
   const status = h('p', { class: 'sr-only', role: 'status', 'data-testid': 'mention-status' });
   const anchor = textarea.closest('label') || textarea;
   anchor.after(list, status);
@@ -83,7 +83,7 @@ export function attachMentions(taskflow, textarea, ctx) {
     textarea.setSelectionRange(caret, caret);
     textarea.dispatchEvent(new Event('input', { bubbles: true }));  // forms mark themselves changed
     close();
-    status.textContent = `Mentioned ${person.username}.`;
+    status.textContent = t('Mentioned {username}.', { username: person.username });
     textarea.focus();
   }
 
@@ -91,7 +91,7 @@ export function attachMentions(taskflow, textarea, ctx) {
     people = users.slice(0, LIMIT);
     if (!people.length) {
       close();
-      status.textContent = found && found.query ? `No one who can see this project is called “${found.query}”.` : '';
+      status.textContent = found && found.query ? t('No one who can see this project is called “{query}”.', { query: found.query }) : '';
       return;
     }
     list.replaceChildren(...people.map((u, i) => h('li', {
@@ -103,7 +103,8 @@ export function attachMentions(taskflow, textarea, ctx) {
     list.hidden = false;
     textarea.setAttribute('aria-expanded', 'true');
     setActive(0);
-    status.textContent = `${people.length} ${people.length === 1 ? 'person matches' : 'people match'}. Arrow keys choose, Enter inserts, Escape closes.`;
+    status.textContent = tn(people.length, '{n} person matches. Arrow keys choose, Enter inserts, Escape closes.',
+      '{n} people match. Arrow keys choose, Enter inserts, Escape closes.');
   }
 
   async function lookup() {

@@ -5,8 +5,9 @@
  *  - Watch / Unwatch on the task page;
  *  - "@" completion of names in the task screens' comment and description.
  * The frontend API's version 2 brings the header badge, the poll and the
- * text helpers; on version 1 the module adds the screen and the panel only. */
-import { tabs, TABS } from './common.js';
+ * text helpers; on version 1 the module adds the screen and the panel only.
+ * Version 3 brings the translations (taskflow.t, this folder's i18n/<lang>.json). */
+import { tabs, TABS, t, tn, useTranslations } from './common.js';
 import { renderInbox } from './inbox.js';
 import { renderSettings } from './settings.js';
 import { renderHistory } from './history.js';
@@ -16,6 +17,7 @@ import { watchPanel } from './watch.js';
 const UNREAD = '/api/notifications/inbox?unread=true&limit=1';
 
 export default function setup(taskflow) {
+  useTranslations(taskflow);
   // Setup runs before anyone signs in: nothing here asks who the user is.  A share
   // link shows no navigation, header badges, task panels or text helpers.
   let badge = null;
@@ -28,10 +30,10 @@ export default function setup(taskflow) {
 
   taskflow.addNavItem({
     id: 'notifications',
-    label: 'Notifications',
+    label: t('Notifications'),
     async render(container, ctx) {
       const wanted = ctx.params.get('tab');
-      const tab = TABS.some(([id]) => id === wanted) ? wanted : 'inbox';
+      const tab = TABS.includes(wanted) ? wanted : 'inbox';
       const body = taskflow.h('div', { class: 'notify-screen' });
       container.append(tabs(taskflow.h, tab), body);
       const draw = async () => {
@@ -44,17 +46,18 @@ export default function setup(taskflow) {
     },
   });
 
-  taskflow.addTaskPanel({ id: 'notify-watch', title: 'Notifications', render: (container, task, ctx) => watchPanel(taskflow, container, task, ctx) });
+  taskflow.addTaskPanel({ id: 'notify-watch', title: t('Notifications'), render: (container, task, ctx) => watchPanel(taskflow, container, task, ctx) });
 
   if (taskflow.version < 2) return;
   badge = taskflow.addHeaderBadge({
     id: 'notifications',
-    label: 'Notifications',
-    icon: 'Inbox',
+    label: t('Notifications'),
+    icon: t('Inbox'),
     href: '#/ext/notifications',
     header: 'X-Unread-Notifications',   // notify adds it to the board's change polling
     // the accessible name starts with the words on screen ("Inbox 3"): WCAG 2.5.3
-    describe: (n) => (n ? `Inbox ${n} unread notifications` : 'Inbox, no unread notifications'),
+    describe: (n) => (n ? tn(n, 'Inbox {n} unread notification', 'Inbox {n} unread notifications')
+      : t('Inbox, no unread notifications')),
     async count() {
       const data = await taskflow.api.get(UNREAD);
       shown = Number(data.unread) || 0;

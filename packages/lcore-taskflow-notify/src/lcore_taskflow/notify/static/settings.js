@@ -4,17 +4,18 @@
  * (Apprise).  The server shows saved URLs masked and never sends their
  * secrets back, so the page cannot resend them: new URLs replace the saved
  * ones, and "Remove all" empties the list. */
-import { card, errorText, problemText } from './common.js';
+import { card, errorText, problemText, t } from './common.js';
 
-const KIND_LABELS = {
-  assigned: 'A task is assigned to me',
-  mentioned: 'Someone mentions me (@name)',
-  commented: 'A comment on a task I watch',
-  status_changed: 'A task I watch moves',
-  member_added: 'I am added to a project',
-};
-const CHANNEL_LABELS = { inbox: 'Inbox', email: 'Email', digest: 'Daily digest', chat: 'Chat' };
-const COLUMN_LABELS = { digest: 'Digest' };  // one word per column head: the grid fits a phone
+// Functions, not tables: the words come from the catalog of the language in use.
+const KIND_LABELS = () => ({
+  assigned: t('A task is assigned to me'),
+  mentioned: t('Someone mentions me (@name)'),
+  commented: t('A comment on a task I watch'),
+  status_changed: t('A task I watch moves'),
+  member_added: t('I am added to a project'),
+});
+const CHANNEL_LABELS = () => ({ inbox: t('Inbox'), email: t('Email'), digest: t('Daily digest'), chat: t('Chat') });
+const COLUMN_LABELS = () => ({ digest: t('Digest') });  // one word per column head: the grid fits a phone
 const PATH = '/api/users/me/notification-settings';
 
 /** The time zones the browser knows (every IANA name in current browsers), with the saved one. */
@@ -27,18 +28,19 @@ function zones(current) {
 }
 
 function grid(h, data) {
-  const kinds = data.kinds || Object.keys(KIND_LABELS);
-  const channels = data.channels || Object.keys(CHANNEL_LABELS);
+  const [kindLabels, channelLabels, columnLabels] = [KIND_LABELS(), CHANNEL_LABELS(), COLUMN_LABELS()];
+  const kinds = data.kinds || Object.keys(kindLabels);
+  const channels = data.channels || Object.keys(channelLabels);
   return h('table', { class: 'table notify-grid', 'data-testid': 'settings-grid' },
-    h('caption', { class: 'sr-only' }, 'What you hear about, and where'),
-    h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'When'),
-      channels.map((c) => h('th', { scope: 'col', title: CHANNEL_LABELS[c] || c }, COLUMN_LABELS[c] || CHANNEL_LABELS[c] || c)))),
+    h('caption', { class: 'sr-only' }, t('What you hear about, and where')),
+    h('thead', null, h('tr', null, h('th', { scope: 'col' }, t('When')),
+      channels.map((c) => h('th', { scope: 'col', title: channelLabels[c] || c }, columnLabels[c] || channelLabels[c] || c)))),
     h('tbody', null, kinds.map((kind) => h('tr', null,
-      h('th', { scope: 'row', class: 'wrap' }, KIND_LABELS[kind] || kind),
-      channels.map((channel) => h('td', { 'data-label': CHANNEL_LABELS[channel] || channel },
+      h('th', { scope: 'row', class: 'wrap' }, kindLabels[kind] || kind),
+      channels.map((channel) => h('td', { 'data-label': channelLabels[channel] || channel },
         h('input', {
           type: 'checkbox', name: `${kind}.${channel}`,
-          'aria-label': `${CHANNEL_LABELS[channel] || channel}: ${KIND_LABELS[kind] || kind}`,
+          'aria-label': t('{channel}: {kind}', { channel: channelLabels[channel] || channel, kind: kindLabels[kind] || kind }),
           checked: Boolean(((data.settings || {})[kind] || {})[channel]), dataset: { kind, channel },
         })))))));
 }
@@ -58,26 +60,26 @@ export async function renderSettings(taskflow, container) {
     type: 'button', class: 'btn btn-small', 'data-testid': 'apprise-remove-all',
     onclick: () => {
       clearUrls = true;
-      savedList.replaceChildren(h('li', { class: 'muted' }, 'Removed when you save.'));
+      savedList.replaceChildren(h('li', { class: 'muted' }, t('Removed when you save.')));
       removeAll.hidden = true;
     },
-  }, 'Remove all');
+  }, t('Remove all'));
   const newUrls = h('textarea', {
     name: 'apprise_urls', rows: 2, spellcheck: 'false', autocomplete: 'off', 'data-testid': 'apprise-new',
-    placeholder: 'ntfy://my-topic', 'aria-describedby': 'notify-url-hint',
+    placeholder: 'ntfy://my-topic', 'aria-describedby': 'notify-url-hint',  // i18n-ignore: an example URL
   });
-  const save = h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'settings-save' }, 'Save settings');
+  const save = h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'settings-save' }, t('Save settings'));
   const form = h('form', { class: 'stack', 'data-testid': 'settings-form' },
     error,
-    h('div', { class: 'table-wrap', role: 'region', 'aria-label': 'Notification kinds and channels', tabindex: '0' }, table),
-    h('label', { class: 'field' }, h('span', { class: 'label-text' }, 'Time zone of the daily digest'), zone),
+    h('div', { class: 'table-wrap', role: 'region', 'aria-label': t('Notification kinds and channels'), tabindex: '0' }, table),
+    h('label', { class: 'field' }, h('span', { class: 'label-text' }, t('Time zone of the daily digest')), zone),
     h('fieldset', { class: 'notify-fieldset' },
-      h('legend', null, 'Chat notifications (Apprise URLs)'),
-      saved.length ? h('p', { class: 'small' }, 'Saved (secrets hidden):') : h('p', { class: 'muted small', 'data-testid': 'apprise-none' }, 'No chat URLs saved.'),
+      h('legend', null, t('Chat notifications (Apprise URLs)')),
+      saved.length ? h('p', { class: 'small' }, t('Saved (secrets hidden):')) : h('p', { class: 'muted small', 'data-testid': 'apprise-none' }, t('No chat URLs saved.')),
       saved.length ? savedList : null,
       saved.length ? h('div', null, removeAll) : null,
-      h('label', { class: 'field' }, h('span', { class: 'label-text' }, saved.length ? 'Replace them with' : 'Chat URLs'), newUrls),
-      h('span', { class: 'hint', id: 'notify-url-hint' }, 'One per line, in Apprise’s format (its docs list 100+ services). Saving new URLs replaces the saved ones.')),
+      h('label', { class: 'field' }, h('span', { class: 'label-text' }, saved.length ? t('Replace them with') : t('Chat URLs')), newUrls),
+      h('span', { class: 'hint', id: 'notify-url-hint' }, t('One per line, in Apprise’s format (its docs list 100+ services). Saving new URLs replaces the saved ones.'))),
     h('div', null, save));
 
   form.addEventListener('submit', async (ev) => {
@@ -95,7 +97,7 @@ export async function renderSettings(taskflow, container) {
     try {
       await api.put(PATH, body);
       if (zone.value !== (data.timezone || 'UTC')) await api.patch('/api/users/me', { timezone: zone.value });
-      taskflow.toast('Notification settings saved');
+      taskflow.toast(t('Notification settings saved'));
       container.replaceChildren();
       await renderSettings(taskflow, container);
       const again = container.querySelector('[data-testid=settings-save]');
@@ -107,6 +109,7 @@ export async function renderSettings(taskflow, container) {
       save.disabled = false;
     }
   });
-  container.append(card(h, 'Notification settings', form),
-    h('p', { class: 'muted small' }, `The daily digest goes out at ${Number(data.digest_hour ?? 8)}:00 in your time zone, with what reached your digest that day.`));
+  container.append(card(h, t('Notification settings'), form),
+    h('p', { class: 'muted small' }, t('The daily digest goes out at {hour}:00 in your time zone, with what reached your digest that day.',
+      { hour: Number(data.digest_hour ?? 8) })));
 }

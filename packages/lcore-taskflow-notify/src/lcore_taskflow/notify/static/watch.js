@@ -1,6 +1,6 @@
 /* Watch / Unwatch on the task page (PUT, DELETE .../watchers/me): a toggle
  * button (aria-pressed) that says what watching brings. */
-import { errorText } from './common.js';
+import { errorText, t } from './common.js';
 
 export function watchPanel(taskflow, container, task, ctx) {
   const { h, api } = taskflow;
@@ -10,12 +10,12 @@ export function watchPanel(taskflow, container, task, ctx) {
   const button = h('button', { type: 'button', class: 'btn', 'data-testid': 'watch-toggle', onclick: flip });
 
   function show() {
-    button.textContent = watching ? 'Watching' : 'Watch';
+    button.textContent = watching ? t('Watching') : t('Watch');
     button.setAttribute('aria-pressed', String(watching));
     button.classList.toggle('btn-primary', watching);
     note.textContent = watching
-      ? 'You hear of its comments, moves and assignment changes. Press to stop.'
-      : 'Watch it to hear of its comments, moves and assignment changes.';
+      ? t('You hear of its comments, moves and assignment changes. Press to stop.')
+      : t('Watch it to hear of its comments, moves and assignment changes.');
   }
 
   async function flip() {
@@ -24,7 +24,7 @@ export function watchPanel(taskflow, container, task, ctx) {
     try {
       if (before) await api.del(path); else await api.put(path, {});
       watching = !before;
-      taskflow.toast(watching ? 'You are watching this task' : 'You stopped watching this task');
+      taskflow.toast(watching ? t('You are watching this task') : t('You stopped watching this task'));
     } catch (err) {
       if (!ctx.signal.aborted) taskflow.toast(errorText(err), { kind: 'error' });
     } finally {
