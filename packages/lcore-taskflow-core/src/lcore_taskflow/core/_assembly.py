@@ -18,11 +18,11 @@ from typing import Any
 from lcore import HTTPError, Route, Router, request
 
 from . import _compat
-from . import _config as cfg
 from . import _plugins as plugins
 from ._access import rule_of
 from ._openapi import check_declaration
 from ._pipeline import ALL
+from ._routing import kernels_of
 
 log = logging.getLogger("lcore_taskflow")
 _PLACEHOLDER = re.compile(r"<[^<>:]*(?::([^<>:]*)(:[^<>]*)?)?>")
@@ -73,7 +73,7 @@ class Assembly:
     # ------------------------------------------------------------- steps
     def run(self, batch: list[plugins.PluginInfo], *, first_time: bool) -> None:
         kernel = self.kernel
-        saved = (list(kernel._schemas), kernel.config)
+        saved = (kernel.configuration.snapshot(), kernel.config)
         added = Contributions()
         try:
             self._configure(batch)
@@ -96,9 +96,9 @@ class Assembly:
     def _configure(self, batch) -> None:
         kernel = self.kernel
         for info in batch:
-            schemas = kernel.only(info, "taskflow_config_schema")()
-            kernel._schemas += [(info.name, s) for s in schemas if s is not None]
-        kernel.config = cfg.build_settings(kernel._schemas, kernel._sources)
+            kernel.configuration.add_schemas(info.name,
+                                             kernel.only(info, "taskflow_config_schema")())
+        kernel.config = kernel.configuration.build()
         kernel.runtime_settings.invalidate()  # stored runtime values apply again
         if kernel.app.__dict__.get("taskflow") in (None, kernel):
             # The settings, secrets redacted, under Lcore's config namespace "taskflow."
@@ -138,7 +138,7 @@ class Assembly:
     def _check(self, added: Contributions) -> None:
         kernel, app = self.kernel, self.kernel.app
         for cls in added.event_types:
-            known = kernel._event_types.get(cls.type)
+            known = kernel.dispatch.types.get(cls.type)
             if known is not None and known is not cls:
                 raise plugins.PluginCheckError(
                     f"event type {cls.type!r} is declared twice: by "
@@ -286,7 +286,7 @@ class Assembly:
         kernel.task_filter_owners.update({f.param: owner for owner, f in added.filters})
         kernel.task_fields.update({name: owner for owner, name in added.task_fields})
         kernel.ui_modules += added.ui_modules
-        kernel._event_types.update({cls.type: cls for cls in added.event_types})
+        kernel.dispatch.types.update({cls.type: cls for cls in added.event_types})
         if self.miss_route is None:
             self.miss_route = Route(app, "/<:re:.*>", "ANY", _answer_miss,
                                     name=f"{kernel.name}_miss", auth=False)
@@ -296,8 +296,9 @@ class Assembly:
 
     def _undo(self, batch, added: Contributions, saved, first_time: bool) -> None:
         kernel, app = self.kernel, self.kernel.app
-        kernel._unregister(batch)
-        kernel._schemas, kernel.config = saved
+        kernel.registry.unregister(batch)
+        kernel.configuration.restore(saved[0])
+        kernel.config = saved[1]
         if added.applied:
             ours = {route for _, route, _, _ in added.routes}
             app.routes[:] = [r for r in app.routes if r not in ours] + [
@@ -318,11 +319,11 @@ class Assembly:
                 kernel.task_fields.pop(name, None)
             kernel.ui_modules = [m for m in kernel.ui_modules if m not in added.ui_modules]
             for cls in added.event_types:
-                kernel._event_types.pop(cls.type, None)
+                kernel.dispatch.types.pop(cls.type, None)
             self._index()
             app.reset()
         if first_time and kernel.pool is not None:
-            kernel.pool.close()
+            kernel.connections.close()
             kernel.pool = None
 
     # ------------------------------------------------------- path claims
@@ -348,8 +349,6 @@ class Assembly:
 def _owned_by_another(app, kernel, route: Route) -> bool:
     """Whether ``route`` belongs to another TaskFlow kernel of ``app`` (another prefix):
     each kernel has core's route names, and each is refused only within itself."""
-    from ._kernel import kernels_of
-
     return any(k is not kernel and k.owns(route) for k in kernels_of(app))
 
 
@@ -370,10 +369,8 @@ def _guard_host_routes(app):
     original = app.add_route
 
     def add_route(route):
-        from ._kernel import kernels_of
-
         for kernel in kernels_of(app):
-            kernel._assembly.check_host_route(route)
+            kernel.assembly.check_host_route(route)
         return original(route)
 
     app._taskflow_add_route = original

@@ -35,9 +35,10 @@ from . import _plugins as plugins
 from ._db import OperationalError
 from ._db.urls import engine_of, sqlite_url
 from ._errors import ApiError
-from ._kernel import ANNOUNCE_EMPTY, TaskFlow, create_app
+from ._kernel import TaskFlow, create_app
 from ._plugin import CorePlugin
 from ._progress import progress_bar
+from ._provision import ANNOUNCE_EMPTY
 from ._validation import EMAIL_RE, USERNAME_RE
 
 

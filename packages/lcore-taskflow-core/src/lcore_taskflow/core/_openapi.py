@@ -159,18 +159,18 @@ class Builder:
 
     def routes(self) -> list[Route]:
         """TaskFlow's own routes, without its catch-all and methods OpenAPI has no name for."""
-        miss = self.kernel._assembly.miss_route
+        miss = self.kernel.assembly.miss_route
         return [r for r in self.kernel.app.routes
                 if self.kernel.owns(r) and r is not miss and r.method in METHODS]
 
     def owner(self, route: Route) -> str:
-        return self.kernel._assembly.owners.get(route, "?")
+        return self.kernel.assembly.owners.get(route, "?")
 
     def tag(self, route: Route) -> str:
         declared = route.config.get("tags")
         if declared:
             return declared[0] if isinstance(declared, (list, tuple)) else str(declared)
-        mount = self.kernel._assembly.mounts.get(route) or ""
+        mount = self.kernel.assembly.mounts.get(route) or ""
         mount = mount[len(self.kernel.prefix):].strip("/")
         return mount or self.owner(route)
 

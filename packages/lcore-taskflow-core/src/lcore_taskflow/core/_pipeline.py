@@ -123,7 +123,7 @@ class Pipeline:
 
     def _scope_of(self, route) -> str | None:
         """The project-scoped plugin that mounted ``route``, if any."""
-        owner = self.kernel._assembly.owners.get(route)
+        owner = self.kernel.assembly.owners.get(route)
         return owner if owner and is_project_scoped(self.kernel.plugin(owner)) else None
 
     def _shielded(self, handler, rule: Rule | None, errors: bool, scope: str | None = None):
@@ -191,7 +191,7 @@ class Pipeline:
         kernel = self.kernel
         trusted = kernel.trusted_proxies
         json_limit = min(kernel.config.json_body_limit, kernel.config.max_upload_size)
-        begin, end = kernel._begin_request, kernel._end_request
+        begin, end = kernel.connections.begin_request, kernel.connections.end_request
 
         def taskflow_route(**kwargs):
             environ = request.environ

@@ -20,7 +20,7 @@ def describe_all(kernel) -> list[dict[str, Any]]:
     applied = _applied(kernel)
     out = [_enabled(kernel, info, applied) for info in kernel.infos]
     out += [_dormant(kernel, name, plugin, version)
-            for name, (plugin, version) in sorted(kernel._dormant.items())]
+            for name, (plugin, version) in sorted(kernel.registry.dormant.items())]
     return out
 
 
@@ -40,7 +40,7 @@ def _base(name: str, plugin: Any, version: str) -> dict[str, Any]:
 
 def _enabled(kernel, info, applied) -> dict[str, Any]:
     routes = [{"method": r.method, "path": r.rule, "name": r.name or ""}
-              for r, owner in kernel._assembly.owners.items() if owner == info.name]
+              for r, owner in kernel.assembly.owners.items() if owner == info.name]
     migrated = _migrations(kernel, info, applied)
     health = [f"migration {m['namespace']}/{v:04d} is pending"
               for m in migrated for v in m["pending"]]

@@ -105,8 +105,8 @@ class Scopes:
 
     def _cache(self) -> dict[int, frozenset[str]]:
         """The request's cache (no cache outside one: every answer is read fresh)."""
-        local = self.kernel._local.__dict__
-        if not local.get("depth"):
+        local = self.kernel.connections.request_cache()
+        if local is None:
             return {}
         cache = local.get(_CACHE)
         if cache is None:

@@ -113,7 +113,7 @@ class RuntimeSettings:
 
     # ------------------------------------------------------------ schema
     def schemas(self, plugin: str) -> list[type]:
-        return [s for owner, s in self.kernel._schemas if owner == plugin]
+        return [s for owner, s in self.kernel.configuration.schemas if owner == plugin]
 
     def fields(self, plugin: str) -> dict[str, tuple[dataclasses.Field, Any]]:
         """``key -> (field, type)`` of every field ``plugin`` declares."""
@@ -147,8 +147,8 @@ class RuntimeSettings:
         stored = self.stored.get((plugin, key))
         if stored is not None and is_runtime(field):
             source = "database"
-        elif key in self.kernel._sources:
-            source = self.kernel._sources[key][1]
+        elif key in self.kernel.configuration.sources:
+            source = self.kernel.configuration.sources[key][1]
         else:
             source = "default"
         return {

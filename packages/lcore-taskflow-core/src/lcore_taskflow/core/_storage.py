@@ -21,7 +21,7 @@ import os
 import re
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
 log = logging.getLogger("lcore_taskflow.storage")
@@ -114,6 +114,13 @@ class LocalStorage:
                         path, exc.strerror or exc)
             return False
         return True
+
+    def remove(self, names: Iterable[str | None]) -> None:
+        """Delete files after their rows are gone (empty names skipped; a failure
+        only logs an orphan, which ``sweep`` removes later)."""
+        for name in names:
+            if name:
+                self.delete(name)
 
     def names(self) -> Iterator[tuple[str, float]]:
         """``(name, modified time)`` of every stored or partial file."""

@@ -22,9 +22,7 @@ log = logging.getLogger("lcore_taskflow")
 
 def remove_files(kernel, names) -> None:
     """Delete attachment files after their rows are gone (a failure only logs an orphan)."""
-    for name in names:
-        if name:
-            kernel.storage.delete(name)
+    kernel.storage.remove(names)
 
 
 STORED_NAME = re.compile(r"task_(\d{1,18})_")

@@ -36,7 +36,6 @@ from .._schema import (
     Text,
 )
 from .._validation import INT_MAX, Page, json_body
-from . import attachments
 from .replies import (
     PRIORITIES,
     TASK_STATUSES,
@@ -542,8 +541,8 @@ def add_task_routes(app, kernel) -> None:
             failed = set()
             if changes or extra:
                 task = get_task_or_404(db, pid, tid)
-                failed = kernel._emit(events.TaskUpdated(actor=actor, task=task,
-                                                         changes=changes, extra=extra))
+                failed = kernel.dispatch.emit(events.TaskUpdated(
+                    actor=actor, task=task, changes=changes, extra=extra))
                 if "assignee_id" in changes and task["assignee_id"] is not None:
                     _assigned(kernel, db, actor, task, changes["assignee_id"][0])
             else:
@@ -573,7 +572,7 @@ def add_task_routes(app, kernel) -> None:
                        (pid, task["status"], task["position"]))
             kernel.emit(events.TaskDeleted(actor=actor, task=task))
             _prune_tombstones(db)
-        attachments.remove_files(kernel, [task["attachment"]])
+        kernel.storage.remove([task["attachment"]])
         return {"id": tid, "deleted": True}
 
     @app.get("/<pid:int>/tasks/<tid:int>/comments", name="list_comments", auth=True,

@@ -1,0 +1,94 @@
+"""The database as a kernel hands it out: the pool, one connection per request.
+
+A request (or an event dispatch outside one) gets one ``Database`` handle,
+shared by the handler and the listeners of its events, and given back when
+the answer is ready.  The per-thread state also carries the request's small
+caches (``request_cache``), dropped with the connection.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from ._db import Database, open_pool, sqlite_url
+from ._storage import LocalStorage
+
+
+class Connections:
+    """The pool of one kernel (``kernel.pool``) and the current request's handle."""
+
+    def __init__(self, kernel: Any):
+        self.kernel = kernel
+        self.local = threading.local()
+
+    def open(self) -> None:
+        """Open the connection pool and the upload storage (the first assembly does it)."""
+        kernel, config = self.kernel, self.kernel.config
+        kernel.storage = LocalStorage(config.upload_dir)
+        url = config.database_url or sqlite_url(config.db_path)
+        kernel.pool = open_pool(url, busy_timeout=config.db_busy_timeout,
+                                max_size=max(4, config.threads * 2),
+                                pool_timeout=config.db_pool_timeout,
+                                retry_after=config.db_retry_after)
+
+    def close(self) -> None:
+        """Close the pool (a failed first assembly, or the kernel's ``close``)."""
+        if self.kernel.pool is not None:
+            self.kernel.pool.close()
+
+    @property
+    def db(self) -> Database:
+        """The request's handle (see ``TaskFlow.db``)."""
+        local = self.local
+        db = local.__dict__.get("db")
+        if db is None:
+            if not local.__dict__.get("depth"):
+                raise RuntimeError("kernel.db exists only while TaskFlow serves a request; "
+                                   "use `with kernel.database() as db:` elsewhere")
+            db = local.db = Database(self.kernel.pool)
+        return db
+
+    def current(self) -> Database | None:
+        """The handle already open in this thread, if any (opens none)."""
+        return self.local.__dict__.get("db")
+
+    def begin_request(self) -> None:
+        local = self.local.__dict__
+        depth = local["depth"] = local.get("depth", 0) + 1
+        if depth == 1:
+            self.kernel.runtime_settings.maybe_refresh()  # a clock read, a query every few s
+
+    def end_request(self) -> None:
+        local = self.local.__dict__
+        local["depth"] -= 1
+        if not local["depth"]:
+            local.pop("scoped", None)
+            db = local.pop("db", None)
+            if db is not None:
+                db.close()
+
+    def request_cache(self) -> dict[str, Any] | None:
+        """This thread's per-request state while a request runs, else ``None``."""
+        local = self.local.__dict__
+        return local if local.get("depth") else None
+
+    @contextlib.contextmanager
+    def database(self) -> Iterator[Database]:
+        """The request's handle inside a request, else a pooled connection (see
+        ``TaskFlow.database``)."""
+        local = self.local.__dict__
+        if local.get("depth"):
+            yield self.db
+            return
+        db = Database(self.kernel.pool)
+        local["depth"], local["db"] = 1, db
+        try:
+            yield db
+        finally:
+            local.pop("depth", None)
+            local.pop("db", None)
+            local.pop("scoped", None)
+            db.close()
