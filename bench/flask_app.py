@@ -21,7 +21,6 @@ import asyncio
 import gzip
 import hashlib
 import json
-import time
 
 import handwired_app as hw
 from flask import Flask, g, request
@@ -76,81 +75,30 @@ def health():
     return {"status": "ok", "database": "ok", "plugins": [], "version": hw.API_VERSION}
 
 
+def _answer(work, *args):
+    try:
+        return work(*args)
+    except hw.Fail as err:
+        return fail(err.status, err.message, err.fields)
+
+
 @app.get("/api/projects/<int:pid>/tasks")
 def list_tasks(pid: int):
-    try:
-        page = int(request.args.get("page") or 1)
-        limit = int(request.args.get("limit") or 20)
-    except ValueError:
-        return fail(400, "page and limit must be integers")
-    if not (1 <= page <= 1_000_000 and 1 <= limit <= 100):
-        return fail(400, "page or limit out of range")
-    status = request.args.get("status") or None
-    if status is not None and status not in hw.STATUSES:
-        return fail(400, "status must be one of: " + ", ".join(hw.STATUSES))
-    conn = hw.db()
-    project = conn.execute(hw.PROJECT_SELECT, (pid,)).fetchone()
-    if project is None:
-        return fail(404, f"Project {pid} not found")
-    where, params = "t.project_id = ?", [pid]
-    if status:
-        where, params = where + " AND t.status = ?", [pid, status]
-    rows = conn.execute(f"{hw.TASK_SELECT} WHERE {where} ORDER BY t.id LIMIT ? OFFSET ?",
-                        (*params, limit, (page - 1) * limit)).fetchall()
-    total = project[f"{status}_count"] if status else project["task_count"]
-    return {"tasks": rows, "total": total, "page": page, "limit": limit,
-            "cursor": project["change_seq"]}
+    return _answer(hw.task_page, hw.db(), pid, g.user, request.args)
 
 
 @app.get("/api/projects/<int:pid>/tasks/<int:tid>")
 def get_task(pid: int, tid: int):
-    conn = hw.db()
-    task = conn.execute(hw.TASK_SELECT + " WHERE t.id = ? AND t.project_id = ?",
-                        (tid, pid)).fetchone()
-    if task is None:
-        return fail(404, f"Task {tid} not found in project {pid}")
-    comments = conn.execute(f"{hw.COMMENT_SELECT} WHERE c.task_id = ? ORDER BY c.id DESC"
-                            " LIMIT ?", (tid, hw.COMMENTS_IN_DETAIL)).fetchall()
-    task["comments"] = comments[::-1]
-    task["comments_truncated"] = task["comment_count"] > len(comments)
-    return task
+    return _answer(hw.task_detail, hw.db(), pid, tid, g.user)
 
 
 @app.post("/api/projects/<int:pid>/tasks")
 def create_task(pid: int):
-    actor = g.user
-    conn = hw.db()
-    if conn.execute(hw.PROJECT_SELECT, (pid,)).fetchone() is None:
-        return fail(404, f"Project {pid} not found")
     data = request.get_json(silent=True)
     if data is None:
         return fail(400, "Malformed JSON in request body")
-    values = hw._task_values(conn, data)
-    if not isinstance(values, dict):  # the hand-wired app's 422 answer
-        return json.loads(values.body), values.status_code
-    values.setdefault("status", "todo")
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        conn.execute("UPDATE projects SET change_seq = change_seq WHERE id = ?", (pid,))
-        position = conn.execute(
-            "SELECT COALESCE(MAX(position), 0) AS n FROM tasks WHERE project_id = ?"
-            " AND status = ? AND id != ?", (pid, values["status"], 0)).fetchone()["n"] + 1
-        row = {**values, "project_id": pid, "creator_id": actor["id"], "position": position,
-               "created_at": time.time()}
-        cur = conn.execute(f"INSERT INTO tasks ({', '.join(row)}) VALUES"
-                           f" ({', '.join('?' for _ in row)})", tuple(row.values()))
-        task_id = cur.lastrowid
-        task = conn.execute(hw.TASK_SELECT + " WHERE t.id = ? AND t.project_id = ?",
-                            (task_id, pid)).fetchone()
-        conn.execute("INSERT INTO activity (type, actor_id, actor, project_id, task_id,"
-                     " summary, created_at) VALUES (?,?,?,?,?,?,?)",
-                     ("task.created", actor["id"], actor["username"], pid, task_id,
-                      f"{actor['username']} created task '{task['title']}'", time.time()))
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    return {"id": task_id, "title": task["title"], "created": True, "position": position}, 201
+    answer = _answer(hw.new_task, hw.db(), pid, g.user, data)
+    return (answer, 201) if isinstance(answer, dict) else answer
 
 
 @app.get("/api/projects/dashboard/overview")

@@ -62,11 +62,19 @@ COMMENTS_IN_DETAIL = 50
 TASK_SELECT = (
     "SELECT t.id, t.title, t.description, t.project_id, t.assignee_id, t.creator_id,"
     " t.status, t.priority, t.due_date, t.position, t.attachment, t.comment_count,"
-    " t.created_at, t.updated_at, a.username AS assignee_name"
+    " t.checklist_done, t.checklist_total, t.created_at, t.updated_at,"
+    " a.username AS assignee_name"
     " FROM tasks t LEFT JOIN users a ON a.id = t.assignee_id")
 COMMENT_SELECT = (
-    "SELECT c.id, c.task_id, c.user_id, u.username, c.body, c.created_at"
-    " FROM comments c JOIN users u ON u.id = c.user_id")
+    "SELECT c.id, c.task_id, c.user_id, COALESCE(u.username, c.author) AS username, c.body,"
+    " c.created_at FROM comments c LEFT JOIN users u ON u.id = c.user_id")
+RELATIONS_SELECT = (
+    "SELECT r.id, r.kind, r.from_task, t.id AS task_id, t.project_id, t.title"
+    " FROM task_relations r JOIN tasks t ON t.id = CASE WHEN r.from_task = ?"
+    " THEN r.to_task ELSE r.from_task END WHERE (r.from_task = ? OR r.to_task = ?)"
+    " ORDER BY r.id")
+INVERSE = {"blocks": "blocked_by", "parent": "child", "duplicates": "duplicated_by",
+           "relates": "relates"}
 PROJECT_SELECT = ("SELECT id, task_count, todo_count, in_progress_count, done_count,"
                   " change_seq, tombstone_floor FROM projects WHERE id = ?")
 DASHBOARD_PROJECTS = 100
@@ -131,6 +139,120 @@ def verify_token(token: str) -> dict | None:
         return payload
     except Exception:
         return None
+
+
+# ---------------------------------------------------------------- the endpoints' work
+# Shared with flask_app.py, so both peers run the same SQL and answer the same
+# JSON as the suite (checklist, blocked_by_open, watching, relations: the
+# fields core and notify add) and differ from it only in the framework around.
+class Fail(Exception):
+    """An error answer: each app renders it its own way."""
+
+    def __init__(self, status: int, message: str, fields: dict | None = None):
+        super().__init__(message)
+        self.status, self.message, self.fields = status, message, fields
+
+
+def page_args(query) -> tuple[int, int, str | None]:
+    try:
+        page = int(query.get("page") or 1)
+        limit = int(query.get("limit") or 20)
+    except ValueError:
+        raise Fail(400, "page and limit must be integers") from None
+    if not (1 <= page <= 1_000_000 and 1 <= limit <= 100):
+        raise Fail(400, "page or limit out of range")
+    status = query.get("status") or None
+    if status is not None and status not in STATUSES:
+        raise Fail(400, "status must be one of: " + ", ".join(STATUSES))
+    return page, limit, status
+
+
+def _decorate(conn: sqlite3.Connection, rows: list[dict], user_id: int) -> None:
+    """What the suite's represent hooks add: checklist, blocked_by_open, watching."""
+    ids = [row["id"] for row in rows]
+    marks = ", ".join("?" for _ in ids)
+    blockers = {r["task_id"]: r["n"] for r in conn.execute(
+        "SELECT r.to_task AS task_id, COUNT(*) AS n FROM task_relations r"
+        f" JOIN tasks b ON b.id = r.from_task WHERE r.to_task IN ({marks})"
+        " AND r.kind = 'blocks' AND b.status != 'done' GROUP BY r.to_task", ids)}
+    watched = {r["task_id"] for r in conn.execute(
+        f"SELECT task_id FROM task_watchers WHERE user_id = ? AND task_id IN ({marks})",
+        (user_id, *ids))}
+    for row in rows:
+        row["checklist"] = {"done": row.pop("checklist_done"),
+                            "total": row.pop("checklist_total")}
+        row["blocked_by_open"] = blockers.get(row["id"], 0)
+        row["watching"] = row["id"] in watched
+
+
+def task_page(conn: sqlite3.Connection, pid: int, user: dict, query) -> dict:
+    page, limit, status = page_args(query)
+    project = conn.execute(PROJECT_SELECT, (pid,)).fetchone()
+    if project is None:
+        raise Fail(404, f"Project {pid} not found")
+    where, params = "t.project_id = ?", [pid]
+    if status:
+        where, params = where + " AND t.status = ?", [pid, status]
+    rows = conn.execute(f"{TASK_SELECT} WHERE {where} ORDER BY t.id LIMIT ? OFFSET ?",
+                        (*params, limit, (page - 1) * limit)).fetchall()
+    if rows:
+        _decorate(conn, rows, user["id"])
+    total = project[f"{status}_count"] if status else project["task_count"]
+    return {"tasks": rows, "total": total, "total_is_estimate": False, "page": page,
+            "limit": limit, "cursor": project["change_seq"]}
+
+
+def task_detail(conn: sqlite3.Connection, pid: int, tid: int, user: dict) -> dict:
+    task = conn.execute(TASK_SELECT + " WHERE t.id = ? AND t.project_id = ?",
+                        (tid, pid)).fetchone()
+    if task is None:
+        raise Fail(404, f"Task {tid} not found in project {pid}")
+    comments = conn.execute(f"{COMMENT_SELECT} WHERE c.task_id = ? ORDER BY c.id DESC LIMIT ?",
+                            (tid, COMMENTS_IN_DETAIL)).fetchall()
+    task["comments"] = comments[::-1]
+    task["comments_truncated"] = task["comment_count"] > len(comments)
+    relations = conn.execute(RELATIONS_SELECT, (tid, tid, tid)).fetchall()
+    for row in relations:
+        mine = row.pop("from_task") == tid
+        row["kind"] = row["kind"] if mine else INVERSE[row["kind"]]
+    task["relations"] = relations
+    _decorate(conn, [task], user["id"])
+    return task
+
+
+def new_task(conn: sqlite3.Connection, pid: int, actor: dict, data: Any) -> dict:
+    if conn.execute(PROJECT_SELECT, (pid,)).fetchone() is None:
+        raise Fail(404, f"Project {pid} not found")
+    values = _task_values(conn, data)
+    values.setdefault("status", "todo")
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        # The suite's statements: lock the project's columns, append at the end of
+        # the column, read the task back, write the activity row, the creator
+        # watches the task (notify), in one transaction.
+        conn.execute("UPDATE projects SET change_seq = change_seq WHERE id = ?", (pid,))
+        position = conn.execute(
+            "SELECT COALESCE(MAX(position), 0) AS n FROM tasks WHERE project_id = ?"
+            " AND status = ? AND id != ?", (pid, values["status"], 0)).fetchone()["n"] + 1
+        row = {**values, "project_id": pid, "creator_id": actor["id"], "position": position,
+               "created_at": time.time()}
+        cur = conn.execute(f"INSERT INTO tasks ({', '.join(row)}) VALUES"
+                           f" ({', '.join('?' for _ in row)})", tuple(row.values()))
+        task_id = cur.lastrowid
+        task = conn.execute(TASK_SELECT + " WHERE t.id = ? AND t.project_id = ?",
+                            (task_id, pid)).fetchone()
+        conn.execute("INSERT INTO activity (type, actor_id, actor, project_id, task_id,"
+                     " summary, created_at) VALUES (?,?,?,?,?,?,?)",
+                     ("task.created", actor["id"], actor["username"], pid, task_id,
+                      f"{actor['username']} created task '{task['title']}'", time.time()))
+        conn.execute("INSERT INTO task_watchers (task_id, user_id, created_at) VALUES (?, ?, ?)"
+                     " ON CONFLICT (task_id, user_id) DO NOTHING",
+                     (task_id, actor["id"], time.time()))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return {"id": task_id, "title": task["title"], "created": True, "position": position}
 
 
 # ---------------------------------------------------------------- middleware
@@ -271,57 +393,9 @@ def health():
     return {"status": "ok", "database": "ok", "plugins": [], "version": API_VERSION}
 
 
-def _page_args() -> tuple[int, int] | HTTPResponse:
-    try:
-        page = int(request.query.get("page") or 1)
-        limit = int(request.query.get("limit") or 20)
-    except ValueError:
-        return fail(400, "page and limit must be integers")
-    if not (1 <= page <= 1_000_000 and 1 <= limit <= 100):
-        return fail(400, "page or limit out of range")
-    return page, limit
-
-
-@app.get("/api/projects/<pid:int>/tasks")
-def list_tasks(pid):
-    args = _page_args()
-    if isinstance(args, HTTPResponse):
-        return args
-    page, limit = args
-    status = request.query.get("status") or None
-    if status is not None and status not in STATUSES:
-        return fail(400, "status must be one of: " + ", ".join(STATUSES))
-    conn = db()
-    project = conn.execute(PROJECT_SELECT, (pid,)).fetchone()
-    if project is None:
-        return fail(404, f"Project {pid} not found")
-    where, params = "t.project_id = ?", [pid]
-    if status:
-        where, params = where + " AND t.status = ?", [pid, status]
-    rows = conn.execute(f"{TASK_SELECT} WHERE {where} ORDER BY t.id LIMIT ? OFFSET ?",
-                        (*params, limit, (page - 1) * limit)).fetchall()
-    total = project[f"{status}_count"] if status else project["task_count"]
-    return {"tasks": rows, "total": total, "page": page, "limit": limit,
-            "cursor": project["change_seq"]}
-
-
-@app.get("/api/projects/<pid:int>/tasks/<tid:int>")
-def get_task(pid, tid):
-    conn = db()
-    task = conn.execute(TASK_SELECT + " WHERE t.id = ? AND t.project_id = ?",
-                        (tid, pid)).fetchone()
-    if task is None:
-        return fail(404, f"Task {tid} not found in project {pid}")
-    comments = conn.execute(f"{COMMENT_SELECT} WHERE c.task_id = ? ORDER BY c.id DESC LIMIT ?",
-                            (tid, COMMENTS_IN_DETAIL)).fetchall()
-    task["comments"] = comments[::-1]
-    task["comments_truncated"] = task["comment_count"] > len(comments)
-    return task
-
-
-def _task_values(conn: sqlite3.Connection, data: Any) -> dict | HTTPResponse:
+def _task_values(conn: sqlite3.Connection, data: Any) -> dict:
     if not isinstance(data, dict):
-        return fail(400, "Request body must be a JSON object")
+        raise Fail(400, "Request body must be a JSON object")
     errors, values = {}, {}
     title = data.get("title")
     if not isinstance(title, str) or not title.strip() or len(title.strip()) > 200:
@@ -356,48 +430,38 @@ def _task_values(conn: sqlite3.Connection, data: Any) -> dict | HTTPResponse:
             errors["assignee_id"] = f"assignee_id {assignee} is not an active user"
         else:
             values["assignee_id"] = assignee
-    return fail(422, "Validation failed", errors) if errors else values
+    if errors:
+        raise Fail(422, "Validation failed", errors)
+    return values
+
+
+def _answer(work, *args):
+    try:
+        return work(*args)
+    except Fail as err:
+        return fail(err.status, err.message, err.fields)
+
+
+@app.get("/api/projects/<pid:int>/tasks")
+def list_tasks(pid):
+    return _answer(task_page, db(), pid, ctx.user, request.query)
+
+
+@app.get("/api/projects/<pid:int>/tasks/<tid:int>")
+def get_task(pid, tid):
+    return _answer(task_detail, db(), pid, tid, ctx.user)
 
 
 @app.post("/api/projects/<pid:int>/tasks")
 def create_task(pid):
-    actor = ctx.user
-    conn = db()
-    if conn.execute(PROJECT_SELECT, (pid,)).fetchone() is None:
-        return fail(404, f"Project {pid} not found")
     try:
         data = request.json
     except Exception:
         return fail(400, "Malformed JSON in request body")
-    values = _task_values(conn, data)
-    if isinstance(values, HTTPResponse):
-        return values
-    values.setdefault("status", "todo")
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        # The suite's statements: lock the project's columns, append at the end of
-        # the column, read the task back, write the activity row, in one transaction.
-        conn.execute("UPDATE projects SET change_seq = change_seq WHERE id = ?", (pid,))
-        position = conn.execute(
-            "SELECT COALESCE(MAX(position), 0) AS n FROM tasks WHERE project_id = ?"
-            " AND status = ? AND id != ?", (pid, values["status"], 0)).fetchone()["n"] + 1
-        row = {**values, "project_id": pid, "creator_id": actor["id"], "position": position,
-               "created_at": time.time()}
-        cur = conn.execute(f"INSERT INTO tasks ({', '.join(row)}) VALUES"
-                           f" ({', '.join('?' for _ in row)})", tuple(row.values()))
-        task_id = cur.lastrowid
-        task = conn.execute(TASK_SELECT + " WHERE t.id = ? AND t.project_id = ?",
-                            (task_id, pid)).fetchone()
-        conn.execute("INSERT INTO activity (type, actor_id, actor, project_id, task_id,"
-                     " summary, created_at) VALUES (?,?,?,?,?,?,?)",
-                     ("task.created", actor["id"], actor["username"], pid, task_id,
-                      f"{actor['username']} created task '{task['title']}'", time.time()))
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    response.status = 201
-    return {"id": task_id, "title": task["title"], "created": True, "position": position}
+    answer = _answer(new_task, db(), pid, ctx.user, data)
+    if isinstance(answer, dict):
+        response.status = 201
+    return answer
 
 
 def _projects(conn):

@@ -94,6 +94,26 @@ def caller(client, token: str, ep: run.Endpoint):
     return call
 
 
+def same_answers(apps: dict, eps: list[run.Endpoint]) -> None:
+    """Every app answers each read endpoint with the suite's JSON (apart from counters
+    and versions): otherwise the comparison would time different work."""
+    for ep in eps:
+        if ep.method != "GET":
+            continue
+        bodies = {}
+        for name, (client, token) in apps.items():
+            path, _, query = ep.path.partition("?")
+            reply = client.request("GET", path, query_string=query,
+                                   headers={"Authorization": f"Bearer {token}"})
+            bodies[name] = {k: v for k, v in reply.json.items()  # "_...": the seed's plugins
+                           if k not in run.VOLATILE and not k.startswith("_")}
+        first, *others = bodies
+        for name in others:
+            if bodies[name] != bodies[first]:
+                raise SystemExit(f"{ep.key}: {name} answers other JSON than {first}:\n"
+                                 f"{bodies[name]}\n{bodies[first]}")
+
+
 def per_request_us(call, n: int) -> float:
     """CPU time of this process (every thread) per request: other load hardly counts."""
     start = time.process_time()
@@ -234,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
         names = [a for a in args.apps.split(",") if a in APPS]
         apps = build(workdir, template, names)
         eps = run.endpoints(detail_task)
+        same_answers(apps, eps)
         print(f"{args.tasks:,} tasks; median of {args.blocks} interleaved blocks x {args.n}"
               f" requests, one thread, in process, CPU time (process_time, every thread);"
               f" Accept-Encoding: gzip; load {run.load()}")

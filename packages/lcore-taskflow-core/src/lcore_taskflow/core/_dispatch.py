@@ -82,7 +82,7 @@ class Dispatch:
                 kwargs = {"kind": kind, "rows": mine, "kernel": kernel}
             else:
                 kwargs = {"kind": kind, "rows": rows, "kernel": kernel}
-            sizes = [len(row) for row in rows]
+            sizes = list(map(len, rows))
             try:
                 with db.transaction() if guarded else contextlib.nullcontext():
                     represent(**kwargs)

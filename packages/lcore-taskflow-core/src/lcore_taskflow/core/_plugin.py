@@ -121,13 +121,13 @@ class CorePlugin:
         ``blocked_by_open``: how many open tasks the caller can see block it (one
         batched query, so a board shows "Blocked" without fetching each task)."""
         if kind == "task":
+            blockers = open_blockers(kernel, [row["id"] for row in rows if "id" in row])
+            count = blockers.get
             for row in rows:
                 if "checklist_total" in row:
                     row["checklist"] = {"done": row.pop("checklist_done"),
                                         "total": row.pop("checklist_total")}
-            blockers = open_blockers(kernel, [row["id"] for row in rows if "id" in row])
-            for row in rows:
-                row["blocked_by_open"] = blockers.get(row.get("id"), 0)
+                row["blocked_by_open"] = count(row.get("id"), 0) if blockers else 0
 
     @hookimpl
     def taskflow_cli_commands(self, subparsers):

@@ -38,7 +38,7 @@ def open_blockers(kernel: TaskFlow, ids: list[int]) -> dict[int, int]:
     """How many open tasks (not done, visible to the caller) block each of ``ids``: one query."""
     if not ids:
         return {}
-    marks = ", ".join("?" for _ in ids)
+    marks = ", ".join(["?"] * len(ids))
     conditions = [f"r.to_task IN ({marks})", "r.kind = 'blocks'", "b.status != 'done'"]
     params: list = [*ids]
     kernel.access().and_where(conditions, params, "b.project_id")

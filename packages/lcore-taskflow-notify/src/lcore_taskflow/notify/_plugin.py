@@ -205,7 +205,7 @@ class NotifyPlugin:
         if not user or not user.get("id"):
             return
         ids = list({row["id"] for row in rows})
-        marks = ", ".join("?" for _ in ids)
+        marks = ", ".join(["?"] * len(ids))
         watched = {r["task_id"] for r in kernel.db.fetchall(
             f"SELECT task_id FROM task_watchers WHERE user_id = ? AND task_id IN ({marks})",
             (user["id"], *ids))}
