@@ -317,16 +317,17 @@ def scan_js(source: str, where: str = "<js>") -> JsScan:
                                  "(a string, "
                                  "or a template literal without ${...})")
             continue
-        for index, _arg in literals[:wanted]:
+        found = [a for a in literals[:wanted] if a is not None]  # all literal: checked above
+        for index, _arg in found:
             used.add(index)
-        msgid = literals[0][1]
+        msgid = found[0][1]
         if msgid != msgid.strip() or not msgid.strip():
             scan.problems.append(f"{where}:{tok.line}: {msgid!r} is a fragment "
                                  "(leading or trailing "
                                  "space): translate the whole sentence, with {placeholders}")
         scan.msgids.setdefault(msgid, []).append(f"{where}:{tok.line}")
         if tok.text == "tn":
-            scan.plurals[msgid] = literals[1][1]
+            scan.plurals[msgid] = found[1][1]
     for k, tok in enumerate(tokens):
         if tok.kind not in ("str", "tpl") or k in used:
             continue
@@ -359,8 +360,8 @@ def _call_args(tokens: list[Token], open_index: int) -> list[tuple[int, str] | N
         args[-1].append(j)
     out: list[tuple[int, str] | None] = []
     for arg in args:
-        tok = tokens[arg[0]] if len(arg) == 1 else None
-        if tok is not None and tok.kind in ("str", "tpl") and "${}" not in tok.text:
+        only = tokens[arg[0]] if len(arg) == 1 else None
+        if only is not None and only.kind in ("str", "tpl") and "${}" not in only.text:
             out.append((arg[0], tokens[arg[0]].text))
         else:
             out.append(None)
@@ -510,7 +511,7 @@ def check_spa_catalogs(directory: str | Path, *, templates: Iterable[str | Path]
     return SpaCatalogReport(msgids, plurals, catalogs, problems)
 
 
-def _fallbacks(fallback, catalogs: Mapping[str, dict]) -> dict[str, Mapping]:
+def _fallbacks(fallback, catalogs: Mapping[str, dict]) -> Mapping[str, Mapping]:
     if fallback is None:
         return {}
     if isinstance(fallback, Mapping):
