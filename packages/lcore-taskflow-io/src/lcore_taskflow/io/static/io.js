@@ -255,9 +255,9 @@ export default function setup(taskflow) {
         const path = (format) => `/api/users/me/tasks/export?format=${format}${status ? `&status=${encodeURIComponent(status)}` : ''}`;
         const name = `my-tasks${status ? `-${status}` : ''}`;
         const json = h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'io-my-tasks-json',
-          onclick: () => download(path('json'), `${name}.json`, json) }, 'Export JSON');
+          onclick: () => download(path('json'), `${name}.json`, json) }, t('Export JSON'));
         const csv = h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'io-my-tasks-csv',
-          onclick: () => download(path('csv'), `${name}.csv`, csv) }, 'Export CSV');
+          onclick: () => download(path('csv'), `${name}.csv`, csv) }, t('Export CSV'));
         container.append(json, csv);
       },
     });
