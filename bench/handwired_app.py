@@ -2,7 +2,7 @@
 
 It serves the four benchmarked endpoints of TaskFlow (task list, task
 detail, create task, dashboard overview) plus ``/health`` with *the same SQL*
-as ``lcore_taskflow.core._api.tasks`` / ``api.dashboard`` (copied verbatim),
+as ``lcore_taskflow.core._domain.tasks`` / ``_api.dashboard`` (copied verbatim),
 the same token check (SPEC §4: base64url JSON payload + ``.`` + hex
 HMAC-SHA256 with ``APP_SECRET_KEY``, plus a per-request lookup that the user
 is still active), the seed's ten middleware, its two route plugins and its

@@ -344,7 +344,8 @@ def load() -> str:
 def sql_drift() -> list[str]:
     """Names of copied SQL constants that no longer match core's (a stale baseline)."""
     try:
-        from lcore_taskflow.core._api import dashboard, tasks
+        from lcore_taskflow.core._api import dashboard
+        from lcore_taskflow.core._domain import tasks
     except ImportError:
         return ["lcore_taskflow.core not importable: drift not checked"]
     sys.path.insert(0, str(HERE))

@@ -25,15 +25,14 @@ from typing import TYPE_CHECKING, Any
 from . import events
 from ._api.projects import ProjectWrite, project_out
 from ._api.structure import ITEM_COLUMNS, MAX_ITEMS, ItemCreate
-from ._api.tasks import (
+from ._api.tasks import CommentCreate, TaskCreate
+from ._domain.tasks import (
     COMMENT_SELECT,
-    CommentCreate,
-    TaskCreate,
-    _assigned,
-    _end_of,
-    _task_values,
+    emit_assigned,
+    end_of,
     get_task_or_404,
     lock_project,
+    task_values,
 )
 from ._errors import ApiError
 from ._roles import add_owner
@@ -80,7 +79,7 @@ class Content:
         ``task.created``'s ``extra`` (plugins' task fields).  Emits ``task.created`` (and
         ``task.assigned``); returns the task row."""
         kernel, db = self.kernel, self.kernel.db
-        values = _task_values(kernel, project_id, TaskCreate, dict(values))
+        values = task_values(kernel, project_id, TaskCreate, dict(values))
         values.pop("before_id", None)
         values.setdefault("description", "")
         status = values.setdefault("status", "todo")
@@ -88,11 +87,11 @@ class Content:
             lock_project(db, project_id)
             task_id = db.insert("tasks", {**values, "project_id": project_id,
                                           "creator_id": actor["id"],
-                                          "position": _end_of(db, project_id, status)})
+                                          "position": end_of(db, project_id, status)})
             task = get_task_or_404(db, project_id, task_id)
             kernel.emit(events.TaskCreated(actor=actor, task=task, extra=dict(extra or {})))
             if task["assignee_id"] is not None:
-                _assigned(kernel, db, actor, task)
+                emit_assigned(kernel, db, actor, task)
         return task
 
     def add_comment(self, task: dict[str, Any], body: str, *,

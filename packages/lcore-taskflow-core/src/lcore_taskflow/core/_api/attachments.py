@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 from lcore import HTTPError, request
 
 from .. import events
+from .._domain.tasks import get_task_or_404, lock_project
 from .._errors import ApiError
 from .._files import send_file
 from .._schema import Boolean, File, Integer, Schema, String
 from .._storage import StorageError, TooLarge
 from .replies import ident
-from .tasks import get_task_or_404, lock_project
 
 if TYPE_CHECKING:
     from .. import TaskFlow

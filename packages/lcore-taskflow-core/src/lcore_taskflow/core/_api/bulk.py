@@ -20,20 +20,20 @@ from typing import TYPE_CHECKING, Any
 from lcore import Lcore
 
 from .. import events
+from .._domain.task_list import order_by
+from .._domain.tasks import (
+    TASK_SELECT,
+    assignee_problem,
+    end_of,
+    lock_project,
+    prune_tombstones,
+)
 from .._errors import ApiError
 from .._i18n import Message
 from .._schema import AnyValue, Choice, Date, Integer, ListOf, Schema
 from .._validation import json_body
 from . import attachments
 from .replies import PRIORITIES, TASK_STATUSES
-from .tasks import (
-    TASK_SELECT,
-    _end_of,
-    _prune_tombstones,
-    assignee_problem,
-    lock_project,
-    order_by,
-)
 
 if TYPE_CHECKING:
     from .. import TaskFlow
@@ -161,7 +161,7 @@ def _move(db, pid: int, tasks: list[dict], status: str) -> list[dict]:
     moving = [t for t in tasks if t["status"] != status]
     if not moving:
         return moving
-    end = _end_of(db, pid, status) - 1
+    end = end_of(db, pid, status) - 1
     ids = [t["id"] for t in moving]
     cases = " ".join("WHEN ? THEN ?" for _ in moving)
     places = [v for n, tid in enumerate(ids, 1) for v in (tid, end + n)]
@@ -189,7 +189,7 @@ def _delete(kernel: TaskFlow, db, pid: int, actor, tasks: list[dict]) -> None:
         _renumber(db, pid, left)
     for task in tasks:
         kernel.emit(events.TaskDeleted(actor=actor, task=task))
-    _prune_tombstones(db)
+    prune_tombstones(db)
 
 
 def _announce(kernel: TaskFlow, db, pid: int, actor, before: list[dict], column: str) -> None:

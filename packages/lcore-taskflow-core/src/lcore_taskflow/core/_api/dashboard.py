@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 
 from lcore import HTTPResponse, request, response
 
+from .._domain.tasks import today
 from .._files import none_match
 from .._schema import Choice, Integer, ListOf, Object, Query, Schema, String
 from .replies import PROJECT_STATUSES, TASK_STATUSES, ident, timestamp
-from .tasks import today
 
 if TYPE_CHECKING:
     from .. import TaskFlow

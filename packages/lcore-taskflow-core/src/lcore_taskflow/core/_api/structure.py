@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING
 
 from lcore import HTTPResponse, response
 
+from .._domain.tasks import assignee_problem, get_task_or_404
 from .._errors import ApiError
 from .._i18n import Message
 from .._relations import KINDS, relations_of
 from .._schema import Boolean, Choice, Integer, ListOf, Schema, String, Text
 from .._validation import json_body
 from .replies import RelationOut, ident, timestamp
-from .tasks import assignee_problem, get_task_or_404
 
 if TYPE_CHECKING:
     from .. import TaskFlow

@@ -10,6 +10,8 @@ from lcore import Lcore, response
 from .. import events
 from .._db import IntegrityError
 from .._directory import PUBLIC_COLUMNS, conflict_fields, public_user, raise_conflict
+from .._domain.task_list import COUNT_CAP, bounded_total
+from .._domain.tasks import TASK_SELECT
 from .._errors import ApiError
 from .._i18n import Message, languages
 from .._schema import (
@@ -27,7 +29,6 @@ from .._schema import (
 )
 from .._validation import Page, json_body
 from .replies import ROLES, TASK_STATUSES, Deleted, Paged, TaskOut, Updated, UserOut, ident
-from .tasks import COUNT_CAP, TASK_SELECT, bounded_total
 
 if TYPE_CHECKING:
     from .. import TaskFlow
