@@ -2,34 +2,29 @@
 the profile's calendar feed and "your data" (download, delete the account), the export panel of
 a project, at 1366 px and at 360 px, with axe-core (no critical or serious violation).
 
-The browser fixtures follow the ui package's (``packages/lcore-taskflow-ui/tests``): a page
-that fails the test on any uncaught error, CSP violation or dialog; axe-core 4.14 from core's
-browser kit (``lcore_taskflow.core.testing.browser``), evaluated through the DevTools protocol.
+Chromium, the page (which fails the test on any uncaught error, CSP violation or dialog) and
+axe-core 4.14 come from core's browser kit (``lcore_taskflow.core.testing.browser``).
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
+from lcore_taskflow.core.testing.browser import CHROMIUM, DESKTOP, PHONE, Session, chromium
 from lcore_taskflow.core.testing.serve import ServerProcess
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("TASKFLOW_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-VIEWPORTS = {"desktop": {"width": 1366, "height": 800}, "phone": {"width": 360, "height": 780}}
-TIMEOUT_MS = 20_000
+VIEWPORTS = {"desktop": DESKTOP, "phone": PHONE}
 
 
 def require_browser() -> None:
-    for needed, why in ((os.path.exists(CHROMIUM), f"Chromium not found at {CHROMIUM}"),
+    for needed, why in ((Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM}"),
                         (importlib.util.find_spec("playwright"), "playwright is not installed")):
         if not needed:
             pytest.fail(f"the io browser tests need this: {why}")
@@ -73,44 +68,8 @@ def server(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-class Session:
-    """One page, failing the test on uncaught errors, CSP violations and dialogs."""
-
-    def __init__(self, page, base: str):
-        self.page, self.base, self.errors = page, base, []
-        page.set_default_timeout(TIMEOUT_MS)
-        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
-        page.on("console", lambda msg: self.errors.append(f"csp: {msg.text}")
-                if "Content Security Policy" in msg.text or "Refused to" in msg.text else None)
-        page.on("dialog", lambda dialog: (self.errors.append(f"dialog: {dialog.message}"),
-                                          dialog.dismiss()))
-
-    def login(self, username: str, password: str) -> None:
-        page = self.page
-        page.goto(self.base + "/frontend")
-        page.locator("#login-form").wait_for()
-        page.fill("#login-username", username)
-        page.fill("#login-password", password)
-        page.click("#login-submit")
-        page.locator("[data-testid=whoami]", has_text=username).wait_for(state="attached")
-        self.ready()
-
-    def ready(self) -> None:
-        self.page.wait_for_function("() => !document.querySelector('#main[aria-busy]')"
-                                    " && !document.querySelector('[data-testid=loading]')")
-
-    def go(self, hash_: str, ready: str) -> None:
-        self.page.evaluate("h => { location.hash = h; }", hash_)
-        self.ready()
-        self.page.locator(ready).first.wait_for()
+    with chromium() as launched:
+        yield launched
 
 
 def open_session(browser, server, name: str, locale: str | None = None):
@@ -123,7 +82,7 @@ def open_session(browser, server, name: str, locale: str | None = None):
     s.viewport = name
     yield s
     context.close()
-    assert not s.errors, s.errors
+    s.assert_clean()
 
 
 @pytest.fixture(params=sorted(VIEWPORTS))

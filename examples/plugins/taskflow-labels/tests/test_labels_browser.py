@@ -1,27 +1,27 @@
 """The labels panel and picker in real Chromium against a real ``taskflow serve`` (auth, ui and
 this plugin), in English and in a German browser (the plugin's catalog, static/i18n/de.json):
 an owner adds a label in the project settings, picks it in a new task's form, and the panel
-counts the task ("(1 task)" / "(1 Aufgabe)").  axe-core clean, no sideways scroll.
+counts the task ("(1 task)" / "(1 Aufgabe)").  axe-core 4.14 clean, no sideways scroll.
 
-Needs Chromium (``/usr/bin/chromium`` or ``TASKFLOW_CHROMIUM``), playwright,
-axe-playwright-python, lcore-taskflow-auth and lcore-taskflow-ui (`tox -e labels` installs
-them); without them the test is skipped and says why (under CI it fails).
+Chromium, Playwright and axe-core 4.14 come from core's browser kit
+(``lcore_taskflow.core.testing.browser``). Needs Chromium (``/usr/bin/chromium`` or
+``TASKFLOW_CHROMIUM``), playwright, lcore-taskflow-auth and lcore-taskflow-ui (`tox -e
+labels` installs them); without them the test is skipped and says why (under CI it fails).
 """
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import uuid
-from pathlib import Path
 
 import pytest
-from lcore_taskflow.core.testing import skip_or_fail
+from lcore_taskflow.core.testing.browser import (
+    DESKTOP,
+    axe_violations,
+    chromium,
+    horizontal_overflow,
+    require_browser,
+)
 from lcore_taskflow.core.testing.serve import ServerProcess
-
-CHROMIUM = os.environ.get("TASKFLOW_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking"]
 
 WORDS = {
     "en-US": {"panel": "Labels", "add": "Add label", "name": "Label name", "count": "(1 task)",
@@ -29,22 +29,6 @@ WORDS = {
     "de-DE": {"panel": "Labels", "add": "Label hinzufügen", "name": "Name des Labels",
               "count": "(1 Aufgabe)", "delete": "Label {} löschen"},
 }
-
-
-def require_browser() -> None:
-    reason = None
-    if not os.path.exists(CHROMIUM):
-        reason = (f"Chromium not found at {CHROMIUM} "
-                  "(install Debian's chromium or set TASKFLOW_CHROMIUM)")
-    for module, package in (("playwright", "playwright"),
-                            ("axe_playwright_python", "axe-playwright-python"),
-                            ("lcore_taskflow.auth", "lcore-taskflow-auth"),
-                            ("lcore_taskflow.ui", "lcore-taskflow-ui")):
-        if reason is None and importlib.util.find_spec(module) is None:
-            reason = f"{package} is not installed (tox -e labels installs it)"
-    if reason:
-        print(f"skipping the labels browser test: {reason}")
-        skip_or_fail(reason)
 
 
 @pytest.fixture(autouse=True)
@@ -73,27 +57,14 @@ def server(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def axe(page) -> list[str]:
-    import axe_playwright_python
-
-    page.evaluate((Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text())
-    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
-    return [f"{v['impact']} {v['id']}: {[n['target'] for n in v['nodes'][:3]]}"
-            for v in result["violations"] if v["impact"] in ("critical", "serious")]
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.mark.parametrize("locale", sorted(WORDS))
 def test_add_a_label_pick_it_and_see_it_counted(server, browser, locale):
     words = WORDS[locale]
-    context = browser.new_context(viewport={"width": 1366, "height": 800}, locale=locale)
+    context = browser.new_context(viewport=DESKTOP, locale=locale)
     page = context.new_page()
     page.set_default_timeout(20_000)
     errors: list[str] = []
@@ -132,9 +103,8 @@ def test_add_a_label_pick_it_and_see_it_counted(server, browser, locale):
         assert words["count"] in item.inner_text(), item.inner_text()
         heading = page.locator("section", has=page.locator("[data-testid=labels-list]")).first
         assert words["panel"] in heading.inner_text()
-        assert axe(page) == []
-        assert page.evaluate("document.documentElement.scrollWidth"
-                             " - document.documentElement.clientWidth") == 0
+        assert axe_violations(page) == []
+        assert horizontal_overflow(page) == 0
         assert errors == []
     finally:
         context.close()
