@@ -12,9 +12,11 @@ export function formatCount(n, estimate = false, locale = 'en') {
   return estimate ? text + '+' : text;
 }
 
-/** "1 task", "2 tasks", "1,000+ tasks": a bounded total is never singular. */
-export function countNoun(n, estimate, one, many, locale = 'en') {
-  return `${formatCount(n, estimate, locale)} ${Number(n) === 1 && !estimate ? one : many}`;
+/** The count that chooses a plural form (`tn(pluralCount(n, estimate), ...)`): the total
+ * itself, but a bounded one ("1,000+ tasks", "1+ tasks") is never singular. */
+export function pluralCount(n, estimate = false) {
+  const count = Math.max(0, Math.trunc(Number(n) || 0));
+  return estimate ? Math.max(2, count) : count;
 }
 
 /**

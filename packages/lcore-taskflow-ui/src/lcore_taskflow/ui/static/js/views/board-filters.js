@@ -9,7 +9,7 @@ import { toastError } from '../toast.js';
 import { today, daysUntil, WEEK_DAYS } from '../dates.js';
 import { userOptions, PRIORITY_OPTIONS } from './common.js';
 import { t, tn, intlLocale } from '../i18n.js';
-import { formatCount } from '../counts.js';
+import { formatCount, pluralCount } from '../counts.js';
 
 export const FILTER_KEYS = ['q', 'assignee', 'priority', 'due'];
 
@@ -56,8 +56,8 @@ export function filterBar(ctx, board, filters, users) {
   form.summary = summary;
   const describe = () => {
     const active = Object.values(filters).some(Boolean);
-    const estimate = Boolean(board.estimate && board.estimate());  // a bounded total is never singular
-    summary.textContent = active ? tn(estimate ? 2 : board.total(), '{n} task matches the filters', '{n} tasks match the filters',
+    const estimate = Boolean(board.estimate && board.estimate());
+    summary.textContent = active ? tn(pluralCount(board.total(), estimate), '{n} task matches the filters', '{n} tasks match the filters',
       { n: formatCount(board.total(), estimate, intlLocale()) }) : '';
   };
   let timer = null;

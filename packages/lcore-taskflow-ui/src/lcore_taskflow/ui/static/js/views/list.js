@@ -10,7 +10,7 @@
  * sort= and page= sit in the URL beside the filters, so a saved view keeps them.
  */
 import { h, mount, shorten, formatTime, STATUSES, STATUS_LABELS } from '../dom.js';
-import { formatCount, pagerOf } from '../counts.js';
+import { formatCount, pluralCount, pagerOf } from '../counts.js';
 import { api, links, teamMembers } from '../api.js';
 import { route, replaceParams } from '../router.js';
 import { projectRole, can } from '../roles.js';
@@ -135,7 +135,7 @@ function createList(ctx, pid, filters, users, role) {
     const visible = new Set(state.rows.map((task) => task.id));
     for (const id of [...state.selected]) if (!visible.has(id)) state.selected.delete(id);
     const pages = pagerOf(state.total, LIMIT, page, state.estimate);
-    summary.textContent = state.total ? tn(state.estimate ? 2 : state.total, '{n} task · page {page} of {pages}', '{n} tasks · page {page} of {pages}',
+    summary.textContent = state.total ? tn(pluralCount(state.total, state.estimate), '{n} task · page {page} of {pages}', '{n} tasks · page {page} of {pages}',
       { n: formatCount(state.total, state.estimate, intlLocale()), page, pages: pages.text }) : '';
     mount(tableBox, state.rows.length
       ? tableWrap(t('Tasks of the project'), h('table', { class: 'table task-table', 'data-testid': 'list-table' },
