@@ -156,9 +156,12 @@ def fuzz_engine(engine: str, args, extra: list[str]) -> int:
             check_document(base)
             token = call(f"{base}/auth/login",
                          {"username": "admin", "password": "admin123"})["token"]
+            # --request-timeout: a request the server never answers is a failure with
+            # its case, not a run that waits for it until CI's limit
             cmd = [str(Path(sys.executable).with_name("st")), "run", f"{base}/openapi.json",
                    "-H", f"Authorization: Bearer {token}", "-H", "Accept: application/json",
-                   "--checks", CHECKS, "--workers", args.workers, "--no-shrink"]
+                   "--checks", CHECKS, "--workers", args.workers, "--no-shrink",
+                   "--request-timeout", "30"]
             for operation in EXCLUDED:
                 cmd += ["--exclude-operation-id", operation]
             cmd += ["--exclude-path-regex", EXCLUDED_PATHS]
@@ -175,7 +178,7 @@ def fuzz_engine(engine: str, args, extra: list[str]) -> int:
                    "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])}
             print("$", " ".join(c if "Bearer" not in c else "Authorization: Bearer ***"
                                 for c in [*cmd, *extra]), flush=True)
-            status = subprocess.run([*cmd, *extra], env=env, cwd=workdir).returncode
+            status = run_fuzzer([*cmd, *extra], env, workdir, args.max_time)
         finally:
             server.terminate()
             try:
@@ -190,6 +193,17 @@ def fuzz_engine(engine: str, args, extra: list[str]) -> int:
         return status or 1
     shutil.rmtree(workdir, ignore_errors=True)
     return status
+
+
+def run_fuzzer(cmd: list[str], env: dict, workdir: Path, max_time: int | None) -> int:
+    """``st run``'s exit status; one that outlives its time budget by 10 minutes is ended
+    (its budget covers the phases it repeats, not the examples and coverage before them)."""
+    try:
+        return subprocess.run(cmd, env=env, cwd=workdir,
+                              timeout=max_time + 600 if max_time else None).returncode
+    except subprocess.TimeoutExpired:
+        print(f"st run did not end within {max_time + 600} s; ended", flush=True)
+        return 1
 
 
 def main(argv: list[str] | None = None) -> int:
