@@ -93,7 +93,7 @@ OWN_DEPENDENCIES = {"auth": ("pyotp", "segno"),
 @pytest.mark.parametrize("key", list(PACKAGES))
 def test_wheel_installs_alone(key: str, clean_installs, dists) -> None:
     env = result(clean_installs, key)
-    expected = {"lcore", "pluggy", "zxcvbn", "lcore-taskflow-core", PACKAGES[key],
+    expected = {"lcore", "pluggy", "zxcvbn", "orjson", "lcore-taskflow-core", PACKAGES[key],
                 *OWN_DEPENDENCIES.get(key, ())}
     assert set(env["packages"]) == expected, f"installed into a clean venv: {env['packages']}"
     assert env["packages"][PACKAGES[key]] == dists[key].version

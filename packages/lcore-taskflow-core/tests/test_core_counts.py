@@ -7,9 +7,11 @@ from __future__ import annotations
 import time
 
 import pytest
-from lcore_taskflow.core.testing import make_project
+from lcore_taskflow.core.testing import QueryCounter, make_project
 
 CAP = 1000
+#: The statement of a bounded total (task_list.bounded_total).
+BOUNDED_COUNT = r"COUNT\(\*\) FROM \(SELECT 1 FROM tasks"
 
 
 @pytest.fixture
@@ -36,14 +38,23 @@ def test_common_filters_answer_exactly_from_the_maintained_counts(admin, crowded
     assert (whole["total"], whole["total_is_estimate"]) == (CAP + 103, False)
     todo = tasks(admin, crowded, status="todo")
     assert (todo["total"], todo["total_is_estimate"]) == (CAP + 100, False)
+    with QueryCounter() as seen:
+        high = tasks(admin, crowded, priority="high")
+    assert (high["total"], high["total_is_estimate"]) == (CAP + 100, False)
+    assert seen.count and not seen.matching(BOUNDED_COUNT)  # the project's row says
+    with QueryCounter() as seen:  # one status and one priority: counted, up to the cap
+        tasks(admin, crowded, priority="high", status="todo")
+    assert len(seen.matching(BOUNDED_COUNT)) == 1
 
 
 def test_a_filter_matching_more_than_the_cap_is_a_bounded_estimate(admin, crowded):
-    for query in ({"priority": "high"}, {"q": "needle"}, {"priority": "high", "q": "NEEDLE"}):
+    for query in ({"priority": "high", "status": "todo"}, {"q": "needle"},
+                  {"priority": "high", "q": "NEEDLE"}):
         body = tasks(admin, crowded, **query)
         assert (body["total"], body["total_is_estimate"]) == (CAP, True), query
         assert len(body["tasks"]) == 20
-    beyond = tasks(admin, crowded, priority="high", page=37, limit=30)  # the last page
+    beyond = tasks(admin, crowded, priority="high", status="todo", page=37,
+                   limit=30)  # the last page
     assert [t["title"] for t in beyond["tasks"]] == [f"needle {i}" for i in range(1080, 1100)]
     assert beyond["total"] == CAP + 100 and beyond["total_is_estimate"] is False
 

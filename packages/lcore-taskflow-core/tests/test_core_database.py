@@ -167,13 +167,16 @@ def test_identifiers_are_checked(kernel):
 
 def real_counts(db):
     projects = {}
-    for p in db.fetchall("SELECT id, task_count, todo_count, in_progress_count, done_count"
-                         " FROM projects"):
+    for p in db.fetchall("SELECT id, task_count, todo_count, in_progress_count, done_count,"
+                         " low_count, medium_count, high_count FROM projects"):
         real = db.fetchone(
             "SELECT COUNT(*) AS task_count,"
             " COUNT(CASE WHEN status = 'todo' THEN 1 END) AS todo_count,"
             " COUNT(CASE WHEN status = 'in_progress' THEN 1 END) AS in_progress_count,"
-            " COUNT(CASE WHEN status = 'done' THEN 1 END) AS done_count"
+            " COUNT(CASE WHEN status = 'done' THEN 1 END) AS done_count,"
+            " COUNT(CASE WHEN priority = 'low' THEN 1 END) AS low_count,"
+            " COUNT(CASE WHEN priority = 'medium' THEN 1 END) AS medium_count,"
+            " COUNT(CASE WHEN priority = 'high' THEN 1 END) AS high_count"
             " FROM tasks WHERE project_id = ?", (p["id"],))
         projects[p["id"]] = (p, {"id": p["id"], **real})
     tasks = db.fetchall("SELECT t.id, t.comment_count,"
@@ -211,11 +214,16 @@ def test_maintained_counts_follow_every_change(admin, alice, kernel):
     alice.patch(f"/api/projects/{pid}/tasks/{ids[0]}", json={"status": "done"})
     alice.put(f"/api/projects/{pid}/tasks/{ids[3]}", json={"status": "in_progress"})
     alice.patch(f"/api/projects/{pid}/tasks/{ids[1]}", json={"title": "renamed only"})
+    alice.patch(f"/api/projects/{pid}/tasks/{ids[1]}", json={"priority": "high"})
+    alice.patch(f"/api/projects/{pid}/tasks/{ids[3]}", json={"priority": "low"})
     for _ in range(3):
         alice.post(f"/api/projects/{pid}/tasks/{ids[2]}/comments", json={"body": "c"})
     assert_counts_consistent(kernel)
     with kernel.database() as db, db.transaction():  # a move between projects
-        db.update("tasks", ids[4], {"project_id": 1, "status": "todo"})
+        db.update("tasks", ids[4], {"project_id": 1, "status": "todo", "priority": "low"})
+    with kernel.database() as db, db.transaction():  # one statement, many tasks
+        db.execute("UPDATE tasks SET priority = CASE priority WHEN 'high' THEN 'low'"
+                   " ELSE 'high' END WHERE project_id = ?", (pid,))
     admin.delete(f"/api/projects/{pid}/tasks/{ids[2]}")
     assert_counts_consistent(kernel)
     counts = admin.get(f"/api/projects/{pid}").json["task_counts"]

@@ -333,3 +333,13 @@ def test_body_limit_route_option(tmp_path):
 
     with pytest.raises(Exception, match="route POST /broken/bad: body_limit='lots': a positive"):
         make_app(tmp_path / "b", plugins=[Broken()])
+
+
+def test_uploads_are_rate_limited_per_client(admin):
+    from lcore_taskflow.core.testing import multipart
+
+    tid = admin.post("/api/projects/1/tasks", json={"title": "Many uploads"}).json["id"]
+    body, ctype = multipart("file", "n.txt", b"n\n", "text/plain")
+    statuses = [admin.post(f"/api/projects/1/tasks/{tid}/attachment", body=body,
+                           headers={"Content-Type": ctype}).status for _ in range(11)]
+    assert statuses == [200] * 10 + [429]

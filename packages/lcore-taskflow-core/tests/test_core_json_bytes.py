@@ -1,13 +1,13 @@
-"""The bytes of a JSON answer (issue 25): what a faster encoder would have to keep.
+"""The bytes of a JSON answer (issue 25): the contract the fast encoder keeps.
 
-Every TaskFlow answer is encoded by Python's standard ``json.dumps`` with its
-defaults: keys in the order the handler built them (the SELECT's column
-order), ``", "`` and ``": "`` separators, every non-ASCII character escaped as
-``\\uXXXX`` (surrogate pairs above U+FFFF), ``/`` and U+2028 left alone, floats
-as ``repr``.  orjson, the field's fast encoder, writes compact separators and
-raw UTF-8 and has no option for either, so it is not used (bench/RESULTS.md
-has the measurement).  These tests pin the contract through the whole
-pipeline, on both engines, so a future encoder swap cannot change it silently.
+Every TaskFlow answer is exactly what Python's standard encoder writes with
+compact separators, ``json.dumps(value, separators=(",", ":"))``: keys in the
+order the handler built them (the SELECT's column order), every non-ASCII
+character escaped as ``\\uXXXX`` (surrogate pairs above U+FFFF), DEL escaped,
+``/`` left alone, floats as ``repr``.  orjson writes most answers
+(``_json.py`` says where it falls back); these tests pin the contract through
+the whole pipeline, on both engines, and on the encoder itself for the values
+where orjson's own text differs.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ HOSTILE_TITLES = [
 
 def stdlib(body: bytes) -> bytes:
     """``body`` re-encoded by the standard encoder: equal only if it wrote the same bytes."""
-    return json.dumps(json.loads(body)).encode()
+    return json.dumps(json.loads(body), separators=(",", ":")).encode()
 
 
 @pytest.mark.parametrize("title", HOSTILE_TITLES)
@@ -44,14 +44,14 @@ def test_task_answers_are_the_standard_encoders_bytes(alice, title):
     for answer in (created, detail, listed):
         assert answer.body == stdlib(answer.body)
         assert answer.body.isascii()  # non-ASCII goes out as \\u escapes
-    assert b'"title": "' in detail.body  # the standard separators, not compact ones
+    assert b'"title":"' in detail.body  # compact separators
 
 
 def test_escapes_and_key_order(alice):
     title = "</tag> \u2028 \u00e9 \U0001f680"
     tid = alice.post("/api/projects/1/tasks", json={"title": title}).json["id"]
     body = alice.get(f"/api/projects/1/tasks/{tid}").body
-    assert rb'"title": "</tag> \u2028 \u00e9 \ud83d\ude80"' in body
+    assert rb'"title":"</tag> \u2028 \u00e9 \ud83d\ude80"' in body
     keys = list(json.loads(body))
     assert keys[:3] == ["id", "title", "description"]  # the SELECT's order, not sorted
 
@@ -61,4 +61,64 @@ def test_floats_keep_their_repr(alice):
     body = alice.get(f"/api/projects/1/tasks/{tid}").body
     created_at = json.loads(body)["created_at"]
     assert isinstance(created_at, (int, float))
-    assert f'"created_at": {json.dumps(created_at)}'.encode() in body
+    assert f'"created_at":{json.dumps(created_at)}'.encode() in body
+
+
+def test_errors_are_compact_json_too(alice):
+    answer = alice.get("/api/projects/1/tasks/999999")
+    assert answer.status == 404
+    assert answer.body == stdlib(answer.body) and answer.body.startswith(b'{"error":')
+
+
+# The encoder itself, on the values where orjson's own text differs from the
+# standard encoder's: each must still come out as the standard bytes.
+def _nested(depth: int) -> list:
+    value: list = ["bottom"]
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+EDGE_VALUES = [
+    {"small": 1.5e-05}, {"tiny": 1e-07}, {"least": 5e-324}, {"big": 1e16, "huge": 1e300},
+    {"neg": -0.0, "ratio": 0.0001, "third": 1 / 3, "stamp": 1764851234.123456},
+    {"del": "a\x7fb"}, {"astral": "\U0001f680"}, {"latin": "\u00e9", "sep": "\u2028"},
+    {"controls": "".join(map(chr, range(32))), "quote": '"\\/'},
+    {"lone": "\ud800 surrogate"},
+    {"bigint": 2 ** 70, "negbig": -(2 ** 65), "int64": 2 ** 63 - 1},
+    {1: "int key", "s": [None, True, False, (1, 2)]},
+    {"text holding e- and 0.0000": "e-mail 0.00001 x"},
+    _nested(300),  # deeper than orjson goes
+]
+
+
+@pytest.mark.parametrize("value", EDGE_VALUES, ids=range(len(EDGE_VALUES)))
+def test_the_encoder_writes_the_standard_bytes(value):
+    from lcore_taskflow.core._json import dumps
+
+    assert dumps(value) == json.dumps(value, separators=(",", ":")).encode()
+
+
+def test_the_encoder_refuses_what_the_standard_encoder_refuses():
+    import dataclasses
+    import datetime
+
+    from lcore_taskflow.core._json import dumps
+
+    @dataclasses.dataclass
+    class Point:
+        x: int
+
+    for value in ({"when": datetime.datetime(2026, 1, 1)}, {"point": Point(1)}, {"s": {1}}):
+        with pytest.raises(TypeError):
+            json.dumps(value)
+        with pytest.raises(TypeError):
+            dumps(value)
+
+
+def test_orjson_writes_the_common_answer():
+    """The fast path is taken for a plain ASCII answer (else this module is pointless)."""
+    orjson = pytest.importorskip("orjson", reason="orjson is not installed: the standard "
+                                 "encoder writes every answer")
+    value = {"id": 1, "title": "Plain", "created_at": 1764851234.5, "tags": ["a", "b"]}
+    assert orjson.dumps(value) == json.dumps(value, separators=(",", ":")).encode()

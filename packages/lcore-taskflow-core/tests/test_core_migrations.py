@@ -192,12 +192,15 @@ def test_concurrent_migrators_apply_each_file_once(database_url):
     def migrator():
         try:
             with connect(database_url) as db:
-                barrier.wait()
+                barrier.wait(timeout=60)
                 applied.extend((m.namespace, m.version) for m in upgrade(db, sources))
         except Exception as exc:  # collected for the assertion below
             errors.append(exc)
+            barrier.abort()  # the others stop waiting for this one (and fail, too)
 
-    threads = [threading.Thread(target=migrator) for _ in range(4)]
+    # daemon threads: one left waiting must not keep pytest from exiting after the
+    # failure (CI ran into its time limit that way, 2026-12-04)
+    threads = [threading.Thread(target=migrator, daemon=True) for _ in range(4)]
     for t in threads:
         t.start()
     for t in threads:

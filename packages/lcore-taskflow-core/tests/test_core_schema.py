@@ -243,3 +243,11 @@ def test_required_query_parameter():
     with pytest.raises(ApiError) as caught:
         Search.validate({"q": " "})
     assert (caught.value.message, caught.value.fields) == ("q is required", {"q": "is required"})
+
+
+def test_fields_is_deprecated_and_still_validates():
+    """``Fields`` warns (declare a Schema instead) and keeps working until it goes."""
+    with pytest.warns(DeprecationWarning, match=r"^Fields is deprecated; declare a Schema"):
+        fields = Fields({"title": "  Write  "})
+    fields.text("title", required=True, max_len=10)
+    assert fields.result() == {"title": "Write"}

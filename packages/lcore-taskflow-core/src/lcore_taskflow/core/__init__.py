@@ -39,6 +39,7 @@ from ._migrate import MigrationError
 from ._plugins import CORE_API, ENTRY_POINT_GROUP, PluginCheckError, hookimpl, hookspec
 from ._progress import progress_bar
 from ._roles import ROLES, Access, Deny, Grant
+from ._routetable import Route, add_routes
 from ._schema import (
     AnyValue,
     Boolean,
@@ -101,6 +102,7 @@ __all__ = [
     "Password",
     "PluginCheckError",
     "Query",
+    "Route",
     "RouteCollision",
     "Schema",
     "String",
@@ -111,6 +113,7 @@ __all__ = [
     "UIModule",
     "Username",
     "__version__",
+    "add_routes",
     "available_languages",
     "create_app",
     "events",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from typing import Any
 
 from ._db import Database, open_pool, sqlite_url
@@ -75,14 +76,16 @@ class Connections:
         local = self.local.__dict__
         return local if local.get("depth") else None
 
-    @contextlib.contextmanager
-    def database(self) -> Iterator[Database]:
+    def database(self) -> AbstractContextManager[Database]:
         """The request's handle inside a request, else a pooled connection (see
         ``TaskFlow.database``)."""
+        if self.local.__dict__.get("depth"):  # the hot path: no generator
+            return contextlib.nullcontext(self.db)
+        return self._own_database()
+
+    @contextlib.contextmanager
+    def _own_database(self) -> Iterator[Database]:
         local = self.local.__dict__
-        if local.get("depth"):
-            yield self.db
-            return
         db = Database(self.kernel.pool)
         local["depth"], local["db"] = 1, db
         try:

@@ -23,9 +23,10 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from . import events
-from ._api.projects import ProjectWrite, project_out
+from ._api.projects import ProjectWrite
 from ._api.structure import ITEM_COLUMNS, MAX_ITEMS, ItemCreate
 from ._api.tasks import CommentCreate, TaskCreate
+from ._domain.projects import project_out
 from ._domain.tasks import (
     COMMENT_SELECT,
     emit_assigned,

@@ -8,7 +8,6 @@ HTML pages).  Tracebacks are logged, never sent, outside debug mode.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -18,6 +17,7 @@ from lcore import HTTP_CODES, HTTPError, HTTPResponse, request, response
 if TYPE_CHECKING:
     from . import TaskFlow
 from ._i18n import N_, Message, Translator, request_language, vary_headers
+from ._json import dumps
 
 log = logging.getLogger("lcore_taskflow")
 
@@ -96,7 +96,7 @@ def error_payload(err: HTTPResponse, translator: Translator | None = None) -> di
     return payload
 
 
-def error_body(kernel: TaskFlow, err: HTTPResponse) -> tuple[str, str | None]:
+def error_body(kernel: TaskFlow, err: HTTPResponse) -> tuple[str | bytes, str | None]:
     """The body of an error answer and its content type (``None``: the renderer set it).
 
     A plugin's ``taskflow_render_error`` (the ui's HTML pages) comes first,
@@ -118,7 +118,7 @@ def error_body(kernel: TaskFlow, err: HTTPResponse) -> tuple[str, str | None]:
             status=payload["status"], message=payload["error"], request=request, kernel=kernel)
         if rendered is not None:
             return rendered, None
-    return json.dumps(payload), "application/json"
+    return dumps(payload), "application/json"
 
 
 def render(kernel: TaskFlow, err: HTTPResponse) -> HTTPResponse:
@@ -153,7 +153,7 @@ def install_error_handlers(app, kernel: TaskFlow) -> None:
     Only for an app that belongs to TaskFlow (``create_app``) or whose host
     asked for it (``host_features``): a host's own error handlers stay.
     """
-    def handle(err: HTTPResponse) -> str:
+    def handle(err: HTTPResponse) -> str | bytes:
         body, content_type = error_body(kernel, err)
         if content_type:
             response.content_type = content_type

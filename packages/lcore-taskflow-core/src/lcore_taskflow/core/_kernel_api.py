@@ -8,9 +8,9 @@ The names and behaviour are the documented public API (``docs/api.md``).
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
 from lcore import Route
 
@@ -81,16 +81,14 @@ class ServingAPI:
         db = self.connections.local.__dict__.get("db")  # the hot path: one lookup
         return db if db is not None else self.connections.db
 
-    @contextlib.contextmanager
-    def database(self) -> Iterator[Database]:
+    def database(self) -> AbstractContextManager[Database]:
         """The request's handle inside a request, else a pooled connection.
 
         Reusing the request's connection matters: writes of one request and
         its event listeners share its transaction, and a second connection
         would find its page cache invalidated by what the first just wrote.
         """
-        with self.connections.database() as db:
-            yield db
+        return self.connections.database()
 
     def demo_accounts(self) -> list[dict[str, str]]:
         """The demo users that still exist, active, with their seeded password."""
@@ -100,6 +98,11 @@ class ServingAPI:
             return demo_accounts(db)
 
     # ----------------------------------------------------------- access
+    @overload
+    def current_user(self, required: Literal[True] = True) -> dict[str, Any]: ...
+    @overload
+    def current_user(self, required: bool) -> dict[str, Any] | None: ...
+
     def current_user(self, required: bool = True) -> dict[str, Any] | None:
         """The user of the current request, identified once through ``taskflow_identify``.
 

@@ -33,7 +33,6 @@ from lcore import (
     HTTPResponse,
     SecurityHeadersMiddleware,
     ctx,
-    json_dumps,
     request,
     response,
 )
@@ -42,6 +41,7 @@ from . import _compat
 from ._access import Rule, missing_identity, rule_of, unauthenticated
 from ._db import OperationalError
 from ._errors import ApiError, render
+from ._json import dumps
 from ._roles import is_share
 from ._scoped import SCOPE_KEY, is_project_scoped
 from ._validation import INT_MAX, INT_MIN, refuse_nul
@@ -186,7 +186,7 @@ class Pipeline:
                     return ""
             if isinstance(result, dict):
                 c.response.content_type = "application/json"
-                return json_dumps(result)
+                return dumps(result)
             if errors and isinstance(result, HTTPError):
                 return render(kernel, result)
             return result

@@ -46,7 +46,8 @@ TEAM_PROJECTS = ("SELECT pt.project_id FROM project_teams pt JOIN team_members t
 DIRECT_PROJECTS = "SELECT project_id FROM project_members WHERE user_id = ?"
 PROJECT_ROW = ("SELECT p.id, p.name, p.description, p.owner_id, p.status, p.visibility,"
                " p.workspace_role, p.task_count, p.todo_count, p.in_progress_count,"
-               " p.done_count, p.change_seq, p.tombstone_floor, p.created_at, p.updated_at")
+               " p.done_count, p.low_count, p.medium_count, p.high_count, p.change_seq,"
+               " p.tombstone_floor, p.created_at, p.updated_at")
 ROLE_COLUMNS = (
     ", (SELECT role FROM project_members WHERE project_id = p.id AND user_id = ?) AS direct_role"
     ", (SELECT pt.role FROM project_teams pt JOIN team_members tm ON tm.team_id = pt.team_id"

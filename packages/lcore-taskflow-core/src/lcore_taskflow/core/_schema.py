@@ -15,7 +15,8 @@ handler validates with the very same class::
 ``validate`` applies the rules (the values that passed, or a 422 naming every
 bad field); ``json_schema`` describes the same rules for ``/openapi.json``.
 So the document cannot drift from the validation.  ``Fields``, the
-imperative form that predates this module, runs the same field classes.
+imperative form that predates this module, runs the same field classes; it is
+deprecated (it warns when constructed) and goes with the next major CORE_API.
 
 Semantics kept from ``Fields``: an absent key and ``null`` mean "not given"
 (``is required`` for a required field); text is stripped before its rules

@@ -19,15 +19,14 @@ from __future__ import annotations
 
 import re
 import time
-import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from ._words import fold, words_of
 
 if TYPE_CHECKING:
     from . import TaskFlow
 
-WORD = re.compile(r"\w+", re.UNICODE)
-MAX_TERMS = 8
 COUNT_CAP = 1000
 #: How many matches a query ranks: the newest ones.  Ranking costs per match,
 #: so a word found in half a million tasks would cost seconds; past this many,
@@ -35,24 +34,6 @@ COUNT_CAP = 1000
 RANK_CAP = 2000
 SNIPPET = 160
 KIND_OFFSET = {"task": 1, "comment": 2, "project": 3}
-
-
-def fold(text: str) -> str:
-    """Lower case without accents, one character for one (offsets stay the same)."""
-    out = []
-    for char in text:
-        base = unicodedata.normalize("NFKD", char)[:1] or char
-        out.append(base.lower() if len(base.lower()) == 1 else char.lower()[:1] or char)
-    return "".join(out)
-
-
-def terms_of(query: str) -> list[str]:
-    """The query's words, folded, at most :data:`MAX_TERMS`."""
-    seen: list[str] = []
-    for word in WORD.findall(fold(query)):
-        if word not in seen:
-            seen.append(word)
-    return seen[:MAX_TERMS]
 
 
 def snippet(text: str, terms: list[str]) -> tuple[str, list[list[int]]]:
@@ -142,7 +123,7 @@ class Search:
     def query(self, text: str, *, project_id: int | None = None, limit: int = 20,
               offset: int = 0) -> dict[str, Any]:
         """``{"results": [...], "total": n}`` for the current caller."""
-        terms = terms_of(text)
+        terms = words_of(text)  # the board's words too: one rule for both searches
         if not terms:
             return {"results": [], "total": 0, "more": False}
         db = self.kernel.db

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -147,15 +148,24 @@ def _encodable(text: str) -> bool:
     return True
 
 
-class Fields:
-    """Collects validated values and per-field errors for one body.
+FIELDS_DEPRECATED = ("Fields is deprecated; declare a Schema (class Body(Schema): name = "
+                     "Text(required=True)) and validate with Body.validate(json_body()), "
+                     "then route it with body=Body (docs/plugins.md). Fields goes with the "
+                     "next major CORE_API.")
 
-    The imperative form of :class:`Schema` (same rules, same messages, from
-    the same field classes); a route that declares ``body=`` validates with
-    its schema instead, so ``/openapi.json`` describes what it checks.
+
+class Fields:
+    """Deprecated (declare a :class:`Schema`): validated values and per-field errors of a body.
+
+    The imperative form of :class:`Schema`, running the same field classes
+    with the same messages.  Constructing one warns (``DeprecationWarning``):
+    ``Schema.validate`` does the same work, and a route's ``body=`` puts the
+    schema in ``/openapi.json``.  ``Fields`` goes with the next major ``CORE_API``.
     """
 
     def __init__(self, data: Mapping[str, Any]):
+        # Each construction warns; Python's filters show it once per calling line.
+        warnings.warn(FIELDS_DEPRECATED, DeprecationWarning, stacklevel=2)
         self.data = data
         self.values: dict[str, Any] = {}
         self.errors: dict[str, str] = {}

@@ -1,50 +1,27 @@
-"""Task attachments: multipart upload, download and removal, through ``kernel.storage``."""
+"""Task attachments: multipart upload, download and removal, through ``kernel.storage``:
+the declared bodies and replies, and the handlers, registered from :data:`ROUTES`.
+
+The stored names, files and rows are handled in ``_domain/attachments.py``.
+"""
 
 from __future__ import annotations
 
-import logging
-import os
-import re
-import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from lcore import HTTPError, request
 
-from .. import events
-from .._domain.tasks import get_task_or_404, lock_project
+from .._domain import attachments
+from .._domain.attachments import remove_files, stored_name
+from .._domain.tasks import get_task_or_404
 from .._errors import ApiError
 from .._files import send_file
+from .._routetable import Route, add_routes
 from .._schema import Boolean, File, Integer, Schema, String
-from .._storage import StorageError, TooLarge
 from .replies import ident
 
 if TYPE_CHECKING:
     from .. import TaskFlow
-
-log = logging.getLogger("lcore_taskflow")
-
-
-def remove_files(kernel: TaskFlow, names) -> None:
-    """Delete attachment files after their rows are gone (a failure only logs an orphan)."""
-    assert kernel.storage is not None  # opened with the database
-    for name in names:
-        if name:
-            kernel.storage.delete(name)
-
-
-STORED_NAME = re.compile(r"task_(\d{1,18})_")
-
-
-def stored_name(task_id: int, filename: str) -> str:
-    """A unique name for an upload, short enough for any filesystem.
-
-    ``filename`` is Lcore's sanitised one; it is shortened (keeping its
-    extension) so the name stays well under the usual 255-byte limit.
-    """
-    base, ext = os.path.splitext(filename)
-    if len(ext) > 16:
-        base, ext = base + ext, ""
-    return f"task_{task_id}_{uuid.uuid4().hex[:8]}_{base[:150] or 'file'}{ext}"
+    from .._storage import LocalStorage
 
 
 class AttachmentUpload(Schema):
@@ -68,6 +45,8 @@ class AttachmentDeleted(Schema):
 
 STORAGE_FAULTS = ((503, "The upload directory cannot be used (the message says why)"),
                   (507, "The storage is full; nothing was kept"))
+#: Uploads a client may make: ``(bucket, limit, per seconds)`` of ``kernel.limits``.
+UPLOAD_RATE = ("attachments:upload", 10, 60)
 
 
 def _read_upload():
@@ -81,100 +60,72 @@ def _read_upload():
         raise ApiError(400, "Malformed multipart body") from None
 
 
-def _storage_error(exc: StorageError) -> ApiError:
-    return ApiError(exc.status, "Attachment storage problem: {problem}",
-                    params={"problem": exc.strerror or str(exc)})
-
-
-def add_attachment_routes(app, kernel: TaskFlow) -> None:
+# ------------------------------------------------------------- handlers
+# Each takes the kernel first (bound by add_attachment_routes), then the URL's values.
+def upload_attachment(kernel: TaskFlow, pid: int, tid: int) -> dict:
+    """Attach a file to a task (multipart field ``file``); replaces the previous one."""
+    actor = kernel.current_user()
     limit = kernel.config.max_upload_size
-
-    @app.post("/<pid:int>/tasks/<tid:int>/attachment", name="upload_attachment", auth=True,
-              role="editor", body=AttachmentUpload, returns=Uploaded, responses=STORAGE_FAULTS)
-    @kernel.limits.limit("attachments:upload", 10, 60)
-    def upload_attachment(pid, tid):
-        """Attach a file to a task (multipart field ``file``); replaces the previous one."""
-        actor = kernel.current_user()
-        db = kernel.db
-        get_task_or_404(db, pid, tid)
-        if request.content_length > limit:
-            raise ApiError(413, "Upload exceeds max_upload_size ({limit} bytes)",
-                           params={"limit": limit})
-        upload = _read_upload()
-        if upload is None:
-            raise ApiError(400, 'No file provided (multipart field name: "file")')
-        name = stored_name(tid, upload.filename)
-        try:
-            size = kernel.storage.save(name, upload.file, limit)
-        except TooLarge:
-            raise ApiError(413, "Upload exceeds max_upload_size ({limit} bytes)",
-                           params={"limit": limit}) from None
-        except StorageError as exc:
-            raise _storage_error(exc) from None
-        try:
-            with db.transaction():
-                lock_project(db, pid)
-                old = get_task_or_404(db, pid, tid)["attachment"]
-                db.update("tasks", tid, {"attachment": name})
-                task = get_task_or_404(db, pid, tid)
-                kernel.emit(events.AttachmentAdded(
-                    actor=actor, task=task, filename=name,
-                    content_type=upload.content_type or "application/octet-stream", size=size))
-        except BaseException:
-            kernel.storage.delete(name)
-            raise
-        if old and old != name:
-            remove_files(kernel, [old])
-        return {"task_id": tid, "filename": name, "content_type": upload.content_type,
-                "size": size, "uploaded": True}
-
-    @app.delete("/<pid:int>/tasks/<tid:int>/attachment", name="delete_attachment", auth=True,
-                role="editor", returns=AttachmentDeleted)
-    def delete_attachment(pid, tid):
-        """Remove a task's attachment."""
-        actor = kernel.current_user()
-        db = kernel.db
-        with db.transaction():
-            task = get_task_or_404(db, pid, tid)
-            name = task["attachment"]
-            if not name:
-                raise ApiError(404, "Task {tid} has no attachment", params={"tid": tid})
-            db.update("tasks", tid, {"attachment": None})
-            kernel.emit(events.AttachmentDeleted(actor=actor, task=task, filename=name))
-        remove_files(kernel, [name])
-        return {"task_id": tid, "deleted": True}
-
-    @app.get("/attachments/<filename:path>", name="serve_attachment", auth=True, share=True,
-             returns="*/*", responses=(
-                 (206, "The byte range asked for (Range)"),
-                 (304, "Unchanged since the ETag of If-None-Match"), 404,
-                 (416, "The Range asked for lies beyond the file (Content-Range: bytes */size)"),
-                 STORAGE_FAULTS[0]))
-    def serve_attachment(filename):
-        """Download an attachment of a task you can see (as a download, never inline).
-
-        Types a browser could run (HTML, SVG, scripts) come as
-        ``application/octet-stream``, every file with a sandboxing CSP.
-        """
-        owner = _attached_to(kernel, filename)
-        if owner is None or kernel.access().role(owner) is None:
-            raise ApiError(404, "Attachment not found")
-        path = kernel.storage.path(filename)
-        if path is None:
-            raise ApiError(404, "Attachment not found")
-        try:
-            return send_file(filename, kernel.storage.root, attachment=True,
-                             headers={"Cache-Control": "private, max-age=3600"})
-        except ApiError as err:
-            if err.status_code == 404:
-                raise ApiError(404, "Attachment not found") from None
-            raise
+    get_task_or_404(kernel.db, pid, tid)
+    if request.content_length > limit:
+        raise attachments.too_large(limit)
+    upload = _read_upload()
+    if upload is None:
+        raise ApiError(400, 'No file provided (multipart field name: "file")')
+    name, size = attachments.save_file(kernel, tid, upload.filename, upload.file, limit)
+    attachments.attach(kernel, actor, pid, tid, name, upload.content_type, size)
+    return {"task_id": tid, "filename": name, "content_type": upload.content_type,
+            "size": size, "uploaded": True}
 
 
-def _attached_to(kernel: TaskFlow, filename: str) -> int | None:
-    """The project of the task whose current attachment is ``filename`` (its id is in the name)."""
-    match = STORED_NAME.match(filename)
-    if match is None:
-        return None
-    return kernel.db.scalar("SELECT project_id FROM tasks WHERE id = ? AND attachment = ?",
-                            (int(match.group(1)), filename))
+def delete_attachment(kernel: TaskFlow, pid: int, tid: int) -> dict:
+    """Remove a task's attachment."""
+    attachments.detach(kernel, kernel.current_user(), pid, tid)
+    return {"task_id": tid, "deleted": True}
+
+
+def serve_attachment(kernel: TaskFlow, filename: str) -> Any:
+    """Download an attachment of a task you can see (as a download, never inline).
+
+    Types a browser could run (HTML, SVG, scripts) come as
+    ``application/octet-stream``, every file with a sandboxing CSP.
+    """
+    owner = attachments.attached_to(kernel, filename)
+    if owner is None or kernel.access().role(owner) is None:
+        raise ApiError(404, "Attachment not found")
+    storage = cast("LocalStorage", kernel.storage)
+    if storage.path(filename) is None:
+        raise ApiError(404, "Attachment not found")
+    try:
+        return send_file(filename, storage.root, attachment=True,
+                         headers={"Cache-Control": "private, max-age=3600"})
+    except ApiError as err:
+        if err.status_code == 404:
+            raise ApiError(404, "Attachment not found") from None
+        raise
+
+
+# ---------------------------------------------------------------- routes
+ATTACHMENT = "/<pid:int>/tasks/<tid:int>/attachment"
+#: ``(method, rule, handler, options)`` in registration order (the OpenAPI document's).
+ROUTES: tuple[Route, ...] = (
+    ("POST", ATTACHMENT, upload_attachment, dict(
+        name="upload_attachment", auth=True, role="editor", body=AttachmentUpload,
+        returns=Uploaded, responses=STORAGE_FAULTS, limit=UPLOAD_RATE)),
+    ("DELETE", ATTACHMENT, delete_attachment, dict(
+        name="delete_attachment", auth=True, role="editor", returns=AttachmentDeleted)),
+    ("GET", "/attachments/<filename:path>", serve_attachment, dict(
+        name="serve_attachment", auth=True, share=True, returns="*/*", responses=(
+            (206, "The byte range asked for (Range)"),
+            (304, "Unchanged since the ETag of If-None-Match"), 404,
+            (416, "The Range asked for lies beyond the file (Content-Range: bytes */size)"),
+            STORAGE_FAULTS[0]))),
+)
+
+
+def add_attachment_routes(app: Any, kernel: TaskFlow) -> None:
+    """Register :data:`ROUTES` on ``app`` (the projects sub-app)."""
+    add_routes(app, ROUTES, kernel)
+
+
+__all__ = ["ROUTES", "add_attachment_routes", "remove_files", "stored_name"]

@@ -1,30 +1,30 @@
-"""A project's members (users and teams, with roles) and its share links.
+"""A project's members (users and teams, with roles) and its share links: the
+declared bodies and replies, and the handlers, registered from :data:`ROUTES`.
 
 Under ``/api/projects/<pid>/``: any viewer lists the members; owners (and
 admins) change them and manage share links.  Removing or demoting the last
-owner is refused (409): a project always has someone who can manage it.
+owner is refused (409): a project always has someone who can manage it.  The
+queries and rules are in ``_domain/members.py`` and ``_domain/share_links.py``.
 """
 
 from __future__ import annotations
 
-import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from lcore import HTTPResponse, request, response
 
-from .. import _shares, events
-from .._errors import ApiError
-from .._i18n import N_, Message
-from .._roles import RANK, ROLES, SHARE_ROLES
+from .._domain import members, share_links
+from .._domain.members import members_of
+from .._roles import ROLES, SHARE_ROLES
+from .._routetable import Route, add_routes
 from .._schema import Boolean, Choice, Integer, ListOf, Number, Schema, String, Text
 from .._validation import json_body
 from .replies import ident, timestamp
 
 if TYPE_CHECKING:
     from .. import TaskFlow
-
-NO_CONTENT = ((204, "Done; no body"),)
 
 
 class RoleBody(Schema):
@@ -87,53 +87,47 @@ class ShareCreated(Schema):
     url = String(required=True, description="Opens the project in the frontend, no account")
 
 
-def members_of(db, project_id: int) -> dict:
-    """``{"users": [...], "teams": [...]}`` of a project, each user once at their highest."""
-    teams = db.fetchall(
-        "SELECT t.id AS team_id, t.name, pt.role FROM project_teams pt JOIN teams t"
-        " ON t.id = pt.team_id WHERE pt.project_id = ? ORDER BY lower(t.name)", (project_id,))
-    rows = db.fetchall(
-        "SELECT m.user_id, u.username, m.role, 'direct' AS via"
-        " FROM project_members m JOIN users u ON u.id = m.user_id WHERE m.project_id = ?"
-        " UNION ALL"
-        " SELECT tm.user_id, u.username, pt.role, t.name AS via"
-        " FROM project_teams pt JOIN teams t ON t.id = pt.team_id"
-        " JOIN team_members tm ON tm.team_id = pt.team_id JOIN users u ON u.id = tm.user_id"
-        " WHERE pt.project_id = ?", (project_id, project_id))
-    # Each user once: the highest role, a direct one before a team's, teams by name.
-    rows.sort(key=lambda r: (-RANK[r["role"]], r["via"] != "direct", r["via"]))
-    users: dict[int, dict] = {}
-    for row in rows:
-        users.setdefault(row["user_id"], row)
-    listed = sorted(users.values(), key=lambda r: r["username"].lower())
-    return {"users": listed, "teams": teams}
+# ------------------------------------------------------------- handlers
+# Each takes the kernel first (bound by add_member_routes), then the URL's values.
+def list_members(kernel: TaskFlow, pid: int) -> dict:
+    """The project's members: users (directly or through a team) and teams."""
+    return members.members_of(kernel.db, pid)
 
 
-def _guard_last_owner(db, project_id: int, old_role: str | None, new_role: str | None) -> None:
-    """409 when the change takes away the project's only owner entry (user or team)."""
-    if old_role != "owner" or new_role == "owner":
-        return
-    owners = db.scalar(
-        "SELECT (SELECT COUNT(*) FROM project_members WHERE project_id = ? AND role = 'owner')"
-        " + (SELECT COUNT(*) FROM project_teams WHERE project_id = ? AND role = 'owner')",
-        (project_id, project_id))
-    if owners <= 1:
-        raise ApiError(409, "That would leave project {project_id} without an owner: "
-                            "make someone else owner first", params={"project_id": project_id})
+def _set_member(kernel: TaskFlow, pid: int, kind: str, member_id: int) -> dict:
+    """The body's role for the user or team: 201 when added, 200 when changed or kept."""
+    actor = kernel.current_user()
+    role = RoleBody.validate(json_body())["role"]
+    if members.set_member(kernel, actor, pid, kind, member_id, role):
+        response.status = 201
+    return {"project_id": pid, members.MEMBER_KINDS[kind][1]: member_id, "role": role}
 
 
-# path segment -> (table, id column, name lookup, the name's key in the event's member row)
-MEMBER_KINDS = {
-    "users": ("project_members", "user_id", "SELECT username AS name, is_active AS active"
-              " FROM users WHERE id = ?", "username"),
-    "teams": ("project_teams", "team_id", "SELECT name, 1 AS active FROM teams WHERE id = ?",
-              "name"),
-}
+def set_member_user(kernel: TaskFlow, pid: int, uid: int) -> dict:
+    """Give a user a role in the project (201 added, 200 changed)."""
+    return _set_member(kernel, pid, "users", uid)
 
 
-def _share_out(row: dict) -> dict:
-    row["expired"] = bool(row["expires_at"] is not None and row["expires_at"] <= time.time())
-    return row
+def remove_member_user(kernel: TaskFlow, pid: int, uid: int) -> HTTPResponse:
+    """Remove a user's direct role in the project."""
+    members.remove_member(kernel, kernel.current_user(), pid, "users", uid)
+    return HTTPResponse(status=204)
+
+
+def set_member_team(kernel: TaskFlow, pid: int, tid: int) -> dict:
+    """Give a team a role in the project (201 added, 200 changed)."""
+    return _set_member(kernel, pid, "teams", tid)
+
+
+def remove_member_team(kernel: TaskFlow, pid: int, tid: int) -> HTTPResponse:
+    """Remove a team's role in the project."""
+    members.remove_member(kernel, kernel.current_user(), pid, "teams", tid)
+    return HTTPResponse(status=204)
+
+
+def list_shares(kernel: TaskFlow, pid: int) -> dict:
+    """The project's share links, without their secrets."""
+    return {"shares": share_links.list_shares(kernel.db, pid)}
 
 
 def _frontend_url(kernel: TaskFlow, token: str) -> str:
@@ -141,139 +135,55 @@ def _frontend_url(kernel: TaskFlow, token: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{kernel.url('/frontend')}#/share/{token}"
 
 
-def add_member_routes(app, kernel: TaskFlow) -> None:
-
-    @app.get("/<pid:int>/members", name="list_members", auth=True, role="viewer",
-             returns=Members)
-    def list_members(pid):
-        """The project's members: users (directly or through a team) and teams."""
-        return members_of(kernel.db, pid)
-
-    def set_member(pid, kind, member_id):
-        table, column, lookup, label = MEMBER_KINDS[kind]
-        actor = kernel.current_user()
-        role = RoleBody.validate(json_body())["role"]
-        db = kernel.db
-        with db.transaction():
-            project = kernel.access().project(pid, "owner")
-            found = db.fetchone(lookup, (member_id,))
-            if found is None or not found["active"]:
-                missing = N_("User {id} not found") if kind == "users" \
-                    else N_("Team {id} not found")
-                raise ApiError(404, missing, params={"id": member_id})
-            old = db.scalar(f"SELECT role FROM {table} WHERE project_id = ? AND {column} = ?",
-                            (pid, member_id))
-            _guard_last_owner(db, pid, old, role)
-            member = {column: member_id, label: found["name"], "role": role}
-            info = {"id": pid, "name": project["name"]}
-            if old is None:
-                db.execute(f"INSERT INTO {table} (project_id, {column}, role, created_at)"
-                           " VALUES (?, ?, ?, ?)", (pid, member_id, role, time.time()))
-                kernel.emit(events.ProjectMemberAdded(actor=actor, project=info, member=member))
-                response.status = 201
-            elif old != role:
-                db.execute(f"UPDATE {table} SET role = ? WHERE project_id = ? AND {column} = ?",
-                           (role, pid, member_id))
-                kernel.emit(events.ProjectMemberUpdated(actor=actor, project=info,
-                                                        member=member, previous_role=old))
-        kernel.access().forget(pid)
-        return {"project_id": pid, column: member_id, "role": role}
-
-    def remove_member(pid, kind, member_id):
-        table, column, lookup, label = MEMBER_KINDS[kind]
-        actor = kernel.current_user()
-        db = kernel.db
-        with db.transaction():
-            project = kernel.access().project(pid, "owner")
-            role = db.scalar(f"SELECT role FROM {table} WHERE project_id = ? AND {column} = ?",
-                             (pid, member_id))
-            if role is None:
-                stranger = N_("User {id} is not a member of project {pid}") \
-                    if kind == "users" else N_("Team {id} is not a member of project {pid}")
-                raise ApiError(404, stranger, params={"id": member_id, "pid": pid})
-            _guard_last_owner(db, pid, role, None)
-            db.execute(f"DELETE FROM {table} WHERE project_id = ? AND {column} = ?",
-                       (pid, member_id))
-            name = db.scalar(lookup, (member_id,))
-            kernel.emit(events.ProjectMemberRemoved(
-                actor=actor, project={"id": pid, "name": project["name"]},
-                member={column: member_id, label: name, "role": role}))
-        kernel.access().forget(pid)
-        return HTTPResponse(status=204)
-
-    for kind, arg in (("users", "uid"), ("teams", "tid")):
-        path = f"/<pid:int>/members/{kind}/<{arg}:int>"
-        app.put(path, name=f"set_member_{kind[:-1]}", auth=True, role="owner", body=RoleBody,
-                returns=MemberSet, responses=((201, "Added"), 409))(
-            _bind(set_member, kind, arg))
-        app.delete(path, name=f"remove_member_{kind[:-1]}", auth=True, role="owner",
-                   status=204, responses=(409,))(_bind(remove_member, kind, arg))
-
-    @app.get("/<pid:int>/shares", name="list_shares", auth=True, role="owner",
-             returns=ShareList)
-    def list_shares(pid):
-        """The project's share links, without their secrets."""
-        rows = kernel.db.fetchall(
-            "SELECT id, role, label, expires_at, created_at, created_by FROM share_links"
-            " WHERE project_id = ? ORDER BY id", (pid,))
-        return {"shares": [_share_out(r) for r in rows]}
-
-    @app.post("/<pid:int>/shares", name="create_share", auth=True, role="owner",
-              body=ShareCreate, status=201, returns=ShareCreated)
-    def create_share(pid):
-        """A link that opens this project without an account (the secret is shown once)."""
-        actor = kernel.current_user()
-        values = ShareCreate.validate(json_body())
-        expires = values.get("expires_at")
-        if expires is not None and expires <= time.time():
-            raise ApiError(422, "Validation failed",
-                           fields={"expires_at": Message("must be in the future")})
-        token, hashed = _shares.new_secret()
-        db = kernel.db
-        with db.transaction():
-            project = kernel.access().project(pid, "owner")
-            row = {"project_id": pid, "token_hash": hashed, "role": values.get("role", "viewer"),
-                   "label": values.get("label") or "", "expires_at": expires,
-                   "created_by": actor["id"]}
-            share_id = db.insert("share_links", row)
-            kernel.emit(events.ShareCreated(
-                actor=actor, project={"id": pid, "name": project["name"]},
-                share={"id": share_id, "role": row["role"], "label": row["label"],
-                       "expires_at": expires}))
-        response.status = 201
-        return {"id": share_id, "token": token, "url": _frontend_url(kernel, token)}
-
-    @app.delete("/<pid:int>/shares/<sid:int>", name="revoke_share", auth=True, role="owner",
-                status=204)
-    def revoke_share(pid, sid):
-        """Revoke a share link: it stops working at once, on every server."""
-        actor = kernel.current_user()
-        db = kernel.db
-        with db.transaction():
-            project = kernel.access().project(pid, "owner")
-            share = db.fetchone("SELECT id, role, label, expires_at FROM share_links"
-                                " WHERE id = ? AND project_id = ?", (sid, pid))
-            if share is None:
-                raise ApiError(404, "Share link {sid} not found in project {pid}",
-                               params={"sid": sid, "pid": pid})
-            db.delete("share_links", sid)
-            kernel.emit(events.ShareRevoked(
-                actor=actor, project={"id": pid, "name": project["name"]}, share=share))
-        return HTTPResponse(status=204)
+def create_share(kernel: TaskFlow, pid: int) -> dict:
+    """A link that opens this project without an account (the secret is shown once)."""
+    actor = kernel.current_user()
+    values = ShareCreate.validate(json_body())
+    share_id, token = share_links.create_share(kernel, actor, pid, values)
+    response.status = 201
+    return {"id": share_id, "token": token, "url": _frontend_url(kernel, token)}
 
 
-def _bind(handler, kind: str, arg: str):
-    """``handler(pid, kind, member_id)`` as a route callback taking ``pid`` and ``arg``."""
-    def route(pid, **ids):
-        return handler(pid, kind, ids[arg])
-    route.__name__ = f"{handler.__name__}_{kind}"
-    route.__doc__ = {
-        ("set_member", "users"): "Give a user a role in the project (201 added, 200 changed).",
-        ("set_member", "teams"): "Give a team a role in the project (201 added, 200 changed).",
-        ("remove_member", "users"): "Remove a user's direct role in the project.",
-        ("remove_member", "teams"): "Remove a team's role in the project.",
-    }[(handler.__name__, kind)]
-    return route
+def revoke_share(kernel: TaskFlow, pid: int, sid: int) -> HTTPResponse:
+    """Revoke a share link: it stops working at once, on every server."""
+    share_links.revoke_share(kernel, kernel.current_user(), pid, sid)
+    return HTTPResponse(status=204)
 
 
-__all__ = ["add_member_routes", "members_of"]
+# ---------------------------------------------------------------- routes
+def _member_routes(kind: str, arg: str, set_handler: Callable[..., Any],
+                   remove_handler: Callable[..., Any]) -> tuple[Route, Route]:
+    """The PUT and DELETE rows of ``/<pid>/members/<kind>/<arg>``."""
+    path = f"/<pid:int>/members/{kind}/<{arg}:int>"
+    return (
+        ("PUT", path, set_handler, dict(
+            name=f"set_member_{kind[:-1]}", auth=True, role="owner", body=RoleBody,
+            returns=MemberSet, responses=((201, "Added"), 409))),
+        ("DELETE", path, remove_handler, dict(
+            name=f"remove_member_{kind[:-1]}", auth=True, role="owner", status=204,
+            responses=(409,))),
+    )
+
+
+#: ``(method, rule, handler, options)`` in registration order (the OpenAPI document's).
+ROUTES: tuple[Route, ...] = (
+    ("GET", "/<pid:int>/members", list_members, dict(
+        name="list_members", auth=True, role="viewer", returns=Members)),
+    *_member_routes("users", "uid", set_member_user, remove_member_user),
+    *_member_routes("teams", "tid", set_member_team, remove_member_team),
+    ("GET", "/<pid:int>/shares", list_shares, dict(
+        name="list_shares", auth=True, role="owner", returns=ShareList)),
+    ("POST", "/<pid:int>/shares", create_share, dict(
+        name="create_share", auth=True, role="owner", body=ShareCreate, status=201,
+        returns=ShareCreated)),
+    ("DELETE", "/<pid:int>/shares/<sid:int>", revoke_share, dict(
+        name="revoke_share", auth=True, role="owner", status=204)),
+)
+
+
+def add_member_routes(app: Any, kernel: TaskFlow) -> None:
+    """Register :data:`ROUTES` on ``app`` (the projects sub-app)."""
+    add_routes(app, ROUTES, kernel)
+
+
+__all__ = ["ROUTES", "add_member_routes", "members_of"]

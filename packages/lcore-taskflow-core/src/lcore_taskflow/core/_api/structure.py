@@ -1,37 +1,33 @@
-"""Work structure under a task (SPEC §11): its checklist and its relations to other tasks.
+"""Work structure under a task (SPEC §11): its checklist and its relations to other
+tasks: the declared bodies and replies, and the handlers, registered from :data:`ROUTES`.
 
-Checklist items are ordered by ``position`` (1..n); the task keeps
-``checklist_done``/``checklist_total`` through triggers (migration 0009),
-shown as ``"checklist": {"done", "total"}`` on every task.
-
-A relation reads "this task <kind> the other": ``blocks`` (the other shows
-``blocked_by``), ``parent`` (the other shows ``child``), ``duplicates``
-(``duplicated_by``) and ``relates`` (both ways).  The other task may live in
-any project the caller can see; a cycle of ``blocks`` or ``parent`` is
-refused (409), and a task has one parent at most.
+Checklist items are ordered by ``position`` (1..n); a relation reads "this
+task <kind> the other" (``blocks``, ``parent``, ``duplicates``, ``relates``),
+its other task in any project the caller can see.  The queries, order and
+rules (no cycle of ``blocks`` or ``parent``, one parent at most) are in
+``_domain/checklist.py`` and ``_domain/relations.py``.
 """
 
 from __future__ import annotations
 
-import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lcore import HTTPResponse, response
 
-from .._domain.tasks import assignee_problem, get_task_or_404
+from .._domain import checklist, relations
+from .._domain.checklist import ITEM_COLUMNS, MAX_ITEMS, checklist_of
+from .._domain.relations import ACYCLIC
+from .._domain.tasks import get_task_or_404
 from .._errors import ApiError
 from .._i18n import Message
 from .._relations import KINDS, relations_of
+from .._routetable import Route, add_routes
 from .._schema import Boolean, Choice, Integer, ListOf, Schema, String, Text
 from .._validation import json_body
 from .replies import RelationOut, ident, timestamp
 
 if TYPE_CHECKING:
     from .. import TaskFlow
-
-MAX_ITEMS = 200
-ACYCLIC = ("blocks", "parent")
-ITEM_COLUMNS = "id, task_id, title, done, position, assignee_id, created_at, updated_at"
 
 
 class ItemCreate(Schema):
@@ -80,190 +76,89 @@ class Relations(Schema):
     relations = ListOf(RelationOut, required=True)
 
 
-# ------------------------------------------------------------------ checklist
-def _item_out(row: dict) -> dict:
-    row["done"] = bool(row["done"])
-    return row
+# ------------------------------------------------------------- handlers
+# Each takes the kernel first (bound by add_structure_routes), then the URL's values.
+def list_checklist(kernel: TaskFlow, pid: int, tid: int) -> dict:
+    """A task's checklist, in order."""
+    get_task_or_404(kernel.db, pid, tid)
+    return checklist_of(kernel.db, tid)
 
 
-def _item_or_404(db, tid: int, iid: int) -> dict:
-    row = db.fetchone(f"SELECT {ITEM_COLUMNS} FROM checklist_items WHERE id = ? AND task_id = ?",
-                      (iid, tid))
-    if row is None:
-        raise ApiError(404, "Checklist item {iid} not found on task {tid}",
-                       params={"iid": iid, "tid": tid})
-    return row
+def add_checklist_item(kernel: TaskFlow, pid: int, tid: int) -> dict:
+    """Add an item at the end of a task's checklist."""
+    values = ItemCreate.validate(json_body(), assignee_id=checklist.assignable(kernel, pid))
+    item = checklist.add_item(kernel, pid, tid, values)
+    response.status = 201
+    return item
 
 
-def _assignable(kernel: TaskFlow, project_id: int):
-    """The checklist's assignee check: the task form's (``assignee_problem``)."""
-    return lambda assignee: assignee_problem(kernel, project_id, assignee)
+def update_checklist_item(kernel: TaskFlow, pid: int, tid: int, iid: int) -> dict:
+    """Rename, tick, assign or move a checklist item."""
+    data = json_body()
+    values = ItemUpdate.validate(data, assignee_id=checklist.assignable(kernel, pid))
+    if not values and "assignee_id" not in data:
+        raise ApiError(422, "No field to update (allowed: title, done, position, "
+                            "assignee_id)", fields={"body": Message("no updatable field")})
+    return checklist.update_item(kernel, pid, tid, iid, values)
 
 
-def _touch(db, *task_ids: int) -> None:
-    """Stamp tasks whose relations changed, so both boards hear of it."""
-    db.execute(f"UPDATE tasks SET updated_at = ? WHERE id IN ({', '.join('?' for _ in task_ids)})",
-               (time.time(), *task_ids))
+def delete_checklist_item(kernel: TaskFlow, pid: int, tid: int, iid: int) -> HTTPResponse:
+    """Remove a checklist item (the others close the gap)."""
+    checklist.delete_item(kernel, pid, tid, iid)
+    return HTTPResponse(status=204)
 
 
-def _reorder(db, tid: int, iid: int, position: int) -> None:
-    """Put item ``iid`` at ``position`` (1-based, clamped) and number the rest densely."""
-    ids = [r["id"] for r in db.fetchall(
-        "SELECT id FROM checklist_items WHERE task_id = ? ORDER BY position, id", (tid,))]
-    ids.remove(iid)
-    ids.insert(min(position, len(ids) + 1) - 1, iid)
-    for number, item in enumerate(ids, start=1):
-        db.execute("UPDATE checklist_items SET position = ? WHERE id = ? AND position != ?",
-                   (number, item, number))
+def list_relations(kernel: TaskFlow, pid: int, tid: int) -> dict:
+    """A task's relations to tasks you can see, as seen from this task."""
+    get_task_or_404(kernel.db, pid, tid)
+    return {"relations": relations_of(kernel, tid)}
 
 
-def checklist_of(db, tid: int) -> dict:
-    items = [_item_out(r) for r in db.fetchall(
-        f"SELECT {ITEM_COLUMNS} FROM checklist_items WHERE task_id = ? ORDER BY position, id",
-        (tid,))]
-    return {"items": items, "done": sum(i["done"] for i in items), "total": len(items)}
+def add_relation(kernel: TaskFlow, pid: int, tid: int) -> dict:
+    """Relate this task to another one (blocks, relates, duplicates, parent)."""
+    values = RelationCreate.validate(json_body())
+    actor = kernel.current_user()
+    rid, other = relations.add_relation(kernel, actor, pid, tid, values["kind"],
+                                        values["task_id"])
+    response.status = 201
+    return {"id": rid, "kind": values["kind"], "task_id": other["id"],
+            "project_id": other["project_id"], "title": other["title"]}
 
 
-# ------------------------------------------------------------------ relations
-def _reaches(db, start: int, goal: int, kind: str) -> bool:
-    """Whether ``goal`` is reachable from ``start`` along ``kind`` edges (from -> to)."""
-    return db.fetchone(
-        "WITH RECURSIVE reach(id) AS (SELECT CAST(? AS BIGINT) UNION SELECT r.to_task"
-        " FROM task_relations r"
-        " JOIN reach ON r.from_task = reach.id WHERE r.kind = ?)"
-        " SELECT 1 AS x FROM reach WHERE id = ? LIMIT 1", (start, kind, goal)) is not None
+def delete_relation(kernel: TaskFlow, pid: int, tid: int, rid: int) -> HTTPResponse:
+    """Remove one of this task's relations."""
+    relations.delete_relation(kernel, pid, tid, rid)
+    return HTTPResponse(status=204)
 
 
-def _check_relation(db, kind: str, this: int, other: int) -> None:
-    if this == other:
-        raise ApiError(422, "Validation failed", fields={"task_id": Message(
-            "a task cannot relate to itself")})
-    if db.fetchone("SELECT id FROM task_relations WHERE kind = ? AND ((from_task = ? AND"
-                   " to_task = ?) OR (from_task = ? AND to_task = ?))",
-                   (kind, this, other, other, this)):
-        if kind in ACYCLIC and db.fetchone("SELECT id FROM task_relations WHERE kind = ?"
-                                           " AND from_task = ? AND to_task = ?",
-                                           (kind, other, this)):
-            raise ApiError(409, "That would make a cycle of {kind}: task {other} already "
-                                "{kind} task {this}",
-                           params={"kind": kind, "other": other, "this": this})
-        raise ApiError(409, "Task {this} and task {other} are already related that way",
-                       params={"this": this, "other": other})
-    if kind in ACYCLIC and _reaches(db, other, this, kind):
-        raise ApiError(409, "That would make a cycle of {kind}: task {other} already leads "
-                            "to task {this}", params={"kind": kind, "other": other, "this": this})
-    if kind == "parent" and db.fetchone("SELECT id FROM task_relations WHERE kind = 'parent'"
-                                        " AND to_task = ?", (other,)):
-        raise ApiError(409, "Task {other} already has a parent; remove that relation first",
-                       params={"other": other})
+# ---------------------------------------------------------------- routes
+BASE = "/<pid:int>/tasks/<tid:int>"
+#: ``(method, rule, handler, options)`` in registration order (the OpenAPI document's).
+ROUTES: tuple[Route, ...] = (
+    ("GET", f"{BASE}/checklist", list_checklist, dict(
+        name="list_checklist", auth=True, role="viewer", returns=Checklist)),
+    ("POST", f"{BASE}/checklist", add_checklist_item, dict(
+        name="add_checklist_item", auth=True, role="editor", body=ItemCreate, status=201,
+        returns=ItemOut, responses=(422,))),
+    ("PATCH", f"{BASE}/checklist/<iid:int>", update_checklist_item, dict(
+        name="update_checklist_item", auth=True, role="editor", body=ItemUpdate,
+        returns=ItemOut)),
+    ("DELETE", f"{BASE}/checklist/<iid:int>", delete_checklist_item, dict(
+        name="delete_checklist_item", auth=True, role="editor", status=204)),
+    ("GET", f"{BASE}/relations", list_relations, dict(
+        name="list_relations", auth=True, role="viewer", returns=Relations)),
+    ("POST", f"{BASE}/relations", add_relation, dict(
+        name="add_relation", auth=True, role="editor", body=RelationCreate, status=201,
+        returns=RelationOut, responses=(409,))),
+    ("DELETE", f"{BASE}/relations/<rid:int>", delete_relation, dict(
+        name="delete_relation", auth=True, role="editor", status=204)),
+)
 
 
-def add_structure_routes(app, kernel: TaskFlow) -> None:
-    base = "/<pid:int>/tasks/<tid:int>"
-
-    @app.get(f"{base}/checklist", name="list_checklist", auth=True, role="viewer",
-             returns=Checklist)
-    def list_checklist(pid, tid):
-        """A task's checklist, in order."""
-        get_task_or_404(kernel.db, pid, tid)
-        return checklist_of(kernel.db, tid)
-
-    @app.post(f"{base}/checklist", name="add_checklist_item", auth=True, role="editor",
-              body=ItemCreate, status=201, returns=ItemOut, responses=(422,))
-    def add_checklist_item(pid, tid):
-        """Add an item at the end of a task's checklist."""
-        values = ItemCreate.validate(json_body(), assignee_id=_assignable(kernel, pid))
-        db = kernel.db
-        with db.transaction():
-            task = get_task_or_404(db, pid, tid)
-            if task["checklist_total"] >= MAX_ITEMS:
-                raise ApiError(422, "A checklist has at most {MAX_ITEMS} items",
-                               params={"MAX_ITEMS": MAX_ITEMS})
-            position = db.scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM checklist_items"
-                                 " WHERE task_id = ?", (tid,))
-            iid = db.insert("checklist_items", {**values, "task_id": tid, "position": position})
-            item = _item_or_404(db, tid, iid)
-        response.status = 201
-        return _item_out(item)
-
-    @app.patch(f"{base}/checklist/<iid:int>", name="update_checklist_item", auth=True,
-               role="editor", body=ItemUpdate, returns=ItemOut)
-    def update_checklist_item(pid, tid, iid):
-        """Rename, tick, assign or move a checklist item."""
-        data = json_body()
-        values = ItemUpdate.validate(data, assignee_id=_assignable(kernel, pid))
-        if not values and "assignee_id" not in data:
-            raise ApiError(422, "No field to update (allowed: title, done, position, "
-                                "assignee_id)", fields={"body": Message("no updatable field")})
-        db = kernel.db
-        with db.transaction():
-            get_task_or_404(db, pid, tid)
-            _item_or_404(db, tid, iid)
-            position = values.pop("position", None)
-            if "done" in values:
-                values["done"] = int(values["done"])
-            if values:
-                db.update("checklist_items", iid, values)
-            if position is not None:
-                _reorder(db, tid, iid, position)
-            item = _item_or_404(db, tid, iid)
-        return _item_out(item)
-
-    @app.delete(f"{base}/checklist/<iid:int>", name="delete_checklist_item", auth=True,
-                role="editor", status=204)
-    def delete_checklist_item(pid, tid, iid):
-        """Remove a checklist item (the others close the gap)."""
-        db = kernel.db
-        with db.transaction():
-            get_task_or_404(db, pid, tid)
-            item = _item_or_404(db, tid, iid)
-            db.delete("checklist_items", iid)
-            db.execute("UPDATE checklist_items SET position = position - 1 WHERE task_id = ?"
-                       " AND position > ?", (tid, item["position"]))
-        return HTTPResponse(status=204)
-
-    @app.get(f"{base}/relations", name="list_relations", auth=True, role="viewer",
-             returns=Relations)
-    def list_relations(pid, tid):
-        """A task's relations to tasks you can see, as seen from this task."""
-        get_task_or_404(kernel.db, pid, tid)
-        return {"relations": relations_of(kernel, tid)}
-
-    @app.post(f"{base}/relations", name="add_relation", auth=True, role="editor",
-              body=RelationCreate, status=201, returns=RelationOut, responses=(409,))
-    def add_relation(pid, tid):
-        """Relate this task to another one (blocks, relates, duplicates, parent)."""
-        values = RelationCreate.validate(json_body())
-        actor = kernel.current_user()
-        db = kernel.db
-        with db.transaction():
-            get_task_or_404(db, pid, tid)
-            other = kernel.access().task(values["task_id"], "viewer")
-            _check_relation(db, values["kind"], tid, other["id"])
-            rid = db.insert("task_relations", {"kind": values["kind"], "from_task": tid,
-                                               "to_task": other["id"],
-                                               "created_by": actor["id"],
-                                               "created_at": time.time()})
-            _touch(db, tid, other["id"])
-        response.status = 201
-        return {"id": rid, "kind": values["kind"], "task_id": other["id"],
-                "project_id": other["project_id"], "title": other["title"]}
-
-    @app.delete(f"{base}/relations/<rid:int>", name="delete_relation", auth=True,
-                role="editor", status=204)
-    def delete_relation(pid, tid, rid):
-        """Remove one of this task's relations."""
-        db = kernel.db
-        with db.transaction():
-            get_task_or_404(db, pid, tid)
-            row = db.fetchone("SELECT from_task, to_task FROM task_relations WHERE id = ?"
-                              " AND (from_task = ? OR to_task = ?)", (rid, tid, tid))
-            if row is None:
-                raise ApiError(404, "Relation {rid} not found on task {tid}",
-                               params={"rid": rid, "tid": tid})
-            db.delete("task_relations", rid)
-            _touch(db, row["from_task"], row["to_task"])
-        return HTTPResponse(status=204)
+def add_structure_routes(app: Any, kernel: TaskFlow) -> None:
+    """Register :data:`ROUTES` on ``app`` (the projects sub-app)."""
+    add_routes(app, ROUTES, kernel)
 
 
-__all__ = ["add_structure_routes", "checklist_of"]
+__all__ = ["ACYCLIC", "ITEM_COLUMNS", "MAX_ITEMS", "ROUTES", "add_structure_routes",
+           "checklist_of"]

@@ -9,8 +9,6 @@ and totals are explained there).
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from lcore import HTTPResponse, request, response
@@ -18,6 +16,7 @@ from lcore import HTTPResponse, request, response
 from .._domain import comments, task_list, tasks
 from .._domain.task_list import COUNT_CAP, DUE_FILTERS, SORTS
 from .._domain.tasks import CORE_TASK_FIELDS, TASK_SELECT, UPDATABLE, get_task_or_404
+from .._routetable import Route, add_routes
 from .._schema import (
     Boolean,
     Choice,
@@ -67,7 +66,8 @@ class TaskListQuery(Page):
     status = Choice(STATUSES)
     priority = Choice(PRIORITIES)
     assignee_id = AssigneeFilter(minimum=1, description="A user id, or none for unassigned")
-    q = Text(max_len=200, description="Part of the title (case-insensitive)")
+    q = Text(max_len=200, description="Words of the title, each matching the start of a"
+             " word (case and accents ignored; the full-text index, SPEC §11)")
     due = Choice(DUE_FILTERS, description="overdue, due within a week, or without a date")
     sort = Choice(SORTS, default="id", description=(
         "id, position (board order), or a column of the list view: title, status, priority,"
@@ -184,10 +184,10 @@ class CommentCreated(Schema):
 def list_tasks(kernel: TaskFlow, pid: int) -> dict:
     """Tasks of a project: filters status, priority, assignee_id, q, due; paginated."""
     args = TaskListQuery.validate()
-    where, params = task_list.core_filters(args)
+    project = kernel.access().project(pid)
+    where, params = task_list.core_filters(args, kernel.db, project)
     chosen, ignored = task_list.plugin_filters(kernel, pid, request.query)
     page, limit = args["page"], args["limit"]
-    project = kernel.access().project(pid)
     rows, (total, estimate), failing = task_list.list_tasks(
         kernel, project, where, params, chosen, args["sort"], limit, (page - 1) * limit)
     ignored += failing
@@ -276,7 +276,7 @@ def delete_comment(kernel: TaskFlow, pid: int, tid: int, cid: int) -> dict:
 # ---------------------------------------------------------------- routes
 TASK = "/<pid:int>/tasks/<tid:int>"
 #: ``(method, rule, handler, options)`` in registration order (the OpenAPI document's).
-ROUTES: tuple[tuple[str, str, Callable[..., Any], dict[str, Any]], ...] = (
+ROUTES: tuple[Route, ...] = (
     ("GET", "/<pid:int>/tasks", list_tasks, dict(
         name="list_tasks", auth=True, role="viewer", query=TaskListQuery, returns=TaskList)),
     ("GET", "/<pid:int>/tasks/changes", task_changes, dict(
@@ -303,19 +303,9 @@ ROUTES: tuple[tuple[str, str, Callable[..., Any], dict[str, Any]], ...] = (
 )
 
 
-def _bound(kernel: TaskFlow, handler: Callable[..., Any]) -> Callable[..., Any]:
-    """``handler`` as a route callback: Lcore passes the URL's values, the kernel is bound
-    here (``functools.wraps``: the OpenAPI document reads the handler's docstring)."""
-    @functools.wraps(handler)
-    def callback(*args: Any, **kwargs: Any) -> Any:
-        return handler(kernel, *args, **kwargs)
-    return callback
-
-
 def add_task_routes(app: Any, kernel: TaskFlow) -> None:
     """Register :data:`ROUTES` on ``app`` (the projects sub-app)."""
-    for method, rule, handler, options in ROUTES:
-        app.route(rule, method, **options)(_bound(kernel, handler))
+    add_routes(app, ROUTES, kernel)
 
 
 __all__ = ["CORE_TASK_FIELDS", "CORE_TASK_PARAMETERS", "INT_MAX", "ROUTES", "STATUSES",

@@ -1,28 +1,26 @@
-"""``/api/teams``: named groups of users that get roles in projects together.
+"""``/api/teams``: named groups of users that get roles in projects together: the
+declared bodies and replies, and the handlers, registered from :data:`ROUTES`.
 
 Admins manage teams; members list them (to give one a role in a project
-they own); a guest sees only the teams they belong to.
+they own); a guest sees only the teams they belong to.  The queries and rules
+are in ``_domain/teams.py``.
 """
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
 from lcore import HTTPResponse, Lcore, response
 
-from .. import events
-from .._db import IntegrityError
-from .._errors import ApiError
-from .._i18n import Message
+from .._domain import teams
+from .._domain.teams import NAME_TAKEN, TEAM_SELECT
+from .._routetable import Route, add_routes
 from .._schema import Boolean, Integer, ListOf, Schema, String, Text
 from .._validation import json_body
 from .replies import ident
 
 if TYPE_CHECKING:
     from .. import TaskFlow
-
-NAME_TAKEN = "A team with this name already exists"
 
 
 class TeamWrite(Schema):
@@ -66,138 +64,82 @@ class TeamMembership(Schema):
     added = Boolean(required=True, description="false when the user was already a member")
 
 
-TEAM_SELECT = ("SELECT t.id, t.name, (SELECT COUNT(*) FROM team_members m"
-               " WHERE m.team_id = t.id) AS member_count FROM teams t")
+# ------------------------------------------------------------- handlers
+# Each takes the kernel first (bound by build_teams_app), then the URL's values.
+def list_teams(kernel: TaskFlow) -> dict:
+    """Every team (a guest: their own), by name."""
+    return {"teams": teams.list_teams(kernel.db, kernel.current_user())}
 
 
-def _visible(kernel: TaskFlow) -> tuple[str, list]:
-    """Guests see only their own teams."""
-    user = kernel.current_user()
-    assert user is not None  # current_user() answered 401 otherwise
-    if user.get("role") == "guest":
-        return " WHERE t.id IN (SELECT team_id FROM team_members WHERE user_id = ?)", [user["id"]]
-    return "", []
+def create_team(kernel: TaskFlow) -> dict:
+    """Create a team (admins)."""
+    actor = kernel.current_user()
+    values = TeamWrite.validate(json_body())
+    team_id, name = teams.create_team(kernel, actor, values)
+    response.status = 201
+    return {"id": team_id, "name": name, "created": True}
 
 
-def _team_or_404(kernel: TaskFlow, team_id: int) -> dict:
-    where, params = _visible(kernel)
-    joiner = " AND" if where else " WHERE"
-    team = kernel.db.fetchone(f"{TEAM_SELECT}{where}{joiner} t.id = ?", (*params, team_id))
-    if team is None:
-        raise ApiError(404, "Team {team_id} not found", params={"team_id": team_id})
+def get_team(kernel: TaskFlow, tid: int) -> dict:
+    """A team and its members."""
+    team = teams.team_or_404(kernel.db, kernel.current_user(), tid)
+    team["members"] = teams.team_members(kernel.db, tid)
     return team
 
 
-def _name(kernel: TaskFlow, values: dict, team_id: int = 0) -> str:
-    name = values["name"]
-    if kernel.db.fetchone("SELECT id FROM teams WHERE lower(name) = lower(?) AND id != ?",
-                          (name, team_id)):
-        raise ApiError(409, NAME_TAKEN, fields={"name": Message("already taken")})
-    return name
+def update_team(kernel: TaskFlow, tid: int) -> dict:
+    """Rename a team (admins)."""
+    actor = kernel.current_user()
+    values = TeamWrite.validate(json_body())
+    return teams.rename_team(kernel, actor, tid, values)
+
+
+def delete_team(kernel: TaskFlow, tid: int) -> HTTPResponse:
+    """Delete a team: its members lose the roles it gave them (admins)."""
+    teams.delete_team(kernel, kernel.current_user(), tid)
+    return HTTPResponse(status=204)
+
+
+def add_team_member(kernel: TaskFlow, tid: int, uid: int) -> dict:
+    """Add a user to a team (admins): 201 added, 200 already a member."""
+    added = teams.add_member(kernel, kernel.current_user(), tid, uid)
+    if added:
+        response.status = 201
+    return {"team_id": tid, "user_id": uid, "added": added}
+
+
+def remove_team_member(kernel: TaskFlow, tid: int, uid: int) -> HTTPResponse:
+    """Remove a user from a team (admins)."""
+    teams.remove_member(kernel, kernel.current_user(), tid, uid)
+    return HTTPResponse(status=204)
+
+
+# ---------------------------------------------------------------- routes
+TEAM = "/api/teams/<tid:int>"
+#: ``(method, rule, handler, options)`` in registration order (the OpenAPI document's).
+ROUTES: tuple[Route, ...] = (
+    ("GET", "/api/teams", list_teams, dict(name="list_teams", auth=True, returns=TeamList)),
+    ("POST", "/api/teams", create_team, dict(
+        name="create_team", auth="teams:manage", body=TeamWrite, status=201,
+        returns=TeamCreated, responses=(409,))),
+    ("GET", TEAM, get_team, dict(name="get_team", auth=True, returns=TeamDetail)),
+    ("PATCH", TEAM, update_team, dict(
+        name="update_team", auth="teams:manage", body=TeamWrite, returns=TeamOut,
+        responses=(409,))),
+    ("DELETE", TEAM, delete_team, dict(name="delete_team", auth="teams:manage", status=204)),
+    ("PUT", f"{TEAM}/members/<uid:int>", add_team_member, dict(
+        name="add_team_member", auth="teams:manage", returns=TeamMembership,
+        responses=((201, "Added"),))),
+    ("DELETE", f"{TEAM}/members/<uid:int>", remove_team_member, dict(
+        name="remove_team_member", auth="teams:manage", status=204)),
+)
 
 
 def build_teams_app(kernel: TaskFlow) -> Lcore:
+    """The app of :data:`ROUTES` (mounted at ``/``)."""
     app = Lcore()
-
-    @app.get("/api/teams", name="list_teams", auth=True, returns=TeamList)
-    def list_teams():
-        """Every team (a guest: their own), by name."""
-        where, params = _visible(kernel)
-        return {"teams": kernel.db.fetchall(f"{TEAM_SELECT}{where} ORDER BY lower(t.name)",
-                                            params)}
-
-    @app.post("/api/teams", name="create_team", auth="teams:manage", body=TeamWrite,
-              status=201, returns=TeamCreated, responses=(409,))
-    def create_team():
-        """Create a team (admins)."""
-        actor = kernel.current_user()
-        values = TeamWrite.validate(json_body())
-        db = kernel.db
-        try:
-            with db.transaction():
-                name = _name(kernel, values)
-                team_id = db.insert("teams", {"name": name})
-                kernel.emit(events.TeamCreated(actor=actor, team={"id": team_id, "name": name}))
-        except IntegrityError:  # a concurrent twin won the unique index
-            raise ApiError(409, NAME_TAKEN, fields={"name": Message("already taken")}) from None
-        response.status = 201
-        return {"id": team_id, "name": name, "created": True}
-
-    @app.get("/api/teams/<tid:int>", name="get_team", auth=True, returns=TeamDetail)
-    def get_team(tid):
-        """A team and its members."""
-        team = _team_or_404(kernel, tid)
-        team["members"] = kernel.db.fetchall(
-            "SELECT u.id AS user_id, u.username FROM team_members m JOIN users u"
-            " ON u.id = m.user_id WHERE m.team_id = ? ORDER BY lower(u.username)", (tid,))
-        return team
-
-    @app.patch("/api/teams/<tid:int>", name="update_team", auth="teams:manage",
-               body=TeamWrite, returns=TeamOut, responses=(409,))
-    def update_team(tid):
-        """Rename a team (admins)."""
-        actor = kernel.current_user()
-        values = TeamWrite.validate(json_body())
-        db = kernel.db
-        with db.transaction():
-            team = _team_or_404(kernel, tid)
-            name = _name(kernel, values, tid)
-            if name != team["name"]:
-                db.update("teams", tid, {"name": name})
-                kernel.emit(events.TeamUpdated(actor=actor, team={"id": tid, "name": name},
-                                               changes={"name": [team["name"], name]}))
-        return {**team, "name": name}
-
-    @app.delete("/api/teams/<tid:int>", name="delete_team", auth="teams:manage", status=204)
-    def delete_team(tid):
-        """Delete a team: its members lose the roles it gave them (admins)."""
-        actor = kernel.current_user()
-        db = kernel.db
-        with db.transaction():
-            team = _team_or_404(kernel, tid)
-            db.delete("teams", tid)
-            kernel.emit(events.TeamDeleted(actor=actor, team={"id": tid, "name": team["name"]}))
-        return HTTPResponse(status=204)
-
-    @app.put("/api/teams/<tid:int>/members/<uid:int>", name="add_team_member",
-             auth="teams:manage", returns=TeamMembership, responses=((201, "Added"),))
-    def add_team_member(tid, uid):
-        """Add a user to a team (admins): 201 added, 200 already a member."""
-        actor = kernel.current_user()
-        db = kernel.db
-        with db.transaction():
-            team = _team_or_404(kernel, tid)
-            user = db.fetchone("SELECT id, username FROM users WHERE id = ? AND is_active = 1",
-                               (uid,))
-            if user is None:
-                raise ApiError(404, "User {uid} not found", params={"uid": uid})
-            added = not db.fetchone("SELECT 1 AS x FROM team_members WHERE team_id = ?"
-                                    " AND user_id = ?", (tid, uid))
-            if added:
-                db.execute("INSERT INTO team_members (team_id, user_id, created_at)"
-                           " VALUES (?, ?, ?)", (tid, uid, time.time()))
-                kernel.emit(events.TeamMemberAdded(
-                    actor=actor, team={"id": tid, "name": team["name"]}, user=user))
-                response.status = 201
-        return {"team_id": tid, "user_id": uid, "added": added}
-
-    @app.delete("/api/teams/<tid:int>/members/<uid:int>", name="remove_team_member",
-                auth="teams:manage", status=204)
-    def remove_team_member(tid, uid):
-        """Remove a user from a team (admins)."""
-        actor = kernel.current_user()
-        db = kernel.db
-        with db.transaction():
-            team = _team_or_404(kernel, tid)
-            user = db.fetchone("SELECT u.id, u.username FROM team_members m JOIN users u"
-                               " ON u.id = m.user_id WHERE m.team_id = ? AND m.user_id = ?",
-                               (tid, uid))
-            if user is None:
-                raise ApiError(404, "User {uid} is not a member of team {tid}",
-                               params={"uid": uid, "tid": tid})
-            db.execute("DELETE FROM team_members WHERE team_id = ? AND user_id = ?", (tid, uid))
-            kernel.emit(events.TeamMemberRemoved(
-                actor=actor, team={"id": tid, "name": team["name"]}, user=user))
-        return HTTPResponse(status=204)
-
+    add_routes(app, ROUTES, kernel)
     return app
+
+
+__all__ = ["NAME_TAKEN", "ROUTES", "TEAM_SELECT", "build_teams_app"]

@@ -12,9 +12,11 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
+from .._words import starts_words
 from .errors import OperationalError, translated
 
 #: ``UPDATE ... RETURNING`` exists from SQLite 3.35 on; older libraries claim
@@ -72,6 +74,8 @@ class ConnectionPool:
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
         conn.execute("PRAGMA synchronous=NORMAL")
+        # the board's q= for common words (_board_search.py): the index's word rule
+        conn.create_function("taskflow_starts_words", 2, starts_words, deterministic=True)
         return conn
 
     def acquire(self, timeout: float | None = None) -> sqlite3.Connection:
@@ -106,10 +110,23 @@ class ConnectionPool:
             raise OperationalError(f"database file {self.path} is missing")
 
     def enable_wal(self) -> None:
-        """Switch the file to write-ahead logging (persistent, once per file)."""
+        """Switch the file to write-ahead logging (persistent, once per file).
+
+        Processes opening a new file at once race for the switch, and SQLite
+        answers the losers "database is locked" at once, without waiting for
+        the busy timeout: they try again until it has passed.
+        """
+        deadline = time.monotonic() + self.busy_timeout
         conn = self._connect()
         try:
-            conn.execute("PRAGMA journal_mode=WAL")
+            while True:
+                try:
+                    conn.execute("PRAGMA journal_mode=WAL")
+                    return
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc) or time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.01)
         finally:
             conn.close()
 

@@ -2,9 +2,11 @@
 sort orders, bounded totals (the handlers: ``_api/tasks.py``).
 
 Totals stay cheap at any size: the project's maintained counts answer no
-filter and one status; any other filter is counted up to :data:`COUNT_CAP`
-rows (:func:`bounded_total`).  A plugin filter whose SQL fails is left out of
-the answer and named in it, never a 500.
+filter, one status and one priority; any other filter is counted up to :data:`COUNT_CAP`
+rows (:func:`bounded_total`).  ``q=`` looks the title's words up in the
+full-text index (``_board_search.py``) rather than scanning the project.
+A plugin filter whose SQL fails is left out of the answer and named in it,
+never a 500.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .._board_search import title_filter
 from .._db import DatabaseError
 from .._errors import ApiError
 from .._i18n import Message
@@ -42,6 +45,8 @@ CHANGES_LIMIT = 500
 #: A filtered total the maintained counts cannot answer is counted up to this many
 #: rows (the same bound as the search's): past it the answer says ``total_is_estimate``.
 COUNT_CAP = 1000
+#: The statuses and priorities whose tasks each project counts (``<value>_count``).
+COUNTED = frozenset({"todo", "in_progress", "done", "low", "medium", "high"})
 
 
 def order_by(sort: str) -> str:
@@ -52,8 +57,10 @@ def order_by(sort: str) -> str:
 
 
 # -------------------------------------------------------------- listing
-def core_filters(args: Mapping[str, Any]) -> tuple[list[str], list]:
-    """The WHERE conditions and their parameters of the task list's own filters."""
+def core_filters(args: Mapping[str, Any], db: Any,
+                 project: Mapping[str, Any]) -> tuple[list[str], list]:
+    """The WHERE conditions and their parameters of the task list's own filters
+    (``q=`` through the full-text index of ``db``, for ``project``)."""
     where: list[str] = []
     params: list = []
     for column in ("status", "priority"):
@@ -69,9 +76,9 @@ def core_filters(args: Mapping[str, Any]) -> tuple[list[str], list]:
         params.append(assignee)
     q = args.get("q")
     if q:
-        escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        where.append("lower(t.title) LIKE ? ESCAPE '\\'")
-        params.append(f"%{escaped}%")
+        condition, values = title_filter(db, project["id"], q, project["task_count"])
+        where.append(condition)
+        params += values
     due = args.get("due")
     if due == "overdue":
         where.append("t.status != 'done' AND t.due_date IS NOT NULL AND t.due_date < ?")
@@ -147,10 +154,10 @@ def bounded_total(db, source: str, params: Sequence[Any], page_rows: int, offset
 def filtered_total(db, project: dict, where: list[str], params: list,
                    page_rows: int, offset: int, limit: int) -> tuple[int, bool]:
     """The filtered total: the maintained counts answer the common filters (none,
-    one status), :func:`bounded_total` the others."""
+    one status, one priority), :func:`bounded_total` the others."""
     if not where:
         return project["task_count"], False
-    if where == ["t.status = ?"]:
+    if where in (["t.status = ?"], ["t.priority = ?"]) and params[0] in COUNTED:
         return project[f"{params[0]}_count"], False
     return bounded_total(db, f"tasks t WHERE t.project_id = ? AND {' AND '.join(where)}",
                          (project["id"], *params), page_rows, offset, limit)
