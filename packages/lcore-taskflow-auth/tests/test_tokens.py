@@ -106,3 +106,37 @@ def test_garbage_never_raises(garbage):
 ])
 def test_bearer_header_parsing(header, token):
     assert bearer_token(header) == token
+
+
+# A verified token's claims are remembered (issue 25): the cache must never
+# accept what a fresh verification would refuse.
+def test_a_remembered_token_still_expires():
+    now = time.time()
+    token = issue_token(USER, SECRET, ttl=60, now=now)
+    assert verify_token(token, SECRET, now=now)["sub"] == 7  # verified, remembered
+    assert verify_token(token, SECRET, now=now + 30)["sub"] == 7
+    assert verify_token(token, SECRET, now=now + 61) is None
+
+
+def test_a_remembered_token_is_only_good_for_the_secrets_that_verified_it():
+    token = issue_token(USER, OLD)
+    assert verify_token(token, [SECRET, OLD]) is not None
+    assert verify_token(token, SECRET) is None  # the rotation is over: OLD is gone
+    assert verify_token(token, [OLD]) is not None
+
+
+def test_a_remembered_token_does_not_vouch_for_a_tampered_one():
+    token = issue_token(USER, SECRET)
+    assert verify_token(token, SECRET) is not None
+    payload_b64, signature = token.rsplit(".", 1)
+    flipped = signature[:-1] + ("0" if signature[-1] != "0" else "1")
+    assert verify_token(f"{payload_b64}.{flipped}", SECRET) is None
+    forged = _b64({**json.loads(base64.urlsafe_b64decode(payload_b64)), "role": "admin"})
+    assert verify_token(f"{forged}.{signature}", SECRET) is None
+
+
+def test_the_claims_handed_out_are_a_copy():
+    token = issue_token(USER, SECRET)
+    first = verify_token(token, SECRET)
+    first["role"] = "admin"
+    assert verify_token(token, SECRET)["role"] == "member"

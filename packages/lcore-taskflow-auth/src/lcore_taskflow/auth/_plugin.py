@@ -14,7 +14,8 @@ from . import _sessions as sessions
 from ._config import AuthConfig
 from ._identity import identify
 from ._middleware import AdminGuardHook, TokenAuthMiddleware
-from ._routes import build_auth_app, start_session
+from ._routes import build_auth_app
+from ._signin import start_session
 
 if TYPE_CHECKING:
     from lcore_taskflow.core import TaskFlow
