@@ -11,11 +11,12 @@ from __future__ import annotations
 
 __version__ = "0.3.0"
 
+from ._config import NotifyConfig
 from ._events import NotificationFailed, NotificationSent
 from ._extension import TaskFlowNotify
 from ._mailer import EmailService, InvalidEmail, SmtpSettings
 from ._outbox import Email, Outbox
-from ._plugin import NotifyConfig, NotifyPlugin
+from ._plugin import NotifyPlugin
 
 __all__ = ["Email", "EmailService", "InvalidEmail", "NotificationFailed", "NotificationSent",
            "NotifyConfig", "NotifyPlugin", "Outbox", "SmtpSettings", "TaskFlowNotify",

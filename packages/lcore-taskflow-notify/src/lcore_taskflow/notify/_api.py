@@ -1,7 +1,13 @@
-"""``/api/notifications/``: send, notify an assignee, batch, history, retry (SPEC §4)."""
+"""``/api/notifications/``: send, notify an assignee, batch, history, retry (SPEC §4).
+
+The emails these routes and the plugin send (an assignment, repeated failed
+sign-ins), the checks of their bodies, and the handlers as named functions
+registered from :data:`ROUTES` (the inbox's routes follow, from ``_hub_api``).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import html
 from typing import TYPE_CHECKING, Any
 
@@ -9,21 +15,22 @@ from lcore import Lcore, request
 from lcore_taskflow.core import (
     N_,
     ApiError,
-    Fields,
     Message,
+    Route,
     Translator,
+    add_routes,
     json_body,
     pagination,
     query_choice,
 )
 
+from ._answers import STATUSES, tally
 from ._hub_api import add_inbox_routes
 from ._mailer import InvalidEmail, check_address, check_subject, one_line
-from ._outbox import STATUSES, Email, Outbox, tally
+from ._outbox import Email, Outbox
 from ._render import translator_of
 from ._schemas import (
     MAX_BATCH,
-    MAX_BODY,
     BatchResult,
     BatchSend,
     EmailSend,
@@ -76,61 +83,56 @@ def failures_email(event: Any, t: Translator) -> tuple[str, str]:
     return "[TaskFlow] " + t.gettext("Failed sign-ins to your account"), body
 
 
-def _message_fields(data: dict[str, Any], fields: Fields) -> None:
-    """Validate ``subject``, ``body`` and ``html`` into ``fields``."""
+def _collect(schema: Any, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``schema.collect(data)``, the raw ``subject`` checked first as a header value (the
+    schema strips whitespace, and a trailing CR/LF is still an injection attempt)."""
+    values, errors = schema.collect(data)
     subject = data.get("subject")
     if isinstance(subject, str):
         try:
             check_subject(subject)
         except InvalidEmail as exc:
-            fields.add_error("subject", exc.message)
-    fields.text("subject", required=True, max_len=255)
-    fields.text("body", required=True, max_len=MAX_BODY)
-    fields.boolean("html")
+            errors["subject"] = exc.message
+    return values, errors
 
 
-def _email_fields(data: dict[str, Any]) -> dict[str, Any]:
-    fields = Fields(data)
-    fields.email("to", required=True)
-    _message_fields(data, fields)
-    values = fields.result()
-    try:  # Fields strips whitespace; check the raw value for CR/LF too
-        check_address(data["to"].strip("\t "))
-    except InvalidEmail as exc:
-        raise ApiError(422, "Validation failed", fields={"to": exc.message}) from None
+def _email_values(data: dict[str, Any]) -> dict[str, Any]:
+    """``EmailSend``'s values of ``data``; 422 naming each bad field."""
+    values, errors = _collect(EmailSend, data)
+    if "to" not in errors and isinstance(data.get("to"), str):
+        try:  # the raw value, for the same reason as the subject's
+            check_address(data["to"].strip("\t "))
+        except InvalidEmail as exc:
+            errors["to"] = exc.message
+    if errors:
+        raise ApiError(422, "Validation failed", fields=errors)
     return values
 
 
-def _batch_recipients(kernel: TaskFlow, data: dict[str, Any],
-                      fields: Fields) -> list[tuple[str, int | None]]:
-    """``[(address, user_id)]`` from ``user_ids`` or ``recipients`` (exactly one)."""
+def _batch_values(kernel: TaskFlow, data: dict[str, Any]) -> tuple[dict[str, Any],
+                                                                  list[tuple[str, int | None]]]:
+    """``BatchSend``'s values of ``data`` and its ``[(address, user_id)]`` from
+    ``user_ids`` or ``recipients`` (exactly one); 422 naming each bad field."""
+    values, errors = _collect(BatchSend, data)
+    targets: list[tuple[str, int | None]] = []
     if ("user_ids" in data) == ("recipients" in data):
-        fields.add_error("user_ids", "give either user_ids or recipients")
-        return []
-    key = "user_ids" if "user_ids" in data else "recipients"
-    items = data[key]
-    if not isinstance(items, list) or not items:
-        fields.add_error(key, Message("{name} must be a non-empty list", name=key))
-        return []
-    if len(items) > MAX_BATCH:
-        fields.add_error(key, Message("at most {max} recipients per batch", max=MAX_BATCH))
-        return []
-    if key == "recipients":
-        bad = [str(a) for a in items if not _valid_address(a)]
+        errors.setdefault("user_ids", "give either user_ids or recipients")
+    elif "recipients" in values:
+        bad = [str(a) for a in values["recipients"] if not _valid_address(a)]
         if bad:
-            fields.add_error(key, Message("invalid email address: {emails}",
-                                       emails=", ".join(bad[:10])))
-        return [(a, None) for a in dict.fromkeys(items)] if not bad else []
-    if any(isinstance(i, bool) or not isinstance(i, int) for i in items):
-        fields.add_error(key, "user_ids must be integers")
-        return []
-    ids = list(dict.fromkeys(items))
-    found = {i: user["email"] for i, user in kernel.users.many(ids).items()}
-    missing = [str(i) for i in ids if i not in found]
-    if missing:
-        fields.add_error(key, Message("unknown user ids: {ids}", ids=", ".join(missing)))
-        return []
-    return [(found[i], i) for i in ids]
+            errors["recipients"] = Message("invalid email address: {emails}",
+                                           emails=", ".join(bad[:10]))
+        targets = [(a, None) for a in dict.fromkeys(values["recipients"])]
+    elif "user_ids" in values:
+        ids = list(dict.fromkeys(values["user_ids"]))
+        found = {i: user["email"] for i, user in kernel.users.many(ids).items()}
+        missing = [str(i) for i in ids if i not in found]
+        if missing:
+            errors["user_ids"] = Message("unknown user ids: {ids}", ids=", ".join(missing))
+        targets = [(found[i], i) for i in ids if i in found]
+    if errors:
+        raise ApiError(422, "Validation failed", fields=errors)
+    return values, targets
 
 
 def _valid_address(address: Any) -> bool:
@@ -141,93 +143,104 @@ def _valid_address(address: Any) -> bool:
     return True
 
 
-def build_notifications_app(kernel: Any, outbox: Outbox, workers: int) -> Lcore:
-    """The sub-app mounted at ``/api/notifications/``."""
+# ------------------------------------------------------------- handlers
+def send_email(kernel: Any, outbox: Outbox) -> dict[str, Any]:
+    """Send one email now (admin); answers with the outcome."""
+    values = _email_values(json_body())
+    return outbox.send(Email(values["to"], values["subject"], values["body"],
+                             values.get("html", False)))
+
+
+def notify_assignment(kernel: Any, outbox: Outbox, task_id: int) -> dict[str, Any]:
+    """Email a task's assignee about the assignment again (editors of its project)."""
+    user = kernel.current_user()
+    task = kernel.access().task(task_id, "editor")
+    if task["assignee_id"] is None:
+        raise ApiError(404, "Task {task_id} has no assignee", params={"task_id": task_id})
+    assignee = kernel.users.get(task["assignee_id"])
+    if assignee is None or kernel.access(assignee).role(task["project_id"]) is None:
+        raise ApiError(422, "The assignee of task {task_id} can no longer see its project; "
+                            "assign someone who can", params={"task_id": task_id})
+    result = outbox.send(assignment_email(task, user.get("username"),
+                                          translator_of(kernel, task["assignee_id"])))
+    if user.get("role") != "admin" and user.get("id") != task["assignee_id"]:
+        result["to"] = None  # an address is for admins and its owner (docs/access.md)
+    return result
+
+
+def batch_notify(kernel: Any, outbox: Outbox) -> dict[str, Any]:
+    """Email many users at once, concurrently (admin)."""
+    values, targets = _batch_values(kernel, json_body())
+    emails = [Email(to, values["subject"], values["body"], values.get("html", False), uid)
+              for to, uid in targets]
+    try:
+        rows = outbox.record(emails, claim=True)
+    except InvalidEmail as exc:
+        raise ApiError(422, "Validation failed", fields={exc.field: exc.message}) from None
+    # The host runs an async handler to completion in the request's thread anyway
+    # (asyncio.run); a route table's handler is a plain function, so it runs the
+    # concurrent sends itself.
+    results = asyncio.run(outbox.deliver_concurrently(rows, kernel.config.notify_workers))
+    return {"results": results, **tally(results), "total": len(results)}
+
+
+def history(kernel: Any, outbox: Outbox) -> dict[str, Any]:
+    """Notifications, newest first: every one for admins, a member's own otherwise."""
+    user = kernel.current_user()
+    status = query_choice("status", STATUSES)
+    page, limit, offset = pagination()
+    see_all = kernel.allowed(user, "notifications:history_all")
+    rows, total = outbox.history(None if see_all else user["id"], status, limit, offset,
+                                 kernel.access().where("project_id"))
+    return {"notifications": rows, "total": total, "page": page, "limit": limit,
+            "scope": "all" if see_all else "own"}
+
+
+def retry_all(kernel: Any, outbox: Outbox) -> dict[str, Any]:
+    """Send failed notifications again (admin); body ``{ids?: [...]}``."""
+    ids = None
+    if request.content_length:
+        ids = RetryIds.validate(json_body()).get("ids")
+    results = outbox.retry(ids, limit=MAX_BATCH)
+    return {"results": results, **tally(results), "retried": len(results)}
+
+
+def retry_one(kernel: Any, outbox: Outbox, notification_id: int) -> dict[str, Any]:
+    """Send one failed notification again (admin)."""
+    result = outbox.retry_one(notification_id)
+    if result is None:
+        raise ApiError(404, "Notification {notification_id} not found",
+                       params={"notification_id": notification_id})
+    return result
+
+
+#: The routes of ``/api/notifications/`` (before the inbox's), each handler called
+#: with the kernel and the outbox.
+ROUTES: tuple[Route, ...] = (
+    ("POST", "/email", send_email, dict(
+        name="send_email", auth="notifications:send", body=EmailSend, returns=SendResult,
+        limit=("notifications:email", 10, 60))),
+    ("POST", "/task-assigned/<task_id:int>", notify_assignment, dict(
+        name="notify_assignment", auth=True, returns=SendResult, responses=(
+            (403, "You need the editor role in the task's project"),
+            (422, "The assignee can no longer see the project")),
+        limit=("notifications:assigned", 20, 60))),
+    ("POST", "/batch", batch_notify, dict(
+        name="batch_notify", auth="notifications:batch", body=BatchSend,
+        returns=BatchResult, limit=("notifications:batch", 10, 60))),
+    ("GET", "/history", history, dict(
+        name="notification_history", auth=True, query=HistoryQuery, returns=History)),
+    ("POST", "/retry", retry_all, dict(
+        name="retry_notifications", auth="notifications:send", body=RetryIds,
+        returns=RetryResult)),
+    ("POST", "/<notification_id:int>/retry", retry_one, dict(
+        name="retry_notification", auth="notifications:send", returns=SendResult)),
+)
+
+
+def build_notifications_app(kernel: Any, outbox: Outbox) -> Lcore:
+    """The sub-app mounted at ``/api/notifications/``: :data:`ROUTES`, then the inbox's."""
     app = Lcore()
-
-    limit = kernel.limits.limit
-
-    @app.post("/email", name="send_email", auth="notifications:send", body=EmailSend,
-              returns=SendResult)
-    @limit("notifications:email", 10, 60)
-    def send_email():
-        """Send one email now (admin); answers with the outcome."""
-        values = _email_fields(json_body())
-        return outbox.send(Email(values["to"], values["subject"], values["body"],
-                                 values.get("html", False)))
-
-    @app.post("/task-assigned/<task_id:int>", name="notify_assignment", auth=True,
-              returns=SendResult, responses=(
-                  (403, "You need the editor role in the task's project"),
-                  (422, "The assignee can no longer see the project")))
-    @limit("notifications:assigned", 20, 60)
-    def notify_assignment(task_id):
-        """Email a task's assignee about the assignment again (editors of its project)."""
-        user = kernel.current_user()
-        task = kernel.access().task(task_id, "editor")
-        if task["assignee_id"] is None:
-            raise ApiError(404, "Task {task_id} has no assignee", params={"task_id": task_id})
-        assignee = kernel.users.get(task["assignee_id"])
-        if assignee is None or kernel.access(assignee).role(task["project_id"]) is None:
-            raise ApiError(422, "The assignee of task {task_id} can no longer see its project; "
-                                "assign someone who can", params={"task_id": task_id})
-        result = outbox.send(assignment_email(task, user.get("username"),
-                                              translator_of(kernel, task["assignee_id"])))
-        if user.get("role") != "admin" and user.get("id") != task["assignee_id"]:
-            result["to"] = None  # an address is for admins and its owner (docs/access.md)
-        return result
-
-    @app.post("/batch", name="batch_notify", auth="notifications:batch", body=BatchSend,
-              returns=BatchResult)
-    @limit("notifications:batch", 10, 60)
-    async def batch_notify():
-        """Email many users at once, concurrently (admin)."""
-        data = json_body()
-        fields = Fields(data)
-        targets = _batch_recipients(kernel, data, fields)
-        _message_fields(data, fields)
-        values = fields.result()
-        emails = [Email(to, values["subject"], values["body"], values.get("html", False), uid)
-                  for to, uid in targets]
-        try:
-            rows = outbox.record(emails, claim=True)
-        except InvalidEmail as exc:
-            raise ApiError(422, "Validation failed", fields={exc.field: exc.message}) from None
-        results = await outbox.deliver_concurrently(rows, workers)
-        return {"results": results, **tally(results), "total": len(results)}
-
-    @app.get("/history", name="notification_history", auth=True, query=HistoryQuery,
-             returns=History)
-    def history():
-        """Notifications, newest first: every one for admins, a member's own otherwise."""
-        user = kernel.current_user()
-        status = query_choice("status", STATUSES)
-        page, limit, offset = pagination()
-        see_all = kernel.allowed(user, "notifications:history_all")
-        rows, total = outbox.history(None if see_all else user["id"], status, limit, offset,
-                                     kernel.access().where("project_id"))
-        return {"notifications": rows, "total": total, "page": page, "limit": limit,
-                "scope": "all" if see_all else "own"}
-
-    @app.post("/retry", name="retry_notifications", auth="notifications:send", body=RetryIds,
-              returns=RetryResult)
-    def retry_all():
-        """Send failed notifications again (admin); body ``{ids?: [...]}``."""
-        ids = None
-        if request.content_length:
-            ids = RetryIds.validate(json_body()).get("ids")
-        results = outbox.retry(ids, limit=MAX_BATCH)
-        return {"results": results, **tally(results), "retried": len(results)}
-
-    @app.post("/<notification_id:int>/retry", name="retry_notification",
-              auth="notifications:send", returns=SendResult)
-    def retry_one(notification_id):
-        """Send one failed notification again (admin)."""
-        result = outbox.retry_one(notification_id)
-        if result is None:
-            raise ApiError(404, "Notification {notification_id} not found",
-                           params={"notification_id": notification_id})
-        return result
-
+    add_routes(app, ROUTES, kernel, outbox)
     add_inbox_routes(app, kernel)
     return app

@@ -7,6 +7,9 @@
 | ``GET, PUT /api/users/me/notification-settings`` | signed in |
 | ``PUT, DELETE /api/projects/<pid>/tasks/<tid>/watchers/me`` | viewers of the project |
 | ``GET, POST /notifications/unsubscribe?u=&k=&s=`` | anyone holding the signed link |
+
+The handlers are named functions registered from :data:`INBOX_ROUTES` (on the
+``/api/notifications/`` sub-app) and :data:`HUB_ROUTES` (at full paths).
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ from lcore import HTTPResponse, Lcore, request, response
 from lcore_taskflow.core import (
     ApiError,
     Message,
+    Route,
     Translator,
+    add_routes,
     available_languages,
     json_body,
     pagination,
@@ -72,45 +77,55 @@ def inbox_item(kernel: Any, row: dict[str, Any]) -> dict[str, Any]:
             "created": row["created_at"], "read": row["read_at"] is not None}
 
 
+# --------------------------------------------------------------- inbox
+def inbox(kernel: Any) -> dict[str, Any]:
+    """The caller's inbox, newest first, with the total and the unread count."""
+    user = kernel.current_user()
+    args = InboxQuery.validate()
+    page, limit, offset = pagination()
+    where, params = _visible(kernel, user["id"],
+                             *(["i.read_at IS NULL"] if args.get("unread") else []))
+    db = kernel.db
+    rows = db.fetchall(f"{INBOX_SELECT} WHERE {where} ORDER BY i.id DESC LIMIT ? OFFSET ?",
+                       (*params, limit, offset))
+    total = db.scalar(f"SELECT COUNT(*) FROM inbox_items i WHERE {where}", params)
+    unread = total if args.get("unread") else unread_count(kernel, user["id"])
+    return {"items": [inbox_item(kernel, r) for r in rows], "total": total,
+            "unread": unread, "page": page, "limit": limit}
+
+
+def mark_read(kernel: Any) -> dict[str, Any]:
+    """Mark some (``ids``) or all (``all: true``) of the caller's items read."""
+    user = kernel.current_user()
+    values = _read_body(json_body())
+    db = kernel.db
+    now = time.time()
+    if values.get("all"):
+        cur = db.execute("UPDATE inbox_items SET read_at = ? WHERE user_id = ?"
+                         " AND in_inbox = 1 AND read_at IS NULL", (now, user["id"]))
+    else:
+        ids = values["ids"]
+        marks = ", ".join("?" for _ in ids)
+        cur = db.execute(f"UPDATE inbox_items SET read_at = ? WHERE user_id = ?"
+                         f" AND in_inbox = 1 AND read_at IS NULL AND id IN ({marks})",
+                         (now, user["id"], *ids))
+    return {"marked": cur.rowcount, "unread": unread_count(kernel, user["id"])}
+
+
+#: ``/inbox`` and ``/inbox/read`` on the ``/api/notifications/`` sub-app (handlers
+#: called with the kernel).
+INBOX_ROUTES: tuple[Route, ...] = (
+    ("GET", "/inbox", inbox, dict(
+        name="notification_inbox", auth=True, query=InboxQuery, returns=InboxPage)),
+    ("POST", "/inbox/read", mark_read, dict(
+        name="notification_inbox_read", auth=True, body=InboxRead, returns=InboxReadResult,
+        responses=((422, "Neither ids nor all, or ids that are not a list of integers"),))),
+)
+
+
 def add_inbox_routes(app: Lcore, kernel: Any) -> None:
-    """``/inbox`` and ``/inbox/read`` on the ``/api/notifications/`` sub-app."""
-
-    @app.get("/inbox", name="notification_inbox", auth=True, query=InboxQuery,
-             returns=InboxPage)
-    def inbox():
-        """The caller's inbox, newest first, with the total and the unread count."""
-        user = kernel.current_user()
-        args = InboxQuery.validate()
-        page, limit, offset = pagination()
-        where, params = _visible(kernel, user["id"],
-                                 *(["i.read_at IS NULL"] if args.get("unread") else []))
-        db = kernel.db
-        rows = db.fetchall(f"{INBOX_SELECT} WHERE {where} ORDER BY i.id DESC LIMIT ? OFFSET ?",
-                           (*params, limit, offset))
-        total = db.scalar(f"SELECT COUNT(*) FROM inbox_items i WHERE {where}", params)
-        unread = total if args.get("unread") else unread_count(kernel, user["id"])
-        return {"items": [inbox_item(kernel, r) for r in rows], "total": total,
-                "unread": unread, "page": page, "limit": limit}
-
-    @app.post("/inbox/read", name="notification_inbox_read", auth=True, body=InboxRead,
-              returns=InboxReadResult, responses=(
-                  (422, "Neither ids nor all, or ids that are not a list of integers"),))
-    def mark_read():
-        """Mark some (``ids``) or all (``all: true``) of the caller's items read."""
-        user = kernel.current_user()
-        values = _read_body(json_body())
-        db = kernel.db
-        now = time.time()
-        if values.get("all"):
-            cur = db.execute("UPDATE inbox_items SET read_at = ? WHERE user_id = ?"
-                             " AND in_inbox = 1 AND read_at IS NULL", (now, user["id"]))
-        else:
-            ids = values["ids"]
-            marks = ", ".join("?" for _ in ids)
-            cur = db.execute(f"UPDATE inbox_items SET read_at = ? WHERE user_id = ?"
-                             f" AND in_inbox = 1 AND read_at IS NULL AND id IN ({marks})",
-                             (now, user["id"], *ids))
-        return {"marked": cur.rowcount, "unread": unread_count(kernel, user["id"])}
+    """Register :data:`INBOX_ROUTES` on the ``/api/notifications/`` sub-app."""
+    add_routes(app, INBOX_ROUTES, kernel)
 
 
 def _read_body(data: dict[str, Any]) -> dict[str, Any]:
@@ -130,83 +145,101 @@ def _read_body(data: dict[str, Any]) -> dict[str, Any]:
     return {"ids": list(dict.fromkeys(ids))}
 
 
+# ---------------------------------------------- settings, watchers, unsubscribe
+def get_settings(kernel: Any, hub: Hub) -> dict[str, Any]:
+    """The caller's settings per kind and channel, their chat URLs masked, the defaults."""
+    user = kernel.current_user()
+    return _settings_answer(kernel, hub, user["id"])
+
+
+def put_settings(kernel: Any, hub: Hub) -> dict[str, Any]:
+    """Change some of the caller's settings; ``apprise_urls`` replaces their chat URLs."""
+    user = kernel.current_user()
+    data = json_body()
+    unknown = sorted(set(data) - {"settings", "apprise_urls"})
+    if unknown:
+        raise ApiError(422, "Validation failed", fields={
+            k[:64]: "unknown field (settings, apprise_urls)" for k in unknown})
+    settings = validate_settings(data["settings"]) if "settings" in data else None
+    urls = validate_urls(data["apprise_urls"]) if "apprise_urls" in data else None
+    hub.prefs.save(kernel.db, user["id"], settings, urls)
+    return _settings_answer(kernel, hub, user["id"])
+
+
+def watch(kernel: Any, hub: Hub, pid: int, tid: int) -> dict[str, Any]:
+    """Watch a task: hear of its comments, moves, assignments and due dates."""
+    user = _account(kernel)
+    _task_of(kernel, pid, tid)
+    created = hub.watch(kernel.db, tid, user["id"])
+    response.status = 201 if created else 200
+    return {"task_id": tid, "watching": True}
+
+
+def unwatch(kernel: Any, hub: Hub, pid: int, tid: int) -> HTTPResponse:
+    """Stop watching a task (also when you did not watch it)."""
+    user = _account(kernel)
+    _task_of(kernel, pid, tid)
+    hub.unwatch(kernel.db, tid, user["id"])
+    return HTTPResponse(status=204)
+
+
+def unsubscribe_page(kernel: Any, hub: Hub) -> str:
+    """A page with one button that stops one kind of email (the link in every email)."""
+    user_id, kind, username = _signed(kernel)
+    return _page(kernel, user_id, kind, username, done=False)
+
+
+def unsubscribe(kernel: Any, hub: Hub) -> str:
+    """RFC 8058 one-click: turn this kind's email off (the digest: every kind's digest)."""
+    user_id, kind, username = _signed(kernel)
+    channel = "digest" if kind == "digest" else "email"
+    kinds = KINDS if kind == "digest" else (kind,)
+    current = hub.prefs.get(kernel.db, user_id)["prefs"]
+    if any(current[k][channel] for k in kinds):  # idempotent: a second click writes nothing
+        hub.prefs.save(kernel.db, user_id, {k: {channel: False} for k in kinds})
+    return _page(kernel, user_id, kind, username, done=True)
+
+
+SETTINGS = "/api/users/me/notification-settings"
+WATCHERS_ME = "/api/projects/<pid:int>/tasks/<tid:int>/watchers/me"
+UNSUBSCRIBE = "/notifications/unsubscribe"
+NO_TASK = (404, "No such task in the project")
+NO_ACCOUNT = (403, "A share link has no account to notify")
+BAD_LINK = (400, "The link is incomplete, altered or not for this server")
+
+#: The hub's routes at full paths (mounted at ``/``), each handler called with the
+#: kernel and the hub.
+HUB_ROUTES: tuple[Route, ...] = (
+    ("GET", SETTINGS, get_settings, dict(
+        name="notification_settings", auth=True, returns=NotificationSettings)),
+    ("PUT", SETTINGS, put_settings, dict(
+        name="update_notification_settings", auth=True, body=SettingsUpdate,
+        returns=NotificationSettings, responses=(
+            (422, "An unknown kind, channel or field, a value that is not a boolean, "
+                  "or a URL that is not an Apprise URL"),),
+        limit=("notify:settings", 30, 60))),
+    ("PUT", WATCHERS_ME, watch, dict(
+        name="watch_task", auth=True, role="viewer", returns=Watching,
+        responses=((201, "You watch the task now"), NO_ACCOUNT, NO_TASK))),
+    ("DELETE", WATCHERS_ME, unwatch, dict(
+        name="unwatch_task", auth=True, role="viewer", status=204,
+        responses=(NO_ACCOUNT, NO_TASK))),
+    ("GET", UNSUBSCRIBE, unsubscribe_page, dict(
+        name="unsubscribe_page", auth=False, skip_versioning=True, returns="text/html",
+        responses=(BAD_LINK,))),
+    ("POST", UNSUBSCRIBE, unsubscribe, dict(
+        name="unsubscribe", auth=False, skip_versioning=True, returns="text/html",
+        responses=(BAD_LINK,
+                   (413, "The body is too large (a one-click POST has one short field)")),
+        limit=("notify:unsubscribe", 30, 60))),
+)
+
+
 def build_hub_app(kernel: Any, hub: Hub) -> Lcore:
-    """Routes at full paths (mounted at ``/``): settings, watchers, unsubscribe."""
+    """Routes at full paths (mounted at ``/``): settings, watchers, unsubscribe
+    (:data:`HUB_ROUTES`)."""
     app = Lcore()
-    limit = kernel.limits.limit
-
-    @app.get("/api/users/me/notification-settings", name="notification_settings",
-             auth=True, returns=NotificationSettings)
-    def get_settings():
-        """The caller's settings per kind and channel, their chat URLs masked, the defaults."""
-        user = kernel.current_user()
-        return _settings_answer(kernel, hub, user["id"])
-
-    @app.put("/api/users/me/notification-settings", name="update_notification_settings",
-             auth=True, body=SettingsUpdate, returns=NotificationSettings, responses=(
-                 (422, "An unknown kind, channel or field, a value that is not a boolean, "
-                       "or a URL that is not an Apprise URL"),))
-    @limit("notify:settings", 30, 60)
-    def put_settings():
-        """Change some of the caller's settings; ``apprise_urls`` replaces their chat URLs."""
-        user = kernel.current_user()
-        data = json_body()
-        unknown = sorted(set(data) - {"settings", "apprise_urls"})
-        if unknown:
-            raise ApiError(422, "Validation failed", fields={
-                k[:64]: "unknown field (settings, apprise_urls)" for k in unknown})
-        settings = validate_settings(data["settings"]) if "settings" in data else None
-        urls = validate_urls(data["apprise_urls"]) if "apprise_urls" in data else None
-        hub.prefs.save(kernel.db, user["id"], settings, urls)
-        return _settings_answer(kernel, hub, user["id"])
-
-    @app.put("/api/projects/<pid:int>/tasks/<tid:int>/watchers/me", name="watch_task",
-             auth=True, role="viewer", returns=Watching,
-             responses=((201, "You watch the task now"),
-                        (403, "A share link has no account to notify"),
-                        (404, "No such task in the project")))
-    def watch(pid, tid):
-        """Watch a task: hear of its comments, moves, assignments and due dates."""
-        user = _account(kernel)
-        _task_of(kernel, pid, tid)
-        created = hub.watch(kernel.db, tid, user["id"])
-        response.status = 201 if created else 200
-        return {"task_id": tid, "watching": True}
-
-    @app.delete("/api/projects/<pid:int>/tasks/<tid:int>/watchers/me", name="unwatch_task",
-                auth=True, role="viewer", status=204,
-                responses=((403, "A share link has no account to notify"),
-                           (404, "No such task in the project")))
-    def unwatch(pid, tid):
-        """Stop watching a task (also when you did not watch it)."""
-        user = _account(kernel)
-        _task_of(kernel, pid, tid)
-        hub.unwatch(kernel.db, tid, user["id"])
-        return HTTPResponse(status=204)
-
-    @app.get("/notifications/unsubscribe", name="unsubscribe_page", auth=False,
-             skip_versioning=True, returns="text/html",
-             responses=((400, "The link is incomplete, altered or not for this server"),))
-    def unsubscribe_page():
-        """A page with one button that stops one kind of email (the link in every email)."""
-        user_id, kind, username = _signed(kernel)
-        return _page(kernel, user_id, kind, username, done=False)
-
-    @app.post("/notifications/unsubscribe", name="unsubscribe", auth=False,
-              skip_versioning=True, returns="text/html",
-              responses=((400, "The link is incomplete, altered or not for this server"),
-                         (413, "The body is too large (a one-click POST has one short field)")))
-    @limit("notify:unsubscribe", 30, 60)
-    def unsubscribe():
-        """RFC 8058 one-click: turn this kind's email off (the digest: every kind's digest)."""
-        user_id, kind, username = _signed(kernel)
-        channel = "digest" if kind == "digest" else "email"
-        kinds = KINDS if kind == "digest" else (kind,)
-        current = hub.prefs.get(kernel.db, user_id)["prefs"]
-        if any(current[k][channel] for k in kinds):  # idempotent: a second click writes nothing
-            hub.prefs.save(kernel.db, user_id, {k: {channel: False} for k in kinds})
-        return _page(kernel, user_id, kind, username, done=True)
-
+    add_routes(app, HUB_ROUTES, kernel, hub)
     return app
 
 

@@ -30,6 +30,8 @@ receiver accepted a message (SMTP ``250``) but before the outcome commits
 leaves a claimed row that is sent again when its lease ends.  The window is
 the time of one local ``UPDATE`` (``QUIT`` happens after it); the resend
 carries the same ``Message-ID``.
+
+How a row is answered (a send's result, the history page) is in ``_answers``.
 """
 
 from __future__ import annotations
@@ -47,16 +49,14 @@ from typing import Any
 
 from lcore_taskflow.core import SQL
 
+from ._answers import history_page, public_row, result_of
 from ._channels import collect_channels
 from ._events import NotificationFailed, NotificationSent
-from ._mailer import SIMULATED_NOTE, EmailService, SmtpSettings, describe_error, make_message_id
+from ._mailer import EmailService, SmtpSettings, describe_error, make_message_id
 
 log = logging.getLogger("lcore_taskflow.notify")
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-STATUSES = ("pending", "sent", "simulated", "failed")
-HISTORY_COLUMNS = ("id, user_id, type, recipient, subject, body, html, status, error, attempts,"
-                   " created_at, updated_at, last_attempt_at, sent_at, next_attempt_at")
 #: What the events carry: the row without its body (and without the cleared claim).
 EVENT_COLUMNS = ("id, user_id, type, recipient, subject, html, status, error, attempts,"
                  " message_id, created_at, updated_at, last_attempt_at, sent_at, next_attempt_at")
@@ -87,27 +87,27 @@ class Email:
     project_id: int | None = None  # what it is about, for the history's access filter
 
 
+def rows_by_id(db: Any, ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The rows ``ids``, by id."""
+    if not ids:
+        return []
+    marks = ", ".join("?" for _ in ids)
+    return db.fetchall(f"SELECT * FROM notifications WHERE id IN ({marks}) ORDER BY id", ids)
+
+
+def retry_condition(stale_after: float | None) -> tuple[str, list[Any]]:
+    """What makes a row retryable: ``failed`` (and due ``pending`` ones older than
+    ``stale_after`` s)."""
+    if stale_after is None:
+        return "status = 'failed'", []
+    now = time.time()
+    return ("(status = 'failed' OR (status = 'pending' AND next_attempt_at <= ?"
+            " AND created_at <= ?))", [now, now - stale_after])
+
+
 def process_name(role: str) -> str:
     """``role@host:pid``: who holds a claim (shown in ``claimed_by``)."""
     return f"{role}@{socket.gethostname()}:{os.getpid()}"
-
-
-def result_of(row: dict[str, Any]) -> dict[str, Any]:
-    """The API answer for one row: ``{id, status, to, subject[, error, retry_at|note]}``."""
-    out = {"id": row["id"], "status": row["status"], "to": row["recipient"],
-           "subject": row["subject"]}
-    if row["type"] != "email":
-        out["channel"] = row["type"]
-    if row["status"] == "failed":
-        out["error"] = row["error"]
-        out["retry_at"] = row.get("next_attempt_at")
-    elif row["status"] == "simulated":
-        out["note"] = SIMULATED_NOTE
-    return out
-
-
-def public_row(row: dict[str, Any]) -> dict[str, Any]:
-    return {**row, "html": bool(row["html"])}
 
 
 class Outbox:
@@ -192,14 +192,7 @@ class Outbox:
                 db.execute("UPDATE notifications SET message_id = ? WHERE id = ?",
                            (make_message_id(row_id), row_id))
                 ids.append(row_id)
-            return self._rows(db, ids)
-
-    @staticmethod
-    def _rows(db: Any, ids: Sequence[int]) -> list[dict[str, Any]]:
-        if not ids:
-            return []
-        marks = ", ".join("?" for _ in ids)
-        return db.fetchall(f"SELECT * FROM notifications WHERE id IN ({marks}) ORDER BY id", ids)
+            return rows_by_id(db, ids)
 
     # ------------------------------------------------------------- claim
     def claim(self, owner: str, where: str, params: Sequence[Any] = (),
@@ -305,7 +298,7 @@ class Outbox:
     def retryable(self, ids: Iterable[int] | None = None, stale_after: float | None = None,
                   limit: int | None = None) -> list[int]:
         """Ids of ``failed`` rows (and due ``pending`` ones older than ``stale_after`` s)."""
-        where, params = self._retry_condition(stale_after)
+        where, params = retry_condition(stale_after)
         sql = f"SELECT id FROM notifications WHERE {where}"
         ids = list(ids) if ids is not None else None
         if ids is not None:
@@ -318,18 +311,10 @@ class Outbox:
         with self.kernel.database() as db:
             return [r["id"] for r in db.fetchall(sql, params)]
 
-    @staticmethod
-    def _retry_condition(stale_after: float | None) -> tuple[str, list[Any]]:
-        if stale_after is None:
-            return "status = 'failed'", []
-        now = time.time()
-        return ("(status = 'failed' OR (status = 'pending' AND next_attempt_at <= ?"
-                " AND created_at <= ?))", [now, now - stale_after])
-
     def retry_one(self, notification_id: int, stale_after: float | None = None
                   ) -> dict[str, Any] | None:
         """Send one failed row again now; a row that is not failed is answered as it stands."""
-        where, params = self._retry_condition(stale_after)
+        where, params = retry_condition(stale_after)
         claimed = self.claim(self.owner, f"id = ? AND {where}", (notification_id, *params))
         if claimed:
             return self.deliver(claimed[0])
@@ -367,23 +352,8 @@ class Outbox:
         (``kernel.access().where("project_id")``): notifications about a
         project they cannot see are left out.
         """
-        where: list[str] = []
-        params: list[Any] = []
-        if user_id is not None:
-            where.append("user_id = ?")
-            params.append(user_id)
-        if visible[0]:
-            where.append(f"(project_id IS NULL OR {visible[0]})")
-            params.extend(visible[1])
-        if status is not None:
-            where.append("status = ?")
-            params.append(status)
-        clause = f" WHERE {' AND '.join(where)}" if where else ""
         with self.kernel.database() as db:
-            rows = db.fetchall(f"SELECT {HISTORY_COLUMNS} FROM notifications{clause}"
-                               " ORDER BY id DESC LIMIT ? OFFSET ?", (*params, limit, offset))
-            total = db.scalar(f"SELECT COUNT(*) FROM notifications{clause}", params)
-        return [public_row(r) for r in rows], total
+            return history_page(db, user_id, status, limit, offset, visible)
 
 
 class NoSuchChannel(LookupError):
@@ -393,12 +363,3 @@ class NoSuchChannel(LookupError):
 
     def __init__(self, name: str):
         super().__init__(f"no notify channel named {name!r} is installed")
-
-
-def tally(results: Iterable[dict[str, Any]]) -> dict[str, int]:
-    """``{sent, simulated, failed}`` counts of a list of results."""
-    counts = {"sent": 0, "simulated": 0, "failed": 0}
-    for result in results:
-        if result["status"] in counts:
-            counts[result["status"]] += 1
-    return counts

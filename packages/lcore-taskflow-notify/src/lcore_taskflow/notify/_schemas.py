@@ -22,8 +22,8 @@ from lcore_taskflow.core import (
     Text,
 )
 
+from ._answers import STATUSES
 from ._mailer import MAX_SUBJECT
-from ._outbox import STATUSES
 
 MAX_BODY = 100_000
 MAX_BATCH = 100
