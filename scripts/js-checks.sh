@@ -23,4 +23,4 @@ if ! cmp -s package-lock.json "$stamp"; then
     cp package-lock.json "$stamp"
 fi
 npx --no-install eslint .
-node --test packages/lcore-taskflow-ui/tests/js/
+node --test packages/lcore-taskflow-ui/tests/js/ packages/lcore-taskflow-io/tests/js/

@@ -165,8 +165,9 @@ OVER = 1010  # past the bound of a filtered count (core's COUNT_CAP: 1,000 rows)
 
 @pytest.fixture(scope="module")
 def over_the_bound(admin) -> int:
-    """1,010 high-priority tasks to do: the maintained counts answer the board unfiltered,
-    a priority filter is counted only up to 1,000 (then ``total_is_estimate``)."""
+    """1,010 high-priority tasks to do, none with a due date: the maintained counts answer
+    the board unfiltered (and one priority), two filters are counted only up to 1,000
+    (then ``total_is_estimate``)."""
     pid = admin.post("/api/projects/", {"name": "Over the bound"})["id"]
     _create_many(admin, f"/api/projects/{pid}/tasks",
                  [{"title": f"High {i}", "priority": "high"} for i in range(OVER)])
@@ -176,7 +177,7 @@ def over_the_bound(admin) -> int:
 def test_a_bounded_total_shows_as_a_lower_bound_never_as_an_exact_number(
         open_session, server, admin, over_the_bound):
     pid = over_the_bound
-    listed = admin.get(f"/api/projects/{pid}/tasks?priority=high&limit=1")
+    listed = admin.get(f"/api/projects/{pid}/tasks?priority=high&due=none&limit=1")
     assert (listed["total"], listed["total_is_estimate"]) == (1000, True)
     s = _open(open_session, server, "desktop")
     page = s.page
@@ -187,8 +188,8 @@ def test_a_bounded_total_shows_as_a_lower_bound_never_as_an_exact_number(
     page.locator("[data-testid=count-todo]", has_text="1,010").wait_for()
     assert "+" not in page.locator("[data-testid=count-todo]").inner_text()
 
-    # Filtered by priority: the column, its tab and the summary say "1,000+".
-    s.go(f"#/projects/{pid}?priority=high", "[data-testid=task-card]")
+    # Filtered by priority and due date: the column, its tab and the summary say "1,000+".
+    s.go(f"#/projects/{pid}?priority=high&due=none", "[data-testid=task-card]")
     page.locator("[data-testid=count-todo]", has_text="1,000+").wait_for()
     assert page.locator("[data-testid=count-todo]").inner_text() == "1,000+"
     assert page.locator("[data-testid=tab-todo] .tab-count").inner_text() == "1,000+"
@@ -197,12 +198,12 @@ def test_a_bounded_total_shows_as_a_lower_bound_never_as_an_exact_number(
                  has_text="1,000+ tasks match the filters").wait_for()
 
     # The list: a lower bound of pages, and Next goes on past it.
-    s.go(f"#/projects/{pid}/list?priority=high", "[data-testid=list-table]")
+    s.go(f"#/projects/{pid}/list?priority=high&due=none", "[data-testid=list-table]")
     page.locator("[data-testid=list-summary]",
                  has_text="1,000+ tasks · page 1 of 20+").wait_for()
     assert page.locator("[data-testid=list-next]").is_enabled()
     # The last page is short: there the server counts exactly.
-    s.go(f"#/projects/{pid}/list?priority=high&page=21", "[data-testid=list-table]")
+    s.go(f"#/projects/{pid}/list?priority=high&due=none&page=21", "[data-testid=list-table]")
     page.locator("[data-testid=list-summary]",
                  has_text="1,010 tasks · page 21 of 21").wait_for()
     assert page.locator("[data-testid=list-next]").is_disabled()

@@ -63,7 +63,6 @@ def account_of(kernel: TaskFlow, bucket: str | None = None, limit: int = 30,
     or a share link.  With ``bucket``, also counts the request against the account (not
     the address: people behind one proxy do not share a budget)."""
     user = kernel.current_user()
-    assert user is not None  # current_user() answered 401 otherwise
     if user.get("via") == "token" or user.get("role") == "share":
         raise ApiError(403, TOKEN_REFUSED[1])
     if bucket:

@@ -10,6 +10,7 @@ import { today, daysUntil, WEEK_DAYS } from '../dates.js';
 import { userOptions, PRIORITY_OPTIONS } from './common.js';
 import { t, tn, intlLocale } from '../i18n.js';
 import { formatCount, pluralCount } from '../counts.js';
+import { titleMatches } from '../words.js';
 
 export const FILTER_KEYS = ['q', 'assignee', 'priority', 'due'];
 
@@ -19,7 +20,7 @@ export function readFilters(params) {
 
 /** Whether a task passes the filters `f` (for a change that arrives live). */
 export function matchesFilters(task, f) {
-  if (f.q && !String(task.title).toLowerCase().includes(f.q.toLowerCase())) return false;
+  if (f.q && !titleMatches(task.title, f.q)) return false;
   if (f.priority && task.priority !== f.priority) return false;
   if (f.assignee === 'none' ? task.assignee_id != null : f.assignee && String(task.assignee_id) !== f.assignee) return false;
   if (f.due === 'none') return !task.due_date;
