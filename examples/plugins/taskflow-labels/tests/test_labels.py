@@ -283,3 +283,16 @@ def test_its_catalog_speaks_german(taskflow_admin):
                                             json={"name": "x" * 300, "color": "#aa0000"}), 422)
     assert body["error"] == "Validierung fehlgeschlagen"
     assert {"code": "de", "name": "Deutsch"} in taskflow_admin.get("/api/i18n").json["languages"]
+
+
+def test_openapi_describes_the_bodies_the_handlers_validate(taskflow_admin):
+    """The bodies are Schemas: /openapi.json shows the same rules the handlers apply."""
+    doc = taskflow_admin.get("/openapi.json").json
+    create = doc["paths"]["/api/labels/projects/{pid}"]["post"]
+    assert create["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/LabelCreate"}
+    assert "201" in create["responses"] and "422" in create["responses"]
+    label = doc["components"]["schemas"]["LabelCreate"]
+    assert label["required"] == ["name", "color"]
+    assert label["properties"]["color"]["pattern"] == r"^#(?:[0-9a-fA-F]{3}){1,2}$"
+    assert doc["components"]["schemas"]["TaskLabels"]["required"] == ["label_ids"]

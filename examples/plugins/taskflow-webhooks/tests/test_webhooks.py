@@ -219,3 +219,17 @@ def test_the_frontend_page_loads_the_webhooks_module(taskflow_app):
 
 def test_only_the_public_api_is_imported():
     assert private_imports(PACKAGE) == []
+
+
+def test_webhook_bodies_are_schemas(taskflow_admin):
+    """/openapi.json shows the bodies; ``events: null`` is refused, other nulls are "not given"."""
+    doc = taskflow_admin.get("/openapi.json").json
+    create = doc["components"]["schemas"]["WebhookCreate"]
+    assert create["required"] == ["url", "events"]
+    assert doc["paths"]["/api/webhooks/{hid}"]["patch"]["requestBody"]["content"][
+        "application/json"]["schema"] == {"$ref": "#/components/schemas/WebhookUpdate"}
+    hook = add_hook(taskflow_admin, "http://127.0.0.1:9/")
+    assert_error(taskflow_admin.patch(f"/api/webhooks/{hook['id']}", json={"events": None}),
+                 422, fields=("events",))
+    same = taskflow_admin.patch(f"/api/webhooks/{hook['id']}", json={"url": None, "active": None})
+    assert same.status == 200 and same.json["url"] == "http://127.0.0.1:9/"
