@@ -167,6 +167,28 @@ def test_subclasses_inherit_and_redeclare_fields():
     assert Task.fields["title"].required
 
 
+@pytest.mark.parametrize("name", ["validate", "collect", "json_schema", "has_files"])
+def test_a_field_cannot_hide_the_schemas_own_methods(name):
+    # Such a field replaced the method and the schema failed later ("'Text' object is
+    # not callable"); the mistake is named where it is made.
+    with pytest.raises(TypeError, match=rf"Body.{name}: a field cannot be named '{name}'"):
+        type("Body", (Schema,), {name: Text()})
+    with pytest.raises(TypeError, match=r"it would hide Query.validate"):
+        type("Body", (Query,), {"validate": Text()})
+
+
+def test_a_field_named_fields_is_a_field():
+    class Body(Schema):
+        fields = ListOf(Text())
+        note = Text(required=False)
+
+    class Child(Body):
+        extra = Text(required=False)
+
+    assert list(Child.fields) == ["fields", "note", "extra"]
+    assert Child.validate({"fields": ["a"], "extra": "x"}) == {"fields": ["a"], "extra": "x"}
+
+
 # --------------------------------------------------------------- JSON Schema
 def test_json_schema_of_the_rules():
     schema = Task.json_schema()

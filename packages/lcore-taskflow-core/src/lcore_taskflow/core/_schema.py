@@ -137,6 +137,18 @@ class File(Field):
 
 
 # ---------------------------------------------------------------- schemas
+def _refuse_shadowing(cls: type, declared: Mapping[str, Field]) -> None:
+    """A field named like the schema's own methods (``validate``, ``collect``...) would
+    replace them on the class, and the schema would fail later with an unrelated
+    error; say so where it is declared.  ``fields`` is fine: it is collected first."""
+    for name in declared:
+        for base in cls.__mro__[1:]:
+            own = vars(base).get(name)
+            if own is not None and not isinstance(own, Field) and name != "fields":
+                raise TypeError(f"{cls.__name__}.{name}: a field cannot be named {name!r},"
+                                f" it would hide {base.__name__}.{name}")
+
+
 class Schema:
     """A JSON object: its fields are the class attributes that are ``Field`` s.
 
@@ -152,7 +164,9 @@ class Schema:
         fields: dict[str, Field] = {}
         for base in reversed(cls.__mro__[1:]):
             fields.update(getattr(base, "fields", {}))
-        fields.update({k: v for k, v in vars(cls).items() if isinstance(v, Field)})
+        declared = {k: v for k, v in vars(cls).items() if isinstance(v, Field)}
+        _refuse_shadowing(cls, declared)
+        fields.update(declared)
         cls.fields = fields
         cls._policy = frozenset(n for n, f in fields.items() if getattr(f, "policy", False))
 
