@@ -112,3 +112,26 @@ def test_a_rare_word_is_looked_up_and_a_common_one_checked(alice, monkeypatch, k
             monkeypatch.setattr(_board_search, "HIT_PER_ROW", 1.0)
             condition, _ = _board_search.title_filter(db, 1, "ship fast", 10)
             assert "GLOB" not in condition  # 3 hits are few for a walk of 10 rows
+
+
+def test_sqlite_keeps_its_hit_counts_for_a_while(alice, kernel, monkeypatch):
+    """A board's live filter and its polling ask the same words again: a count of
+    the last STATS_TTL seconds answers if it went as far as the cap (or was exact)."""
+    make(alice, "Ship one", "Ship two", "Ship three")
+    with kernel.database() as db:
+        if db.engine != "sqlite":
+            pytest.skip("SQLite's hit counts (PostgreSQL reads its lexeme statistics)")
+        counted = []
+        scalar = db.scalar
+        monkeypatch.setattr(db, "scalar",
+                            lambda sql, params=(): counted.append(params) or scalar(sql, params))
+        hits = _board_search._hits
+        assert hits(db, 'title : "ship"', 2) == 2      # stopped at the cap
+        assert hits(db, 'title : "ship"', 2) == 2 and len(counted) == 1
+        assert hits(db, 'title : "ship"', 10) == 3     # went further than the kept count
+        assert len(counted) == 2
+        assert hits(db, 'title : "ship"', 100) == 3    # an exact count answers any cap
+        assert hits(db, 'title : "ship"', 1) == 1
+        assert len(counted) == 2
+        monkeypatch.setattr(_board_search, "STATS_TTL", 0.0)
+        assert hits(db, 'title : "ship"', 100) == 3 and len(counted) == 3

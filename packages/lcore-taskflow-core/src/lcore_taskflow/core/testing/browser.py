@@ -274,7 +274,14 @@ class Session:
 
     def go(self, hash_: str, ready: str | None = None) -> None:
         """Open a view by its ``#/...`` address and wait for its data (and ``ready``)."""
-        self.page.evaluate("h => { location.hash = h; }", hash_)
+        # The router runs on ``hashchange``, a task after the assignment: wait for it
+        # (listeners run in order, the app's first), or the previous view would
+        # still count as ready.
+        self.page.evaluate(
+            "h => new Promise(done => {"
+            " if (location.hash === (h.startsWith('#') ? h : '#' + h)) return done();"
+            " addEventListener('hashchange', () => done(), { once: true });"
+            " location.hash = h; })", hash_)
         self.ready()
         if ready:
             self.page.locator(ready).first.wait_for()
