@@ -189,7 +189,8 @@ def list_tasks(kernel: TaskFlow, pid: int) -> dict:
     chosen, ignored = task_list.plugin_filters(kernel, pid, request.query)
     page, limit = args["page"], args["limit"]
     rows, (total, estimate), failing = task_list.list_tasks(
-        kernel, project, where, params, chosen, args["sort"], limit, (page - 1) * limit)
+        kernel, project, where, params, chosen, args["sort"], limit, (page - 1) * limit,
+        by_row=bool(args.get("q")))
     ignored += failing
     answer = {"tasks": kernel.represent("task", rows), "total": total,
               "total_is_estimate": estimate, "page": page, "limit": limit,

@@ -152,19 +152,28 @@ def bounded_total(db, source: str, params: Sequence[Any], page_rows: int, offset
 
 
 def filtered_total(db, project: dict, where: list[str], params: list,
-                   page_rows: int, offset: int, limit: int) -> tuple[int, bool]:
+                   page_rows: int, offset: int, limit: int,
+                   by_row: bool = False) -> tuple[int, bool]:
     """The filtered total: the maintained counts answer the common filters (none,
-    one status, one priority), :func:`bounded_total` the others."""
+    one status, one priority), :func:`bounded_total` the others.
+
+    ``by_row``: a filter no index serves (``q=``'s walk) is checked row by row.
+    PostgreSQL would then collect the whole project in a bitmap before the first
+    check (3.7 ms at 10,000 tasks); in the index's order its scan stops at the cap
+    (2.3 ms).  SQLite walks the index either way.
+    """
     if not where:
         return project["task_count"], False
     if where in (["t.status = ?"], ["t.priority = ?"]) and params[0] in COUNTED:
         return project[f"{params[0]}_count"], False
-    return bounded_total(db, f"tasks t WHERE t.project_id = ? AND {' AND '.join(where)}",
+    order = " ORDER BY t.id" if by_row and db.engine == "postgresql" else ""
+    return bounded_total(db, f"tasks t WHERE t.project_id = ? AND {' AND '.join(where)}{order}",
                          (project["id"], *params), page_rows, offset, limit)
 
 
 def _task_page(db, project: dict, where: list[str], params: list, chosen: list[tuple],
-               order: str, limit: int, offset: int) -> tuple[list[dict], tuple[int, bool]]:
+               order: str, limit: int, offset: int,
+               by_row: bool) -> tuple[list[dict], tuple[int, bool]]:
     """One page of rows under core's and the ``chosen`` plugin filters, and its total."""
     pid = project["id"]
     conditions = [*where, *(f"({f.where})" for f, _ in chosen)]
@@ -173,24 +182,28 @@ def _task_page(db, project: dict, where: list[str], params: list, chosen: list[t
                        f"{' AND '.join(['t.project_id = ?', *conditions])}"
                        f" ORDER BY {order} LIMIT ? OFFSET ?",
                        (pid, *values, limit, offset))
-    return rows, filtered_total(db, project, conditions, values, len(rows), offset, limit)
+    return rows, filtered_total(db, project, conditions, values, len(rows), offset, limit,
+                                by_row)
 
 
 def list_tasks(kernel: TaskFlow, project: dict, where: list[str], params: list,
-               chosen: list[tuple], sort: str, limit: int,
-               offset: int) -> tuple[list[dict], tuple[int, bool], list[str]]:
+               chosen: list[tuple], sort: str, limit: int, offset: int,
+               by_row: bool = False) -> tuple[list[dict], tuple[int, bool], list[str]]:
     """A page of the project's tasks: its rows, ``(total, estimate)``, and the
-    parameters of the plugin filters left out because their SQL failed."""
+    parameters of the plugin filters left out because their SQL failed
+    (``by_row``: see :func:`filtered_total`)."""
     db = kernel.db
     order = order_by(sort)
     try:
-        return (*_task_page(db, project, where, params, chosen, order, limit, offset), [])
+        return (*_task_page(db, project, where, params, chosen, order, limit, offset,
+                            by_row), [])
     except DatabaseError:  # a plugin's filter SQL? (autocommit: nothing is spoilt)
         failing = failing_filters(kernel, db, project["id"], chosen) if chosen else []
         if not failing:
             raise
         rows, counted = _task_page(db, project, where, params,
-                                   [c for c in chosen if c not in failing], order, limit, offset)
+                                   [c for c in chosen if c not in failing], order, limit, offset,
+                                   by_row)
         return rows, counted, [f.param for f, _ in failing]
 
 
