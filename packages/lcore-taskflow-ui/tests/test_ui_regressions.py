@@ -127,7 +127,9 @@ def test_skip_link_and_focus_on_the_heading_after_navigation(session):
     page.click("#nav a[data-route=team]")
     # The router runs on hashchange, after the click returns: until the heading
     # says "Team" the previous view still counts as ready.
-    page.wait_for_function("document.getElementById('page-title').textContent === 'Team'")
+    # (a function, not an expression: Playwright polls an expression with eval, which
+    # the page's CSP refuses)
+    page.wait_for_function("() => document.getElementById('page-title').textContent === 'Team'")
     session.ready()
     assert page.evaluate("document.activeElement.id") == "page-title"
     # The skip link is the first stop of the keyboard and lands on the heading.
