@@ -132,6 +132,7 @@ def test_skip_link_and_focus_on_the_heading_after_navigation(session):
     page.wait_for_function("() => document.getElementById('page-title').textContent === 'Team'")
     session.ready()
     assert page.evaluate("document.activeElement.id") == "page-title"
+    assert page.locator("#page-title").inner_text() == "Team"
     # The skip link is the first stop of the keyboard and lands on the heading.
     page.reload()
     session.ready()

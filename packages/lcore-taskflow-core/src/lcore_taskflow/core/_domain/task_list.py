@@ -157,10 +157,12 @@ def filtered_total(db, project: dict, where: list[str], params: list,
     """The filtered total: the maintained counts answer the common filters (none,
     one status, one priority), :func:`bounded_total` the others.
 
-    ``by_row``: a filter no index serves (``q=``'s walk) is checked row by row.
-    PostgreSQL would then collect the whole project in a bitmap before the first
-    check (3.7 ms at 10,000 tasks); in the index's order its scan stops at the cap
-    (2.3 ms).  SQLite walks the index either way.
+    ``by_row``: the filters include ``q=``, whose walk checks titles row by row
+    (no index serves it).  PostgreSQL would then collect the whole project in a
+    bitmap before the first check (3.7 ms at 10,000 tasks); in the index's order
+    its scan stops at the cap (2.3 ms).  When the full-text index answers ``q=``
+    instead, the order costs a sort of its few candidates.  SQLite walks the
+    index either way.
     """
     if not where:
         return project["task_count"], False
