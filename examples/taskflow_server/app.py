@@ -19,7 +19,7 @@ import os
 import sys
 from pathlib import Path
 
-from lcore_taskflow.core import ConfigError, create_app, serve, server_missing
+from lcore_taskflow.core import ConfigError, OperationalError, create_app, serve, server_missing
 
 HERE = Path(__file__).resolve().parent
 
@@ -34,10 +34,11 @@ def env_file() -> str:
 
 
 def build() -> object:
-    """The assembled app; a bad configuration ends the process with its message."""
+    """The assembled app; a bad configuration, or a database that cannot serve the
+    start-up, ends the process with its message."""
     try:
         return create_app(dotenv=env_file())
-    except ConfigError as exc:
+    except (ConfigError, OperationalError) as exc:
         # A WSGI server importing this module shows the message and stops;
         # a traceback would only bury the key that needs fixing.
         sys.exit(f"taskflow: {exc}")

@@ -5,6 +5,7 @@ document and its page are served (SPEC §7)."""
 from __future__ import annotations
 
 import re
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -67,6 +68,26 @@ def test_bad_value_names_the_key(server_python: Path, tmp_path: Path) -> None:
     assert proc.returncode != 0, proc.stdout
     assert "port" in proc.stderr and "int" in proc.stderr and "'abc'" in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_a_held_write_lock_stops_start_up_with_one_line(server_python: Path,
+                                                          tmp_path: Path) -> None:
+    """Another process writing to the SQLite file for longer than the busy timeout: the
+    server does not start, and says which file is locked, without a traceback."""
+    holder = sqlite3.connect(tmp_path / "t.db", isolation_level=None)
+    try:
+        holder.execute("BEGIN EXCLUSIVE")
+        proc = start_once(server_python, tmp_path, APP_SECRET_KEY=SECRET_KEY,
+                          APP_DB_BUSY_TIMEOUT="0.3")
+    finally:
+        holder.close()
+    assert proc.returncode != 0, proc.stdout
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == (
+        f"taskflow: the database sqlite:///{tmp_path / 't.db'} cannot serve the start-up: "
+        "database is locked (another process held its write lock for more than 0.3 s, "
+        "APP_DB_BUSY_TIMEOUT: another server or `taskflow` command writing to the same "
+        "file?)"), proc.stderr
 
 
 @pytest.mark.parametrize("path", ["/docs", "/docs/docs.js", "/openapi.json"])

@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -169,6 +170,26 @@ def test_serve_on_a_taken_port_says_so_in_one_line(cli):
     # the error is one line, the last (start-up notes at WARNING may come before it)
     assert proc.stderr.strip().splitlines()[-1].startswith("taskflow: cannot listen"), proc.stderr
     assert proc.stderr.count("cannot listen") == 1, proc.stderr
+
+
+def test_a_held_write_lock_at_start_up_is_one_line_naming_the_file(cli):
+    """Another process holding SQLite's write lock past the busy timeout: the start-up
+    says which file and what usually holds it, in one line, without a traceback."""
+    if not cli.db.startswith("sqlite:///"):
+        pytest.skip("SQLite's write lock: PostgreSQL has none to hold at start-up")
+    path = cli.db.removeprefix("sqlite:///")
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("BEGIN EXCLUSIVE")
+        proc = cli("db", "upgrade", extra_env={"APP_DB_BUSY_TIMEOUT": "0.3"})
+    finally:
+        holder.close()
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    line = proc.stderr.strip().splitlines()[-1]
+    assert line.startswith(f"taskflow: the database sqlite:///{path} cannot serve"), line
+    assert "database is locked" in line and "0.3 s, APP_DB_BUSY_TIMEOUT" in line, line
+    assert cli("db", "upgrade").returncode == 0  # nothing half-done: the next start works
 
 
 def test_bad_port_exits_non_zero_with_message(cli):

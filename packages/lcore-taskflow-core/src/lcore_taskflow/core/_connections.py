@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import Any
 
-from ._db import Database, open_pool, sqlite_url
+from ._db import Database, OperationalError, open_pool, sqlite_url
+from ._db.urls import describe_url
 from ._storage import LocalStorage
 
 
@@ -24,16 +25,35 @@ class Connections:
     def __init__(self, kernel: Any):
         self.kernel = kernel
         self.local = threading.local()
+        #: the database of the pool, password masked, and SQLite's lock wait (``open``)
+        self.where: str | None = None
+        self.busy_timeout = 0.0
 
     def open(self) -> None:
         """Open the connection pool and the upload storage (the first assembly does it)."""
         kernel, config = self.kernel, self.kernel.config
         kernel.storage = LocalStorage(config.upload_dir)
         url = config.database_url or sqlite_url(config.db_path)
+        self.where, self.busy_timeout = describe_url(url), config.db_busy_timeout
         kernel.pool = open_pool(url, busy_timeout=config.db_busy_timeout,
                                 max_size=max(4, config.threads * 2),
                                 pool_timeout=config.db_pool_timeout,
                                 retry_after=config.db_retry_after)
+
+    def unavailable(self, exc: OperationalError) -> OperationalError | None:
+        """``exc`` of a database that could not serve the start-up (opening it, the
+        migrations, the seed) as the one line a person starting the server reads: which
+        database, why, and for SQLite's write lock what usually holds it.  ``None`` when
+        the message names the database already (PostgreSQL's refused connection)."""
+        where = self.where
+        if where is None or where in str(exc):
+            return None
+        text = f"the database {where} cannot serve the start-up: {exc}"
+        if where.startswith("sqlite") and "locked" in str(exc):
+            text += (f" (another process held its write lock for more than "
+                     f"{self.busy_timeout:g} s, APP_DB_BUSY_TIMEOUT: another server or "
+                     "`taskflow` command writing to the same file?)")
+        return OperationalError(text)
 
     def close(self) -> None:
         """Close the pool (a failed first assembly, or the kernel's ``close``)."""

@@ -36,7 +36,7 @@ from ._assembly import Assembly, RouteCollision
 from ._configuration import Configuration
 from ._connections import Connections
 from ._content import Content
-from ._db import Pool
+from ._db import OperationalError, Pool
 from ._directory import Tasks, Users
 from ._dispatch import Dispatch
 from ._errors import install_error_handlers
@@ -162,6 +162,12 @@ class TaskFlow(ServingAPI):
             batch = self.registry.register_all(CorePlugin(), core_settings, self._explicit,
                                                self._discover)
             self.assembly.run(batch, first_time=True)
+        except OperationalError as exc:  # one line for whoever starts the server
+            self._executor.shutdown(wait=False)
+            problem = self.connections.unavailable(exc)
+            if problem is None:
+                raise
+            raise problem from exc
         except BaseException:
             self._executor.shutdown(wait=False)
             raise
