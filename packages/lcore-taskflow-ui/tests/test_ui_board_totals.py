@@ -160,6 +160,28 @@ def test_every_project_is_reachable_past_the_first_hundred(
     assert horizontal_overflow(page) == 0
 
 
+@pytest.mark.parametrize("size", SIZES)
+def test_the_dashboard_writes_counts_as_the_board_does_and_fits_a_phone(
+        open_session, server, admin, big_board, size):
+    """Thousands are grouped on the dashboard as on the board ("1,000 tasks", not "1000"),
+    and its projects summary keeps every column on a 360 px screen without scrolling."""
+    totals = admin.get("/api/projects/dashboard/overview")["totals"]
+    assert totals["tasks"] >= 1000
+    s = _open(open_session, server, size)
+    page = s.page
+    s.login("admin")
+    s.go("#/dashboard", "[data-testid=project-summary]")
+    assert page.locator("[data-testid=stat-tasks] .value").inner_text() == f"{totals['tasks']:,}"
+    row = page.locator(f"[data-testid=status-chart] li[data-project='{big_board}']")
+    assert row.locator(".chart-total").inner_text() == "1,000 tasks"
+    assert row.locator(".count-todo").inner_text().endswith(" 514")
+    summary = page.locator("[data-testid=project-summary]")
+    cut = summary.evaluate("(t) => t.scrollWidth - t.parentElement.clientWidth")
+    assert cut <= 0, f"the summary scrolls sideways by {cut} px"
+    assert horizontal_overflow(page) == 0
+    assert axe_violations(page) == []
+
+
 OVER = 1010  # past the bound of a filtered count (core's COUNT_CAP: 1,000 rows)
 
 

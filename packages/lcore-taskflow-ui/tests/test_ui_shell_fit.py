@@ -29,6 +29,16 @@ TARGETS_JS = """(scope) => [...document.querySelectorAll(scope)]
   })"""
 
 
+# Whether an input's placeholder fits its text box (the canvas measures it in the input's font).
+PLACEHOLDER_FITS_JS = """(el) => {
+  const style = getComputedStyle(el);
+  const ctx = document.createElement('canvas').getContext('2d');
+  ctx.font = style.font;
+  const room = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return ctx.measureText(el.placeholder).width <= room;
+}"""
+
+
 @pytest.fixture(scope="module")
 def admin(server) -> Api:
     return Api(server, "admin")
@@ -72,6 +82,8 @@ def test_the_phone_board_starts_near_the_top(open_session, server, admin):
     box = search.bounding_box()
     # (>= 100 px beside a plugin's header badge, e.g. notify's inbox; it widens when focused)
     assert box["y"] + box["height"] <= header and box["width"] >= 100, box
+    # ... and its placeholder is read whole, not cut ("Search tas")
+    assert search.evaluate(PLACEHOLDER_FITS_JS), search.get_attribute("placeholder")
     page.click("[data-testid=filters-toggle]")
     page.locator("[data-testid=filter-q]").wait_for()
     assert page.evaluate("document.activeElement.dataset.testid") == "filter-q"

@@ -78,7 +78,7 @@
   <main id="main" class="main" aria-labelledby="page-title">
     <div id="search" class="global-search" role="search" aria-label="Search everything" data-i18n-attrs="aria-label">
       <label for="search-input" class="sr-only" data-i18n>Search tasks, comments and projects</label>
-      <input id="search-input" type="search" role="combobox" aria-autocomplete="list" aria-expanded="false" aria-controls="search-results" autocomplete="off" spellcheck="false" maxlength="200" placeholder="Search tasks, comments, projects" data-i18n-attrs="placeholder" aria-keyshortcuts="/ Control+K" data-testid="search-input">
+      <input id="search-input" type="search" role="combobox" aria-autocomplete="list" aria-expanded="false" aria-controls="search-results" autocomplete="off" spellcheck="false" maxlength="200" placeholder="Search" data-i18n-attrs="placeholder" aria-keyshortcuts="/ Control+K" data-testid="search-input">
       <p id="search-status" class="sr-only" role="status" data-testid="search-status"></p>
       <ul id="search-results" class="search-results" role="listbox" aria-label="Search results" data-i18n-attrs="aria-label" hidden data-testid="search-results"></ul>
       <p id="search-message" class="search-results search-message" hidden data-testid="search-message"></p>

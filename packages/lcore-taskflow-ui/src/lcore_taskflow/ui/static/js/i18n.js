@@ -80,13 +80,14 @@ export function t(msgid, params) {
   return fill(typeof found === 'string' && found ? found : msgid, params);
 }
 
-/** The plural form for `n` of singular/plural ("{n} task", "{n} tasks"), `{n}` filled with n. */
+/** The plural form for `n` of singular/plural ("{n} task", "{n} tasks"), `{n}` filled with n
+ * written in the current language ("1,234 tasks", German "1.234 Aufgaben"). */
 export function tn(n, singular, plural, params) {
   return pluralOf(n, singular, plural, params, lookup(singular));
 }
 
 function pluralOf(n, singular, plural, params, found) {
-  const values = Object.assign({ n }, params || {});
+  const values = Object.assign({ n: typeof n === 'number' ? formatNumber(n) : n }, params || {});
   if (Array.isArray(found) && found.length) {
     let index = 1;
     try {

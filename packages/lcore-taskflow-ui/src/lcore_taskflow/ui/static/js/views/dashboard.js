@@ -6,11 +6,11 @@ import { dashboardWatcher, activityPager } from '../live.js';
 import { allProjects } from '../queries.js';
 import { card, tableWrap, progress, empty, activityText, projectStatusLabel } from './common.js';
 import { toastError } from '../toast.js';
-import { t, tn } from '../i18n.js';
+import { t, tn, formatNumber } from '../i18n.js';
 import { formatDay } from '../dates.js';
 function stat(label, value, extra) {
   return h('div', { class: 'stat' + (extra ? ' ' + extra : ''), 'data-testid': 'stat-' + label.toLowerCase() },
-    h('div', { class: 'value' }, value ?? 0), h('div', { class: 'label' }, label));
+    h('div', { class: 'value' }, formatNumber(value ?? 0)), h('div', { class: 'label' }, label));
 }
 
 function stats(totals) {
@@ -35,7 +35,7 @@ function summaryTable(projects) {
       return h('tr', null,
         h('td', { class: 'wrap' }, h('a', { href: '#/projects/' + Number(p.id) }, p.name)),
         h('td', { class: 'phone-hide' }, badge(projectStatusLabel(p.status), 'project-' + p.status)),
-        h('td', null, c.total || 0), h('td', null, c.done || 0),
+        h('td', null, formatNumber(c.total || 0)), h('td', null, formatNumber(c.done || 0)),
         h('td', null, progress(c.done || 0, c.total || 0)));
     }));
     const shown = body.children.length;
@@ -76,7 +76,7 @@ function statusChart(projects) {
           h('span', { class: 'chart-total' }, tn(c.total, '{n} task', '{n} tasks'))),
         bar,
         h('p', { class: 'chart-counts' }, STATUSES.map((s) =>
-          h('span', { class: 'count count-' + s }, h('i', { class: 'dot ' + s, 'aria-hidden': 'true' }), `${STATUS_LABELS[s]} ${c[s] || 0}`))));
+          h('span', { class: 'count count-' + s }, h('i', { class: 'dot ' + s, 'aria-hidden': 'true' }), `${STATUS_LABELS[s]} ${formatNumber(c[s] || 0)}`))));
     })),
     rest.length ? h('p', { class: 'chart-more', 'data-testid': 'chart-more' },
       tn(rest.length, '…and {n} more project', '…and {n} more projects') + ' ' + tn(restTasks, 'with {n} task.', 'with {n} tasks.') + ' ',
