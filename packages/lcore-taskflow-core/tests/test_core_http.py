@@ -224,6 +224,23 @@ def test_old_api_redirects(client):
     assert resp.headers["location"].endswith("/api/projects/")
 
 
+def test_a_get_that_missed_by_its_trailing_slash_is_sent_to_the_route(admin, client):
+    """``/api/projects`` (the seed mounts ``/api/projects/``) and ``/health/``: a 308 to the
+    route, query kept; a path with no such twin and other methods keep their 404."""
+    before = admin.get("/api/projects/?limit=1").json["total"]
+    moved = admin.get("/api/projects?page=2&limit=5")
+    assert moved.status == 308, moved.text
+    assert moved.headers["location"].endswith("/api/projects/?page=2&limit=5")
+    assert moved.headers["x-request-id"] and moved.headers["x-content-type-options"] == "nosniff"
+    assert client.get("/health/").headers["location"].endswith("/health")
+    assert admin.get("/api/projects/999/tasks/").status == 308  # reveals no project: 404 next
+    assert_error(admin.get("/api/projects/999/tasks"), 404)
+    assert_error(client.get("/no/such/path/"), 404)
+    assert_error(admin.post("/api/projects", json={"name": "P"}), 404)  # a body is not resent
+    assert_error(client.get("/health\r\nSet-Cookie: x=1"), 404)  # nothing into Location
+    assert admin.get("/api/projects/?limit=1").json["total"] == before  # nothing created
+
+
 def test_skip_versioning_route_option(tmp_path):
     from lcore import Lcore
     from lcore_taskflow.core import hookimpl

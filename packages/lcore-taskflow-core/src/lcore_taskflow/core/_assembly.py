@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from lcore import HTTPError, Route, Router, request
+from lcore import HTTPError, Route, Router, redirect, request
 
 from . import _compat, _routing
 from . import _plugins as plugins
@@ -354,7 +354,15 @@ def _owned_by_another(app, kernel, route: Route) -> bool:
 
 
 def _answer_miss():
-    raise request.environ["taskflow.miss"]
+    """404/405 as JSON; a GET that only missed a route by its trailing slash is sent
+    there (308: the method stays), with its query."""
+    environ = request.environ
+    twin = environ.get("taskflow.slash_twin")
+    if twin:
+        query = environ.get("QUERY_STRING")
+        redirect(environ.get("SCRIPT_NAME", "").rstrip("/") + twin + (f"?{query}" if query else ""),
+                 308)
+    raise environ["taskflow.miss"]
 
 
 def _guard_host_routes(app):

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from lcore import Lcore, Route
+from lcore import HTTPError, Lcore, Route
 
 from ._access import Rule, rule_of
+
+#: Marks the environ of a probe for a path's slash twin: its own miss is not resolved.
+_PROBE = "taskflow.slash_probe"
 
 
 class Routing:
@@ -51,10 +54,26 @@ class Routing:
 
     def resolve_miss(self, environ: dict, error: Any) -> tuple[Route, dict] | None:
         """The kernel's catch-all route for a missed path it owns (``_compat.route_misses``)."""
-        if not self.owns_path(environ.get("PATH_INFO") or "/"):
+        if environ.get(_PROBE) or not self.owns_path(environ.get("PATH_INFO") or "/"):
             return None
         environ["taskflow.miss"] = error
+        if error.status_code == 404 and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            environ["taskflow.slash_twin"] = self.slash_twin(environ)
         return self.kernel.assembly.miss_route, {}
+
+    def slash_twin(self, environ: dict) -> str | None:
+        """The missed path with its trailing slash added or removed, when a route answers
+        that (``/api/projects`` -> ``/api/projects/``, the seed's mount); else ``None``."""
+        path = environ.get("PATH_INFO") or "/"
+        twin = path[:-1] if path.endswith("/") else path + "/"
+        if not twin or not twin.isprintable():  # no control character goes into Location
+            return None
+        probe = {"REQUEST_METHOD": environ["REQUEST_METHOD"], "PATH_INFO": twin, _PROBE: True}
+        try:
+            self.kernel.app.router.match(probe)
+        except HTTPError:
+            return None
+        return twin
 
 
 def kernels_of(app: Lcore) -> list[Any]:
