@@ -136,6 +136,14 @@ def test_a_german_browser_gets_the_app_in_german(open_session, server, seeded):
     page.fill("[data-testid=filter-q]", "Katalog")
     page.locator("[data-testid=filter-summary]",
                  has_text="1 Aufgabe passt zu den Filtern").wait_for()
+    # The activity feed (stored in English by core) reads in German.
+    s.go("#/dashboard", "[data-testid=activity-feed]")
+    feed = page.locator("[data-testid=activity-feed]").inner_text()
+    for line in ("admin hat die Aufgabe „Katalog prüfen“ angelegt",
+                 "admin hat „Katalog prüfen“ alice zugewiesen",
+                 "admin hat „Katalog prüfen“ kommentiert",
+                 "admin hat das Projekt „Übersetzungen“ angelegt"):
+        assert line in feed, feed
 
 
 def test_german_at_360_px(open_session, server, seeded):

@@ -10,6 +10,9 @@ import { t, intlLocale } from './i18n.js';
 
 export const STATUSES = ['todo', 'in_progress', 'done'];
 export const STATUS_LABELS = { todo: t('To Do'), in_progress: t('In Progress'), done: t('Done') };
+/** A project's status (active, on_hold, completed, archived), as the screens name it. */
+export const PROJECT_STATUSES = [['active', t('Active')], ['on_hold', t('On hold')], ['completed', t('Completed')], ['archived', t('Archived')]];
+export const projectStatusLabel = (s) => (PROJECT_STATUSES.find(([v]) => v === s) || [s, s])[1];
 
 export function append(el, children) {
   for (const child of children.flat(Infinity)) {

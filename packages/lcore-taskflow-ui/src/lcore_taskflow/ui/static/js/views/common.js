@@ -1,5 +1,5 @@
 /* Pieces several screens share: cards, tables, progress bars, the panel toggle, deletes with Undo. */
-import { h, STATUS_LABELS } from '../dom.js';
+import { h } from '../dom.js';
 import { nextId } from '../forms.js';
 import { toast, toastError } from '../toast.js';
 import { t } from '../i18n.js';
@@ -24,11 +24,6 @@ export function progress(done, total) {
 
 export const empty = (text) => h('p', { class: 'empty' }, text);
 
-/** Activity summaries name statuses by their ids ("to in_progress"): say them as the board does. */
-export function activityText(summary) {
-  return String(summary || '').replace(/ to (todo|in_progress|done)$/, (_, s) => ' to ' + STATUS_LABELS[s]);
-}
-
 /** A button that shows and hides a panel (aria-expanded), focusing its first field when opened. */
 export function toggle(label, panel, attrs) {
   panel.id = panel.id || nextId('panel');
@@ -47,9 +42,7 @@ export function toggle(label, panel, attrs) {
   return btn;
 }
 
-/** A project's status (active, on_hold, completed, archived), as the screens name it. */
-export const PROJECT_STATUSES = [['active', t('Active')], ['on_hold', t('On hold')], ['completed', t('Completed')], ['archived', t('Archived')]];
-export const projectStatusLabel = (s) => (PROJECT_STATUSES.find(([v]) => v === s) || [s, s])[1];
+export { PROJECT_STATUSES, projectStatusLabel } from '../dom.js';
 
 export const PRIORITY_OPTIONS = [['low', t('Low')], ['medium', t('Medium')], ['high', t('High')]];
 

@@ -4,7 +4,8 @@ import { route } from '../router.js';
 import { api } from '../api.js';
 import { dashboardWatcher, activityPager } from '../live.js';
 import { allProjects } from '../queries.js';
-import { card, tableWrap, progress, empty, activityText, projectStatusLabel } from './common.js';
+import { card, tableWrap, progress, empty, projectStatusLabel } from './common.js';
+import { activityLine } from '../activity.js';
 import { toastError } from '../toast.js';
 import { t, tn, formatNumber } from '../i18n.js';
 import { formatDay } from '../dates.js';
@@ -86,8 +87,8 @@ function statusChart(projects) {
 function activityItem(a) {
   return h('li', null,
     h('span', { class: 'what' }, a.project_id && a.task_id
-      ? h('a', { href: `#/projects/${Number(a.project_id)}/tasks/${Number(a.task_id)}` }, activityText(a.summary))
-      : activityText(a.summary)),
+      ? h('a', { href: `#/projects/${Number(a.project_id)}/tasks/${Number(a.task_id)}` }, activityLine(a))
+      : activityLine(a)),
     h('span', { class: 'when' }, formatTime(a.created_at)));
 }
 
@@ -150,6 +151,6 @@ route(/^dashboard$/, async (ctx) => {
     mount(chartBox, statusChart(list.projects));
     mount(overdueBox, overdueList(next.overdue_tasks || []));
     const shown = new Set([...activity.el.querySelectorAll('.feed li')].map((li) => li.textContent));
-    activity.prepend((newest.activity || []).filter((a) => !shown.has(activityText(a.summary) + formatTime(a.created_at))));
+    activity.prepend((newest.activity || []).filter((a) => !shown.has(activityLine(a) + formatTime(a.created_at))));
   }, 4000);
 }, { title: t('Dashboard') });
