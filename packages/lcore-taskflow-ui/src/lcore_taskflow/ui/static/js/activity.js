@@ -71,3 +71,8 @@ export function activityLine(row) {
   }
   return summary;
 }
+
+/** Whether `row`'s line is one of the forms above (a test checks every line core writes is). */
+export function knowsLine(row) {
+  return (LINES[row && row.type] || []).some(([pattern]) => pattern.test(String((row && row.summary) || '')));
+}
