@@ -152,6 +152,11 @@ def test_german_at_360_px(open_session, server, seeded):
     s.go(f"#/projects/{seeded['pid']}", "[data-testid=board]")
     assert page.locator("[data-testid=filters-toggle]").inner_text() == "Filter"
     assert page.locator("#menu-toggle").inner_text() == "Menü"
+    # The dashboard's projects summary keeps its German column names on screen.
+    s.go("#/dashboard", "[data-testid=project-summary]")
+    summary = page.locator("[data-testid=project-summary]")
+    assert summary.evaluate("(t) => t.scrollWidth - t.parentElement.clientWidth") <= 0
+    assert summary.locator("tbody tr .phone-bar").first.is_visible()  # the bar under the name
 
 
 def test_an_english_browser_keeps_english(open_session, server, seeded):

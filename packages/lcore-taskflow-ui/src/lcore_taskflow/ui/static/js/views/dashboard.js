@@ -33,11 +33,14 @@ function summaryTable(projects) {
     const from = body.children.length;
     body.append(...projects.slice(from, n).map((p) => {
       const c = p.task_counts || {};
+      // On a phone the bar goes under the name: four columns do not fit every language.
+      const bar = progress(c.done || 0, c.total || 0);
+      bar.classList.add('phone-bar');
       return h('tr', null,
-        h('td', { class: 'wrap' }, h('a', { href: '#/projects/' + Number(p.id) }, p.name)),
+        h('td', { class: 'wrap' }, h('a', { href: '#/projects/' + Number(p.id) }, p.name), bar),
         h('td', { class: 'phone-hide' }, badge(projectStatusLabel(p.status), 'project-' + p.status)),
         h('td', null, formatNumber(c.total || 0)), h('td', null, formatNumber(c.done || 0)),
-        h('td', null, progress(c.done || 0, c.total || 0)));
+        h('td', { class: 'phone-hide' }, progress(c.done || 0, c.total || 0)));
     }));
     const shown = body.children.length;
     count.textContent = tn(projects.length, 'Showing {shown} of {n} project', 'Showing {shown} of {n} projects', { shown });
@@ -48,7 +51,7 @@ function summaryTable(projects) {
   showUpTo(SUMMARY_STEP);
   return h('div', null, tableWrap(t('Projects summary'), h('table', { class: 'table', 'data-testid': 'project-summary' },
     h('thead', null, h('tr', null, h('th', { scope: 'col' }, t('Project')), h('th', { scope: 'col', class: 'phone-hide' }, t('Status')),
-      h('th', { scope: 'col' }, t('Tasks')), h('th', { scope: 'col' }, t('Done')), h('th', { scope: 'col' }, t('Progress')))),
+      h('th', { scope: 'col' }, t('Tasks')), h('th', { scope: 'col' }, t('Done')), h('th', { scope: 'col', class: 'phone-hide' }, t('Progress')))),
     body)), count, more);
 }
 
