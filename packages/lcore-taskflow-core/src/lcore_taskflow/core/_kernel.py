@@ -162,15 +162,14 @@ class TaskFlow(ServingAPI):
             batch = self.registry.register_all(CorePlugin(), core_settings, self._explicit,
                                                self._discover)
             self.assembly.run(batch, first_time=True)
-        except OperationalError as exc:  # one line for whoever starts the server
+        except BaseException as exc:
             self._executor.shutdown(wait=False)
-            problem = self.connections.unavailable(exc)
+            # a database that cannot serve: one line for whoever starts the server
+            problem = (self.connections.unavailable(exc)
+                       if isinstance(exc, OperationalError) else None)
             if problem is None:
                 raise
             raise problem from exc
-        except BaseException:
-            self._executor.shutdown(wait=False)
-            raise
         app.__dict__.setdefault("taskflow_kernels", []).append(self)
         if first:
             app.taskflow = self

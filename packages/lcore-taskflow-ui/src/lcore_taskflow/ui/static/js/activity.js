@@ -62,17 +62,21 @@ const LINES = {
   'team.created': [[/^(.+?) created team (.+)$/, (m) => t('{actor} created team {team}', { actor: who(m[1]), team: m[2] })]],
 };
 
-/** One row of the feed (`type`, `summary`) as a line in the reader's language. */
-export function activityLine(row) {
+/** The first form of `row`'s type that its line matches, as [say, match]; else null. */
+function formOf(row) {
   const summary = String((row && row.summary) || '');
   for (const [pattern, say] of LINES[row && row.type] || []) {
     const m = pattern.exec(summary);
-    if (m) return say(m);
+    if (m) return [say, m];
   }
-  return summary;
+  return null;
+}
+
+/** One row of the feed (`type`, `summary`) as a line in the reader's language. */
+export function activityLine(row) {
+  const form = formOf(row);
+  return form ? form[0](form[1]) : String((row && row.summary) || '');
 }
 
 /** Whether `row`'s line is one of the forms above (a test checks every line core writes is). */
-export function knowsLine(row) {
-  return (LINES[row && row.type] || []).some(([pattern]) => pattern.test(String((row && row.summary) || '')));
-}
+export const knowsLine = (row) => formOf(row) !== null;
